@@ -1,0 +1,1 @@
+"""Qt-free, database-free domain: codes, entities and rules of DOMAIN.md."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy store: engine and project opening, models, migrations and repositories."""
