@@ -11,6 +11,6 @@ setup(
         "gis_app.layers": ["*.toml"],
         "gis_app.styles": ["*.toml"],
         "gis_app.sample_gis": ["*", "shapefile/*"],
-        "gis_app.storage": ["migrations/*.ini", "migrations/*.mako"],
+        "gis_app.storage": ["migrations/*.mako"],
     },
 )
