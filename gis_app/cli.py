@@ -1,3 +1,163 @@
-"""Placeholder, replaced below."""
-def main():
-    print("ok")
+"""The command line (``gis-app …``): a thin shell over the services, no logic of its own.
+
+Exit codes: 0 success; 1 the command failed (message on stderr, in Chinese); 2 wrong usage.
+With ``--json`` the result goes to stdout as one JSON document and nothing else does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+KINDS = ("households", "grids", "workers", "sites", "hazards", "records")
+
+
+def _epsg(text: str) -> int:
+    try:
+        return int(str(text).upper().removeprefix("EPSG:"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"无效的坐标系：{text}（例如 EPSG:4525）") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="gis-app", description="网格防返贫监测 GIS (Grid Monitor)：桌面程序与命令行工具")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("open", help="打开桌面程序（不带参数时打开内置示例县）")
+    p.add_argument("project", nargs="?", help="项目文件路径或 postgresql:// 地址")
+
+    p = sub.add_parser("sample", help="生成示例县（或指定户数的合成县）项目")
+    p.add_argument("project")
+    p.add_argument("--households", type=int, default=None, help="户数（默认约4500户的内置示例县）")
+    p.add_argument("--seed", type=int, default=2023)
+    p.add_argument("--files", metavar="DIR", help="同时把县级移交文件（GPKG、Shapefile、Excel）写入此目录")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("import", help="导入文件（台账、网格、网格员、安置点、灾害、排查记录）")
+    p.add_argument("project")
+    p.add_argument("file")
+    p.add_argument("--kind", required=True, choices=KINDS)
+    p.add_argument("--crs", type=_epsg, help="文件的坐标系（文件未声明时），如 EPSG:4525")
+    p.add_argument("--gcj02", action="store_true", help="坐标为GCJ-02（手机地图采集），导入时转换")
+    p.add_argument("--campaign", type=int, help="排查记录所属的排查年度（默认最新一次）")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="导出图层和表（格式由扩展名决定：.gpkg .geojson .shp .xlsx）")
+    p.add_argument("project")
+    p.add_argument("out")
+    p.add_argument("--layer", help="只导出一个图层或表；all 表示全部")
+    p.add_argument("--unmask", action="store_true", help="不脱敏导出证件号码和电话（需有权限）")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("info", help="项目概况")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("check", help="数据质量检查")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--strict", action="store_true", help="发现错误时以非零状态退出")
+    return parser
+
+
+def _progress_printer(enabled: bool):
+    def report(done: int, total: int) -> None:
+        if enabled and total:
+            print(f"\r进度 {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+    return report
+
+
+def _open(location: str):
+    from gis_app.storage.project import open_project
+
+    return open_project(location)
+
+
+def _run(args) -> int:
+    if args.command == "sample":
+        from gis_app.services.sample_service import create_sample_project, write_sample_files
+
+        project = create_sample_project(args.project, households=args.households, seed=args.seed,
+                                        progress=_progress_printer(not args.json))
+        from gis_app.services.project_service import project_info
+
+        info = project_info(project)
+        if args.files:
+            write_sample_files(args.files, seed=args.seed)
+        _emit(args, {"project": args.project, **info},
+              f"已生成示例县：{args.project}（{info['households']}户）")
+        return 0
+    if args.command == "import":
+        from gis_app.services.import_service import import_file
+
+        report = import_file(_open(args.project), args.file, args.kind, crs=args.crs,
+                             gcj02=args.gcj02, campaign_year=args.campaign)
+        lines = [f"已导入{report.written}条（{args.kind}）：{report.file}"]
+        lines += [f"提示：{w}" for w in report.warnings[:20]]
+        if len(report.warnings) > 20:
+            lines.append(f"……共{len(report.warnings)}条提示")
+        _emit(args, report.as_dict(), "\n".join(lines))
+        return 0
+    if args.command == "export":
+        from gis_app.services.export_service import export_project
+
+        files = export_project(_open(args.project), args.out, layer=args.layer, unmask=args.unmask)
+        _emit(args, {"files": [str(f) for f in files]},
+              "已导出：" + "、".join(str(f) for f in files))
+        return 0
+    if args.command == "info":
+        from gis_app.services.project_service import project_info
+
+        info = project_info(_open(args.project))
+        text = (f"乡镇 {info['townships']}  村 {info['villages']}  网格 一级{info['grids']['1']} "
+                f"二级{info['grids']['2']} 三级{info['grids']['3']}\n农户 {info['households']}户 "
+                f"{info['persons']}人  监测对象 {info['monitored']}户  网格员 {info['workers']}  "
+                f"安置点 {info['sites']}  灾害隐患区 {info['hazard_zones']}")
+        _emit(args, info, text)
+        return 0
+    if args.command == "check":
+        from gis_app.services.project_service import check_project
+
+        problems = check_project(_open(args.project))
+        summary = problems.groupby("rule").size().to_dict() if len(problems) else {}
+        records = json.loads(problems.to_json(orient="records", force_ascii=False))
+        text = "\n".join(f"[{r['rule']}] {r['message']}" for r in records[:200])
+        text += f"\n共发现{len(problems)}个问题" if len(problems) else "未发现问题"
+        _emit(args, {"problems": records, "summary": summary, "count": len(problems)}, text)
+        errors = (problems["severity"] == "error").any() if len(problems) else False
+        return 1 if (args.strict and errors) else 0
+    raise AssertionError(args.command)
+
+
+def _emit(args, payload: dict, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``gis-app``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "open"):
+        from gis_app.__main__ import run_app
+
+        return run_app(getattr(args, "project", None))
+    from gis_app.io.errors import InputFileError
+    from gis_app.storage.project import ProjectError
+
+    try:
+        return _run(args)
+    except InputFileError as exc:
+        print(f"导入失败，未写入任何数据：\n{exc}", file=sys.stderr)
+    except (ProjectError, PermissionError, FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

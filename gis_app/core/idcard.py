@@ -76,3 +76,16 @@ def mask_phone(phone: str | None) -> str:
     if len(text) < 7:
         return "*" * len(text)
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
+
+
+def valid_mask(id_numbers) -> np.ndarray:
+    """Vectorised :func:`is_valid` (length, characters, check digit; not the birth date)."""
+    text = np.asarray([str(v).upper() if v is not None else "" for v in id_numbers], dtype="U18")
+    ok = np.char.str_len(text) == 18
+    padded = np.where(ok, text, "0" * 18)
+    raw = np.frombuffer(padded.astype("S18").tobytes(), dtype=np.uint8).reshape(-1, 18)
+    digits = raw[:, :17].astype(np.int64) - 48
+    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
+    digits = np.clip(digits, 0, 9)
+    ok &= check_digits(digits) == np.array([t[17:18] for t in padded.tolist()])
+    return ok

@@ -1,0 +1,1 @@
+"""Use cases that combine storage, analysis, io and the generator: what the CLI and UI call."""

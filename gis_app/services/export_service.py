@@ -1,0 +1,169 @@
+"""Exporting layers and tables: GeoPackage, GeoJSON, Shapefile (with .cpg) and Excel.
+
+Personal data (ID numbers, phones) is masked unless the user is allowed to see it (project
+setting ``personal_data_users``) and asks to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gis_app.core.crs import STORAGE_EPSG
+from gis_app.core.idcard import mask_id, mask_phone
+from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.project import Project
+from gis_app.storage.reader import (
+    load_admin_units,
+    load_geo_table,
+    load_grids,
+    load_households,
+    load_table,
+)
+
+SPATIAL_LAYERS = ("townships", "villages", "grids", "households", "sites", "hazard_zones",
+                  "hazard_points")
+TABLES = ("workers", "assignments", "helper_pairs", "campaigns", "records", "clues", "cases",
+          "measures", "visits", "rectifications", "audit_log")
+_TABLE_NAMES = {"workers": "worker", "assignments": "grid_assignment", "helper_pairs": "helper_pair",
+                "campaigns": "campaign", "records": "investigation_record", "clues": "risk_clue",
+                "cases": "monitoring_case", "measures": "assistance_measure",
+                "visits": "contact_visit", "rectifications": "rectification_item",
+                "audit_log": "audit_log"}
+_ID_COLUMNS = ("head_id_number", "id_number")
+_PHONE_COLUMNS = ("phone", "responsible_phone")
+
+
+class PersonalDataDenied(PermissionError):
+    """The user asked for unmasked personal data without the right to see it."""
+
+
+def may_see_personal_data(project: Project, user: str | None = None) -> bool:
+    """True when ``user`` is listed in the project's ``personal_data_users``."""
+    return (user or current_user()) in project.settings().get("personal_data_users", [])
+
+
+def mask_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with ID numbers and phones masked (``430***********1234``, ``138****5678``)."""
+    frame = frame.copy()
+    for name in frame.columns:
+        if name in _ID_COLUMNS:
+            frame[name] = frame[name].map(mask_id)
+        elif name in _PHONE_COLUMNS:
+            frame[name] = frame[name].map(mask_phone)
+    return frame
+
+
+def household_ledger(project: Project) -> pd.DataFrame:
+    """Households with the latest record of the newest campaign, in ledger keys (annex 2)."""
+    households = load_households(project.engine)
+    campaigns = load_table(project.engine, "campaign", ["id", "year", "round"])
+    if len(campaigns):
+        newest = int(campaigns.sort_values(["year", "round"])["id"].iloc[-1])
+        records = load_table(project.engine, "investigation_record")
+        records = records[records["campaign_id"] == newest].sort_values(["checked_on", "id"])
+        records = records.drop_duplicates("household_id", keep="last")
+        keep = ["household_id", "method", "checked_on", "checker", "whole_household_away",
+                "other_problems", "has_risk", "risk_type", "proposed_monitoring_type"]
+        households = households.merge(records[keep], left_on="id", right_on="household_id",
+                                      how="left").drop(columns="household_id")
+    return households
+
+
+def load_layer(project: Project, name: str) -> pd.DataFrame:
+    """A layer (GeoDataFrame) or table (DataFrame) by its export name."""
+    engine = project.engine
+    if name == "townships":
+        return load_admin_units(engine, 2)
+    if name == "villages":
+        return load_admin_units(engine, 3)
+    if name == "grids":
+        return load_grids(engine)
+    if name == "households":
+        frame = household_ledger(project)
+        located = frame["lon"].notna().to_numpy()
+        geometry = gpd.points_from_xy(frame["lon"].fillna(0), frame["lat"].fillna(0))
+        geometry = np.where(located, np.asarray(geometry), None)
+        return gpd.GeoDataFrame(frame, geometry=list(geometry), crs=STORAGE_EPSG)
+    if name == "sites":
+        return load_geo_table(engine, "resettlement_site")
+    if name in ("hazard_zones", "hazard_points"):
+        return load_geo_table(engine, name[:-1])
+    if name in _TABLE_NAMES:
+        return load_table(engine, _TABLE_NAMES[name])
+    raise ValueError(f"未知的图层或表：{name}（可选：{'、'.join(SPATIAL_LAYERS + TABLES)}）")
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop internal columns that mean nothing outside the database."""
+    return frame.drop(columns=[c for c in ("version",) if c in frame.columns])
+
+
+def export_project(project: Project, out: str | Path, layer: str | None = None,
+                   unmask: bool = False, user: str | None = None) -> list[Path]:
+    """Export layers and tables; the format comes from the extension of ``out``.
+
+    Parameters
+    ----------
+    project : Project
+        The open project.
+    out : str or Path
+        ``.gpkg`` (every layer and table, or ``layer``), ``.xlsx`` (the households ledger of
+        annex 2, or ``layer``), ``.geojson`` / ``.shp`` (``layer``, default households; ``all``
+        writes one file per layer).
+    layer : str, optional
+        One layer or table name (see :data:`SPATIAL_LAYERS`, :data:`TABLES`) or ``all``.
+    unmask : bool
+        Write ID numbers and phones in full; allowed only to users in ``personal_data_users``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from gis_app.io import write_ledger_excel, write_table_excel, write_vector
+
+    user = user or current_user()
+    if unmask and not may_see_personal_data(project, user):
+        raise PersonalDataDenied(f"用户{user}无权导出未脱敏的个人信息（证件号码、电话）")
+    out = Path(out)
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    protect = (lambda f: f) if unmask else mask_personal_data
+    written: list[Path] = []
+    if suffix == ".xlsx" and layer is None:
+        settings = project.settings()
+        write_ledger_excel(protect(household_ledger(project)), out,
+                           title=f"{settings.get('county_name', '')}防止返贫监测帮扶集中排查台账",
+                           unit=settings.get("county_name", ""))
+        written.append(out)
+    elif suffix == ".gpkg":
+        out.unlink(missing_ok=True)
+        names = SPATIAL_LAYERS + TABLES if layer in (None, "all") else (layer,)
+        for name in names:
+            frame = _plain(protect(load_layer(project, name)))
+            if not isinstance(frame, gpd.GeoDataFrame):
+                frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=STORAGE_EPSG)
+            write_vector(frame, out, layer=name)
+        written.append(out)
+    elif suffix in (".geojson", ".json", ".shp", ".xlsx"):
+        names = SPATIAL_LAYERS if layer == "all" else (layer or "households",)
+        for name in names:
+            target = out if len(names) == 1 else out.with_name(f"{out.stem}_{name}{out.suffix}")
+            frame = _plain(protect(load_layer(project, name)))
+            if isinstance(frame, gpd.GeoDataFrame):
+                write_vector(frame, target, encoding="UTF-8")
+            elif suffix == ".xlsx":
+                write_table_excel(frame, target, title=name)
+            else:
+                raise ValueError(f"表{name}没有几何图形，请导出为 .xlsx 或 .gpkg")
+            written.append(target)
+    else:
+        raise ValueError(f"不支持的导出格式：{out.suffix}（可用 .gpkg .geojson .shp .xlsx）")
+    with project.engine.begin() as connection:
+        log_change(connection, "export", layer or "all", None,
+                   {"file": str(out), "unmasked": unmask}, user)
+    return written

@@ -1,0 +1,122 @@
+"""Building a synthetic county into a project, and writing the county's hand-over files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gis_app.core.crs import gauss_kruger_epsg
+from gis_app.core.thresholds import Thresholds
+from gis_app.storage import county_writer as cw
+from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.project import Project, ProjectError, open_project
+from gis_app.storage.reader import count_rows
+
+
+def save_county(project: Project, county, user: str | None = None) -> None:
+    """Write every part of a generated county into ``project`` in one transaction."""
+    user = user or current_user()
+    if count_rows(project.engine, "admin_unit"):
+        raise ProjectError(f"项目中已有数据，不能再写入示例县：{project.location}")
+    with project.engine.begin() as connection:
+        cw.insert_admin_units(connection, county.county, county.townships, county.villages)
+        cw.insert_grids(connection, county.grids)
+        cw.insert_sites(connection, county.sites)
+        cw.insert_hazards(connection, county.hazard_zones, county.hazard_points)
+        cw.insert_households(connection, county.households)
+        cw.insert_persons(connection, county.persons)
+        cw.insert_relocations(connection, county.relocations)
+        cw.insert_workers(connection, county.workers)
+        cw.insert_assignments(connection, county.assignments, user)
+        cw.insert_helper_pairs(connection, county.helper_pairs)
+        campaign_id = cw.insert_campaign(connection, county.campaign,
+                                         list(county.townships["code"]))
+        cw.insert_records(connection, county.records, campaign_id)
+        cw.insert_case_work(connection, county.clues, county.cases, county.measures,
+                            county.contact_visits)
+        cw.insert_rectifications(connection, county.rectifications, campaign_id)
+        log_change(connection, "create_sample", "project", None,
+                   {"households": len(county.households)}, user)
+    centre = county.townships.geometry.union_all().centroid
+    project.set_settings({
+        "county_code": county.county["code"],
+        "county_name": county.county["name"],
+        "gauss_kruger_epsg": gauss_kruger_epsg(centre.x),
+        "thresholds": Thresholds().as_dict(),
+        "personal_data_users": [user],
+        "as_of": county.as_of.isoformat(),
+    })
+
+
+def create_sample_project(location: str | Path, households: int | None = None, seed: int = 2023,
+                          progress=None) -> Project:
+    """Generate a county (see :func:`gis_app.synth.build_county`) into a new project.
+
+    Parameters
+    ----------
+    location : str or Path
+        Project file path or ``postgresql://`` URL; a file must not exist yet.
+    households : int, optional
+        Size of the county; ``None`` builds the bundled sample (about 4,500 households).
+    seed : int
+        Random seed; the same seed gives the same county.
+    progress : callable, optional
+        ``callback(done, total)``.
+    """
+    from gis_app.synth import build_county
+
+    if not str(location).startswith("postgres") and Path(location).exists():
+        raise ProjectError(f"项目文件已存在：{location}（请换一个文件名或先删除它）")
+    county = build_county(households=households, seed=seed, progress=progress)
+    project = open_project(location, create=True)
+    save_county(project, county)
+    return project
+
+
+def write_sample_files(folder: str | Path, seed: int = 2023) -> list[Path]:
+    """Write the bundled sample county's hand-over files into ``folder`` (deterministic bytes).
+
+    The county office's formats: a GeoPackage of every layer, the same layers as GBK-encoded
+    Shapefiles, the households as the annex-2 Excel ledger and the workers as Excel.
+    """
+    from gis_app.io import write_ledger_excel, write_vector, write_workers_excel
+    from gis_app.synth import build_county
+
+    county = build_county(seed=seed)
+    folder = Path(folder)
+    (folder / "shapefile").mkdir(parents=True, exist_ok=True)
+    layers = sample_layers(county)
+    written = []
+    gpkg = folder / "county.gpkg"
+    gpkg.unlink(missing_ok=True)
+    for name, frame in layers.items():
+        write_vector(frame, gpkg, layer=name, deterministic=True)
+        shp = folder / "shapefile" / f"{name}.shp"
+        write_vector(frame, shp, encoding="GBK", deterministic=True)
+        written.append(shp)
+    written.append(gpkg)
+    ledger = ledger_frame(county)
+    path = folder / "households.xlsx"
+    write_ledger_excel(ledger, path, title=f"{county.county['name']}防止返贫监测帮扶集中排查台账",
+                       unit=county.county["name"], date=county.as_of, deterministic=True)
+    written.append(path)
+    path = folder / "workers.xlsx"
+    write_workers_excel(county.workers, path, deterministic=True)
+    written.append(path)
+    return written
+
+
+def sample_layers(county) -> dict:
+    """The map layers of a generated county, by layer name."""
+    grids = county.grids
+    return {
+        "townships": county.townships, "villages": county.villages,
+        "grids": grids, "sites": county.sites, "hazard_zones": county.hazard_zones,
+        "hazard_points": county.hazard_points, "rivers": county.rivers, "roads": county.roads,
+    }
+
+
+def ledger_frame(county):
+    """Households with their latest investigation record, in ledger keys (annex 2)."""
+    records = county.records.drop_duplicates("head_id_number", keep="last")
+    keep = [c for c in records.columns if c not in county.households.columns or c == "head_id_number"]
+    return county.households.merge(records[keep], on="head_id_number", how="left")

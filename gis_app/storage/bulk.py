@@ -1,0 +1,124 @@
+"""Bulk writes inside the caller's transaction: executemany on SQLite, COPY on PostgreSQL.
+
+One ORM object per row would take minutes for a county of a million households; these helpers
+take a DataFrame whose columns are the table's column names and send plain tuples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, Table, func, select, text
+
+from gis_app.core.crs import STORAGE_EPSG
+
+
+def as_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Polygons promoted to one-part MultiPolygons (PostGIS columns are typed MULTIPOLYGON)."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    single = shapely.get_type_id(geoms) == 3
+    if single.any():
+        geoms[single] = shapely.multipolygons(geoms[single], indices=np.arange(single.sum()))
+    return geoms
+
+
+def _column_values(series: pd.Series, sql_type_name: str, postgres: bool,
+                   geometry_type: str = "") -> list:
+    """Python values for one column: None for missing, ISO text for dates, WKB for geometry."""
+    if sql_type_name == "geometry":
+        geoms = np.asarray(series.array if hasattr(series, "array") else series, dtype=object)
+        if geometry_type == "MULTIPOLYGON":
+            geoms = as_multipolygons(geoms)
+        missing = pd.isna(series).to_numpy() | shapely.is_empty(
+            np.where(pd.isna(series).to_numpy(), None, geoms))
+        if postgres:
+            wkb = shapely.to_wkb(shapely.set_srid(geoms, STORAGE_EPSG), hex=True, include_srid=True)
+        else:
+            wkb = shapely.to_wkb(geoms)
+        return [None if m else w for w, m in zip(wkb.tolist(), missing.tolist(), strict=True)]
+    if sql_type_name == "date":
+        return [None if pd.isna(v) else (v.isoformat() if isinstance(v, dt.date) else
+                                         pd.Timestamp(v).date().isoformat()) for v in series]
+    if sql_type_name == "bool":
+        return [None if pd.isna(v) else bool(v) for v in series]
+    if sql_type_name == "int":
+        values = pd.to_numeric(series, errors="raise").astype("Int64")
+        return [None if v is pd.NA else int(v) for v in values]
+    if sql_type_name == "float":
+        return [None if pd.isna(v) else float(v) for v in series]
+    return [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
+            for v in series]
+
+
+def _type_name(column) -> str:
+    name = column.type.__class__.__name__.lower()
+    if name == "geometry":
+        return "geometry"
+    if "date" in name and "time" not in name:
+        return "date"
+    if "bool" in name:
+        return "bool"
+    if "int" in name:
+        return "int"
+    if "float" in name or "numeric" in name:
+        return "float"
+    return "text"
+
+
+def next_id(connection: Connection, table: Table) -> int:
+    """The first unused primary key of ``table``."""
+    return int(connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar()) + 1
+
+
+def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Insert every row of ``frame`` into ``table`` in the current transaction.
+
+    Parameters
+    ----------
+    connection : Connection
+        A SQLAlchemy connection with an open transaction.
+    table : Table
+        The target table; ``frame`` columns must be a subset of its column names. A missing
+        ``version`` column is filled with 1.
+    frame : DataFrame
+        The rows; ``id`` should be given when other frames refer to the rows.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+    """
+    if len(frame) == 0:
+        return 0
+    frame = frame.copy()
+    if "version" in table.c and "version" not in frame.columns:
+        frame["version"] = 1
+    unknown = set(frame.columns) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"{table.name}: unknown columns {sorted(unknown)}")
+    postgres = connection.dialect.name == "postgresql"
+    names = list(frame.columns)
+    columns = [_column_values(frame[name], _type_name(table.c[name]), postgres,
+                              getattr(table.c[name].type, "geometry_type", ""))
+               for name in names]
+    rows = list(zip(*columns, strict=True))
+    raw = connection.connection.dbapi_connection
+    if postgres:
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        if "id" in names:
+            connection.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT max(id) FROM {table.name}))"))
+    else:
+        placeholders = ", ".join("?" * len(names))
+        cursor = raw.cursor()
+        cursor.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})",
+                           rows)
+        cursor.close()
+    return len(rows)

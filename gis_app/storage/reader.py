@@ -1,0 +1,137 @@
+"""Reading the store back as DataFrames and GeoDataFrames for the layers above.
+
+Households come through :mod:`gis_app.storage.columnar` (column arrays, no object per row);
+polygon layers, which hold thousands rather than millions of rows, through SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Engine, func, select
+
+from gis_app.core.crs import STORAGE_EPSG
+from gis_app.storage import models as m
+from gis_app.storage.columnar import read_frame
+
+_HOUSEHOLD_SQL = """
+SELECT id, household_code, head_name, head_id_number, phone, members, attribute,
+       monitoring_type, village_id, grid_id, grid_override, lon, lat, location_source,
+       income_per_person, no_labour_support, relocated, resettlement_site_id, dibao, tekun,
+       severe_illness, disability, housing_problem, education_problem, insurance_problem,
+       water_problem, risk_eliminated, risk_eliminated_on, version
+FROM household ORDER BY id
+"""
+
+_HOUSEHOLD_TYPES = {
+    "id": "int64", "members": "int64", "attribute": "int64", "monitoring_type": "Int64",
+    "village_id": "Int64", "grid_id": "Int64", "resettlement_site_id": "Int64",
+    "lon": "float64", "lat": "float64", "income_per_person": "float64", "version": "int64",
+    "risk_eliminated_on": "date",
+    **{name: "bool" for name in (
+        "grid_override", "no_labour_support", "relocated", "dibao", "tekun", "severe_illness",
+        "disability", "housing_problem", "education_problem", "insurance_problem",
+        "water_problem", "risk_eliminated")},
+}
+
+
+def load_households(engine: Engine, with_codes: bool = True) -> pd.DataFrame:
+    """All households as a DataFrame, one column per field (ledger keys where they exist).
+
+    Parameters
+    ----------
+    engine : Engine
+        The project's engine.
+    with_codes : bool
+        Also add ``township``, ``village``, ``village_code``, ``grid_code`` and
+        ``resettlement_site_code`` (mapped from the ids with vectorised lookups).
+    """
+    frame = read_frame(engine, _HOUSEHOLD_SQL, _HOUSEHOLD_TYPES)
+    if not with_codes:
+        return frame
+    units = load_table(engine, "admin_unit", ["id", "code", "name", "parent_id"]).set_index("id")
+    grids = load_table(engine, "grid", ["id", "code"]).set_index("id")
+    sites = load_table(engine, "resettlement_site", ["id", "code"]).set_index("id")
+    village = frame["village_id"]
+    frame["village_code"] = village.map(units["code"])
+    frame["village"] = village.map(units["name"])
+    frame["township"] = village.map(units["parent_id"]).map(units["name"])
+    frame["township_code"] = village.map(units["parent_id"]).map(units["code"])
+    frame["grid_code"] = frame["grid_id"].map(grids["code"])
+    frame["resettlement_site_code"] = frame["resettlement_site_id"].map(sites["code"])
+    return frame
+
+
+def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A non-spatial read of ``columns`` (default: every non-geometry column) of table ``name``."""
+    table = m.Base.metadata.tables[name]
+    cols = [table.c[c] for c in columns] if columns else [
+        c for c in table.c if c.name != "geom"]
+    with engine.connect() as connection:
+        rows = connection.execute(select(*cols).order_by(table.c[cols[0].name])).all()
+    return pd.DataFrame(rows, columns=[c.name for c in cols])
+
+
+def load_geo_table(engine: Engine, name: str, where=None) -> gpd.GeoDataFrame:
+    """Every row of a geometry table as a GeoDataFrame in EPSG:4490."""
+    table = m.Base.metadata.tables[name]
+    cols = [c for c in table.c if c.name != "geom"]
+    query = select(*cols, table.c.geom).order_by(table.c.id)
+    if where is not None:
+        query = query.where(where)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    frame = pd.DataFrame(rows, columns=[c.name for c in cols] + ["geom"])
+    geometry = shapely.from_wkb(np.asarray(frame.pop("geom"), dtype=object))
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=STORAGE_EPSG)
+
+
+def load_admin_units(engine: Engine, level: int) -> gpd.GeoDataFrame:
+    """Townships (level 2) or villages (level 3) with the parent's code."""
+    units = load_geo_table(engine, "admin_unit")
+    codes = units.set_index("id")["code"]
+    units["parent_code"] = units["parent_id"].map(codes)
+    return units[units["level"] == level].reset_index(drop=True)
+
+
+def load_grids(engine: Engine, level: int | None = None) -> gpd.GeoDataFrame:
+    """Grids (optionally one level) with ``admin_code`` and ``parent_code``."""
+    grids = load_geo_table(engine, "grid")
+    admin = load_table(engine, "admin_unit", ["id", "code"]).set_index("id")["code"]
+    grids["admin_code"] = grids["admin_unit_id"].map(admin)
+    grids["parent_code"] = grids["parent_id"].map(grids.set_index("id")["code"])
+    if level is not None:
+        grids = grids[grids["level"] == level].reset_index(drop=True)
+    return grids
+
+
+def count_rows(engine: Engine, name: str, where=None) -> int:
+    """``SELECT count(*)`` of a table, optionally filtered."""
+    table = m.Base.metadata.tables[name]
+    query = select(func.count()).select_from(table)
+    if where is not None:
+        query = query.where(where)
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar())
+
+
+def project_counts(engine: Engine) -> dict:
+    """The figures of ``gis-app info``: units, grids per level, households, persons …"""
+    unit, grid, household = m.AdminUnit.__table__, m.Grid.__table__, m.Household.__table__
+    with engine.connect() as connection:
+        grid_levels = dict(connection.execute(
+            select(grid.c.level, func.count()).group_by(grid.c.level)).all())
+        persons = connection.execute(select(func.coalesce(func.sum(household.c.members), 0))).scalar()
+    return {
+        "townships": count_rows(engine, "admin_unit", unit.c.level == 2),
+        "villages": count_rows(engine, "admin_unit", unit.c.level == 3),
+        "grids": {str(level): int(grid_levels.get(level, 0)) for level in (1, 2, 3)},
+        "households": count_rows(engine, "household"),
+        "persons": int(persons),
+        "monitored": count_rows(engine, "household", household.c.attribute == 2),
+        "workers": count_rows(engine, "worker", m.Worker.__table__.c.active.is_(True)),
+        "sites": count_rows(engine, "resettlement_site"),
+        "hazard_zones": count_rows(engine, "hazard_zone"),
+    }

@@ -1,0 +1,1 @@
+"""The Qt layer: the only importer of PyQt6 and pyqtgraph; presents and dispatches."""

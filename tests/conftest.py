@@ -1,0 +1,60 @@
+"""Shared fixtures: the sample county built once, and a PostgreSQL/PostGIS test server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def sample_project_path(tmp_path_factory) -> Path:
+    """The bundled sample county, generated once per test session into a project file."""
+    from gis_app.services.sample_service import create_sample_project
+
+    path = tmp_path_factory.mktemp("sample") / "sample.gmp"
+    create_sample_project(path).close()
+    return path
+
+
+@pytest.fixture
+def sample_project(sample_project_path):
+    """The session's sample project, opened."""
+    from gis_app.storage.project import open_project
+
+    project = open_project(sample_project_path)
+    yield project
+    project.close()
+
+
+def _server_url() -> str:
+    url = os.environ.get("GIS_APP_TEST_PG")
+    if url:
+        return url
+    # Run outside scripts/test.sh: start the throw-away server ourselves.
+    return subprocess.run([str(ROOT / "scripts" / "pg.sh"), "start"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """URL of the loopback PostgreSQL + PostGIS server's maintenance database."""
+    return _server_url()
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh, empty database on the test server; dropped afterwards."""
+    import psycopg
+
+    name = f"gis_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
