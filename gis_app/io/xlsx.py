@@ -1,0 +1,252 @@
+"""Shared Excel plumbing: typed cell values, styles, reproducible saving and raw sheet reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from gis_app.io.columns import to_text
+from gis_app.io.errors import file_error
+
+#: Timestamp written into reproducible files (workbook properties and zip entries).
+FIXED_DATETIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+#: Excel refuses longer strings in one cell.
+MAX_CELL_CHARS = 32767
+
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+TITLE_FONT = Font(bold=True, size=16)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_CORE_TIME_RE = re.compile(
+    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)")
+
+
+def new_workbook(deterministic: bool = False) -> openpyxl.Workbook:
+    """A write-only workbook whose properties are fixed when ``deterministic``."""
+    wb = openpyxl.Workbook(write_only=True)
+    wb.properties.creator = "网格防返贫监测 GIS"
+    if deterministic:
+        wb.properties.created = FIXED_DATETIME
+        wb.properties.modified = FIXED_DATETIME
+    return wb
+
+
+def save_workbook(wb: openpyxl.Workbook, path: str | os.PathLike,
+                  deterministic: bool = False) -> Path:
+    """Save ``wb`` atomically; with ``deterministic`` identical content gives identical bytes.
+
+    Parameters
+    ----------
+    wb : openpyxl.Workbook
+        The workbook to save.
+    path : path-like
+        Target ``.xlsx`` path; written through a temporary file in the same folder.
+    deterministic : bool
+        Fix the core-property timestamps and every zip entry's date to 2000-01-01.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        if deterministic:
+            _normalise_zip(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite a zip with fixed entry timestamps and fixed core-property dates, same order."""
+    stamp = FIXED_DATETIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = _CORE_TIME_RE.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATETIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            info.create_system = 0
+            dst.writestr(info, data)
+
+
+def styled(ws, value, font=None, fill=None, alignment=None, border=None, number_format=None):
+    """A write-only cell with the given style."""
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def text_width(text: str) -> int:
+    """Display width of ``text`` in Excel character units (CJK characters count double)."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def _none_where(values: pd.Series, missing) -> list:
+    out = values.astype(object)
+    out[np.asarray(missing, dtype=bool)] = None
+    return out.tolist()
+
+
+def cell_values(ws, series: pd.Series, kind: str) -> list:
+    """Convert a column to the Python values written into cells, one per row.
+
+    Parameters
+    ----------
+    ws : openpyxl worksheet
+        Needed to build cells for text that must not become a formula.
+    series : pandas.Series
+        The column.
+    kind : str
+        One of the ledger column kinds: int, code, float, bool, date, text, id, phone.
+
+    Returns
+    -------
+    list
+        ``None`` for empty cells; ints, floats, ``datetime.date``, "是"/"否" or text.
+    """
+    series = series.reset_index(drop=True)
+    if kind in ("int", "code"):
+        numbers = pd.to_numeric(series, errors="coerce")
+        return _none_where(numbers.round().astype("Int64").astype(object), numbers.isna())
+    if kind == "float":
+        numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
+        return _none_where(numbers, ~np.isfinite(numbers.to_numpy()))
+    if kind == "bool":
+        missing = series.isna()
+        truth = series.where(~missing, False).astype(bool)
+        words = pd.Series(np.where(truth, "是", "否"), dtype=object)
+        return _none_where(words, missing)
+    if kind == "date":
+        stamps = pd.to_datetime(series, errors="coerce")
+        return _none_where(stamps.dt.date, stamps.isna())
+    text = to_text(series)
+    text = text.where(text.isna(), text.str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True))
+    too_long = text.str.len() > MAX_CELL_CHARS
+    if too_long.any():
+        raise ValueError(f"有{int(too_long.sum())}个单元格超过Excel单元格32767字符的上限")
+    formula_like = text.str.startswith("=").fillna(False).to_numpy()
+    values = text.tolist()
+    for i in np.flatnonzero(formula_like):
+        cell = WriteOnlyCell(ws, value=values[i])
+        cell.data_type = "s"  # keep "=..." as text, never a formula
+        values[i] = cell
+    return values
+
+
+def column_letter(index: int) -> str:
+    """Excel letter of the 1-based column ``index``."""
+    return get_column_letter(index)
+
+
+def open_sheet_rows(path: str | os.PathLike, label: str,
+                    sheet: str | int | None = None) -> tuple[list[tuple], str, list[str]]:
+    """Read every row of one sheet of an ``.xlsx`` file as tuples of cell values.
+
+    Parameters
+    ----------
+    path : path-like
+        The workbook.
+    label : str
+        File name shown in messages.
+    sheet : str or int, optional
+        Sheet name or 0-based index; the first sheet by default.
+
+    Returns
+    -------
+    tuple
+        ``(rows, sheet_name, all_sheet_names)``.
+
+    Raises
+    ------
+    InputFileError
+        For ``.xls`` files, missing files, corrupt or truncated workbooks and unknown sheets.
+    """
+    path = Path(path)
+    _check_excel_file(path, label)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any parse failure means a broken file
+        raise file_error(label, f"文件已损坏或不是有效的Excel文件（{type(exc).__name__}）") from None
+    try:
+        names = list(wb.sheetnames)
+        if sheet is None:
+            name = names[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise file_error(label, f"没有第{sheet + 1}个工作表（共{len(names)}个）")
+            name = names[sheet]
+        elif sheet in names:
+            name = sheet
+        else:
+            raise file_error(label, f"没有名为“{sheet}”的工作表（现有：{'、'.join(names)}）")
+        ws = wb[name]
+        ws.reset_dimensions()
+        try:
+            rows = list(ws.iter_rows(values_only=True))
+        except Exception as exc:  # noqa: BLE001
+            raise file_error(
+                label, f"文件已损坏或不是有效的Excel文件（{type(exc).__name__}）") from None
+    finally:
+        wb.close()
+    return rows, name, names
+
+
+def _check_excel_file(path: Path, label: str) -> None:
+    if path.suffix.lower() == ".xls":
+        raise file_error(label, "不支持.xls格式，请在Excel中另存为.xlsx后再导入")
+    if not path.is_file():
+        raise file_error(label, "文件不存在")
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise file_error(label, "不支持.xls格式（该文件实为旧版Excel文件），请另存为.xlsx后再导入")
+    if not magic.startswith(b"PK"):
+        raise file_error(label, "文件已损坏或不是有效的Excel文件")
+
+
+def rows_frame(rows: list[tuple]) -> pd.DataFrame:
+    """Rows of cell values as an object DataFrame with positional columns (ragged rows padded)."""
+    if not rows:
+        return pd.DataFrame(dtype=object)
+    width = max(len(row) for row in rows)
+    if width == 0:
+        return pd.DataFrame(index=range(len(rows)), dtype=object)
+    padded = [row if len(row) == width else tuple(row) + (None,) * (width - len(row))
+              for row in rows]
+    array = np.empty((len(padded), width), dtype=object)
+    array[:] = padded
+    return pd.DataFrame(array, dtype=object)
