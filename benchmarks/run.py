@@ -1,0 +1,144 @@
+"""Benchmarks of the foundation: build, open, load and join a county, each beside a baseline.
+
+Run: ``.venv/bin/python benchmarks/run.py [--sizes 120000 1000000] [--repeat 3]``.
+Prints a Markdown table (median of ``--repeat`` runs) to paste into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+WORK = ROOT / "benchmarks" / "_work"
+
+
+def timed(function, repeat: int = 1):
+    """Median wall time of ``function()`` over ``repeat`` runs, and its last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def bench_size(households: int, repeat: int) -> list[tuple[str, float, str, float | None]]:
+    """Rows of (what, seconds, baseline name, baseline seconds) for one county size."""
+    from gis_app.analysis import PolygonIndex
+    from gis_app.services.sample_service import create_sample_project
+    from gis_app.services.map_service import map_layers
+    from gis_app.storage.project import open_project
+    from gis_app.storage.reader import load_grids, load_households
+
+    rows = []
+    path = WORK / f"county-{households}.gmp"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    seconds, project = timed(lambda: create_sample_project(path, households=households))
+    frame = load_households(project.engine)
+    project.close()
+    pandas_db = WORK / f"pandas-{households}.sqlite"
+    pandas_db.unlink(missing_ok=True)
+
+    def pandas_to_sql():
+        connection = sqlite3.connect(pandas_db)
+        frame.to_sql("household", connection, index=False, chunksize=50_000)
+        connection.close()
+
+    base, _ = timed(pandas_to_sql)
+    rows.append((f"build county ({households:,} households, all tables) into a project", seconds,
+                 "pandas to_sql of the household table alone", base))
+
+    def open_and_load():
+        project = open_project(path)
+        frame = load_households(project.engine)
+        project.close()
+        return frame
+
+    seconds, frame = timed(open_and_load, repeat)
+    columns = len(frame.columns)
+
+    def plain_sqlite():
+        connection = sqlite3.connect(path)
+        rows = connection.execute("SELECT * FROM household").fetchall()
+        connection.close()
+        return rows
+
+    base, _ = timed(plain_sqlite, repeat)
+    rows.append((f"open project + load households with {columns} attributes", seconds,
+                 "sqlite3 fetchall of the same table", base))
+
+    def all_layers():
+        project = open_project(path)
+        layers = map_layers(project)
+        project.close()
+        return layers
+
+    seconds, layers = timed(all_layers, repeat)
+    gpkg = WORK / f"layers-{households}.gpkg"
+    gpkg.unlink(missing_ok=True)
+    for name, layer in layers.items():
+        layer.to_file(gpkg, layer=name, engine="pyogrio")
+
+    def read_gpkg():
+        return {name: gpd.read_file(gpkg, layer=name, engine="pyogrio", use_arrow=True)
+                for name in layers}
+
+    base, _ = timed(read_gpkg, repeat)
+    rows.append(("open project + load every map layer (projected to GK)", seconds,
+                 "geopandas read of the same layers from a GeoPackage", base))
+
+    project = open_project(path)
+    grids = load_grids(project.engine, 3)
+    located = frame[frame["lon"].notna()]
+    x, y = located["lon"].to_numpy(), located["lat"].to_numpy()
+    project.close()
+
+    def fast_join():
+        return PolygonIndex(grids.geometry.to_numpy()).locate(x, y).index
+
+    def geopandas_join():
+        points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=4490)
+        return gpd.sjoin(points, grids[["geometry"]], predicate="within", how="left")
+
+    seconds, ours = timed(fast_join, repeat)
+    base, theirs = timed(geopandas_join, repeat)
+    theirs = theirs[~theirs.index.duplicated()]["index_right"].fillna(-1).to_numpy(int)
+    agree = float(np.mean(ours == theirs))
+    rows.append((f"join {len(x):,} households to {len(grids):,} level-3 grids "
+                 f"(index build included; agreement {agree:.4%})", seconds,
+                 "geopandas sjoin(predicate='within')", base))
+    return rows
+
+
+def main() -> None:
+    """Run the benchmarks and print the table."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[120_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}")
+    print("| what | seconds | baseline | baseline seconds |")
+    print("|---|---:|---|---:|")
+    for size in args.sizes:
+        for what, seconds, base_name, base in bench_size(size, args.repeat):
+            base_text = f"{base:.3f}" if base is not None else ""
+            print(f"| {what} | {seconds:.3f} | {base_name} | {base_text} |", flush=True)
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

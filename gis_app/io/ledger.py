@@ -1,0 +1,332 @@
+"""The annex-2 household ledger (集中排查台账): Excel export and Excel/CSV import with validation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gis_app.core.crs import CHINA_BOUNDS
+from gis_app.core.ledger import ANNEX2_COLUMNS, CODE_ENUMS, LedgerColumn
+from gis_app.io.columns import code_choices, id_problems, to_code, to_id, to_text
+from gis_app.io.errors import Issue, raise_if_errors, sort_issues
+from gis_app.io.sheets import IssueCollector, RawTable, load_table
+from gis_app.io.typing import convert_column, header_issues
+from gis_app.io.xlsx import (
+    BORDER,
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    LEFT,
+    TITLE_FONT,
+    cell_values,
+    column_letter,
+    new_workbook,
+    save_workbook,
+    styled,
+    text_width,
+)
+
+DEFAULT_TITLE = "防止返贫监测帮扶集中排查台账"
+#: Sheet rows of the layout: title, unit/date, column groups, headers, then data.
+TITLE_ROW, UNIT_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3, 4, 5
+_FROZEN_COLUMNS = 4  # 序号, 乡镇场, 村（社区）, 户主姓名 stay visible when scrolling right
+_WIDTHS = {"id": 22, "phone": 14, "date": 12, "bool": 11, "code": 10}
+_WIDE = {"other_problems": 30, "checker": 12, "village": 14, "township": 12}
+_ANCHOR = ("head_id_number",)
+_MONITORED = 2  # 户属性 2 = 监测对象
+
+
+@dataclass
+class LedgerReadResult:
+    """A ledger read from a file.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per household, columns = the ledger keys found, typed.
+    issues : list of Issue
+        Warnings (errors raise :class:`~gis_app.io.errors.InputFileError` instead).
+    header_row : int
+        Sheet row number of the header row.
+    rows : numpy.ndarray
+        Sheet row number of each frame row (for later messages).
+    sheet : str or None
+        Worksheet read (Excel only).
+    encoding : str or None
+        Encoding detected (CSV only).
+    """
+
+    frame: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    header_row: int = HEADER_ROW
+    rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    sheet: str | None = None
+    encoding: str | None = None
+
+
+def notes_text() -> str:
+    """The form's 备注 (code meanings), built from the code enums."""
+    lines = ["备注："]
+    seen: set[str] = set()
+    for i, (key, enum_name) in enumerate(
+            (k, CODE_ENUMS[k]) for k in ("attribute", "method", "risk_type",
+                                         "proposed_monitoring_type", "monitoring_type")):
+        header = next(c.header for c in ANNEX2_COLUMNS if c.key == key)
+        choices = code_choices(enum_name).replace("、", "；")
+        if enum_name in seen:
+            lines.append(f"（{i + 1}）{header}：同上。")
+            continue
+        seen.add(enum_name)
+        lines.append(f"（{i + 1}）{header}：{choices}。")
+    lines.append(f"（{len(lines)}）“是否”类栏目填“是”或“否”；证件号码、联系电话为文本。")
+    return "\n".join(lines)
+
+
+def _date_text(date: dt.date | str | None) -> str:
+    if date is None:
+        return ""
+    if isinstance(date, (dt.date, dt.datetime)):
+        return f"{date.year}年{date.month}月{date.day}日"
+    return str(date)
+
+
+def _width(col: LedgerColumn) -> float:
+    if col.key in _WIDE:
+        return _WIDE[col.key]
+    if col.kind in _WIDTHS:
+        return _WIDTHS[col.kind]
+    return min(max(text_width(col.header) / 2 + 3, 8), 20)
+
+
+def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str = DEFAULT_TITLE,
+                       unit: str = "", date: dt.date | str | None = None,
+                       deterministic: bool = False,
+                       columns: Sequence[LedgerColumn] = ANNEX2_COLUMNS) -> Path:
+    """Write households as the annex-2 ledger form (``.xlsx``).
+
+    Layout: row 1 title (merged, bold, centred); row 2 填报单位 and 填报时间; row 3 the column
+    groups (merged over runs); row 4 the Chinese headers; data from row 5; a 备注 row with the
+    code meanings at the end. Every column of ``columns`` is written in order, empty where the
+    frame lacks it; 序号 is numbered 1..n. Codes are integers, booleans 是/否, dates Excel
+    dates, ID numbers and phones text cells, floats numbers.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Columns named by ledger keys (any subset).
+    path : path-like
+        Target ``.xlsx``.
+    title : str
+        Title, e.g. ``"邵阳县防止返贫监测帮扶集中排查台账"``.
+    unit : str
+        填报单位.
+    date : datetime.date or str, optional
+        填报时间 (left blank when omitted).
+    deterministic : bool
+        Identical input gives identical bytes (fixed timestamps).
+    columns : sequence of LedgerColumn
+        Column table; defaults to ``ANNEX2_COLUMNS``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    frame = frame.reset_index(drop=True)
+    n, ncols = len(frame), len(columns)
+    last = column_letter(ncols)
+    wb = new_workbook(deterministic)
+    ws = wb.create_sheet("台账")
+    for i, col in enumerate(columns, start=1):
+        ws.column_dimensions[column_letter(i)].width = _width(col)
+        if col.kind in ("id", "phone", "text"):
+            ws.column_dimensions[column_letter(i)].number_format = "@"
+    ws.freeze_panes = f"{column_letter(_FROZEN_COLUMNS + 1)}{FIRST_DATA_ROW}"
+    ws.row_dimensions[TITLE_ROW].height = 30
+    ws.row_dimensions[HEADER_ROW].height = 66
+    ws.merged_cells.add(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+    ws.append([styled(ws, title, font=TITLE_FONT, alignment=CENTER)])
+    half = max(ncols // 2, 1)
+    ws.merged_cells.add(f"A{UNIT_ROW}:{column_letter(half)}{UNIT_ROW}")
+    ws.merged_cells.add(f"{column_letter(half + 1)}{UNIT_ROW}:{last}{UNIT_ROW}")
+    unit_row = [None] * ncols
+    unit_row[0] = styled(ws, f"填报单位：{unit}", alignment=LEFT)
+    unit_row[half] = styled(ws, f"填报时间：{_date_text(date)}", alignment=LEFT)
+    ws.append(unit_row)
+    ws.append(_group_row(ws, columns))
+    ws.append([styled(ws, c.header, HEADER_FONT, HEADER_FILL, CENTER, BORDER) for c in columns])
+    values = []
+    for col in columns:
+        if col.key == "seq":
+            values.append(list(range(1, n + 1)))
+        elif col.key in frame.columns:
+            values.append(cell_values(ws, frame[col.key], col.kind))
+        else:
+            values.append([None] * n)
+    for row in zip(*values):
+        ws.append(row)
+    notes_row = FIRST_DATA_ROW + n
+    text = notes_text()
+    ws.row_dimensions[notes_row].height = 18 * text.count("\n") + 18
+    ws.merged_cells.add(f"A{notes_row}:{last}{notes_row}")
+    ws.append([styled(ws, text, alignment=LEFT)])
+    return save_workbook(wb, path, deterministic)
+
+
+def _group_row(ws, columns: Sequence[LedgerColumn]) -> list:
+    """Cells of the group row; runs of equal group are merged."""
+    cells, start = [], 0
+    for i, col in enumerate(columns):
+        cells.append(styled(ws, col.group if (i == 0 or columns[i - 1].group != col.group)
+                            else None, HEADER_FONT, HEADER_FILL, CENTER, BORDER))
+        end_of_run = i + 1 == len(columns) or columns[i + 1].group != col.group
+        if end_of_run:
+            if i > start:
+                ws.merged_cells.add(f"{column_letter(start + 1)}{GROUP_ROW}:"
+                                    f"{column_letter(i + 1)}{GROUP_ROW}")
+            start = i + 1
+    return cells
+
+
+def read_ledger(path: str | os.PathLike, sheet: str | int | None = None) -> LedgerReadResult:
+    """Read and validate an annex-2 ledger from ``.xlsx`` or ``.csv``.
+
+    The header row is found among the first 15 rows by the 户主证件号码 column (or an alias);
+    headers match ignoring spaces, line breaks and full/half-width brackets. CSV encodings:
+    BOM, UTF-8 or GB18030/GBK.
+
+    Parameters
+    ----------
+    path : path-like
+        The ledger file.
+    sheet : str or int, optional
+        Worksheet name or 0-based index (default: the first sheet holding the header).
+
+    Returns
+    -------
+    LedgerReadResult
+        Typed frame and warnings.
+
+    Raises
+    ------
+    InputFileError
+        When any error is found; every issue names the file, sheet row and column.
+    """
+    table = load_table(path, ANNEX2_COLUMNS, _ANCHOR, sheet)
+    frame, issues = validate_ledger(table)
+    return LedgerReadResult(frame, issues, table.match.header_row, table.rows, table.sheet,
+                            table.encoding)
+
+
+def validate_ledger(table: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
+    """Type and check the raw ledger rows (vectorised).
+
+    Parameters
+    ----------
+    table : RawTable
+        Rows located by :func:`~gis_app.io.sheets.load_table`.
+
+    Returns
+    -------
+    tuple
+        The typed frame and the warnings.
+
+    Raises
+    ------
+    InputFileError
+        When any error is found.
+    """
+    found = IssueCollector(table.label, table.rows)
+    header_issues(found, table, ANNEX2_COLUMNS)
+    if len(table.data) == 0:
+        found.file("文件中没有数据行（只有表头）", row=table.match.header_row)
+        raise_if_errors(found.finish())
+    raw, texts = table.data, table.match.texts
+    typed: dict[str, pd.Series] = {}
+    for col in ANNEX2_COLUMNS:
+        if col.key not in raw.columns:
+            continue
+        name = texts[col.key]
+        if col.key == "head_id_number":
+            typed[col.key] = _check_ids(found, raw[col.key], name, table.rows)
+        elif col.kind == "code":
+            typed[col.key] = _check_code(found, raw[col.key], col.key, name)
+        else:
+            typed[col.key] = convert_column(found, raw[col.key], col, name)
+        if col.required:
+            found.add(raw[col.key].isna(), name, "必填项为空")
+    frame = pd.DataFrame(typed)
+    _check_members(found, frame, texts)
+    _check_lonlat(found, frame, texts)
+    _check_monitoring(found, frame, texts)
+    order = [texts.get(c.key, c.header) for c in ANNEX2_COLUMNS]
+    warnings = raise_if_errors(sort_issues(found.finish(), order))
+    return frame, warnings
+
+
+def _check_ids(found: IssueCollector, raw: pd.Series, name: str, rows: np.ndarray) -> pd.Series:
+    ids, numeric = to_id(raw)
+    reasons = id_problems(ids)
+    if not reasons.empty:
+        messages = pd.Series(None, index=ids.index, dtype=object)
+        prefix = np.where(numeric[reasons.index],
+                          "证件号码被存成了数字（末几位可能已丢失），请将该列设为文本格式后重新填写；", "")
+        messages[reasons.index] = prefix + reasons.to_numpy().astype(str)
+        found.add(messages.notna(), name, messages)
+    present = ids.notna()
+    dup = ids.duplicated(keep="first") & present
+    if dup.any():
+        first = present & ~ids.duplicated(keep="first")
+        first_row = pd.Series(rows[first.to_numpy()], index=ids[first].to_numpy())
+        other = ids[dup].map(first_row)
+        messages = pd.Series(None, index=ids.index, dtype=object)
+        messages[dup] = "证件号码与第" + other.astype(np.int64).astype(str) + "行重复"
+        found.add(dup, name, messages)
+    return ids
+
+
+def _check_code(found: IssueCollector, raw: pd.Series, key: str, name: str) -> pd.Series:
+    text = to_text(raw)
+    values, bad = to_code(text, key)
+    if bad.any():
+        choices = code_choices(CODE_ENUMS[key])
+        found.add(bad, name, "“" + text.fillna("") + f"”不是有效的代码，应为：{choices}")
+    return values
+
+
+def _check_members(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, str]) -> None:
+    if "members" not in frame:
+        return
+    members = frame["members"]
+    found.add((members < 1).fillna(False), texts["members"], "家庭人口数应为不小于1的整数")
+
+
+def _check_lonlat(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, str]) -> None:
+    west, south, east, north = CHINA_BOUNDS
+    for key, low, high in (("lon", west, east), ("lat", south, north)):
+        if key in frame:
+            values = frame[key]
+            outside = values.notna() & ((values < low) | (values > high))
+            found.add(outside, texts[key],
+                      f"坐标不在中国范围内（应在{low:g}～{high:g}之间，可能经纬度填反或坐标系错误）")
+    if "lon" in frame and "lat" in frame:
+        half = frame["lon"].isna() != frame["lat"].isna()
+        field_ = np.where(frame["lon"].isna(), texts["lon"], texts["lat"])
+        for name in (texts["lon"], texts["lat"]):
+            found.add(half.to_numpy() & (field_ == name), name, "经度和纬度须同时填写")
+
+
+def _check_monitoring(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, str]) -> None:
+    if "monitoring_type" not in frame or "attribute" not in frame:
+        return
+    mtype, attr = frame["monitoring_type"], frame["attribute"]
+    found.add((mtype.notna() & (attr != _MONITORED)).fillna(False), texts["monitoring_type"],
+              "填写了监测类型，但户属性不是“2.监测对象”", "warning")
+    found.add((mtype.isna() & (attr == _MONITORED)).fillna(False), texts["monitoring_type"],
+              "户属性为“2.监测对象”，但未填写监测类型", "warning")

@@ -1,0 +1,221 @@
+"""Loading a spreadsheet-like table (xlsx or CSV): header search, row numbers, issue collection."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gis_app.core.ledger import LedgerColumn
+from gis_app.io.errors import Issue, Severity, file_error
+from gis_app.io.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header
+from gis_app.io.tables import read_csv_raw
+from gis_app.io.xlsx import open_sheet_rows, rows_frame
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: Rows holding a single cell starting with one of these are notes under the table, not data.
+NOTE_PREFIXES = ("备注", "注：", "注:", "说明", "填表说明", "填报说明", "制表", "审核", "填报人")
+TOTAL_WORDS = ("合计", "总计", "小计")
+#: At most this many issues are listed per field; the rest are summarised.
+MAX_ISSUES_PER_FIELD = 1000
+
+
+class IssueCollector:
+    """Collect issues for masks of rows, capping how many are listed per field.
+
+    Parameters
+    ----------
+    label : str
+        File name shown in every issue.
+    rows : numpy.ndarray
+        Sheet row number of each data row (position ``i`` of the frame).
+    """
+
+    def __init__(self, label: str, rows: np.ndarray):
+        self.label = label
+        self.rows = np.asarray(rows)
+        self.issues: list[Issue] = []
+        self._counts: dict[tuple[str | None, str], int] = {}
+
+    def file(self, message: str, field: str | None = None, row: int | None = None,
+             severity: Severity = "error") -> None:
+        """Add one issue about the file, a column or one row."""
+        self.issues.append(Issue(self.label, row, field, message, severity))
+
+    def add(self, mask, field: str | None, message, severity: Severity = "error") -> None:
+        """Add an issue for every row where ``mask`` is true.
+
+        Parameters
+        ----------
+        mask : array_like of bool
+            Frame positions with the problem.
+        field : str or None
+            Chinese header.
+        message : str or array_like of str
+            One message for all, or one per frame position (indexed like the frame).
+        severity : {"error", "warning"}
+            Issue severity.
+        """
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if positions.size == 0:
+            return
+        key = (field, severity)
+        done = self._counts.get(key, 0)
+        self._counts[key] = done + positions.size
+        room = max(MAX_ISSUES_PER_FIELD - done, 0)
+        listed = positions[:room]
+        if isinstance(message, str):
+            texts = [message] * listed.size
+        else:
+            texts = [str(t) for t in np.asarray(message, dtype=object)[listed]]
+        rows = self.rows[listed]
+        self.issues.extend(Issue(self.label, int(r), field, t, severity)
+                           for r, t in zip(rows, texts))
+
+    def finish(self) -> list[Issue]:
+        """Return the issues, with a summary for fields whose issues were capped."""
+        for (field, severity), count in self._counts.items():
+            if count > MAX_ISSUES_PER_FIELD:
+                self.issues.append(Issue(
+                    self.label, None, field,
+                    f"共{count}行有问题，仅列出前{MAX_ISSUES_PER_FIELD}行", severity))
+        return self.issues
+
+
+@dataclass
+class RawTable:
+    """A table located in a file, before typing.
+
+    Attributes
+    ----------
+    label : str
+        File name for messages (with the sheet when the workbook has several).
+    data : pandas.DataFrame
+        Raw values of the matched columns, columns named by key, RangeIndex.
+    rows : numpy.ndarray
+        Sheet row number of each data row.
+    match : HeaderMatch
+        Where the header is.
+    encoding : str or None
+        Encoding of a CSV file.
+    sheet : str or None
+        Worksheet read from an Excel file.
+    """
+
+    label: str
+    data: pd.DataFrame
+    rows: np.ndarray
+    match: HeaderMatch
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def _strip_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Strip text cells and turn blank text into ``None`` (numbers and dates untouched)."""
+    out = {}
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.infer_dtype(series, skipna=True) == "string":
+            text = series.str.strip()
+            out[col] = text.where(text.notna() & (text != ""), None)
+        else:
+            is_str = series.map(type).isin([str]).to_numpy()
+            series = series.copy()
+            if is_str.any():
+                text = series[is_str].str.strip()
+                series[is_str] = text.where(text != "", None)
+            out[col] = series.where(series.notna(), None)
+    return pd.DataFrame(out, index=frame.index, dtype=object)
+
+
+def _load_frame(path: Path, label: str, sheet) -> tuple[list[tuple[str, pd.DataFrame]], str | None]:
+    suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        frame = read_csv_raw(path, label)
+        return [("", frame)], frame.attrs.get("encoding")
+    if suffix in EXCEL_SUFFIXES or suffix == ".xls":
+        rows, name, names = open_sheet_rows(path, label, sheet)
+        frames = [(name, rows_frame(rows))]
+        if sheet is None:
+            # The header may sit on another sheet (a cover sheet first); look there too.
+            for other in names[1:]:
+                frames.append((other, None))
+        return frames, None
+    raise file_error(label, f"不支持的文件格式“{path.suffix}”，请使用.xlsx或.csv文件")
+
+
+def load_table(path: str | os.PathLike, columns: Sequence[LedgerColumn],
+               anchor_keys: Sequence[str], sheet: str | int | None = None) -> RawTable:
+    """Locate the header of a table in an ``.xlsx``/``.csv`` file and return its raw data rows.
+
+    Parameters
+    ----------
+    path : path-like
+        Excel or CSV file.
+    columns : sequence of LedgerColumn
+        Known columns of this kind of table.
+    anchor_keys : sequence of str
+        Keys whose header marks the header row (searched in the first 15 rows).
+    sheet : str or int, optional
+        Worksheet; by default the first sheet holding the header.
+
+    Returns
+    -------
+    RawTable
+        The data rows, with fully empty rows, note rows and total rows removed.
+
+    Raises
+    ------
+    InputFileError
+        Unreadable file, header not found, or no data row.
+    """
+    path = Path(path)
+    label = path.name
+    frames, encoding = _load_frame(path, label, sheet)
+    anchor_names = "、".join(f"【{c.header}】" for c in columns if c.key in anchor_keys)
+    match = None
+    for name, frame in frames:
+        if frame is None:
+            frame = rows_frame(open_sheet_rows(path, label, name)[0])
+        if frame.empty or frame.shape[1] == 0:
+            continue
+        match = find_header(frame.iloc[:HEADER_SCAN_ROWS], columns, anchor_keys)
+        if match is not None:
+            break
+    if all(f is not None and (f.empty or f.shape[1] == 0) for _, f in frames):
+        raise file_error(label, "文件中没有数据行（文件为空）")
+    if match is None:
+        message = f"未找到表头行：前{HEADER_SCAN_ROWS}行中没有{anchor_names}列"
+        if encoding is not None:
+            message += (f"（已按{encoding.upper()}编码读取；如果文件编码不同、表头显示为乱码，"
+                        "请在Excel中另存为“CSV UTF-8”格式）")
+        raise file_error(label, message)
+    if len(frames) > 1 and name:
+        label = f"{label}（工作表“{name}”）"
+    body = frame.iloc[match.data_start:].reset_index(drop=True)
+    rows = np.arange(match.data_start, match.data_start + len(body)) + 1
+    data = _strip_strings(body[list(match.positions.values())])
+    data.columns = list(match.positions.keys())
+    keep = _data_rows(body, data)
+    return RawTable(label, data.loc[keep].reset_index(drop=True), rows[keep], match, encoding,
+                    name or None)
+
+
+def _data_rows(body: pd.DataFrame, data: pd.DataFrame) -> np.ndarray:
+    """Mask of rows that hold data: not empty, not a note under the table, not a total row."""
+    keep = data.notna().any(axis=1).to_numpy()
+    filled = (body.notna() & body.ne("")).to_numpy()
+    single = np.flatnonzero(keep & (filled.sum(axis=1) == 1))
+    for pos in single:
+        text = str(body.iloc[pos, int(np.flatnonzero(filled[pos])[0])]).strip()
+        if text.startswith(NOTE_PREFIXES):
+            keep[pos] = False
+    if "seq" in data.columns:
+        seq = data["seq"].astype(str).str.replace(r"\s+", "", regex=True)
+        keep &= ~seq.isin(TOTAL_WORDS).to_numpy()
+    return keep
