@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from pathlib import Path
 
 KINDS = ("households", "grids", "workers", "sites", "hazards", "records")
 
@@ -156,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"导入失败，未写入任何数据：\n{exc}", file=sys.stderr)
     except (ProjectError, PermissionError, FileNotFoundError, ValueError, KeyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+    except Exception as exc:  # a message, not a traceback, unless asked for
+        if os.environ.get("GIS_APP_DEBUG"):
+            raise
+        print(f"程序内部错误（{exc.__class__.__name__}）：{exc}\n设置环境变量 GIS_APP_DEBUG=1 "
+              "可查看详细信息", file=sys.stderr)
     return 1
 
 

@@ -14,6 +14,8 @@ from gis_app.core.ledger import LedgerColumn
 #: How many rows at the top of a sheet are searched for the header row.
 HEADER_SCAN_ROWS = 15
 
+#: Without an anchor column, a row with this many known headers is taken as the header row.
+MIN_KNOWN = 3
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
 
@@ -93,7 +95,8 @@ def find_header(top: pd.DataFrame, columns: Sequence[LedgerColumn],
     """Find the header row among the first rows of a sheet.
 
     The header row is the first row holding the header (or an alias) of one of
-    ``anchor_keys``. A header cell left empty because it is merged with the cell above
+    ``anchor_keys`` (failing that, the first row with ``MIN_KNOWN`` known headers, so that a
+    missing anchor column is reported as such). A header cell left empty because it is merged with the cell above
     takes that cell's text; when the next row holds further known headers (a two-row
     header whose upper row groups columns), both rows form the header and the lower wins.
 
@@ -118,14 +121,16 @@ def find_header(top: pd.DataFrame, columns: Sequence[LedgerColumn],
     raw = [[_cell_text(v) for v in row] for row in top.itertuples(index=False)]
     header_index = next((i for i, row in enumerate(rows) if anchors.intersection(row)), None)
     if header_index is None:
+        # No anchor column: the first row with several known headers (the anchor is missing).
+        header_index = next((i for i, row in enumerate(rows)
+                             if len({lookup[t] for t in row if t in lookup}) >= MIN_KNOWN), None)
+    if header_index is None:
         return None
     block = [header_index]
     if header_index > 0:
         block.insert(0, header_index - 1)  # vertically merged cells keep their text above
     below = header_index + 1
-    matched_here = {c for c, text in enumerate(rows[header_index]) if text in lookup}
-    if below < len(rows) and any(text in lookup and c not in matched_here
-                                 for c, text in enumerate(rows[below])):
+    if below < len(rows) and _continues_header(rows[header_index], rows[below], lookup):
         block.append(below)
     data_start = block[-1] + 1
     match = HeaderMatch(header_index=block[-1], data_start=data_start)
@@ -152,3 +157,15 @@ def find_header(top: pd.DataFrame, columns: Sequence[LedgerColumn],
                 match.unknown.append(raw[i][c])
                 break
     return match
+
+
+def _continues_header(header: list[str], below: list[str], lookup: dict[str, str]) -> bool:
+    """True when ``below`` is the lower row of a two-row header rather than the first data row.
+
+    It must add known headers in new columns and leave the columns already named above empty
+    (they are merged vertically), which a data row never does.
+    """
+    named = {c for c, text in enumerate(header) if text in lookup}
+    adds = any(text in lookup and c not in named for c, text in enumerate(below))
+    blank_under_named = all(c >= len(below) or below[c] in ("", header[c]) for c in named)
+    return adds and blank_under_named

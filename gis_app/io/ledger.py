@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gis_app.core import codes
 from gis_app.core.crs import CHINA_BOUNDS
 from gis_app.core.ledger import ANNEX2_COLUMNS, CODE_ENUMS, LedgerColumn
-from gis_app.io.columns import code_choices, id_problems, to_code, to_id, to_text
+from gis_app.io.convert import check_duplicates, convert_column, header_issues
 from gis_app.io.errors import Issue, raise_if_errors, sort_issues
 from gis_app.io.sheets import IssueCollector, RawTable, load_table
-from gis_app.io.typing import convert_column, header_issues
 from gis_app.io.xlsx import (
     BORDER,
     CENTER,
@@ -26,6 +26,7 @@ from gis_app.io.xlsx import (
     TITLE_FONT,
     cell_values,
     column_letter,
+    declare_dimension,
     new_workbook,
     save_workbook,
     styled,
@@ -73,17 +74,17 @@ class LedgerReadResult:
 def notes_text() -> str:
     """The form's 备注 (code meanings), built from the code enums."""
     lines = ["备注："]
-    seen: set[str] = set()
-    for i, (key, enum_name) in enumerate(
-            (k, CODE_ENUMS[k]) for k in ("attribute", "method", "risk_type",
-                                         "proposed_monitoring_type", "monitoring_type")):
+    seen: dict[str, str] = {}
+    for key in ("attribute", "method", "risk_type", "proposed_monitoring_type", "monitoring_type"):
         header = next(c.header for c in ANNEX2_COLUMNS if c.key == key)
-        choices = code_choices(enum_name).replace("、", "；")
+        enum_name = CODE_ENUMS[key]
+        number = f"（{len(lines)}）"
         if enum_name in seen:
-            lines.append(f"（{i + 1}）{header}：同上。")
+            lines.append(f"{number}{header}：同{seen[enum_name]}。")
             continue
-        seen.add(enum_name)
-        lines.append(f"（{i + 1}）{header}：{choices}。")
+        seen[enum_name] = header
+        choices = "；".join(f"{int(m.value)}.{m.label}" for m in getattr(codes, enum_name))
+        lines.append(f"{number}{header}：{choices}。")
     lines.append(f"（{len(lines)}）“是否”类栏目填“是”或“否”；证件号码、联系电话为文本。")
     return "\n".join(lines)
 
@@ -143,6 +144,7 @@ def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str 
     last = column_letter(ncols)
     wb = new_workbook(deterministic)
     ws = wb.create_sheet("台账")
+    declare_dimension(ws, ncols, FIRST_DATA_ROW + n)
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[column_letter(i)].width = _width(col)
         if col.kind in ("id", "phone", "text"):
@@ -253,51 +255,18 @@ def validate_ledger(table: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
         if col.key not in raw.columns:
             continue
         name = texts[col.key]
-        if col.key == "head_id_number":
-            typed[col.key] = _check_ids(found, raw[col.key], name, table.rows)
-        elif col.kind == "code":
-            typed[col.key] = _check_code(found, raw[col.key], col.key, name)
-        else:
-            typed[col.key] = convert_column(found, raw[col.key], col, name)
+        typed[col.key] = convert_column(found, raw[col.key], col, name)
         if col.required:
             found.add(raw[col.key].isna(), name, "必填项为空")
     frame = pd.DataFrame(typed)
+    if "head_id_number" in frame:
+        check_duplicates(found, frame["head_id_number"], texts["head_id_number"], "证件号码")
     _check_members(found, frame, texts)
-    _check_lonlat(found, frame, texts)
+    _check_lonlat(found, frame, raw, texts)
     _check_monitoring(found, frame, texts)
     order = [texts.get(c.key, c.header) for c in ANNEX2_COLUMNS]
     warnings = raise_if_errors(sort_issues(found.finish(), order))
     return frame, warnings
-
-
-def _check_ids(found: IssueCollector, raw: pd.Series, name: str, rows: np.ndarray) -> pd.Series:
-    ids, numeric = to_id(raw)
-    reasons = id_problems(ids)
-    if not reasons.empty:
-        messages = pd.Series(None, index=ids.index, dtype=object)
-        prefix = np.where(numeric[reasons.index],
-                          "证件号码被存成了数字（末几位可能已丢失），请将该列设为文本格式后重新填写；", "")
-        messages[reasons.index] = prefix + reasons.to_numpy().astype(str)
-        found.add(messages.notna(), name, messages)
-    present = ids.notna()
-    dup = ids.duplicated(keep="first") & present
-    if dup.any():
-        first = present & ~ids.duplicated(keep="first")
-        first_row = pd.Series(rows[first.to_numpy()], index=ids[first].to_numpy())
-        other = ids[dup].map(first_row)
-        messages = pd.Series(None, index=ids.index, dtype=object)
-        messages[dup] = "证件号码与第" + other.astype(np.int64).astype(str) + "行重复"
-        found.add(dup, name, messages)
-    return ids
-
-
-def _check_code(found: IssueCollector, raw: pd.Series, key: str, name: str) -> pd.Series:
-    text = to_text(raw)
-    values, bad = to_code(text, key)
-    if bad.any():
-        choices = code_choices(CODE_ENUMS[key])
-        found.add(bad, name, "“" + text.fillna("") + f"”不是有效的代码，应为：{choices}")
-    return values
 
 
 def _check_members(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, str]) -> None:
@@ -307,7 +276,8 @@ def _check_members(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, 
     found.add((members < 1).fillna(False), texts["members"], "家庭人口数应为不小于1的整数")
 
 
-def _check_lonlat(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, str]) -> None:
+def _check_lonlat(found: IssueCollector, frame: pd.DataFrame, raw: pd.DataFrame,
+                  texts: dict[str, str]) -> None:
     west, south, east, north = CHINA_BOUNDS
     for key, low, high in (("lon", west, east), ("lat", south, north)):
         if key in frame:
@@ -316,10 +286,9 @@ def _check_lonlat(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, s
             found.add(outside, texts[key],
                       f"坐标不在中国范围内（应在{low:g}～{high:g}之间，可能经纬度填反或坐标系错误）")
     if "lon" in frame and "lat" in frame:
-        half = frame["lon"].isna() != frame["lat"].isna()
-        field_ = np.where(frame["lon"].isna(), texts["lon"], texts["lat"])
-        for name in (texts["lon"], texts["lat"]):
-            found.add(half.to_numpy() & (field_ == name), name, "经度和纬度须同时填写")
+        lon_blank, lat_blank = raw["lon"].isna().to_numpy(), raw["lat"].isna().to_numpy()
+        found.add(lon_blank & ~lat_blank, texts["lon"], "经度和纬度须同时填写")
+        found.add(lat_blank & ~lon_blank, texts["lat"], "经度和纬度须同时填写")
 
 
 def _check_monitoring(found: IssueCollector, frame: pd.DataFrame, texts: dict[str, str]) -> None:

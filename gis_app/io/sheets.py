@@ -56,8 +56,9 @@ class IssueCollector:
             Frame positions with the problem.
         field : str or None
             Chinese header.
-        message : str or array_like of str
-            One message for all, or one per frame position (indexed like the frame).
+        message : str or pandas.Series
+            One message for all, or a series of messages indexed by frame position
+            (only the flagged positions are needed).
         severity : {"error", "warning"}
             Issue severity.
         """
@@ -72,7 +73,7 @@ class IssueCollector:
         if isinstance(message, str):
             texts = [message] * listed.size
         else:
-            texts = [str(t) for t in np.asarray(message, dtype=object)[listed]]
+            texts = [str(t) for t in message.reindex(listed).to_numpy()]
         rows = self.rows[listed]
         self.issues.extend(Issue(self.label, int(r), field, t, severity)
                            for r, t in zip(rows, texts))
@@ -201,21 +202,20 @@ def load_table(path: str | os.PathLike, columns: Sequence[LedgerColumn],
     rows = np.arange(match.data_start, match.data_start + len(body)) + 1
     data = _strip_strings(body[list(match.positions.values())])
     data.columns = list(match.positions.keys())
-    keep = _data_rows(body, data)
+    keep = _data_rows(data)
     return RawTable(label, data.loc[keep].reset_index(drop=True), rows[keep], match, encoding,
                     name or None)
 
 
-def _data_rows(body: pd.DataFrame, data: pd.DataFrame) -> np.ndarray:
+def _data_rows(data: pd.DataFrame) -> np.ndarray:
     """Mask of rows that hold data: not empty, not a note under the table, not a total row."""
-    keep = data.notna().any(axis=1).to_numpy()
-    filled = (body.notna() & body.ne("")).to_numpy()
-    single = np.flatnonzero(keep & (filled.sum(axis=1) == 1))
-    for pos in single:
-        text = str(body.iloc[pos, int(np.flatnonzero(filled[pos])[0])]).strip()
+    filled = data.notna().to_numpy()
+    keep = filled.any(axis=1)
+    for pos in np.flatnonzero(keep & (filled.sum(axis=1) == 1)):
+        text = str(data.iat[pos, int(np.flatnonzero(filled[pos])[0])])
         if text.startswith(NOTE_PREFIXES):
             keep[pos] = False
     if "seq" in data.columns:
-        seq = data["seq"].astype(str).str.replace(r"\s+", "", regex=True)
-        keep &= ~seq.isin(TOTAL_WORDS).to_numpy()
+        spaced = {" ".join(word) for word in TOTAL_WORDS}
+        keep &= ~data["seq"].isin([*TOTAL_WORDS, *spaced]).to_numpy()
     return keep

@@ -20,6 +20,7 @@ from gis_app.io.xlsx import (
     TITLE_FONT,
     cell_values,
     column_letter,
+    declare_dimension,
     new_workbook,
     save_workbook,
     styled,
@@ -129,9 +130,9 @@ def read_csv_raw(path: str | os.PathLike, label: str | None = None) -> pd.DataFr
 
 def _parse(text: str, sep: str, width: int) -> pd.DataFrame:
     frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=list(range(width)),
-                        dtype=str, keep_default_na=False, na_filter=False,
+                        dtype=object, keep_default_na=False, na_filter=False,
                         skip_blank_lines=False, engine="c")
-    return frame.fillna("").astype(object)
+    return frame.fillna("")
 
 
 def read_csv_auto(path: str | os.PathLike, header: int | None = 0) -> pd.DataFrame:
@@ -202,6 +203,7 @@ def write_table_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str |
     """
     wb = new_workbook(deterministic)
     ws = wb.create_sheet(sheet_name[:31])
+    declare_dimension(ws, len(frame.columns), len(frame) + (2 if title else 1))
     names = [str(c) for c in frame.columns]
     ncols = max(len(names), 1)
     prepared = []

@@ -94,6 +94,16 @@ def _normalise_zip(path: Path) -> None:
             dst.writestr(info, data)
 
 
+def declare_dimension(ws, ncols: int, nrows: int) -> None:
+    """Record the sheet's extent in a write-only sheet (openpyxl omits ``<dimension>`` there).
+
+    Readers use it to size the sheet; without it openpyxl scans the whole sheet once more.
+    Call before the first row is appended.
+    """
+    ref = f"A1:{get_column_letter(max(ncols, 1))}{max(nrows, 1)}"
+    ws.calculate_dimension = lambda: ref
+
+
 def styled(ws, value, font=None, fill=None, alignment=None, border=None, number_format=None):
     """A write-only cell with the given style."""
     cell = WriteOnlyCell(ws, value=value)
@@ -144,7 +154,11 @@ def cell_values(ws, series: pd.Series, kind: str) -> list:
         return _none_where(numbers.round().astype("Int64").astype(object), numbers.isna())
     if kind == "float":
         numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
-        return _none_where(numbers, ~np.isfinite(numbers.to_numpy()))
+        values = _none_where(numbers, ~np.isfinite(numbers.to_numpy()))
+        for i, value in enumerate(values):
+            if value is not None and float("%.16g" % value) != value:
+                values[i] = _exact_number_cell(ws, value)
+        return values
     if kind == "bool":
         missing = series.isna()
         truth = series.where(~missing, False).astype(bool)
@@ -158,13 +172,28 @@ def cell_values(ws, series: pd.Series, kind: str) -> list:
     too_long = text.str.len() > MAX_CELL_CHARS
     if too_long.any():
         raise ValueError(f"有{int(too_long.sum())}个单元格超过Excel单元格32767字符的上限")
-    formula_like = text.str.startswith("=").fillna(False).to_numpy()
     values = text.tolist()
-    for i in np.flatnonzero(formula_like):
-        cell = WriteOnlyCell(ws, value=values[i])
-        cell.data_type = "s"  # keep "=..." as text, never a formula
-        values[i] = cell
+    if kind in ("id", "phone"):
+        # Text format, so that editing the cell in Excel never turns it into a number.
+        return [None if v is None else _text_cell(ws, v) for v in values]
+    for i in np.flatnonzero(text.str.startswith("=").fillna(False).to_numpy()):
+        values[i] = _text_cell(ws, values[i])
     return values
+
+
+def _exact_number_cell(ws, value: float) -> WriteOnlyCell:
+    """A number cell holding all 17 significant digits (openpyxl itself writes only 16)."""
+    cell = WriteOnlyCell(ws, value=value)
+    cell._value = repr(float(value))  # written verbatim into <v>; data_type stays "n"
+    return cell
+
+
+def _text_cell(ws, value: str) -> WriteOnlyCell:
+    """A cell that stays text: "@" format and never a formula, even for "=..."."""
+    cell = WriteOnlyCell(ws, value=value)
+    cell.data_type = "s"
+    cell.number_format = "@"
+    return cell
 
 
 def column_letter(index: int) -> str:

@@ -79,8 +79,9 @@ def _grid_rules(grids: pd.DataFrame, assignments: pd.DataFrame, households: pd.D
     lacking = ~grids["id"].isin(staffed)
     g = grids[lacking]
     centre = g.geometry.representative_point()
-    found.append(_problems("grid_without_worker", g["name"] + "（" + g["level"].map(
-        lambda v: GridLevel(int(v)).label) + "）没有负责的网格员", g["code"], centre.x, centre.y))
+    found.append(_problems("grid_without_worker", [
+        f"{name}（{GridLevel(int(level)).label}）没有负责的网格员"
+        for name, level in zip(g["name"], g["level"], strict=True)], g["code"], centre.x, centre.y))
     level3 = grids[grids["level"] == 3]
     per_grid = households.groupby("grid_id").size()
     level3_roles = [r.value for r in RESPONSIBLE_ROLES[3]]

@@ -94,8 +94,10 @@ def bulk_insert(connection: Connection, table: Table, frame: pd.DataFrame) -> in
     if len(frame) == 0:
         return 0
     frame = frame.copy()
-    if "version" in table.c and "version" not in frame.columns:
-        frame["version"] = 1
+    for column in table.c:  # NOT NULL columns the frame lacks take their scalar default
+        if column.name not in frame.columns and not column.nullable and column.default is not None \
+                and column.default.is_scalar:
+            frame[column.name] = column.default.arg
     unknown = set(frame.columns) - set(table.c.keys())
     if unknown:
         raise ValueError(f"{table.name}: unknown columns {sorted(unknown)}")

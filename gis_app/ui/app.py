@@ -1,14 +1,21 @@
-"""QApplication set-up: Chinese font, the project, the main window."""
+"""QApplication set-up and opening a project with a progress dialog that can be cancelled."""
 
 from __future__ import annotations
 
 import sys
 
+from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtGui import QFont, QFontDatabase
-from PyQt6.QtWidgets import QApplication, QMessageBox
+from PyQt6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+_WINDOWS: list = []  # keep windows alive
 
 
-def _cjk_font() -> QFont:
+class LoadCancelled(Exception):
+    """The user pressed 取消 while a project was loading."""
+
+
+def cjk_font() -> QFont:
     """A font with Chinese glyphs, preferring those Debian and Windows ship."""
     families = set(QFontDatabase.families())
     for name in ("Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "SimSun"):
@@ -17,22 +24,75 @@ def _cjk_font() -> QFont:
     return QFont()
 
 
-def run(project_location: str | None) -> int:
-    """Open the project (or the sample) and run the event loop."""
+def application() -> QApplication:
+    """The QApplication, created once with the app's names and font."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("GridMonitor")
+    app.setOrganizationName("GridMonitor")
+    app.setFont(cjk_font())
+    return app
+
+
+def load_project(location: str | None, parent=None):
+    """Open a project (the sample when None) and read its layers, showing progress.
+
+    Returns
+    -------
+    MapData or None
+        None when the user cancelled or the project could not be opened (after a message).
+    """
     from gis_app.services import map_service
     from gis_app.storage.project import ProjectError, open_project
+
+    dialog = QProgressDialog("正在打开项目…", "取消", 0, 100, parent)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(300)
+
+    def progress(done: int, total: int) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+        QApplication.processEvents()
+        if dialog.wasCanceled():
+            raise LoadCancelled()
+
+    try:
+        project = (open_project(location) if location
+                   else map_service.open_or_create_sample(progress=progress))
+        data = map_service.load_map_data(project, progress=progress)
+    except LoadCancelled:
+        return None
+    except ProjectError as exc:
+        QMessageBox.critical(parent, "无法打开项目", str(exc))
+        return None
+    finally:
+        dialog.close()
+    remember_recent(project.location)
+    return data
+
+
+def remember_recent(location: str) -> None:
+    """Put a project at the top of the recent list (10 kept)."""
+    settings = QSettings()
+    recent = [r for r in (settings.value("recent") or []) if r != location]
+    settings.setValue("recent", [location, *recent][:10])
+
+
+def open_window(location: str | None, parent=None):
+    """Load a project and show a main window on it."""
     from gis_app.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("网格防返贫监测 GIS")
-    app.setOrganizationName("GridMonitor")
-    app.setFont(_cjk_font())
-    try:
-        project = (open_project(project_location) if project_location
-                   else map_service.open_or_create_sample())
-    except ProjectError as exc:
-        QMessageBox.critical(None, "无法打开项目", str(exc))
-        return 1
-    window = MainWindow(project)
+    data = load_project(location, parent)
+    if data is None:
+        return None
+    window = MainWindow(data)
     window.show()
+    _WINDOWS.append(window)
+    return window
+
+
+def run(project_location: str | None) -> int:
+    """Open the project (or the sample) and run the event loop."""
+    app = application()
+    if open_window(project_location) is None:
+        return 1
     return app.exec()

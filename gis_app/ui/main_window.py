@@ -1,74 +1,509 @@
-"""The main window: the map of the project's layers (the full GIS window grows here)."""
+"""The main window: map in the middle, layer tree, identify, attribute table and the tools.
+
+The window wires views to the :class:`MapModel` and to services; it holds no GIS logic itself.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 import shapely
-from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QBrush, QColor, QPainterPath, QPen
-from PyQt6.QtWidgets import QGraphicsPathItem, QLabel, QMainWindow
+from PyQt6.QtCore import QByteArray, QRectF, QSettings, Qt
+from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolBar,
+)
 
+from gis_app.catalog import load_layers, load_styles
+from gis_app.core.classify import classify
 from gis_app.services import map_service
-from gis_app.services.project_service import project_info
+from gis_app.ui.canvas.map_canvas import MapCanvas
+from gis_app.ui.i18n import Translator, current_language
+from gis_app.ui.map_model import MapModel
+from gis_app.ui.panels.attribute_table import AttributeTable
+from gis_app.ui.panels.identify_panel import IdentifyPanel
+from gis_app.ui.panels.layer_tree import LayerTree
+from gis_app.ui.panels.unlocated_panel import UnlocatedPanel
 
-
-def _polygon_path(geometries) -> QPainterPath:
-    """One painter path holding every ring of every polygon (fast to draw)."""
-    path = QPainterPath()
-    rings = shapely.get_rings(shapely.get_parts(np.asarray(geometries)))
-    coords, index = shapely.get_coordinates(rings, return_index=True)
-    starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
-    ends = np.r_[starts[1:], len(index)]
-    for start, end in zip(starts, ends, strict=True):  # rings, not features: thousands at most
-        ring = coords[start:end]
-        path.moveTo(*ring[0])
-        for x, y in ring[1:]:
-            path.lineTo(x, y)
-        path.closeSubpath()
-    return path
+_TOOLS = (("pan", "平移"), ("zoom", "拉框放大"), ("identify", "点选识别"), ("select", "框选"),
+          ("lasso", "多边形选择"), ("measure_line", "测距离"), ("measure_area", "测面积"))
+_PICK_PIXELS = 8
 
 
 class MainWindow(QMainWindow):
-    """The application window."""
+    """The application window on one open project."""
 
-    def __init__(self, project):
+    def __init__(self, data: map_service.MapData, settings: QSettings | None = None):
         super().__init__()
-        self.project = project
-        self.setWindowTitle(f"网格防返贫监测 GIS — {project.settings().get('county_name', '')}")
-        self.resize(1280, 860)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setAspectLocked(True)
-        self.plot.hideAxis("left")
-        self.plot.hideAxis("bottom")
-        self.setCentralWidget(self.plot)
-        self.status = QLabel()
-        self.statusBar().addWidget(self.status)
-        self._draw()
+        self.data = data
+        self.settings = settings or QSettings()
+        self.model = MapModel()
+        self.model.language = current_language(self.settings.value("language"))
+        self.tr_ = Translator(self.model.language)
+        self.styles = load_styles()
+        self.definitions = {d.id: d for d in load_layers(styles=self.styles)}
+        self.active_layer = "households"
+        self._placing: int | None = None
+        self._texts: list[tuple[object, str]] = []  # (widget or action, Chinese text)
+        self.canvas = MapCanvas()
+        self.setCentralWidget(self.canvas)
+        self._build_docks()
+        self._build_actions()
+        self._build_status()
+        self._add_layers()
+        self._connect()
+        self._restore()
+        self.retranslate()
 
-    def _draw(self) -> None:
-        layers = map_service.map_layers(self.project)
-        styles = {"villages": ("#6b7b8c", "#f4f1e8", 1.2), "grids": ("#b0b8c4", None, 0.6),
-                  "hazard_zones": ("#d9534f", "#d9534f40", 0.5)}
-        for name, (edge, fill, width) in styles.items():
-            frame = layers[name]
-            if name == "grids":
-                frame = frame[frame["level"] == 3]
-            item = QGraphicsPathItem(_polygon_path(frame.geometry.to_numpy()))
-            item.setPen(QPen(QColor(edge), width) if width else QPen(Qt.PenStyle.NoPen))
-            item.pen().setCosmetic(True)
-            pen = item.pen()
-            pen.setCosmetic(True)
-            item.setPen(pen)
-            item.setBrush(QBrush(QColor(fill)) if fill else QBrush(Qt.BrushStyle.NoBrush))
-            self.plot.addItem(item)
-        households = layers["households"]
-        colours = np.where(households["attribute"] == 2, "#e8590c",
-                           np.where(households["attribute"] == 1, "#1c7ed6", "#868e96"))
-        scatter = pg.ScatterPlotItem(x=households.geometry.x.to_numpy(),
-                                     y=households.geometry.y.to_numpy(), size=4,
-                                     pen=None, brush=[pg.mkBrush(c) for c in colours])
-        self.plot.addItem(scatter)
-        info = project_info(self.project)
-        self.status.setText(f"农户 {info['households']} 户 · 监测对象 {info['monitored']} 户 · "
-                            f"三级网格 {info['grids']['3']} 个")
+    # -- construction
+    def _text(self, target, chinese: str):
+        self._texts.append((target, chinese))
+        return target
+
+    def _build_docks(self) -> None:
+        self.layer_tree = LayerTree(self.tr_)
+        self.identify = IdentifyPanel(self.tr_)
+        self.table = AttributeTable(self.tr_)
+        self.unlocated = UnlocatedPanel(self.tr_)
+        self.docks = {}
+        for key, widget, area in (
+                ("图层", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
+                ("识别", self.identify, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("位置未知农户", self.unlocated, Qt.DockWidgetArea.RightDockWidgetArea),
+                ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            dock = QDockWidget(key, self)
+            dock.setObjectName(f"dock-{widget.__class__.__name__}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = self._text(dock, key)
+        self.tabifyDockWidget(self.docks["识别"], self.docks["位置未知农户"])
+        self.docks["识别"].raise_()
+
+    def _action(self, chinese: str, slot, shortcut=None, checkable=False) -> QAction:
+        action = QAction(chinese, self)
+        action.setCheckable(checkable)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return self._text(action, chinese)
+
+    def _build_actions(self) -> None:
+        tools = QToolBar("tools", self)
+        tools.setObjectName("toolbar-tools")
+        self.addToolBar(tools)
+        group = QActionGroup(self)
+        self.tool_actions = {}
+        for tool, chinese in _TOOLS:
+            action = self._action(chinese, lambda _=False, t=tool: self.set_tool(t), checkable=True)
+            group.addAction(action)
+            tools.addAction(action)
+            self.tool_actions[tool] = action
+        self.tool_actions["pan"].setChecked(True)
+        tools.addSeparator()
+        for chinese, slot, key in (("放大", lambda: self.canvas.zoom_by(0.7), "Ctrl++"),
+                                   ("缩小", lambda: self.canvas.zoom_by(1.4), "Ctrl+-"),
+                                   ("全图", self.canvas.zoom_full, "Ctrl+0"),
+                                   ("清除选择", self.model.clear_selection, "Esc")):
+            tools.addAction(self._action(chinese, slot, key))
+        self.search_box = QLineEdit()
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(260)
+        self.search_box.returnPressed.connect(self.run_search)
+        tools.addSeparator()
+        tools.addWidget(self.search_box)
+        menu = self.menuBar()
+        self.file_menu = self._text(menu.addMenu("文件"), "文件")
+        self.file_menu.addAction(self._action("打开项目…", self.open_project_dialog, "Ctrl+O"))
+        self.file_menu.addAction(self._action("打开服务器…", self.open_server_dialog))
+        self.file_menu.addAction(self._action("打开示例县", lambda: self.switch_project(None)))
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self._action("保存地图快照…", self.save_snapshot, "Ctrl+Shift+S"))
+        self.file_menu.addAction(self._action("复制地图快照", self.copy_snapshot, "Ctrl+Shift+C"))
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self._action("退出", self.close, "Ctrl+Q"))
+        view = self._text(menu.addMenu("视图"), "视图")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addAction(self._action("重新加载样式", self.reload_styles, "F5"))
+        settings = self._text(menu.addMenu("设置"), "设置")
+        language = self._text(QMenu("语言", settings), "语言")
+        settings.addMenu(language)
+        for code, chinese in (("zh", "中文"), ("en", "英文")):
+            language.addAction(self._action(chinese, lambda _=False, c=code: self.set_language(c)))
+        self.unmask_action = self._action("显示个人信息", self.toggle_unmask, checkable=True)
+        settings.addAction(self.unmask_action)
+
+    def _build_status(self) -> None:
+        self.coords_label = QLabel()
+        self.scale_label = QLabel()
+        self.measure_label = QLabel()
+        self.selection_label = QLabel()
+        for label in (self.measure_label, self.selection_label, self.coords_label,
+                      self.scale_label):
+            self.statusBar().addPermanentWidget(label)
+
+    def _add_layers(self) -> None:
+        entries = []
+        for definition in sorted(self.definitions.values(), key=lambda d: -d.z):
+            frame = self.data.layer_frame(definition.source, definition.filter)
+            style = self.styles[definition.style]
+            adapter = self.canvas.add_layer(definition, style, frame)
+            self.model.add_layer(definition.id, len(frame), definition.visible, definition.z,
+                                 definition.style)
+            entries.append((definition.id, definition.title.in_language(self.model.language),
+                            definition.geometry, style, adapter.class_counts(),
+                            definition.visible,
+                            (definition.style, *definition.alternative_styles)))
+        self.layer_tree.set_layers(entries)
+        self.unlocated.set_households(self.data.unlocated, self.model.unmask)
+        self.show_table(self.active_layer)
+
+    def _connect(self) -> None:
+        self.model.selection_changed.connect(self._selection_changed)
+        self.model.layer_changed.connect(self._layer_changed)
+        self.layer_tree.visibility_toggled.connect(self.model.set_visible)
+        self.layer_tree.order_changed.connect(self.model.set_order)
+        self.layer_tree.opacity_requested.connect(self.model.set_opacity)
+        self.layer_tree.style_requested.connect(self.model.set_style)
+        self.layer_tree.zoom_requested.connect(self.zoom_to_layer)
+        self.layer_tree.currentItemChanged.connect(self._tree_current)
+        self.table.selection_made.connect(lambda layer, mask: self.model.select(layer, mask))
+        self.table.zoom_requested.connect(self.zoom_to_selection)
+        self.table.export_requested.connect(self.export_selection)
+        self.unlocated.place_requested.connect(self.start_placing)
+        box = self.canvas.view_box
+        box.sigClicked.connect(self._clicked)
+        box.sigRectDrawn.connect(self._rect_drawn)
+        box.sigPolygonDrawn.connect(self._polygon_drawn)
+        self.canvas.sigCursorMoved.connect(self._cursor_moved)
+        self.canvas.sigViewChanged.connect(self._view_changed)
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        extent = self.settings.value(f"extent/{self.data.project.location}")
+        if isinstance(extent, list) and len(extent) == 4:
+            self.canvas.zoom_to(QRectF(*map(float, extent)), padding=0)
+        else:
+            self.canvas.zoom_full()
+
+    def closeEvent(self, event):  # noqa: N802 - Qt override
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        rect = self.canvas.view_box.viewRect()
+        self.settings.setValue(f"extent/{self.data.project.location}",
+                               [rect.x(), rect.y(), rect.width(), rect.height()])
+        super().closeEvent(event)
+
+    # -- language and personal data
+    def retranslate(self) -> None:
+        """Set every label in the current language."""
+        self.tr_.language = self.model.language
+        county = self.data.project.settings().get("county_name", "")
+        self.setWindowTitle(f"{self.tr_('网格防返贫监测 GIS')} — {county}")
+        for target, chinese in self._texts:
+            if isinstance(target, QDockWidget):
+                target.setWindowTitle(self.tr_(chinese))
+            elif isinstance(target, QMenu):
+                target.setTitle(self.tr_(chinese))
+            else:
+                target.setText(self.tr_(chinese))
+        self.search_box.setPlaceholderText(self.tr_("搜索农户、村、网格编码、网格员"))
+        for index in range(self.layer_tree.topLevelItemCount()):
+            item = self.layer_tree.topLevelItem(index)
+            definition = self.definitions[item.data(0, Qt.ItemDataRole.UserRole)]
+            item.setText(0, definition.title.in_language(self.model.language))
+        self._view_changed(self.canvas.view_box.viewRect())
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface language (remembered)."""
+        self.model.set_language(language)
+        self.settings.setValue("language", language)
+        self.retranslate()
+        self.show_table(self.active_layer)
+
+    def toggle_unmask(self, checked: bool) -> None:
+        """Show personal data, for users the project allows."""
+        from gis_app.services.export_service import may_see_personal_data
+
+        if checked and not may_see_personal_data(self.data.project):
+            self.unmask_action.setChecked(False)
+            QMessageBox.warning(self, self.tr_("显示个人信息"), self.tr_("无权查看个人信息"))
+            return
+        self.model.set_unmask(checked)
+        self.show_table(self.active_layer)
+        self.unlocated.set_households(self.data.unlocated, checked)
+
+    # -- tools and map events
+    def set_tool(self, tool: str) -> None:
+        """Choose the map tool."""
+        self.canvas.view_box.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+
+    def _tolerance(self) -> float:
+        return self.canvas.metres_per_pixel() * _PICK_PIXELS
+
+    def _nearest_point(self, layer_id: str, x: float, y: float) -> int | None:
+        adapter = self.canvas.adapters[layer_id]
+        if not adapter.visible or not len(adapter.frame):
+            return None
+        distance = np.hypot(adapter.x - x, adapter.y - y)
+        row = int(np.argmin(distance))
+        return row if distance[row] <= self._tolerance() else None
+
+    def _containing_polygon(self, layer_id: str, x: float, y: float) -> int | None:
+        adapter = self.canvas.adapters[layer_id]
+        if not adapter.visible:
+            return None
+        hits = np.flatnonzero(shapely.contains_xy(adapter.frame.geometry.to_numpy(), x, y))
+        return int(hits[0]) if len(hits) else None
+
+    def _clicked(self, x: float, y: float, modifiers) -> None:
+        if self._placing is not None:
+            self.finish_placing(x, y)
+            return
+        tool = self.canvas.view_box.tool
+        if tool == "identify":
+            self.identify_at(x, y)
+        elif tool == "select":
+            add = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+            adapter = self.canvas.adapters[self.active_layer]
+            row = (self._nearest_point(self.active_layer, x, y)
+                   if adapter.definition.geometry == "point"
+                   else self._containing_polygon(self.active_layer, x, y))
+            mask = np.zeros(len(adapter.frame), dtype=bool)
+            if row is not None:
+                mask[row] = True
+            self.model.select(self.active_layer, mask, add=add)
+
+    def identify_at(self, x: float, y: float) -> tuple[str, int] | None:
+        """Show the top-most feature at (x, y) in the identify panel."""
+        for layer_id in self.layer_tree.layer_order():
+            definition = self.definitions[layer_id]
+            row = (self._nearest_point(layer_id, x, y) if definition.geometry == "point"
+                   else self._containing_polygon(layer_id, x, y))
+            if row is None:
+                continue
+            frame = self.canvas.adapters[layer_id].frame
+            source_row = self._source_row(definition, frame, row)
+            pairs = map_service.describe_feature(self.data, definition.source, source_row,
+                                                 self.model.unmask, self.model.language)
+            title = definition.title.in_language(self.model.language)
+            self.identify.show_feature(f"{title}：{pairs[0][1] if pairs else ''}", pairs)
+            self.docks["识别"].raise_()
+            return layer_id, row
+        return None
+
+    def _source_row(self, definition, frame, row: int) -> int:
+        if not definition.filter:
+            return row
+        source = self.data.frames[definition.source]
+        return int(np.flatnonzero(source["id"].to_numpy() == frame["id"].iloc[row])[0])
+
+    def _rect_drawn(self, rect: QRectF, modifiers) -> None:
+        geometry = shapely.box(rect.left(), rect.top(), rect.right(), rect.bottom())
+        self.select_by_geometry(geometry, bool(modifiers & Qt.KeyboardModifier.ShiftModifier))
+
+    def select_by_geometry(self, geometry, add: bool = False) -> int:
+        """Select the active layer's features inside (points) or intersecting (polygons)."""
+        adapter = self.canvas.adapters[self.active_layer]
+        if adapter.definition.geometry == "point":
+            minx, miny, maxx, maxy = geometry.bounds
+            mask = (adapter.x >= minx) & (adapter.x <= maxx) & (adapter.y >= miny) & (adapter.y <= maxy)
+            if geometry.area < (maxx - minx) * (maxy - miny) * 0.999999:  # not a rectangle
+                candidates = np.flatnonzero(mask)
+                mask[candidates] = shapely.contains_xy(geometry, adapter.x[candidates],
+                                                       adapter.y[candidates])
+        else:
+            mask = shapely.intersects(adapter.frame.geometry.to_numpy(), geometry)
+        self.model.select(self.active_layer, mask, add=add)
+        return int(mask.sum())
+
+    def _polygon_drawn(self, vertices, tool: str, modifiers) -> None:
+        if tool == "lasso":
+            self.select_by_geometry(shapely.Polygon(vertices),
+                                    bool(modifiers & Qt.KeyboardModifier.ShiftModifier))
+        elif tool == "measure_line":
+            metres = float(np.hypot(*np.diff(vertices, axis=0).T).sum())
+            text = f"{metres / 1000:.3f} 公里" if metres >= 1000 else f"{metres:.1f} 米"
+            self.measure_label.setText(f"{self.tr_('距离')}：{text}")
+        elif tool == "measure_area":
+            area = shapely.Polygon(vertices).area
+            self.measure_label.setText(
+                f"{self.tr_('面积')}：{area:,.0f} {self.tr_('平方米')} = {area / 666.6667:,.2f} "
+                f"{self.tr_('亩')} = {area / 10000:,.3f} {self.tr_('公顷')}")
+
+    def _cursor_moved(self, x: float, y: float) -> None:
+        lon, lat = self.data.to_lonlat(x, y)
+        self.coords_label.setText(f"{self.tr_('经纬度')} {lon:.6f}, {lat:.6f} | "
+                                  f"{self.tr_('高斯-克吕格')} X={y:,.1f} Y={x:,.1f}")
+
+    def _view_changed(self, _rect) -> None:
+        scale = self.canvas.scale_denominator()
+        self.scale_label.setText(f"{self.tr_('比例尺')} 1:{scale:,.0f}" if scale else "")
+
+    # -- model events
+    def _selection_changed(self, layer_id: str) -> None:
+        mask = self.model.selection[layer_id]
+        self.canvas.adapters[layer_id].set_selection(mask)
+        if layer_id == self.table.layer_id:
+            self.table.select_features(mask)
+        total = sum(int(m.sum()) for m in self.model.selection.values())
+        self.selection_label.setText(f"{self.tr_('已选择')} {total} {self.tr_('个要素')}")
+
+    def _layer_changed(self, layer_id: str, what: str) -> None:
+        adapter = self.canvas.adapters[layer_id]
+        if what == "visible":
+            adapter.set_visible(self.model.visible[layer_id])
+            self.layer_tree.set_checked(layer_id, self.model.visible[layer_id])
+            self.canvas._relabel()
+        elif what == "opacity":
+            adapter.set_opacity(self.model.opacity[layer_id])
+        elif what == "z":
+            adapter.set_z(self.model.z[layer_id])
+        elif what == "style":
+            style = self.styles[self.model.style[layer_id]]
+            adapter.restyle(style)
+            self.layer_tree.update_legend(layer_id, style, adapter.definition.geometry,
+                                          adapter.class_counts())
+
+    def _tree_current(self, current, _previous) -> None:
+        if current is None:
+            return
+        item = current if current.parent() is None else current.parent()
+        layer_id = item.data(0, Qt.ItemDataRole.UserRole)
+        if layer_id and layer_id != self.active_layer:
+            self.active_layer = layer_id
+            self.show_table(layer_id)
+
+    def show_table(self, layer_id: str) -> None:
+        """Show a layer in the attribute table."""
+        self.table.show_layer(layer_id, self.canvas.adapters[layer_id].frame, self.model.language,
+                              self.model.unmask)
+        self.table.select_features(self.model.selection[layer_id])
+
+    # -- actions
+    def zoom_to_layer(self, layer_id: str) -> None:
+        """Zoom to one layer's extent."""
+        minx, miny, maxx, maxy = self.canvas.adapters[layer_id].bounds()
+        self.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny))
+
+    def zoom_to_selection(self) -> None:
+        """Zoom to the selected features of the active layer."""
+        adapter = self.canvas.adapters[self.active_layer]
+        mask = self.model.selection[self.active_layer]
+        if mask.any():
+            minx, miny, maxx, maxy = adapter.frame.geometry[mask].total_bounds
+            self.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny), padding=0.2)
+
+    def export_selection(self, path: str | None = None) -> str | None:
+        """Write the active layer's selected rows to Excel."""
+        mask = self.model.selection[self.active_layer]
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr_("导出选择到Excel…"), "选择.xlsx",
+                                                  "Excel (*.xlsx)")
+        if not path:
+            return None
+        frame = self.canvas.adapters[self.active_layer].frame[mask]
+        map_service.export_rows(frame, path, self.model.unmask, self.model.language)
+        self.statusBar().showMessage(f"已导出 {int(mask.sum())} 条：{path}", 5000)
+        return path
+
+    def run_search(self) -> list:
+        """Search the box's text; zoom to the first hit and offer the others."""
+        hits = map_service.search(self.data, self.search_box.text())
+        if not hits:
+            self.statusBar().showMessage("未找到", 3000)
+            return hits
+        self.go_to_hit(hits[0])
+        if len(hits) > 1:
+            menu = QMenu(self)
+            for hit in hits:
+                action = menu.addAction(f"[{hit.kind}] {hit.label}")
+                action.triggered.connect(lambda _=False, h=hit: self.go_to_hit(h))
+            menu.popup(self.search_box.mapToGlobal(self.search_box.rect().bottomLeft()))
+        return hits
+
+    def go_to_hit(self, hit) -> None:
+        """Zoom to a search hit and select it."""
+        minx, miny, maxx, maxy = hit.bounds
+        self.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny), padding=0.3)
+        for layer_id, definition in self.definitions.items():
+            if definition.source == hit.source and not definition.filter:
+                mask = np.zeros(len(self.canvas.adapters[layer_id].frame), dtype=bool)
+                mask[hit.rows] = True
+                self.model.select(layer_id, mask)
+
+    def start_placing(self, household_id: int) -> None:
+        """The next map click sets this household's location."""
+        self._placing = household_id
+        self.set_tool("identify")
+        self.statusBar().showMessage(self.tr_("请在地图上点击该户的位置"))
+
+    def finish_placing(self, x: float, y: float) -> str | None:
+        """Store the clicked point for the household being placed."""
+        household_id, self._placing = self._placing, None
+        grid = map_service.set_household_location(self.data, household_id, x, y)
+        self.data.unlocated = self.data.unlocated[self.data.unlocated["id"] != household_id]
+        self.unlocated.set_households(self.data.unlocated, self.model.unmask)
+        self.statusBar().showMessage(f"已设置位置，所属网格：{grid or '无'}", 5000)
+        return grid
+
+    def save_snapshot(self, path: str | None = None) -> str | None:
+        """Save the map view as PNG."""
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr_("保存地图快照…"), "地图.png",
+                                                  "PNG (*.png)")
+        if path:
+            self.canvas.snapshot().save(path, "PNG")
+        return path or None
+
+    def copy_snapshot(self) -> None:
+        """Copy the map view to the clipboard."""
+        QGuiApplication.clipboard().setImage(self.canvas.snapshot())
+
+    def reload_styles(self) -> None:
+        """Re-read styles/*.toml and redraw every layer with them."""
+        self.styles = load_styles()
+        for layer_id in self.canvas.adapters:
+            self.model.set_style(layer_id, self.model.style[layer_id])
+
+    def open_project_dialog(self) -> None:
+        """Choose a project file."""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr_("打开项目…"), "",
+                                              "项目 (*.gmp *.sqlite *.db);;所有文件 (*)")
+        if path:
+            self.switch_project(path)
+
+    def open_server_dialog(self) -> None:
+        """Type a postgresql:// address."""
+        url, ok = QInputDialog.getText(self, self.tr_("打开服务器…"), "postgresql://用户@主机:端口/数据库",
+                                       text="postgresql://")
+        if ok and url.strip():
+            self.switch_project(url.strip())
+
+    def switch_project(self, location: str | None) -> None:
+        """Open another project in a new window (the app module does the loading)."""
+        from gis_app.ui.app import open_window
+
+        window = open_window(location, self)
+        if window is not None:
+            self.close()
+
+    def class_of(self, layer_id: str) -> np.ndarray:
+        """Style class index of each feature of a layer (legend checks)."""
+        adapter = self.canvas.adapters[layer_id]
+        return classify(adapter.style, adapter.frame)

@@ -1,0 +1,70 @@
+"""Spatial analysis on GeoDataFrames: point location in grids, grid quality checks, measures.
+
+The names below are re-exported lazily (PEP 562), so importing the package stays cheap until
+one of them is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_EXPORTS = {
+    "LocateResult": "point_in_polygon",
+    "PolygonIndex": "point_in_polygon",
+    "join_points_to_polygons": "point_in_polygon",
+    "PROBLEM_COLUMNS": "grid_quality",
+    "check_grid_tiling": "grid_quality",
+    "check_households_in_grids": "grid_quality",
+    "areas_m2": "measure",
+    "check_same_crs": "measure",
+    "distance_m": "measure",
+    "gauss_kruger_epsg_for": "measure",
+    "to_gauss_kruger": "measure",
+}
+
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "LocateResult",
+    "PolygonIndex",
+    "areas_m2",
+    "check_grid_tiling",
+    "check_households_in_grids",
+    "check_same_crs",
+    "distance_m",
+    "gauss_kruger_epsg_for",
+    "join_points_to_polygons",
+    "to_gauss_kruger",
+]
+
+if TYPE_CHECKING:
+    from gis_app.analysis.grid_quality import (
+        PROBLEM_COLUMNS,
+        check_grid_tiling,
+        check_households_in_grids,
+    )
+    from gis_app.analysis.measure import (
+        areas_m2,
+        check_same_crs,
+        distance_m,
+        gauss_kruger_epsg_for,
+        to_gauss_kruger,
+    )
+    from gis_app.analysis.point_in_polygon import (
+        LocateResult,
+        PolygonIndex,
+        join_points_to_polygons,
+    )
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

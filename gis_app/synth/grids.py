@@ -1,0 +1,185 @@
+"""Level-3 grids: each village cut into parts of 30–80 households by recursive balanced bisection.
+
+Every split cuts a node's households along their principal axis, in the widest gap that keeps
+both halves able to reach 30–80 households per final grid, so the cut tends to fall between
+hamlets. All nodes of one depth are split at once with array operations; the pieces are the
+village polygon clipped by the half-planes, so they tile the village exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from gis_app.synth.common import multipolygons
+
+LOW, HIGH, TARGET = 30, 80, 55
+
+
+@dataclass
+class Partition:
+    """Level-3 grids in the plane, numbered from 1 within each village (north first)."""
+
+    village: np.ndarray
+    number: np.ndarray
+    polys: np.ndarray
+    of_household: np.ndarray
+
+
+def grid_counts(n: np.ndarray) -> np.ndarray:
+    """Number of level-3 grids for villages with ``n`` located households (``n >= 30``)."""
+    n = np.asarray(n, np.int64)
+    k = np.clip(np.round(n / TARGET), -(-n // HIGH), n // LOW)
+    return np.maximum(k, 1).astype(np.int64)
+
+
+def _halfplanes(centre: np.ndarray, u: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Polygons of the two sides of each cut line (through ``centre``, normal ``u``)."""
+    v = np.column_stack([-u[:, 1], u[:, 0]])
+    a = centre + reach[:, None] * v
+    b = centre - reach[:, None] * v
+    far = reach[:, None] * u
+    left = np.stack([a, b, b - far, a - far, a], axis=1)
+    right = np.stack([a, b, b + far, a + far, a], axis=1)
+    return shapely.polygons(left), shapely.polygons(right)
+
+
+def _split_ranges(n: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Allowed sizes of the left part of each split (soft limits first, hard ones if needed)."""
+    k1 = k // 2
+    k2 = k - k1
+    lo = np.maximum(LOW * k1, n - HIGH * k2)
+    hi = np.minimum(HIGH * k1, n - LOW * k2)
+    soft_lo = np.maximum(lo, np.maximum(38 * k1, n - 72 * k2))
+    soft_hi = np.minimum(hi, np.minimum(72 * k1, n - 38 * k2))
+    use_soft = soft_lo <= soft_hi
+    lo = np.where(use_soft, soft_lo, lo)
+    hi = np.where(use_soft, soft_hi, hi)
+    balanced = n * k1 / k
+    width = np.maximum(2, 0.15 * n)
+    b_lo = np.maximum(lo, np.ceil(balanced - width))
+    b_hi = np.minimum(hi, np.floor(balanced + width))
+    fits = b_lo <= b_hi
+    return np.where(fits, b_lo, lo).astype(np.int64), np.where(fits, b_hi, hi).astype(np.int64)
+
+
+def partition(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, village: np.ndarray,
+              located: np.ndarray, village_polys: np.ndarray) -> Partition:
+    """Cut every village into level-3 grids of 30–80 located households.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Random stream (tilts the cut directions a little).
+    x, y : numpy.ndarray
+        Household positions in the plane.
+    village : numpy.ndarray
+        Village index of each household.
+    located : numpy.ndarray
+        Households with a known position; only they are counted and placed in grids.
+    village_polys : numpy.ndarray
+        Village polygons in the plane.
+
+    Returns
+    -------
+    Partition
+        ``of_household`` holds the grid index of each household (-1 when not located).
+    """
+    n_vill = len(village_polys)
+    pts = np.flatnonzero(located)
+    px, py = x[pts], y[pts]
+    counts = np.bincount(village[pts], minlength=n_vill)
+    if (counts < LOW).any():
+        raise ValueError("every village needs at least 30 located households")
+    node_k = grid_counts(counts)
+    node_village = np.arange(n_vill)
+    bounds = shapely.bounds(village_polys)
+    node_region = shapely.box(bounds[:, 0] - 1, bounds[:, 1] - 1, bounds[:, 2] + 1,
+                              bounds[:, 3] + 1)
+    node_of = village[pts].copy()
+    while True:
+        splitting = node_k > 1
+        if not splitting.any():
+            break
+        sel = np.flatnonzero(splitting[node_of])
+        nodes = node_of[sel]
+        n_nodes = len(node_k)
+        cnt = np.bincount(nodes, minlength=n_nodes).astype(float)
+        safe = np.maximum(cnt, 1)
+        mx = np.bincount(nodes, px[sel], n_nodes) / safe
+        my = np.bincount(nodes, py[sel], n_nodes) / safe
+        dx, dy = px[sel] - mx[nodes], py[sel] - my[nodes]
+        sxx = np.bincount(nodes, dx * dx, n_nodes)
+        syy = np.bincount(nodes, dy * dy, n_nodes)
+        sxy = np.bincount(nodes, dx * dy, n_nodes)
+        theta = 0.5 * np.arctan2(2 * sxy, sxx - syy) + rng.normal(0, 0.3, n_nodes)
+        u = np.column_stack([np.cos(theta), np.sin(theta)])
+        t = dx * u[nodes, 0] + dy * u[nodes, 1]
+
+        # Sort by node, then by position along the axis: one float key is much faster than
+        # a lexsort (the normalised position stays within [0, 0.5) of the node number).
+        t_min = np.full(n_nodes, np.inf)
+        t_max = np.full(n_nodes, -np.inf)
+        np.minimum.at(t_min, nodes, t)
+        np.maximum.at(t_max, nodes, t)
+        key = nodes + 0.5 * (t - t_min[nodes]) / (t_max[nodes] - t_min[nodes] + 1e-9)
+        order = np.argsort(key, kind="stable")
+        s_nodes, s_t, s_sel = nodes[order], t[order], sel[order]
+        start = np.searchsorted(s_nodes, np.arange(n_nodes))
+        rank = np.arange(len(s_nodes)) - start[s_nodes]
+        lo, hi = _split_ranges(cnt.astype(np.int64), np.maximum(node_k, 2))
+        gap = np.r_[0.0, np.diff(s_t)]
+        allowed = (rank >= np.maximum(lo[s_nodes], 1)) & (rank <= hi[s_nodes])
+        balanced = cnt[s_nodes] * (node_k[s_nodes] // 2) / node_k[s_nodes]
+        score = gap * (1.0 - 0.5 * np.abs(rank - balanced) / (0.15 * cnt[s_nodes] + 2))
+        cand = np.flatnonzero(allowed)
+        c_nodes, c_score = s_nodes[cand], score[cand]
+        seg = np.r_[0, np.flatnonzero(np.diff(c_nodes)) + 1]
+        top = np.maximum.reduceat(c_score, seg)
+        is_top = c_score == np.repeat(top, np.diff(np.r_[seg, len(cand)]))
+        _, first = np.unique(c_nodes[is_top], return_index=True)
+        best = cand[np.flatnonzero(is_top)[first]]
+        split_nodes = s_nodes[best]
+        cut = np.zeros(n_nodes)
+        size = np.zeros(n_nodes, np.int64)
+        cut[split_nodes] = 0.5 * (s_t[best] + s_t[best - 1])
+        size[split_nodes] = rank[best]
+
+        # Two children per split node, appended after the existing nodes.
+        child = np.full(n_nodes, -1)
+        child[split_nodes] = n_nodes + 2 * np.arange(len(split_nodes))
+        go_right = rank >= size[s_nodes]
+        node_of[s_sel] = child[s_nodes] + go_right
+        centre = np.column_stack([mx, my])[split_nodes] + cut[split_nodes, None] * u[split_nodes]
+        b = shapely.bounds(node_region[split_nodes])
+        reach = 2.0 * np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) + 10.0
+        left, right = _halfplanes(centre, u[split_nodes], reach)
+        regions = np.empty(2 * len(split_nodes), dtype=object)
+        regions[0::2] = shapely.intersection(node_region[split_nodes], left)
+        regions[1::2] = shapely.intersection(node_region[split_nodes], right)
+        k_parent = node_k[split_nodes]
+        kids_k = np.empty(2 * len(split_nodes), np.int64)
+        kids_k[0::2] = k_parent // 2
+        kids_k[1::2] = k_parent - k_parent // 2
+        node_k[split_nodes] = 0
+        node_k = np.r_[node_k, kids_k]
+        node_village = np.r_[node_village, np.repeat(node_village[split_nodes], 2)]
+        node_region = np.r_[node_region, regions]
+
+    leaves = np.flatnonzero(node_k == 1)
+    leaf_index = np.full(len(node_k), -1)
+    # Number grids within a village from north to south.
+    n_leaf = len(leaves)
+    leaf_of_pt = np.searchsorted(leaves, node_of)
+    mean_y = np.bincount(leaf_of_pt, py, n_leaf) / np.bincount(leaf_of_pt, minlength=n_leaf)
+    order = np.lexsort((-mean_y, node_village[leaves]))
+    leaves = leaves[order]
+    leaf_index[leaves] = np.arange(n_leaf)
+    vill = node_village[leaves]
+    number = np.arange(n_leaf) - np.searchsorted(vill, vill) + 1
+    polys = multipolygons(shapely.intersection(node_region[leaves], village_polys[vill]))
+    of_household = np.full(len(x), -1)
+    of_household[pts] = leaf_index[node_of]
+    return Partition(village=vill, number=number, polys=polys, of_household=of_household)

@@ -1,0 +1,1 @@
+"""The map canvas: pyqtgraph adapters per layer kind, symbology, tools and decorations."""

@@ -1,0 +1,81 @@
+"""Feature labels that never collide: greedy placement in screen space, highest layer first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import shapely
+from PyQt6.QtCore import QRectF
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF
+
+MAX_LABELS = 400
+
+
+class LabelLayer:
+    """Labels of every labelled layer, placed anew after each pan or zoom."""
+
+    def __init__(self, view_box: pg.ViewBox):
+        self.view_box = view_box
+        self.sources: dict[str, tuple] = {}
+        self.pool: list[pg.TextItem] = []
+        self.placed: list[tuple[str, str]] = []  # (layer id, text) of the labels on screen
+        self.font = QFont()
+        self.font.setPointSize(9)
+
+    def add_source(self, layer_id: str, adapter, style) -> None:
+        """Label ``adapter``'s features with ``style.label_field``."""
+        frame = adapter.frame
+        points = shapely.point_on_surface(frame.geometry.to_numpy()) \
+            if adapter.definition.geometry == "polygon" else frame.geometry.to_numpy()
+        xy = shapely.get_coordinates(points)
+        texts = frame[style.label_field].astype(str).to_numpy()
+        self.sources[layer_id] = (adapter, style, xy, texts)
+
+    def remove_source(self, layer_id: str) -> None:
+        """Stop labelling a layer."""
+        self.sources.pop(layer_id, None)
+
+    def _item(self, index: int) -> pg.TextItem:
+        while len(self.pool) <= index:
+            item = pg.TextItem(color=QColor("#212529"), anchor=(0.5, 0.5),
+                               border=None, fill=pg.mkBrush(255, 255, 255, 170))
+            item.setFont(self.font)
+            item.setZValue(5e5)
+            self.view_box.addItem(item, ignoreBounds=True)
+            self.pool.append(item)
+        return self.pool[index]
+
+    def update_labels(self, view: QRectF, metres_per_pixel: float, scale: float) -> None:
+        """Place labels for the current view; those that would overlap one already placed drop."""
+        metrics = QFontMetricsF(self.font)
+        occupied: list[QRectF] = []
+        self.placed = []
+        used = 0
+        ordered = sorted(self.sources.items(), key=lambda kv: -kv[1][0].z)
+        for layer_id, (adapter, style, xy, texts) in ordered:
+            if not adapter.visible or not metres_per_pixel:
+                continue
+            if style.label_min_scale and scale > style.label_min_scale:
+                continue
+            inside = np.flatnonzero((xy[:, 0] >= view.left()) & (xy[:, 0] <= view.right()) &
+                                    (xy[:, 1] >= view.top()) & (xy[:, 1] <= view.bottom()))
+            for index in inside[: MAX_LABELS * 2]:  # labels on screen, a few hundred at most
+                if used >= MAX_LABELS:
+                    break
+                text = texts[index]
+                width = metrics.horizontalAdvance(text) + 6
+                height = metrics.height() + 2
+                sx = (xy[index, 0] - view.left()) / metres_per_pixel
+                sy = (view.bottom() - xy[index, 1]) / metres_per_pixel
+                rect = QRectF(sx - width / 2, sy - height / 2, width, height)
+                if any(rect.intersects(other) for other in occupied):
+                    continue
+                occupied.append(rect)
+                item = self._item(used)
+                item.setText(text)
+                item.setPos(float(xy[index, 0]), float(xy[index, 1]))
+                item.setVisible(True)
+                self.placed.append((layer_id, text))
+                used += 1
+        for item in self.pool[used:]:
+            item.setVisible(False)

@@ -1,0 +1,203 @@
+"""The attribute table: a Qt model over the layer's columns (no copy of the data), with sort,
+filter by expression or column value, and selection that follows the map both ways."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from PyQt6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gis_app.core.fields import HIDDEN_FIELDS, display_value, field_label
+
+
+class FrameTableModel(QAbstractTableModel):
+    """Rows of a DataFrame shown through a permutation ``rows`` (sorted and filtered positions)."""
+
+    def __init__(self, frame: pd.DataFrame, language: str = "zh", unmask: bool = False):
+        super().__init__()
+        self.columns = [c for c in frame.columns if c not in HIDDEN_FIELDS and c != "geometry"]
+        self.arrays = {c: frame[c].to_numpy() for c in self.columns}
+        self.frame = frame
+        self.rows = np.arange(len(frame))
+        self.language, self.unmask = language, unmask
+
+    def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()):  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        key = self.columns[index.column()]
+        return display_value(key, self.arrays[key][self.rows[index.row()]], self.unmask)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return field_label(self.columns[section], self.language)
+        return str(section + 1)
+
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        values = self.arrays[self.columns[column]][self.rows]
+        keys = pd.Series(values).rank(method="first", na_option="bottom").to_numpy()
+        permutation = np.argsort(keys, kind="stable")
+        if order == Qt.SortOrder.DescendingOrder:
+            permutation = permutation[::-1]
+        self.layoutAboutToBeChanged.emit()
+        self.rows = self.rows[permutation]
+        self.layoutChanged.emit()
+
+    def set_filter(self, mask: np.ndarray | None) -> None:
+        """Show only rows where ``mask`` is true (None: every row)."""
+        self.beginResetModel()
+        self.rows = np.arange(len(self.frame)) if mask is None else np.flatnonzero(mask)
+        self.endResetModel()
+
+
+class AttributeTable(QWidget):
+    """Table of one layer with a filter bar; emits the selected feature mask."""
+
+    selection_made = pyqtSignal(str, object)  # layer id, bool mask over the layer's features
+    zoom_requested = pyqtSignal()
+    export_requested = pyqtSignal()
+
+    def __init__(self, translate, parent=None):
+        super().__init__(parent)
+        self.tr_ = translate
+        self.layer_id: str | None = None
+        self.model: FrameTableModel | None = None
+        self._syncing = False
+        self.expression = QLineEdit(placeholderText=translate("筛选表达式，如 attribute == 2 and members >= 4"))
+        self.expression.returnPressed.connect(self.apply_expression)
+        self.column = QComboBox()
+        self.value = QComboBox(editable=True)
+        self.column.currentIndexChanged.connect(self._fill_values)
+        self.value.activated.connect(lambda _i: self.apply_column_value())
+        clear = QPushButton(translate("清除"))
+        clear.clicked.connect(self.clear_filter)
+        zoom = QPushButton(translate("缩放到选择"))
+        zoom.clicked.connect(self.zoom_requested)
+        export = QPushButton(translate("导出选择到Excel…"))
+        export.clicked.connect(self.export_requested)
+        self.status = QLabel()
+        bar = QHBoxLayout()
+        for widget in (self.expression, self.column, self.value, clear, zoom, export, self.status):
+            bar.addWidget(widget)
+        bar.setStretch(0, 3)
+        self.view = QTableView()
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSortingEnabled(True)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setDefaultSectionSize(110)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view)
+
+    def show_layer(self, layer_id: str, frame: pd.DataFrame, language: str, unmask: bool) -> None:
+        """Show ``frame`` (the layer's features in map order)."""
+        self.layer_id = layer_id
+        self.model = FrameTableModel(frame, language, unmask)
+        self.view.setModel(self.model)
+        self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.column.blockSignals(True)
+        self.column.clear()
+        for key in self.model.columns:
+            self.column.addItem(field_label(key, language), key)
+        self.column.blockSignals(False)
+        self._fill_values()
+        self._update_status()
+
+    def _fill_values(self) -> None:
+        self.value.clear()
+        if self.model is None or self.column.currentData() is None:
+            return
+        key = self.column.currentData()
+        values = pd.Series(self.model.arrays[key]).dropna().unique()[:500]
+        self.value.addItem(self.tr_("全部"), None)
+        for value in sorted(values, key=str):
+            self.value.addItem(display_value(key, value, self.model.unmask), value)
+
+    def apply_expression(self) -> str | None:
+        """Filter rows by the expression typed (pandas syntax); returns an error or None."""
+        text = self.expression.text().strip()
+        if not text:
+            self.clear_filter()
+            return None
+        try:
+            mask = np.asarray(self.model.frame.eval(text), dtype=bool)
+        except Exception as exc:  # a user's typo: say so, keep the table
+            self.status.setText(f"表达式有误：{exc}")
+            return str(exc)
+        self.model.set_filter(mask)
+        self._update_status()
+        return None
+
+    def apply_column_value(self) -> None:
+        """Filter rows whose chosen column equals the chosen value."""
+        key, value = self.column.currentData(), self.value.currentData()
+        if value is None:
+            self.model.set_filter(None)
+        else:
+            self.model.set_filter(pd.Series(self.model.arrays[key]).eq(value).to_numpy())
+        self._update_status()
+
+    def clear_filter(self) -> None:
+        """Show every row."""
+        self.expression.clear()
+        if self.model is not None:
+            self.model.set_filter(None)
+        self._update_status()
+
+    def _selection_changed(self, *_args) -> None:
+        if self._syncing or self.model is None:
+            return
+        mask = np.zeros(len(self.model.frame), dtype=bool)
+        rows = [index.row() for index in self.view.selectionModel().selectedRows()]
+        mask[self.model.rows[rows]] = True
+        self.selection_made.emit(self.layer_id, mask)
+        self._update_status()
+
+    def select_features(self, mask: np.ndarray) -> None:
+        """Select the table rows of the features in ``mask`` (from the map)."""
+        if self.model is None:
+            return
+        positions = np.flatnonzero(np.asarray(mask)[self.model.rows])
+        selection = QItemSelection()
+        if len(positions):
+            breaks = np.flatnonzero(np.diff(positions) != 1)
+            starts = np.r_[positions[0], positions[breaks + 1]]
+            ends = np.r_[positions[breaks], positions[-1]]
+            last = self.model.columnCount() - 1
+            for start, end in zip(starts[:20000], ends[:20000], strict=True):  # runs, not rows
+                selection.select(self.model.index(int(start), 0), self.model.index(int(end), last))
+        self._syncing = True
+        self.view.selectionModel().select(
+            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self._syncing = False
+        if len(positions):
+            self.view.scrollTo(self.model.index(int(positions[0]), 0))
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.model is None:
+            return
+        selected = len(self.view.selectionModel().selectedRows()) if self.view.selectionModel() else 0
+        self.status.setText(f"{len(self.model.rows):,} / {len(self.model.frame):,}，"
+                            f"{self.tr_('已选择')} {selected:,}")

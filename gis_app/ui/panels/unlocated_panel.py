@@ -1,0 +1,44 @@
+"""Households marked 位置未知: listed, and placed by clicking the map."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from gis_app.core.fields import display_value
+
+
+class UnlocatedPanel(QWidget):
+    """The list; "pick on map" asks the window for a click."""
+
+    place_requested = pyqtSignal(int)  # household id
+
+    def __init__(self, translate, parent=None):
+        super().__init__(parent)
+        self.tr_ = translate
+        self.summary = QLabel()
+        self.list = QListWidget()
+        self.button = QPushButton(translate("在地图上点选位置"))
+        self.button.clicked.connect(self._request)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list)
+        layout.addWidget(self.button)
+
+    def set_households(self, frame: pd.DataFrame, unmask: bool) -> None:
+        """List the households without a location."""
+        self.list.clear()
+        for record in frame.itertuples():  # dozens of households, not the county
+            text = (f"{record.head_name}（{record.village or '未知村'}，证件"
+                    f"{display_value('head_id_number', record.head_id_number, unmask)}）")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, int(record.id))
+            self.list.addItem(item)
+        self.summary.setText(f"位置未知：{len(frame)} 户")
+
+    def _request(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.place_requested.emit(int(item.data(Qt.ItemDataRole.UserRole)))
