@@ -93,7 +93,7 @@ def _number_text(values: pd.Series) -> np.ndarray:
 
 
 def was_number(series: pd.Series) -> pd.Series:
-    """True where the raw cell holds a number (not text): IDs stored this way lost digits."""
+    """Flag cells holding a number rather than text (IDs stored so have lost digits)."""
     types = series.map(type)
     mask = _type_mask(types, int, float, np.integer, np.floating) & series.notna().to_numpy()
     return pd.Series(mask & ~_type_mask(types, bool, np.bool_), index=series.index)

@@ -107,7 +107,7 @@ def check_geometries(geoms: np.ndarray, label: str) -> tuple[np.ndarray, list[Is
             original = _dimension(shapely.get_type_id(geoms[invalid]))
             wrong = _dimension(shapely.get_type_id(repaired)) != original
             repaired = np.where(wrong, None, repaired)
-        for i, reason, geom in zip(invalid, reasons, repaired):
+        for i, reason, geom in zip(invalid, reasons, repaired, strict=True):
             why = reason_text(str(reason))
             if geom is None or shapely.is_empty(geom):
                 issues.append(Issue(label, int(i) + 1, GEOMETRY_FIELD,

@@ -96,9 +96,10 @@ def find_header(top: pd.DataFrame, columns: Sequence[LedgerColumn],
 
     The header row is the first row holding the header (or an alias) of one of
     ``anchor_keys`` (failing that, the first row with ``MIN_KNOWN`` known headers, so that a
-    missing anchor column is reported as such). A header cell left empty because it is merged with the cell above
-    takes that cell's text; when the next row holds further known headers (a two-row
-    header whose upper row groups columns), both rows form the header and the lower wins.
+    missing anchor column is reported as such). A header cell left empty because it is
+    merged with the cell above takes that cell's text. When the next row adds known headers
+    and leaves the columns named above empty (a two-row header whose upper row groups
+    columns), both rows form the header and the lower one wins.
 
     Parameters
     ----------
@@ -160,7 +161,7 @@ def find_header(top: pd.DataFrame, columns: Sequence[LedgerColumn],
 
 
 def _continues_header(header: list[str], below: list[str], lookup: dict[str, str]) -> bool:
-    """True when ``below`` is the lower row of a two-row header rather than the first data row.
+    """Tell whether ``below`` is the lower row of a two-row header, not the first data row.
 
     It must add known headers in new columns and leave the columns already named above empty
     (they are merged vertically), which a data row never does.

@@ -1,4 +1,4 @@
-"""The annex-2 household ledger (集中排查台账): Excel export and Excel/CSV import with validation."""
+"""The annex-2 household ledger (集中排查台账): Excel export, Excel/CSV import and validation."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ class LedgerReadResult:
 
 
 def notes_text() -> str:
-    """The form's 备注 (code meanings), built from the code enums."""
+    """Return the form's 备注 (code meanings), built from the code enums."""
     lines = ["备注："]
     seen: dict[str, str] = {}
     for key in ("attribute", "method", "risk_type", "proposed_monitoring_type", "monitoring_type"):
@@ -171,7 +171,7 @@ def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str 
             values.append(cell_values(ws, frame[col.key], col.kind))
         else:
             values.append([None] * n)
-    for row in zip(*values):
+    for row in zip(*values, strict=True):
         ws.append(row)
     notes_row = FIRST_DATA_ROW + n
     text = notes_text()

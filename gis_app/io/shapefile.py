@@ -22,7 +22,7 @@ _CPG_ALIASES = {
 
 
 def sidecar(path: Path, suffix: str) -> Path | None:
-    """The file next to ``path`` with ``suffix`` (any letter case), or ``None``."""
+    """Return the file next to ``path`` with ``suffix`` (any letter case), or ``None``."""
     for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
         if candidate.is_file():
             return candidate
@@ -126,7 +126,7 @@ def recode_frame(frame, encoding: str):
 
 
 def detect_dbf_encoding(dbf: Path) -> str:
-    """``"utf-8"`` when the DBF text decodes strictly as UTF-8, else ``"gb18030"`` (GBK superset)."""
+    """Return ``"utf-8"`` if the DBF text is strict UTF-8, else ``"gb18030"`` (GBK superset)."""
     data = dbf_text_bytes(dbf)
     try:
         data.decode("utf-8")
@@ -136,7 +136,7 @@ def detect_dbf_encoding(dbf: Path) -> str:
 
 
 def shapefile_encoding(shp: Path) -> tuple[str, str | None]:
-    """Encoding of a shapefile's attributes and a note on how it was chosen.
+    """Return the encoding of a shapefile's attributes and a note on how it was chosen.
 
     Parameters
     ----------

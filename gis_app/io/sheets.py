@@ -76,7 +76,7 @@ class IssueCollector:
             texts = [str(t) for t in message.reindex(listed).to_numpy()]
         rows = self.rows[listed]
         self.issues.extend(Issue(self.label, int(r), field, t, severity)
-                           for r, t in zip(rows, texts))
+                           for r, t in zip(rows, texts, strict=True))
 
     def finish(self) -> list[Issue]:
         """Return the issues, with a summary for fields whose issues were capped."""

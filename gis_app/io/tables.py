@@ -1,4 +1,4 @@
-"""Generic attribute tables: Excel export of any DataFrame and CSV import with encoding detection."""
+"""Generic attribute tables: Excel export of any DataFrame, CSV import with encoding detection."""
 
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ def write_table_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str |
     names = [str(c) for c in frame.columns]
     ncols = max(len(names), 1)
     prepared = []
-    for name, col in zip(names, frame.columns):
+    for name, col in zip(names, frame.columns, strict=True):
         series = frame[col]
         if getattr(series.dtype, "name", "") == "geometry":
             series = pd.Series(series.to_wkt(), dtype=object)
@@ -230,7 +230,7 @@ def write_table_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str |
         if ncols > 1:
             ws.merged_cells.add(f"A1:{column_letter(ncols)}1")
     ws.append([styled(ws, name, HEADER_FONT, HEADER_FILL, CENTER, BORDER) for name in names])
-    for row in zip(*prepared):
+    for row in zip(*prepared, strict=True):
         ws.append(row)
     return save_workbook(wb, path, deterministic)
 

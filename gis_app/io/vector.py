@@ -155,7 +155,8 @@ def _read_frame(path: Path, label: str, layer,
         name = layers[0]
     elif isinstance(layer, int):
         if not 0 <= layer < len(layers):
-            raise file_error(label, f"没有第{layer + 1}个图层（共{len(layers)}个：{'、'.join(layers)}）")
+            raise file_error(label, f"没有第{layer + 1}个图层（共{len(layers)}个："
+                                    f"{'、'.join(layers)}）")
         name = layers[layer]
     elif layer in layers:
         name = layer
@@ -170,8 +171,10 @@ def _read_frame(path: Path, label: str, layer,
         # Byte-for-byte read, then decode ourselves, replacing what cannot be decoded (e.g. a
         # field name whose last character was cut by the 10-byte DBF limit).
         frame = recode_frame(_read(path, name, "ISO-8859-1", label), encoding or "utf-8")
-        issues.append(Issue(label, None, None, f"部分文字无法按{(encoding or 'utf-8').upper()}解码（如被截断的字段名），"
-                                               "已用“�”代替", "warning"))
+        shown = (encoding or "utf-8").upper()
+        issues.append(Issue(label, None, None,
+                            f"部分文字无法按{shown}解码（如被截断的字段名），已用“�”代替",
+                            "warning"))
     return frame, name, issues
 
 
@@ -210,8 +213,9 @@ def _resolve_crs(frame: gpd.GeoDataFrame, label: str,
     if declared is not None and not (declared.is_geographic and _beyond_degrees(bounds)):
         return frame, declared, issues
     if declared is not None:
-        issues.append(Issue(label, None, CRS_FIELD, "文件声明为经纬度坐标，但坐标值是平面坐标（米），"
-                                                   "已按坐标值判断坐标系", "warning"))
+        issues.append(Issue(label, None, CRS_FIELD,
+                            "文件声明为经纬度坐标，但坐标值是平面坐标（米），已按坐标值判断坐标系",
+                            "warning"))
     source, issue = guess_crs(bounds, label)
     issues.append(issue)
     if source is None:

@@ -102,7 +102,7 @@ def write_workers_excel(frame: pd.DataFrame, path: str | os.PathLike, determinis
             values.append(cell_values(ws, frame[col.key], col.kind))
         else:
             values.append([None] * n)
-    for row in zip(*values):
+    for row in zip(*values, strict=True):
         ws.append(row)
     return save_workbook(wb, path, deterministic)
 
@@ -155,7 +155,8 @@ def read_workers(path: str | os.PathLike, sheet: str | int | None = None) -> Wor
     if "phone" in frame:
         phone = frame["phone"]
         bad = phone.notna() & ~phone.fillna("").str.fullmatch(_MOBILE_RE)
-        found.add(bad, texts["phone"], "联系电话应为11位手机号码（当前值“" + phone.fillna("") + "”）")
+        found.add(bad, texts["phone"],
+                  "联系电话应为11位手机号码（当前值“" + phone.fillna("") + "”）")
     if "id_number" in frame:
         check_duplicates(found, frame["id_number"], texts["id_number"], "证件号码")
     order = [texts.get(c.key, c.header) for c in WORKER_COLUMNS]

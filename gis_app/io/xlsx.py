@@ -37,7 +37,7 @@ _CORE_TIME_RE = re.compile(
 
 
 def new_workbook(deterministic: bool = False) -> openpyxl.Workbook:
-    """A write-only workbook whose properties are fixed when ``deterministic``."""
+    """Create a write-only workbook whose properties are fixed when ``deterministic``."""
     wb = openpyxl.Workbook(write_only=True)
     wb.properties.creator = "网格防返贫监测 GIS"
     if deterministic:
@@ -105,7 +105,7 @@ def declare_dimension(ws, ncols: int, nrows: int) -> None:
 
 
 def styled(ws, value, font=None, fill=None, alignment=None, border=None, number_format=None):
-    """A write-only cell with the given style."""
+    """Build a write-only cell with the given style."""
     cell = WriteOnlyCell(ws, value=value)
     if font is not None:
         cell.font = font
@@ -156,7 +156,7 @@ def cell_values(ws, series: pd.Series, kind: str) -> list:
         numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
         values = _none_where(numbers, ~np.isfinite(numbers.to_numpy()))
         for i, value in enumerate(values):
-            if value is not None and float("%.16g" % value) != value:
+            if value is not None and float(f"{value:.16g}") != value:
                 values[i] = _exact_number_cell(ws, value)
         return values
     if kind == "bool":
@@ -182,14 +182,14 @@ def cell_values(ws, series: pd.Series, kind: str) -> list:
 
 
 def _exact_number_cell(ws, value: float) -> WriteOnlyCell:
-    """A number cell holding all 17 significant digits (openpyxl itself writes only 16)."""
+    """Build a number cell keeping all 17 significant digits (openpyxl writes only 16)."""
     cell = WriteOnlyCell(ws, value=value)
     cell._value = repr(float(value))  # written verbatim into <v>; data_type stays "n"
     return cell
 
 
 def _text_cell(ws, value: str) -> WriteOnlyCell:
-    """A cell that stays text: "@" format and never a formula, even for "=..."."""
+    """Build a cell that stays text: "@" format, never a formula, even for "=..."."""
     cell = WriteOnlyCell(ws, value=value)
     cell.data_type = "s"
     cell.number_format = "@"
@@ -229,7 +229,8 @@ def open_sheet_rows(path: str | os.PathLike, label: str,
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any parse failure means a broken file
-        raise file_error(label, f"文件已损坏或不是有效的Excel文件（{type(exc).__name__}）") from None
+        raise file_error(label,
+                         f"文件已损坏或不是有效的Excel文件（{type(exc).__name__}）") from None
     try:
         names = list(wb.sheetnames)
         if sheet is None:

@@ -82,7 +82,8 @@ def test_single_header_row_with_title_aliases_and_odd_spacing(tmp_path, make_id)
     assert frame["head_id_number"].iloc[0] == make_id()
     assert list(frame["checked_on"]) == [dt.date(2023, 6, 1), dt.date(2023, 6, 2)]
     assert frame["village"].iloc[0] == "石门村"
-    assert [str(i) for i in result.issues] == ["aliases.xlsx 第2行【备用列】: 未识别的列【备用列】，已忽略"]
+    assert [str(i) for i in result.issues] == [
+        "aliases.xlsx 第2行【备用列】: 未识别的列【备用列】，已忽略"]
 
 
 def test_two_row_header_with_merged_cells(tmp_path, make_id):
@@ -137,7 +138,8 @@ def test_csv_in_an_unknown_encoding_names_the_encoding_tried(tmp_path, make_id):
 
 def test_missing_required_column(tmp_path, make_id):
     header = [h for h in ANNEX2_17 if h != "户主证件号码"]
-    row = [v for h, v in zip(ANNEX2_17, _row17(1, "张三", make_id())) if h != "户主证件号码"]
+    full = _row17(1, "张三", make_id())
+    row = [v for h, v in zip(ANNEX2_17, full, strict=True) if h != "户主证件号码"]
     path = _workbook(tmp_path / "no_id.xlsx", [["台账"], header, row])
     with pytest.raises(InputFileError) as excinfo:
         read_ledger(path)
@@ -172,7 +174,8 @@ def test_other_id_problems_use_the_core_reasons(tmp_path, make_id):
 
 def test_duplicate_id_names_both_rows(tmp_path, make_id):
     same = make_id()
-    path = _annex17(tmp_path / "dup.xlsx", [_row17(1, "张三", same), _row17(2, "李四", make_id(seq="009")),
+    path = _annex17(tmp_path / "dup.xlsx", [_row17(1, "张三", same),
+                                            _row17(2, "李四", make_id(seq="009")),
                                             _row17(3, "张三", same.lower())])
     with pytest.raises(InputFileError) as excinfo:
         read_ledger(path)
@@ -232,7 +235,8 @@ def test_monitoring_type_mismatches_are_warnings(tmp_path, make_id):
     assert all(i.severity == "warning" for i in result.issues)
 
 
-@pytest.mark.parametrize("spelling", [1, "1", "1.脱贫户", "脱贫户", "1、脱贫户", " 1．脱贫户 ", 1.0])
+@pytest.mark.parametrize("spelling",
+                         [1, "1", "1.脱贫户", "脱贫户", "1、脱贫户", " 1．脱贫户 ", 1.0])
 def test_code_spellings(tmp_path, make_id, spelling):
     path = _annex17(tmp_path / "codes.xlsx", [_row17(1, "张三", make_id(), attribute=spelling)])
     assert list(read_ledger(path).frame["attribute"]) == [1]
@@ -279,7 +283,8 @@ def test_xls_is_refused(tmp_path):
 
 def test_header_not_found(tmp_path):
     path = _workbook(tmp_path / "other.xlsx", [["姓名", "年龄"], ["张三", 40]])
-    with pytest.raises(InputFileError, match="other.xlsx: 未找到表头行：前15行中没有【户主证件号码】列"):
+    expected = "other.xlsx: 未找到表头行：前15行中没有【户主证件号码】列"
+    with pytest.raises(InputFileError, match=expected):
         read_ledger(path)
 
 

@@ -1,4 +1,4 @@
-"""Vector files: encodings, CRS handling, geometry repair, damaged files, writing and determinism."""
+"""Vector files: encodings, CRS, geometry repair, damaged files, writing and determinism."""
 
 from __future__ import annotations
 
@@ -175,7 +175,8 @@ def test_coordinates_outside_china_are_errors(tmp_path):
     path = write_vector(frame, tmp_path / "paris.geojson")
     with pytest.raises(InputFileError) as excinfo:
         read_vector(path)
-    assert _messages(excinfo) == ["paris.geojson 第2行【几何图形】: 坐标不在中国范围内（可能坐标系错误）"]
+    assert _messages(excinfo) == [
+        "paris.geojson 第2行【几何图形】: 坐标不在中国范围内（可能坐标系错误）"]
 
 
 # --- coordinate reference systems --------------------------------------------------------------
@@ -204,7 +205,8 @@ def test_gauss_kruger_without_zone_asks_for_crs(tmp_path):
     with pytest.raises(InputFileError) as excinfo:
         read_vector(path)
     (message,) = _messages(excinfo)
-    assert message.startswith("gk6.shp【坐标系】: 文件未声明坐标系，坐标为不带带号的高斯-克吕格平面坐标")
+    assert message.startswith(
+        "gk6.shp【坐标系】: 文件未声明坐标系，坐标为不带带号的高斯-克吕格平面坐标")
     assert "--crs" in message
     point = read_vector(path, crs=4546).frame.geometry.iloc[0]  # CGCS2000 3° CM 111°E
     assert point.x == pytest.approx(111.47, abs=1e-7)

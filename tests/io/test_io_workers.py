@@ -73,5 +73,6 @@ def test_csv_roster_with_aliases(tmp_path):
     assert result.frame.loc[0, "phone"] == "13807390001"
     missing = tmp_path / "no_phone.csv"
     missing.write_text("姓名,网格职务\n刘建国,网格长\n", encoding="utf-8")
-    with pytest.raises(InputFileError, match="no_phone.csv 第1行【联系电话】: 缺少必填列【联系电话】"):
+    expected = "no_phone.csv 第1行【联系电话】: 缺少必填列【联系电话】"
+    with pytest.raises(InputFileError, match=expected):
         read_workers(missing)
