@@ -28,8 +28,9 @@ def county():
 
 def run_json(capsys, *argv) -> dict:
     code = main([*argv, "--json"])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    out = captured.out
     return json.loads(out)
 
 

@@ -1,4 +1,4 @@
-"""The synthetic county generator: determinism, topology, grids, identifiers, people and campaign."""
+"""The synthetic county generator: determinism, topology, grids, identifiers, people, campaign."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import datetime as dt
 import time
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -97,11 +96,11 @@ def _check_tiling(parts: gpd.GeoSeries, whole) -> None:
 
 
 def _check_tilings(c: SampleCounty) -> None:
-    for code, town in zip(c.townships["code"], c.townships.geometry):
+    for code, town in zip(c.townships["code"], c.townships.geometry, strict=True):
         _check_tiling(c.villages.geometry[c.villages["township_code"] == code], town)
     level3 = c.grids[c.grids["level"] == 3]
     village_of = level3["admin_code"].to_numpy()
-    for code, village in zip(c.villages["code"], c.villages.geometry):
+    for code, village in zip(c.villages["code"], c.villages.geometry, strict=True):
         _check_tiling(level3.geometry[village_of == code], village)
 
 
@@ -111,9 +110,9 @@ def _check_grids(c: SampleCounty) -> None:
     assert g["code"].is_unique
     assert set(g["level"]) == {0, 1, 2, 3}
     assert g.loc[g["level"] == 0, "parent_code"].isna().all()
-    code_level = dict(zip(g["code"], g["level"]))
+    code_level = dict(zip(g["code"], g["level"], strict=True))
     child = g[g["level"] > 0]
-    assert all(code_level[p] == lv - 1 for p, lv in zip(child["parent_code"], child["level"]))
+    assert all(code_level[p] == lv - 1 for p, lv in zip(child["parent_code"], child["level"], strict=True))
     assert (g.loc[g["level"] == 0, "code"] == "Z" + g.loc[g["level"] == 0, "admin_code"]).all()
     level3 = g[g["level"] == 3]
     assert level3["code"].str.fullmatch(r"G3-430599\d{6}-\d{2}").all()

@@ -83,7 +83,10 @@ def gcj02_to_wgs84(lon, lat, tolerance: float = 1e-9,
 
 
 def gcj02_to_wgs84_xy(coords: np.ndarray) -> np.ndarray:
-    """Convert an ``(n, 2)`` array of GCJ-02 lon/lat (the shape ``shapely.transform`` passes)."""
-    coords = np.asarray(coords, dtype=np.float64)
-    lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
-    return np.column_stack([lon, lat])
+    """Convert an ``(n, 2)`` or ``(n, 3)`` coordinate array (as ``shapely.transform`` passes it).
+
+    Heights, when present, are kept unchanged.
+    """
+    out = np.array(coords, dtype=np.float64, copy=True)
+    out[:, 0], out[:, 1] = gcj02_to_wgs84(out[:, 0], out[:, 1])
+    return out

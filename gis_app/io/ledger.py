@@ -145,6 +145,15 @@ def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str 
     wb = new_workbook(deterministic)
     ws = wb.create_sheet("台账")
     declare_dimension(ws, ncols, FIRST_DATA_ROW + n)
+    # Convert every column before the first row is written: a bad value raises cleanly.
+    values = []
+    for col in columns:
+        if col.key == "seq":
+            values.append(list(range(1, n + 1)))
+        elif col.key in frame.columns:
+            values.append(cell_values(ws, frame[col.key], col.kind, col.header, col.key))
+        else:
+            values.append([None] * n)
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[column_letter(i)].width = _width(col)
         if col.kind in ("id", "phone", "text"):
@@ -163,14 +172,6 @@ def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str 
     ws.append(unit_row)
     ws.append(_group_row(ws, columns))
     ws.append([styled(ws, c.header, HEADER_FONT, HEADER_FILL, CENTER, BORDER) for c in columns])
-    values = []
-    for col in columns:
-        if col.key == "seq":
-            values.append(list(range(1, n + 1)))
-        elif col.key in frame.columns:
-            values.append(cell_values(ws, frame[col.key], col.kind))
-        else:
-            values.append([None] * n)
     for row in zip(*values, strict=True):
         ws.append(row)
     notes_row = FIRST_DATA_ROW + n

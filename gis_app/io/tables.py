@@ -104,7 +104,11 @@ def read_csv_raw(path: str | os.PathLike, label: str | None = None) -> pd.DataFr
     label = label or path.name
     if not path.is_file():
         raise file_error(label, "文件不存在")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        message = f"无法打开文件（{exc.strerror or exc}），请检查权限或关闭占用该文件的程序"
+        raise file_error(label, message) from None
     try:
         text, encoding = decode_bytes(data)
     except UnicodeDecodeError:

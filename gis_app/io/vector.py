@@ -120,7 +120,8 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
     except Exception as exc:  # noqa: BLE001 - pyproj errors become a user message
         raise file_error(label, f"无法将坐标转换到CGCS2000（{exc}）") from None
     if gcj02:
-        converted = shapely.transform(frame.geometry.to_numpy(), gcj02_to_wgs84_xy)
+        converted = shapely.transform(frame.geometry.to_numpy(), gcj02_to_wgs84_xy,
+                                      include_z=None)
         frame = frame.set_geometry(gpd.GeoSeries(converted, index=frame.index,
                                                  crs=STORAGE_EPSG))
     issues += check_in_china(frame.geometry.to_numpy(), label)
@@ -146,13 +147,19 @@ def _read_frame(path: Path, label: str, layer,
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+            listing = pyogrio.list_layers(path)
     except Exception as exc:  # noqa: BLE001 - corrupt files raise many kinds of errors
         raise file_error(label, f"文件已损坏或不完整，无法读取（{_short(exc)}）") from None
+    layers = [str(name) for name in listing[:, 0]]
+    spatial = [str(n) for n, kind in zip(listing[:, 0], listing[:, 1], strict=True) if kind]
     if not layers:
         raise file_error(label, "文件中没有图层")
+    issues: list[Issue] = []
     if layer is None:
-        name = layers[0]
+        name = spatial[0] if spatial else layers[0]
+        if len(spatial) > 1:
+            issues.append(Issue(label, None, None, f"文件中有{len(spatial)}个图层（"
+                                f"{'、'.join(spatial)}），已读取“{name}”", "warning"))
     elif isinstance(layer, int):
         if not 0 <= layer < len(layers):
             raise file_error(label, f"没有第{layer + 1}个图层（共{len(layers)}个："
@@ -162,7 +169,6 @@ def _read_frame(path: Path, label: str, layer,
         name = layer
     else:
         raise file_error(label, f"没有名为“{layer}”的图层（现有：{'、'.join(layers)}）")
-    issues: list[Issue] = []
     try:
         frame = _read(path, name, encoding, label)
     except UnicodeDecodeError:

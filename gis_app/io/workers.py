@@ -83,6 +83,14 @@ def write_workers_excel(frame: pd.DataFrame, path: str | os.PathLike, determinis
     wb = new_workbook(deterministic)
     ws = wb.create_sheet("网格员")
     declare_dimension(ws, ncols, FIRST_DATA_ROW - 1 + n)
+    values = []
+    for col in WORKER_COLUMNS:
+        if col.key == "seq":
+            values.append(list(range(1, n + 1)))
+        elif col.key in frame.columns:
+            values.append(cell_values(ws, frame[col.key], col.kind, col.header, col.key))
+        else:
+            values.append([None] * n)
     for i, col in enumerate(WORKER_COLUMNS, start=1):
         width = _WIDTHS.get(col.key, max(text_width(col.header) + 2, 8))
         ws.column_dimensions[column_letter(i)].width = width
@@ -94,14 +102,6 @@ def write_workers_excel(frame: pd.DataFrame, path: str | os.PathLike, determinis
     ws.append([styled(ws, title, font=TITLE_FONT, alignment=CENTER)])
     ws.append([styled(ws, c.header, HEADER_FONT, HEADER_FILL, CENTER, BORDER)
                for c in WORKER_COLUMNS])
-    values = []
-    for col in WORKER_COLUMNS:
-        if col.key == "seq":
-            values.append(list(range(1, n + 1)))
-        elif col.key in frame.columns:
-            values.append(cell_values(ws, frame[col.key], col.kind))
-        else:
-            values.append([None] * n)
     for row in zip(*values, strict=True):
         ws.append(row)
     return save_workbook(wb, path, deterministic)

@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from gis_app.io.columns import to_text
+from gis_app.io.columns import to_bool, to_code, to_date, to_int, to_number, to_text
 from gis_app.io.errors import file_error
 
 #: Timestamp written into reproducible files (workbook properties and zip entries).
@@ -125,13 +125,21 @@ def text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
+def _refuse(series: pd.Series, bad: np.ndarray, name: str, what: str) -> None:
+    """Raise ValueError naming the first values of ``series`` that cannot be written."""
+    positions = np.flatnonzero(np.asarray(bad, dtype=bool))
+    if positions.size:
+        shown = "、".join(f"第{i + 1}条“{series.iloc[i]}”" for i in positions[:3])
+        raise ValueError(f"列【{name}】有{positions.size}个值不是{what}：{shown}")
+
+
 def _none_where(values: pd.Series, missing) -> list:
     out = values.astype(object)
     out[np.asarray(missing, dtype=bool)] = None
     return out.tolist()
 
 
-def cell_values(ws, series: pd.Series, kind: str) -> list:
+def cell_values(ws, series: pd.Series, kind: str, name: str = "", key: str = "") -> list:
     """Convert a column to the Python values written into cells, one per row.
 
     Parameters
@@ -142,31 +150,50 @@ def cell_values(ws, series: pd.Series, kind: str) -> list:
         The column.
     kind : str
         One of the ledger column kinds: int, code, float, bool, date, text, id, phone.
+    name : str
+        Column header, for messages.
+    key : str
+        Ledger key of a ``code`` column (labels such as "脱贫户" are then accepted).
 
     Returns
     -------
     list
         ``None`` for empty cells; ints, floats, ``datetime.date``, "是"/"否" or text.
+
+    Raises
+    ------
+    ValueError
+        When a value cannot be written as the column's kind (nothing is silently dropped).
     """
     series = series.reset_index(drop=True)
     if kind in ("int", "code"):
-        numbers = pd.to_numeric(series, errors="coerce")
-        return _none_where(numbers.round().astype("Int64").astype(object), numbers.isna())
+        if kind == "code" and key:
+            numbers, bad = to_code(series, key)
+        else:
+            numbers, bad = to_int(series)
+        _refuse(series, bad, name, "整数代码" if kind == "code" else "整数")
+        return _none_where(numbers.astype(object), numbers.isna())
     if kind == "float":
-        numbers = pd.to_numeric(series, errors="coerce").astype(np.float64)
-        values = _none_where(numbers, ~np.isfinite(numbers.to_numpy()))
+        numbers, bad = to_number(series)
+        _refuse(series, bad, name, "数字")
+        values = _none_where(numbers, numbers.isna())
         for i, value in enumerate(values):
             if value is not None and float(f"{value:.16g}") != value:
                 values[i] = _exact_number_cell(ws, value)
         return values
     if kind == "bool":
-        missing = series.isna()
-        truth = series.where(~missing, False).astype(bool)
-        words = pd.Series(np.where(truth, "是", "否"), dtype=object)
+        if pd.api.types.is_bool_dtype(series.dtype):
+            truth = series
+        else:
+            truth, bad = to_bool(series)
+            _refuse(series, bad, name, "是/否")
+        missing = truth.isna().to_numpy()
+        words = pd.Series(np.where(truth.fillna(False).astype(bool), "是", "否"), dtype=object)
         return _none_where(words, missing)
     if kind == "date":
-        stamps = pd.to_datetime(series, errors="coerce")
-        return _none_where(stamps.dt.date, stamps.isna())
+        dates, bad = to_date(series)
+        _refuse(series, bad, name, "日期")
+        return _none_where(dates, pd.isna(dates).to_numpy())
     text = to_text(series)
     text = text.where(text.isna(), text.str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True))
     too_long = text.str.len() > MAX_CELL_CHARS
@@ -260,8 +287,12 @@ def _check_excel_file(path: Path, label: str) -> None:
         raise file_error(label, "不支持.xls格式，请在Excel中另存为.xlsx后再导入")
     if not path.is_file():
         raise file_error(label, "文件不存在")
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+    except OSError as exc:
+        message = f"无法打开文件（{exc.strerror or exc}），请检查权限或关闭占用该文件的程序"
+        raise file_error(label, message) from None
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
         raise file_error(label, "不支持.xls格式（该文件实为旧版Excel文件），请另存为.xlsx后再导入")
     if not magic.startswith(b"PK"):

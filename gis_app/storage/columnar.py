@@ -6,6 +6,9 @@ more than five to hand over the rows (measured, docs/performance.md), ADBC about
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import quote
+
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -15,12 +18,25 @@ from sqlalchemy.engine import make_url
 _SQLITE_BATCH_ROWS = "100000000"
 
 
+class StaleSnapshot(Exception):
+    """The write-ahead log could not be folded into the file; read through sqlite3 instead."""
+
+
 def _adbc_connect(engine: Engine):
     url = engine.url
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi as adbc_sqlite
 
-        return adbc_sqlite.connect(url.database)
+        # ADBC links its own copy of SQLite. Two copies in one process must not share a WAL
+        # database (on closing, one would delete the -wal/-shm files the other still uses), so
+        # the WAL is folded into the file first and ADBC opens it immutable: no locks, no
+        # journal files, just the pages.
+        with engine.begin() as connection:
+            busy, log, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)").one()
+        if busy or (log != done and log != -1):
+            raise StaleSnapshot()
+        path = quote(str(Path(url.database).resolve()))
+        return adbc_sqlite.connect(f"file:{path}?immutable=1")
     import adbc_driver_postgresql.dbapi as adbc_pg
 
     plain = make_url(url.render_as_string(hide_password=False)).set(drivername="postgresql")
@@ -29,7 +45,16 @@ def _adbc_connect(engine: Engine):
 
 def read_arrow(engine: Engine, sql: str):
     """Run ``sql`` and return a ``pyarrow.Table``."""
-    connection = _adbc_connect(engine)
+    try:
+        connection = _adbc_connect(engine)
+    except StaleSnapshot:  # a writer is busy: the slower, always-consistent path
+        import pyarrow as pa
+
+        with engine.connect() as plain:
+            result = plain.exec_driver_sql(sql)
+            names = list(result.keys())
+            columns = list(zip(*result.fetchall(), strict=True)) or [[] for _ in names]
+        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
     try:
         cursor = connection.cursor()
         if engine.url.get_backend_name() == "sqlite":

@@ -1,4 +1,4 @@
-"""The 2023 centralized investigation (集中排查) of the synthetic county and its records (DOMAIN §9)."""
+"""The centralized investigation (集中排查) of the synthetic county and its records (DOMAIN §9)."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ _NEW_RISKS_P = np.array([0.18, 0.22, 0.14, 0.30, 0.10, 0.06])
 
 
 def campaign_year(seed: int) -> int:
-    """The campaign year: the seed itself when it is a year of the current rules, else 2023."""
+    """Return the campaign year: the seed if it is a year of the current rules, else 2023."""
     return int(seed) if 2020 <= int(seed) <= 2024 else 2023
 
 
 def campaign_info(year: int) -> tuple[dict, dt.date]:
-    """The campaign of ``year`` with seed 002's timetable, and the day the sample describes.
+    """Return the campaign of ``year`` (seed 002's timetable) and the day the data describe.
 
     Returns
     -------
@@ -43,7 +43,8 @@ def campaign_info(year: int) -> tuple[dict, dt.date]:
         {"key": "halfway", "name": "排查过半", "due_date": d(5, 25), "target_coverage": 0.5},
         {"key": "investigation", "name": "开展集中排查", "due_date": d(6, 10),
          "target_coverage": 1.0},
-        {"key": "data_entry", "name": "信息采集录入", "due_date": d(6, 10), "target_coverage": None},
+        {"key": "data_entry", "name": "信息采集录入", "due_date": d(6, 10),
+         "target_coverage": None},
         {"key": "report", "name": "提交总结报告", "due_date": d(6, 20), "target_coverage": None},
     ]
     campaign = {

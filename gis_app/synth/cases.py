@@ -53,6 +53,17 @@ def _case_block(start: np.ndarray, offsets: np.ndarray, done: np.ndarray) -> dic
     return cols
 
 
+def _cap(block: dict, as_of: np.datetime64) -> dict:
+    """Blank the steps of open cases dated after ``as_of``; a running publicity keeps its end."""
+    alive = np.ones(len(block["started_on"]), bool)
+    for name in _DATE_FIELDS:
+        d = block[name]
+        ok = alive & ~np.isnat(d) & ((d <= as_of) | (name == "publicity_end"))
+        block[name] = np.where(ok, d, NAT)
+        alive = ok & (d <= as_of)
+    return block
+
+
 def _reached(offsets: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
     """How many dated steps fit into ``elapsed`` days (a case in publicity counts its end too)."""
     done = (offsets <= elapsed[:, None]).sum(axis=1)
@@ -118,7 +129,7 @@ def build_casework(rng: np.random.Generator, traits: Traits, head_ids: pd.Series
     done = np.r_[np.array([2, 4, 5, 6])[:len(going)]]
     start = as_of64 - off[np.arange(len(going)), np.maximum(done - 1, 0)] - rng.integers(
         0, 2, len(going))
-    block = _case_block(start, off, done)
+    block = _cap(_case_block(start, off, done), as_of64)
     status = np.where(done == 6, CaseStatus.ROLLED_BACK.value, CaseStatus.IN_PROGRESS.value)
     block.update(household=going, kind=CaseKind.ELIMINATION.value, plan_made_on=NAT,
                  status=status, clue=False)
@@ -142,7 +153,7 @@ def build_casework(rng: np.random.Generator, traits: Traits, head_ids: pd.Series
     status = np.full(len(cand), CaseStatus.IN_PROGRESS.value, dtype=object)
     rejected = np.flatnonzero(done == 5)
     status[rejected[rejected > 4][:2]] = CaseStatus.REJECTED.value
-    block = _case_block(found, off, done)
+    block = _cap(_case_block(found, off, done), as_of64)
     block.update(household=cand, kind=CaseKind.IDENTIFICATION.value, plan_made_on=NAT,
                  status=status, clue=True, risk_override=findings.candidate_risk,
                  type_override=findings.candidate_type, channel=1)

@@ -1,4 +1,4 @@
-"""Shared helpers of the synthetic county: random streams, text columns, dates and geometry types."""
+"""Shared helpers of the synthetic county: random streams, text columns, dates, geometry types."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def rng_for(seed: int, stage: str) -> np.random.Generator:
 
 
 def text(labels, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """Build a pandas ``str`` array by taking ``labels[codes]``; a negative code gives a missing value.
+    """Build a pandas ``str`` array as ``labels[codes]``; a negative code gives a missing value.
 
     Parameters
     ----------
@@ -59,7 +59,7 @@ def joined(*parts) -> pd.Series:
 
 
 def day(value: str | dt.date) -> np.datetime64:
-    """A date as ``numpy.datetime64[D]``."""
+    """Return a date as ``numpy.datetime64[D]``."""
     return np.datetime64(value, "D")
 
 
@@ -85,7 +85,7 @@ def to_date_objects(days: np.ndarray) -> np.ndarray:
 
 
 def nullable_int(values: np.ndarray, mask: np.ndarray | None = None) -> pd.arrays.IntegerArray:
-    """An ``Int64`` array from ``values``; positions where ``mask`` is False are missing."""
+    """Make an ``Int64`` array of ``values``; positions where ``mask`` is False are missing."""
     values = np.asarray(values, dtype=np.int64)
     missing = np.zeros(values.shape, bool) if mask is None else ~np.asarray(mask, bool)
     return pd.arrays.IntegerArray(values, missing)
@@ -135,7 +135,7 @@ def allocate(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
 
 
 def pick(rng: np.random.Generator, mask: np.ndarray, count: int) -> np.ndarray:
-    """Indices of ``count`` randomly chosen True positions of ``mask`` (fewer if not enough)."""
+    """Choose ``count`` random True positions of ``mask`` (fewer if not enough); sorted."""
     candidates = np.flatnonzero(mask)
     count = min(int(count), len(candidates))
     return np.sort(rng.choice(candidates, size=count, replace=False)) if count else candidates[:0]

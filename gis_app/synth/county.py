@@ -17,7 +17,7 @@ from gis_app.synth.campaign import campaign_info, campaign_year, investigate
 from gis_app.synth.cases import build_casework
 from gis_app.synth.common import joined, nullable_int, rng_for, text, to_date_objects
 from gis_app.synth.followup import measures_frame, rectifications_frame, visits_frame
-from gis_app.synth.grids import partition
+from gis_app.synth.grids import node_coverage, partition
 from gis_app.synth.hazards import build_hazards
 from gis_app.synth.households import MONITORED, draw_traits
 from gis_app.synth.names import COUNTY_CODE, COUNTY_NAME, IdAllocator, NamePool, PhoneBook
@@ -64,7 +64,7 @@ class SampleCounty:
 
 def _overrides(rng: np.random.Generator, x, y, grid, part, located, count: int = 3
                ) -> tuple[np.ndarray, np.ndarray]:
-    """A few households on a grid border, deliberately put in the neighbouring grid."""
+    """Pick a few households on a grid border to be put in the neighbouring grid by hand."""
     polys = part.polys
     tree = shapely.STRtree(polys)
     multi = np.bincount(part.village, minlength=part.village.max() + 1) > 1
@@ -126,6 +126,9 @@ def build_county(households: int | None = None, seed: int = 2023,
     place = settle(rng_for(seed, "settlement"), territory, network, n, sample)
     part = partition(rng_for(seed, "grids"), place.x, place.y, place.village, place.located,
                      territory.village_polys)
+    part.polys, territory.village_polys, territory.township_polys = node_coverage(
+        part.polys, part.village, territory.village_township)
+    territory.county = shapely.coverage_union_all(territory.township_polys)
     done()
     townships, villages, towns_ll, vills_ll = frames.unit_frames(territory, frame)
     grids, grid_index = frames.grid_frames(territory, part, frame, towns_ll, vills_ll)

@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 
 from gis_app.core.codes import AssistanceKind, InvestigationMethod, MonitoringType, RiskType
-from gis_app.synth.common import nullable_int, text, to_date_objects
+from gis_app.synth.common import text, to_date_objects
 from gis_app.synth.households import Traits
 
 _KINDS = tuple(k.value for k in AssistanceKind)
 _MEASURES = {
-    AssistanceKind.INDUSTRY: (("发展油茶种植，发放产业奖补", "发展生猪养殖，发放产业奖补"), (1000, 5000)),
-    AssistanceKind.EMPLOYMENT: (("推荐到县工业园稳定就业", "发放外出务工一次性交通补贴"), (300, 1000)),
+    AssistanceKind.INDUSTRY: (("发展油茶种植，发放产业奖补", "发展生猪养殖，发放产业奖补"),
+                              (1000, 5000)),
+    AssistanceKind.EMPLOYMENT: (("推荐到县工业园稳定就业", "发放外出务工一次性交通补贴"),
+                                (300, 1000)),
     AssistanceKind.FINANCE: (("发放脱贫人口小额信贷", "办理防返贫保险"), (30000, 50000)),
     AssistanceKind.PUBLIC_WELFARE_JOB: (("安排村级保洁员公益性岗位", "安排生态护林员公益性岗位"),
                                         (6000, 9600)),
@@ -120,7 +122,7 @@ def rectifications_frame(rng: np.random.Generator, checked_on: np.ndarray, probl
                          household_worker: tuple[pd.Series, pd.Series],
                          village_worker: tuple[pd.Series, pd.Series], lagging: np.ndarray,
                          noncompliant_villages: np.ndarray, as_of: dt.date) -> pd.DataFrame:
-    """The annex-4 ledger: problems found at households, and village-level shortcomings."""
+    """Build the annex-4 ledger: problems found at households, and village-level shortcomings."""
     as_of64 = np.datetime64(as_of, "D")
     hh, kinds = [], []
     for j, (key, _, _) in enumerate(_PROBLEMS):
@@ -139,13 +141,13 @@ def rectifications_frame(rng: np.random.Generator, checked_on: np.ndarray, probl
     v_kind = np.r_[np.zeros(lagging.sum(), np.int64), np.ones(len(noncompliant_villages),
                                                                np.int64)]
     v_deadline = as_of64 + rng.integers(5, 11, len(vill))
-    village_problems = ("集中排查进度滞后，未达到时序进度要求", "存在对非整户外出农户电话排查的情况")
+    village_problems = ("集中排查进度滞后，未达到时序进度要求",
+                        "存在对非整户外出农户电话排查的情况")
     village_measures = ("增派驻村工作队员，倒排工期，按期完成排查", "对电话排查的农户重新入户核查")
     problem = [p for _, p, _ in _PROBLEMS] + list(village_problems)
     measure = [m for _, _, m in _PROBLEMS] + list(village_measures)
     name_h, phone_h = household_worker
     name_v, phone_v = village_worker
-    n_h = len(hh)
     frame = pd.DataFrame({
         "village_code": text(village_codes, np.r_[village[hh], vill]),
         "head_id_number": head_ids.array.take(np.r_[hh, np.full(len(vill), -1)], allow_fill=True),
@@ -159,5 +161,4 @@ def rectifications_frame(rng: np.random.Generator, checked_on: np.ndarray, probl
         "deadline": to_date_objects(np.r_[deadline, v_deadline]),
         "done_on": to_date_objects(np.r_[done_on, np.full(len(vill), np.datetime64("NaT"))]),
     })
-    del n_h
     return frame

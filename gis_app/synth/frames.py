@@ -19,7 +19,7 @@ _LEVEL_NAME = {0: "总网格", 1: "一级网格", 2: "二级网格"}
 
 
 def _gdf(columns: dict, geometry: np.ndarray) -> gpd.GeoDataFrame:
-    """A GeoDataFrame in CGCS2000 lon/lat with ``str`` text columns."""
+    """Make a GeoDataFrame in CGCS2000 lon/lat with ``str`` text columns."""
     data = {k: (pd.array(v, dtype="str") if isinstance(v, list) else v)
             for k, v in columns.items()}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geometry, crs=STORAGE_EPSG),
@@ -42,7 +42,7 @@ def unit_frames(territory: Territory, frame: Frame
 
 def grid_frames(territory: Territory, partition: Partition, frame: Frame, towns_ll: np.ndarray,
                 vills_ll: np.ndarray) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The four grid levels; also returns a plain table with the unit index of each grid.
+    """Build the four grid levels, and a plain table with the unit index of each grid.
 
     Returns
     -------
@@ -78,8 +78,8 @@ def grid_frames(territory: Territory, partition: Partition, frame: Frame, towns_
     geoms.append(vills_ll)
     pv = partition.village
     numbers3 = partition.number
-    codes += [f"G3-{v_codes[v]}-{k:02d}" for v, k in zip(pv, numbers3)]
-    names += [f"{v_names[v]}第{k}网格" for v, k in zip(pv, numbers3)]
+    codes += [f"G3-{v_codes[v]}-{k:02d}" for v, k in zip(pv, numbers3, strict=True)]
+    names += [f"{v_names[v]}第{k}网格" for v, k in zip(pv, numbers3, strict=True)]
     levels += [3] * len(pv)
     parents += ["G2-" + v_codes[v] for v in pv]
     admins += [v_codes[v] for v in pv]

@@ -29,7 +29,7 @@ class Partition:
 
 
 def grid_counts(n: np.ndarray) -> np.ndarray:
-    """Number of level-3 grids for villages with ``n`` located households (``n >= 30``)."""
+    """Return the number of level-3 grids for villages of ``n >= 30`` located households."""
     n = np.asarray(n, np.int64)
     k = np.clip(np.round(n / TARGET), -(-n // HIGH), n // LOW)
     return np.maximum(k, 1).astype(np.int64)
@@ -47,7 +47,7 @@ def _halfplanes(centre: np.ndarray, u: np.ndarray, reach: np.ndarray) -> tuple[n
 
 
 def _split_ranges(n: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Allowed sizes of the left part of each split (soft limits first, hard ones if needed)."""
+    """Return the allowed sizes of each split's left part (soft limits, else hard ones)."""
     k1 = k // 2
     k2 = k - k1
     lo = np.maximum(LOW * k1, n - HIGH * k2)
@@ -183,3 +183,50 @@ def partition(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, village: n
     of_household = np.full(len(x), -1)
     of_household[pts] = leaf_index[node_of]
     return Partition(village=vill, number=number, polys=polys, of_household=of_household)
+
+
+def node_coverage(polys: np.ndarray, village: np.ndarray, village_township: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rebuild grids, villages and townships from one noded arrangement of the grid borders.
+
+    A grid cut that ends on a village border adds a vertex there that the neighbouring
+    polygons lack (a T-junction). In lon/lat that is harmless, but after projecting to
+    Gauss–Krüger the straight edges bend slightly and such junctions open slivers of a few
+    square metres. Noding all borders together and dissolving the faces gives every shared
+    border the same vertices in every polygon that uses it, so the tiling survives any
+    projection.
+
+    Parameters
+    ----------
+    polys : numpy.ndarray
+        Level-3 grid polygons (plane), tiling the villages.
+    village : numpy.ndarray
+        Village index of each grid.
+    village_township : numpy.ndarray
+        Township index of each village.
+
+    Returns
+    -------
+    grids, villages, townships : numpy.ndarray
+        MultiPolygons in the plane.
+    """
+    borders = shapely.union_all(shapely.get_parts(shapely.boundary(polys)))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(borders)))
+    face_i, grid_i = shapely.STRtree(polys).query(shapely.point_on_surface(faces),
+                                                   predicate="within")
+    order = np.argsort(grid_i, kind="stable")
+    face_i, grid_i = face_i[order], grid_i[order]
+    bounds = np.searchsorted(grid_i, np.arange(len(polys) + 1))
+    grids = np.empty(len(polys), dtype=object)
+    single = np.diff(bounds) == 1
+    grids[single] = faces[face_i[bounds[:-1][single]]]
+    for g in np.flatnonzero(~single):
+        grids[g] = shapely.coverage_union_all(faces[face_i[bounds[g]:bounds[g + 1]]])
+    n_vill = len(village_township)
+    by_village = np.argsort(village, kind="stable")
+    v_bounds = np.searchsorted(village[by_village], np.arange(n_vill + 1))
+    villages = np.array([shapely.coverage_union_all(grids[by_village[a:b]])
+                         for a, b in zip(v_bounds[:-1], v_bounds[1:], strict=True)], dtype=object)
+    townships = np.array([shapely.coverage_union_all(villages[village_township == t])
+                          for t in range(int(village_township.max()) + 1)], dtype=object)
+    return multipolygons(grids), multipolygons(villages), multipolygons(townships)

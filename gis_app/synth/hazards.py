@@ -32,7 +32,7 @@ def _flood_zones(network: Network, territory: Territory) -> list[tuple]:
     rows = []
     main = network.river_orders == 0
     streams = network.river_orders == 1
-    for mask, bands, label in ((main, _FLOOD_BANDS, None), (streams, _STREAM_BANDS, "溪")):
+    for mask, bands in ((main, _FLOOD_BANDS), (streams, _STREAM_BANDS)):
         if not mask.any():
             continue
         names = np.array(network.river_names, dtype=object)[mask]
@@ -46,7 +46,7 @@ def _flood_zones(network: Network, territory: Territory) -> list[tuple]:
             li, ti = tree.query(band, predicate="intersects")
             pieces = shapely.intersection(band[li], territory.township_polys[ti])
             keep = shapely.area(pieces) > 2000
-            for i, t, geom in zip(li[keep], ti[keep], pieces[keep]):
+            for i, t, geom in zip(li[keep], ti[keep], pieces[keep], strict=True):
                 rows.append((HazardKind.FLOOD, level, geom,
                              f"{names[i]}{territory.township_names[t]}段洪涝风险区"))
     return rows
@@ -89,7 +89,7 @@ def _slope_zones(rng: np.random.Generator, hx: np.ndarray, hy: np.ndarray,
         # Centre up-slope of the house, so the house sits in the lobe's lower part.
         centre = toe - 0.3 * ell[:, None] * np.column_stack([np.cos(heading), np.sin(heading)])
         geoms = _lobes(rng, centre, heading, ell, rng.uniform(*width, count))
-        rows += [(kind, int(lv), g, None) for lv, g in zip(level, geoms)]
+        rows += [(kind, int(lv), g, None) for lv, g in zip(level, geoms, strict=True)]
     return rows
 
 
@@ -123,7 +123,7 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
     shapely.prepare(county)
     crossing = ~shapely.within(lobes, county)
     lobes[crossing] = shapely.intersection(lobes[crossing], county)
-    slope = [(k, lv, g, nm) for (k, lv, _, nm), g in zip(slope, lobes) if shapely.area(g) > 500]
+    slope = [(k, lv, g, nm) for (k, lv, _, nm), g in zip(slope, lobes, strict=True) if shapely.area(g) > 500]
     # One drought-prone upland: the mountain villages of the driest township.
     far = np.argsort(-territory.village_river_distance)[:max(2, territory.n_villages // 12)]
     drought = shapely.coverage_union_all(territory.village_polys[np.sort(far)])

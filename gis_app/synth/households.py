@@ -14,7 +14,7 @@ MONITORED = int(HouseholdAttribute.MONITORED)
 ORDINARY = int(HouseholdAttribute.ORDINARY)
 
 _MEMBERS_P = np.array([0.14, 0.22, 0.20, 0.19, 0.13, 0.07, 0.035, 0.015])
-#: Risk types of monitored households when no flag explains them (因学, 灾害, 意外, 产业, 务工, 其他).
+#: Risk types of monitored households that no flag explains (学, 灾, 意外, 产业, 务工, 其他).
 _OTHER_RISKS = np.array([RiskType.SCHOOLING, RiskType.NATURAL_DISASTER, RiskType.ACCIDENT,
                          RiskType.FAILED_BUSINESS, RiskType.UNSTABLE_WORK, RiskType.OTHER],
                         dtype=np.int64)

@@ -48,7 +48,7 @@ def _clip(coords: list[np.ndarray], county: shapely.Polygon,
 
 
 def _wiggle(rng: np.random.Generator, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """A country road from ``start`` to ``end`` that bends with the slope (ends fixed)."""
+    """Draw a country road from ``start`` to ``end`` that bends with the slope (ends fixed)."""
     length = float(np.hypot(*(end - start)))
     n = max(int(length / 60.0), 3)
     t = np.linspace(0.0, 1.0, n)

@@ -31,7 +31,7 @@ _PLACES = {
 }
 
 
-#: Cumulative shares of 子女, 父母, 孙子女, 其他 among non-spouse members, by head age <45, <60, ≥60.
+#: Cumulative shares of 子女, 父母, 孙子女, 其他 among other members, by head age <45, <60, ≥60.
 _OTHER_CUM = np.array([[0.80, 0.98, 0.98], [0.70, 0.82, 0.97], [0.45, 0.45, 0.95]])
 _OTHER_REL = np.array([2, 3, 4, 5], dtype=np.int8)
 #: Age relative to the head by relation (户主, 配偶, 子女, 父母, 孙子女, 其他), and its spread.

@@ -69,7 +69,7 @@ def _random_inside(rng: np.random.Generator, poly, count: int, margin: float) ->
 
 def _cluster(rng: np.random.Generator, poly, centres: np.ndarray, sizes: np.ndarray,
              spread: np.ndarray) -> np.ndarray:
-    """Scatter ``sizes[i]`` houses around ``centres[i]`` (normal, ``spread[i]`` metres), all in ``poly``."""
+    """Scatter ``sizes[i]`` houses around ``centres[i]`` (``spread[i]`` metres), all in ``poly``."""
     owner = np.repeat(np.arange(len(sizes)), sizes)
     base = centres[owner]
     sigma = spread[owner]

@@ -1,4 +1,4 @@
-"""The county's frame and physical layout: a local metric plane, its outline and its river network."""
+"""The county's frame and physical layout: a local metric plane, its outline and its rivers."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def make_layout(rng: np.random.Generator, households: int) -> Layout:
 
 
 def _main_river(rng: np.random.Generator, layout: Layout) -> np.ndarray:
-    """A river crossing the county from west to east with bends and meanders."""
+    """Draw a river crossing the county from west to east with bends and meanders."""
     a, b = layout.width / 2, layout.height / 2
     x = np.arange(-1.3 * a, 1.3 * a, 60.0)
     y = 0.16 * b * np.sin(np.pi * x / (1.3 * a) * rng.uniform(0.7, 1.1) + rng.uniform(0, 6.3))
@@ -123,7 +123,7 @@ def _main_river(rng: np.random.Generator, layout: Layout) -> np.ndarray:
 
 def _stream(rng: np.random.Generator, start: np.ndarray, heading: float, length: float,
             bend: float) -> np.ndarray:
-    """A winding stream from ``start`` in direction ``heading`` (radians) over ``length`` metres."""
+    """Draw a winding stream from ``start`` along ``heading`` (radians) for ``length`` metres."""
     step = 60.0
     s = np.arange(0.0, length, step)
     h = np.full(len(s), heading)
@@ -142,7 +142,7 @@ def _tangent(coords: np.ndarray, i: int) -> float:
 
 def _branches(rng: np.random.Generator, layout: Layout, parent: np.ndarray, spacing: float,
               length: float, first: float, bend: float) -> list[np.ndarray]:
-    """Side streams leaving ``parent`` every ``spacing`` metres, alternating banks, heading upstream."""
+    """Draw side streams leaving ``parent`` every ``spacing`` metres on alternating banks."""
     seg = np.hypot(*np.diff(parent, axis=0).T)
     chain = np.r_[0.0, np.cumsum(seg)]
     out = []
@@ -160,7 +160,7 @@ def _branches(rng: np.random.Generator, layout: Layout, parent: np.ndarray, spac
 
 
 def _river_network(rng: np.random.Generator, layout: Layout) -> list[River]:
-    """Main river, its tributaries and (in large counties) their side streams."""
+    """Draw the main river, its tributaries and (in large counties) their side streams."""
     main = _main_river(rng, layout)
     b = layout.height / 2
     spacing1 = float(np.clip(0.18 * np.sqrt(layout.area_km2 * 1e6) ** 0.9, 2200.0, 7000.0))
@@ -224,7 +224,7 @@ class LineIndex:
         return out
 
     def nearest(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """The nearest point on the lines for each point, as an ``(n, 2)`` array."""
+        """Return the nearest point on the lines for each point, as an ``(n, 2)`` array."""
         points = shapely.points(np.asarray(x), np.asarray(y))
         index = self._tree.query_nearest(points, all_matches=False)
         seg = self._segments[index[1]]

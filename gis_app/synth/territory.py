@@ -48,7 +48,7 @@ class Territory:
 
 
 def unit_counts(households: int, sample: bool) -> tuple[int, int]:
-    """Number of townships and villages for a county of ``households`` households."""
+    """Return the number of townships and villages for ``households`` households."""
     if sample:
         return len(SAMPLE_VILLAGES), sum(SAMPLE_VILLAGES)
     townships = max(1, round(np.sqrt(households) / 13))
@@ -97,7 +97,8 @@ def _nearest(xy: np.ndarray, centres: np.ndarray, scale=None) -> np.ndarray:
     out = np.empty(len(xy), np.int64)
     for lo in range(0, len(xy), 20_000):
         chunk = xy[lo:lo + 20_000]
-        d = np.hypot(chunk[:, None, 0] - centres[None, :, 0], chunk[:, None, 1] - centres[None, :, 1])
+        d = np.hypot(chunk[:, None, 0] - centres[None, :, 0],
+                     chunk[:, None, 1] - centres[None, :, 1])
         if scale is None:
             out[lo:lo + 20_000] = d.argmin(axis=1)
             continue
@@ -111,7 +112,7 @@ def _nearest(xy: np.ndarray, centres: np.ndarray, scale=None) -> np.ndarray:
 
 def _noise(rng: np.random.Generator, k: int, wavelength: float, amplitude: float,
            weight: np.ndarray | None = None):
-    """A smooth random distortion per centre: ``f(points, cols) -> factors`` near 1.
+    """Make a smooth random distortion per centre: ``f(points, cols) -> factors`` near 1.
 
     ``weight`` divides the factor per centre (a larger weight draws a larger region).
     """
@@ -138,7 +139,7 @@ def _union_by_label(cells: np.ndarray, labels: np.ndarray, todo: np.ndarray,
     sorted_labels = labels[order]
     lo = np.searchsorted(sorted_labels, todo, "left")
     hi = np.searchsorted(sorted_labels, todo, "right")
-    for lab, a, b in zip(todo, lo, hi):
+    for lab, a, b in zip(todo, lo, hi, strict=True):
         out[lab] = shapely.coverage_union_all(cells[order[a:b]])
 
 

@@ -115,7 +115,6 @@ def build_staff(rng: np.random.Generator, grids: pd.DataFrame, village_names: li
     unit = grids["unit"].to_numpy()
     code = grids["code"].to_numpy(dtype=object)
     n_town = len(township_names)
-    early = np.datetime64("2021-03-01")
 
     def dates(n: int, lo: str, hi: str) -> np.ndarray:
         a, b = np.datetime64(lo, "D"), np.datetime64(hi, "D")
@@ -154,7 +153,7 @@ def build_staff(rng: np.random.Generator, grids: pd.DataFrame, village_names: li
     first_lead = np.r_[0, np.cumsum(n_lead)[:-1]]
     lt = np.repeat(np.arange(n_town), n_lead)
     slot = np.arange(len(lt)) - first_lead[lt]
-    titles = [_TOWN_LEADERS[s].format(head=town_head[t]) for t, s in zip(lt, slot)]
+    titles = [_TOWN_LEADERS[s].format(head=town_head[t]) for t, s in zip(lt, slot, strict=True)]
     start = dates(len(lt), "2021-06-01", "2023-01-31")
     w = roster.add(WorkerRole.LEVEL2_WORKER, [township_names[t] + "人民政府" for t in lt], titles,
                    (28, 55), start, as_of)

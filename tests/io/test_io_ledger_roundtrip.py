@@ -168,3 +168,26 @@ def test_written_file_is_a_valid_zip(tmp_path, ledger_frame, suffix):
     path = write_ledger_excel(ledger_frame, tmp_path / f"x{suffix}")
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
+
+
+def test_labels_and_words_are_accepted_on_export(tmp_path, make_id):
+    frame = pd.DataFrame({"head_name": ["张三"], "head_id_number": [make_id()], "members": ["4"],
+                          "attribute": ["监测对象"], "monitoring_type": ["2.边缘易致贫户"],
+                          "has_risk": ["是"], "checked_on": ["2023-06-01"]})
+    result = read_ledger(write_ledger_excel(frame, tmp_path / "labels.xlsx"))
+    row = result.frame.iloc[0]
+    assert (row["members"], row["attribute"], row["monitoring_type"]) == (4, 2, 2)
+    assert bool(row["has_risk"]) is True and row["checked_on"] == dt.date(2023, 6, 1)
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("attribute", "贫困户", "列【户属性】有1个值不是整数代码：第1条“贫困户”"),
+    ("has_risk", "可能", "列【是否存在致返贫风险】有1个值不是是/否：第1条“可能”"),
+    ("members", "三口", "列【家庭人口数】有1个值不是整数：第1条“三口”"),
+])
+def test_export_refuses_values_it_would_lose(tmp_path, make_id, column, value, message):
+    frame = pd.DataFrame({"head_name": ["张三"], "head_id_number": [make_id()], "members": [3],
+                          "attribute": [1], column: [value]})
+    with pytest.raises(ValueError, match=message):
+        write_ledger_excel(frame, tmp_path / "bad.xlsx")
+    assert not (tmp_path / "bad.xlsx").exists()

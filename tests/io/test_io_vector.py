@@ -119,6 +119,10 @@ def test_several_layers_in_one_geopackage(tmp_path):
     write_vector(_points(), path, layer="households")
     assert read_vector(path, layer="households").frame["户主姓名"].iloc[0] == "张三"
     assert read_vector(path, layer="villages").frame["村名"].iloc[0] == "石门村"
+    first = read_vector(path)
+    assert first.layer == "villages"
+    assert [str(i) for i in first.issues] == [
+        "county.gpkg: 文件中有2个图层（villages、households），已读取“villages”"]
     with pytest.raises(InputFileError, match="没有名为“grids”的图层"):
         read_vector(path, layer="grids")
     write_vector(_points(), path)  # without a layer the file is replaced
@@ -182,7 +186,6 @@ def test_coordinates_outside_china_are_errors(tmp_path):
 # --- coordinate reference systems --------------------------------------------------------------
 
 def _gk(zone_prefix: bool, lon=111.47, lat=27.24):
-    to_gk = Transformer.from_crs(4490, 4527, always_xy=True)  # 3-degree zone 39 (117°E)… no:
     to_gk = Transformer.from_crs(4490, 4525, always_xy=True)  # zone 37, central meridian 111°E
     x, y = to_gk.transform(lon, lat)
     return Point(x if zone_prefix else x - 37e6, y)

@@ -223,9 +223,26 @@ def test_snapshot_is_saved_as_png(window, tmp_path):
     assert image.width() > 400 and image.height() > 300
 
 
-def test_place_an_unlocated_household(window, map_data, qtbot, tmp_path):
+def test_place_an_unlocated_household(qtbot, sample_project_path, tmp_path):
+    """On a copy of the sample: placing writes the store."""
+    import shutil
+
     from sqlalchemy import text
 
+    from gis_app.services.map_service import load_map_data
+    from gis_app.storage.project import open_project
+    from gis_app.ui.main_window import MainWindow
+    from PyQt6.QtCore import QSettings
+
+    copy = tmp_path / "copy.gmp"
+    shutil.copy(sample_project_path, copy)
+    map_data = load_map_data(open_project(copy))
+    window = MainWindow(map_data, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.canvas.zoom_full()
     unlocated = window.data.unlocated
     assert len(unlocated) > 0
     household_id = int(unlocated["id"].iloc[0])
