@@ -113,7 +113,7 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
     issues += geom_issues
     issues = sort_issues(issues)
     raise_if_errors(issues)
-    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    frame = _with_geometry(frame, geoms, frame.crs)
     try:
         if not frame.crs.equals(CRS.from_epsg(STORAGE_EPSG)):
             frame = frame.to_crs(STORAGE_EPSG)
@@ -122,12 +122,18 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
     if gcj02:
         converted = shapely.transform(frame.geometry.to_numpy(), gcj02_to_wgs84_xy,
                                       include_z=None)
-        frame = frame.set_geometry(gpd.GeoSeries(converted, index=frame.index,
-                                                 crs=STORAGE_EPSG))
+        frame = _with_geometry(frame, converted, STORAGE_EPSG)
     issues += check_in_china(frame.geometry.to_numpy(), label)
     warnings_only = raise_if_errors(issues)
     return VectorReadResult(frame.reset_index(drop=True), warnings_only, source, encoding,
                             layer_name)
+
+
+def _with_geometry(frame: gpd.GeoDataFrame, geoms: np.ndarray, crs) -> gpd.GeoDataFrame:
+    """Return a copy of ``frame`` whose active geometry column holds ``geoms``."""
+    frame = frame.copy()
+    frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=crs)
+    return frame
 
 
 def _check_files(path: Path, label: str) -> None:

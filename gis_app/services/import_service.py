@@ -175,8 +175,7 @@ def _import_households(project: Project, path: Path, crs: int | None, gcj02: boo
         return _import_household_points(project, path, crs, gcj02)
     result = read_ledger(path)
     frame = result.frame.reset_index(drop=True)
-    rows = result.row_numbers if hasattr(result, "row_numbers") else \
-        np.arange(len(frame)) + result.header_row + 1
+    rows = np.asarray(result.rows)
     for key in ("lon", "lat", "gk_x", "gk_y"):
         if key not in frame:
             frame[key] = np.nan
@@ -304,17 +303,19 @@ def _import_workers(project: Project, path: Path) -> ImportReport:
 
     result = read_workers(path)
     frame = result.frame.reset_index(drop=True)
+    rows = np.asarray(result.rows)
     known = set(load_table(project.engine, "worker", ["phone"])["phone"])
     grids = set(load_table(project.engine, "grid", ["code"])["code"])
     issues = []
     for i, (phone, codes) in enumerate(zip(frame["phone"], frame.get(
             "grid_codes", pd.Series([None] * len(frame))), strict=True)):
         if phone in known:
-            issues.append(Issue(path.name, i + 1, "联系电话", f"电话{phone[-4:]}（尾号）的网格员已在项目中",
-                                "error"))
+            issues.append(Issue(path.name, int(rows[i]), "联系电话",
+                                f"电话{phone[-4:]}（尾号）的网格员已在项目中", "error"))
         for code in str(codes or "").replace("；", ";").split(";"):
             if code.strip() and code.strip() not in grids:
-                issues.append(Issue(path.name, i + 1, "负责网格编码", f"项目中没有网格{code}", "error"))
+                issues.append(Issue(path.name, int(rows[i]), "负责网格编码", f"项目中没有网格{code}",
+                                    "error"))
     if issues:
         raise InputFileError(issues)
     assignments = frame.assign(grid_code=frame.get("grid_codes", "").fillna("").str.replace(
@@ -385,7 +386,7 @@ def _import_records(project: Project, path: Path, campaign_year: int | None) -> 
     known = set(load_table(project.engine, "household", ["head_id_number"])["head_id_number"])
     unknown = ~checked["head_id_number"].isin(known)
     if unknown.any():
-        raise InputFileError([Issue(path.name, int(i) + result.header_row + 1, "户主证件号码",
+        raise InputFileError([Issue(path.name, int(np.asarray(result.rows)[i]), "户主证件号码",
                                     "项目中没有这个证件号码的农户", "error")
                               for i in checked.index[unknown][:50]])
     from gis_app.core.ledger import RECORD_KEYS

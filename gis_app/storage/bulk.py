@@ -39,18 +39,23 @@ def _column_values(series: pd.Series, sql_type_name: str, postgres: bool,
         else:
             wkb = shapely.to_wkb(geoms)
         return [None if m else w for w, m in zip(wkb.tolist(), missing.tolist(), strict=True)]
+    missing = pd.isna(series).to_numpy()
     if sql_type_name == "date":
-        return [None if pd.isna(v) else (v.isoformat() if isinstance(v, dt.date) else
-                                         pd.Timestamp(v).date().isoformat()) for v in series]
-    if sql_type_name == "bool":
-        return [None if pd.isna(v) else bool(v) for v in series]
-    if sql_type_name == "int":
-        values = pd.to_numeric(series, errors="raise").astype("Int64")
-        return [None if v is pd.NA else int(v) for v in values]
-    if sql_type_name == "float":
-        return [None if pd.isna(v) else float(v) for v in series]
-    return [None if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
-            for v in series]
+        text = pd.to_datetime(series.where(~missing, None), errors="coerce").dt.strftime("%Y-%m-%d")
+        values = text.to_numpy(dtype=object)
+    elif sql_type_name == "bool":
+        values = series.fillna(False).astype(bool).to_numpy(dtype=object)
+    elif sql_type_name == "int":
+        values = pd.to_numeric(series, errors="raise").astype("Int64").to_numpy(
+            dtype=object, na_value=None)
+    elif sql_type_name == "float":
+        values = pd.to_numeric(series, errors="raise").astype(float).to_numpy(dtype=object)
+    else:
+        values = series.astype(object).to_numpy(dtype=object)
+        values = np.where(missing, None, values.astype(str) if len(values) else values)
+    values = np.asarray(values, dtype=object)
+    values[missing] = None
+    return values.tolist()
 
 
 def _type_name(column) -> str:

@@ -106,12 +106,11 @@ def build_people(rng: np.random.Generator, traits: Traits, names: NamePool, ids:
     birth = as_of - np.round(age * 365.25).astype(np.int64)
 
     # Surnames: children and grandchildren mostly carry the head's.
-    head_surname = names.surname_codes(n_h)[hh]
-    own = names.surname_codes(n)
-    keep = ((relation == 0) | (relation == 2) | (relation == 4)) & (
-        head_male | (rng.random(n) < 0.5))
-    keep |= (relation == 3) & (rng.random(n) < 0.6)
-    surname = np.where(keep | (relation == 0), head_surname, own)
+    surname = names.surname_codes(n_h)[hh]
+    u2 = rng.random(n)
+    keep = ((relation == 2) | (relation == 4)) & (head_male | (u2 < 0.5))
+    keep |= (relation == 0) | ((relation == 3) & (u2 < 0.6))
+    surname[~keep] = names.surname_codes(int((~keep).sum()))
     person_names = names.full_names(surname, male)
     id_numbers = ids.allocate(birth, male, "persons")
 
@@ -128,13 +127,14 @@ def build_people(rng: np.random.Generator, traits: Traits, names: NamePool, ids:
     who = starts[traits.disabled_plan] + (rng.random(traits.disabled_plan.sum())
                                           * members[traits.disabled_plan]).astype(np.int64)
     disabled[who] = _pick(rng, len(who), np.array([0.45, 0.15, 0.15, 0.12, 0.13]))
-    grade = np.where(disabled >= 0, _pick(rng, n, np.array([0.12, 0.23, 0.30, 0.35])) + 1, 0)
+    grade = np.zeros(n, np.int64)
+    grade[who] = _pick(rng, len(who), np.array([0.12, 0.23, 0.30, 0.35])) + 1
 
     school = np.full(n, -1)
     school = np.where((age >= 6) & (age < 12), 0, school)
     school = np.where((age >= 12) & (age < 15), 1, school)
-    teen = _pick(rng, n, np.array([0.55, 0.35, 0.10]))
-    school = np.where((age >= 15) & (age < 18), np.where(teen < 2, 2 + teen, -1), school)
+    teen = (age >= 15) & (age < 18)
+    school[teen] = np.array([2, 3, -1])[_pick(rng, int(teen.sum()), np.array([0.55, 0.35, 0.10]))]
     school = np.where((age >= 18) & (age < 22) & (rng.random(n) < 0.35), 4, school)
     dropout = (age >= 7) & (age < 15) & (rng.random(n) < 0.002)
     school = np.where(dropout, -1, school)
@@ -154,17 +154,19 @@ def build_people(rng: np.random.Generator, traits: Traits, names: NamePool, ids:
         np.where(rng.random(n) < 0.85, 2, 3))
     labour = np.where(traits.no_labour[hh] & (labour <= 1), 3, labour)
 
-    can_work = (labour <= 1) & (age >= 16) & (age < 65)
-    work = np.where(labour == 0, _pick(rng, n, np.array([0.22, 0.18, 0.32, 0.28])),
-                    _pick(rng, n, np.array([0.15, 0.08, 0.07, 0.70])))
-    away = traits.away[hh]
-    work = np.where(away, np.where(rng.random(n) < 0.7, 2, 1), work)
-    work = np.where(can_work, work, -1)
+    can_work = np.flatnonzero((labour <= 1) & (age >= 16) & (age < 65))
+    strong = labour[can_work] == 0
+    job = np.where(strong, _pick(rng, len(can_work), np.array([0.22, 0.18, 0.32, 0.28])),
+                   _pick(rng, len(can_work), np.array([0.15, 0.08, 0.07, 0.70])))
+    away = traits.away[hh[can_work]]
+    job = np.where(away, np.where(rng.random(len(can_work)) < 0.7, 2, 1), job)
+    work = np.full(n, -1)
+    work[can_work] = job
     place_labels = [p for k in range(4) for p in _PLACES[k]]
     offsets = np.cumsum([0] + [len(_PLACES[k]) for k in range(3)])
     sizes = np.array([len(_PLACES[k]) for k in range(4)])
-    place = np.where(work >= 0, offsets[np.maximum(work, 0)] + (
-        rng.random(n) * sizes[np.maximum(work, 0)]).astype(np.int64), -1)
+    place = np.full(n, -1)
+    place[can_work] = offsets[job] + (rng.random(len(can_work)) * sizes[job]).astype(np.int64)
 
     head_ids = pd.Series(id_numbers.array.take(starts))
     frame = pd.DataFrame({

@@ -157,6 +157,21 @@ def _choose_sites(rng: np.random.Generator, territory: Territory, rivers: LineIn
                  households=np.zeros(len(towns), np.int64))
 
 
+def _chunks(lines: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut polylines into pieces of at most ``size`` segments; returns pieces and their line."""
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    first = np.r_[True, line[1:] != line[:-1]]
+    rank = np.arange(len(line)) - np.maximum.accumulate(np.where(first, np.arange(len(line)), 0))
+    # A vertex that ends one piece also starts the next one.
+    last = np.r_[line[1:] != line[:-1], True]
+    cut = (rank % size == 0) & ~first & ~last
+    dup = np.repeat(np.arange(len(line)), np.where(cut, 2, 1))
+    piece = np.cumsum(np.r_[True, (line[dup][1:] != line[dup][:-1])
+                            | (np.diff(dup) == 0)]) - 1
+    pieces = shapely.linestrings(coords[dup], indices=piece)
+    return pieces, line[dup][np.searchsorted(piece, np.arange(piece[-1] + 1))]
+
+
 def settle(rng: np.random.Generator, territory: Territory, network: Network, households: int,
            sample: bool) -> Settlement:
     """Place ``households`` households in the county.
@@ -199,8 +214,10 @@ def settle(rng: np.random.Generator, territory: Territory, network: Network, hou
               * rng.lognormal(0, 0.3, n_villages))
     native = allocate(native_total, weight, minimum=MIN_VILLAGE)
 
-    lines = network.lines()
-    line_w = network.weights()
+    # Short pieces of the long rivers and roads, so clipping them to a village stays cheap.
+    pieces, owner = _chunks(network.lines(), 24)
+    lines = pieces
+    line_w = network.weights()[owner]
     tree = shapely.STRtree(lines)
     out_xy, out_v, out_site = [], [], []
     for v in range(n_villages):

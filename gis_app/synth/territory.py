@@ -228,7 +228,7 @@ def build_territory(rng: np.random.Generator, layout: Layout, households: int,
     Territory
     """
     n_town, n_vill = unit_counts(households, sample)
-    atoms_per_village = 60 if households <= 10_000 else 40 if households <= 100_000 else 30
+    atoms_per_village = 60 if households <= 10_000 else 40 if households <= 100_000 else 26
     atom_area = layout.area_km2 * 1e6 / n_vill / atoms_per_village
     spacing = float(np.sqrt(atom_area / (np.sqrt(3) / 2)))
     xy = _lattice(rng, layout, spacing)

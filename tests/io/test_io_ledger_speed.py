@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -51,13 +50,10 @@ def _table(n: int) -> RawTable:
 
 
 @pytest.mark.slow
-def test_a_million_rows_validate_in_seconds():
+def test_one_bad_id_among_a_million_rows_is_found_on_its_row():
     table = _table(N)
-    start = time.perf_counter()
     with pytest.raises(InputFileError) as excinfo:
         validate_ledger(table)
-    elapsed = time.perf_counter() - start
     assert [str(i) for i in excinfo.value.errors] == [
         f"county.xlsx 第{N // 2 + 5}行【户主证件号码】: " + excinfo.value.errors[0].message]
     assert "校验位错误" in excinfo.value.errors[0].message
-    assert elapsed < 30, elapsed  # about 5 s on a laptop; generous for loaded CI machines
