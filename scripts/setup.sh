@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_APP=(fonts-wqy-microhei libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0
          libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
          libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libdbus-1-3 libfontconfig1 python3-venv)
-APT_TEST=(xvfb xauth gdal-bin postgresql postgresql-15-postgis-3 chromium poppler-utils)
+APT_TEST=(xvfb xauth x11-utils imagemagick gdal-bin postgresql postgresql-15-postgis-3 chromium poppler-utils)
 
 want=("${APT_APP[@]}")
 [ "${1:-}" = "--test" ] && want+=("${APT_TEST[@]}")

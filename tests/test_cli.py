@@ -248,3 +248,24 @@ def test_scaled_sample_builds_the_requested_size(tmp_path, capsys):
     info = run_json(capsys, "sample", str(tmp_path / "big.gmp"), "--households", "20000")
     assert abs(info["households"] - 20000) <= 200
     assert np.isclose(info["persons"] / info["households"], 3.2, atol=0.4)
+
+
+def test_check_export_and_import_on_postgresql(pg_url, tmp_path, capsys, county):
+    run_json(capsys, "sample", pg_url)
+    report = run_json(capsys, "check", pg_url)
+    assert report["summary"]["location_unknown"] == int(county.households["lon"].isna().sum())
+    gpkg = tmp_path / "pg.gpkg"
+    run_json(capsys, "export", pg_url, str(gpkg))
+    assert len(pyogrio.read_dataframe(gpkg, layer="grids")) == len(county.grids)
+    ledger = tmp_path / "pg.xlsx"
+    run_json(capsys, "export", pg_url, str(ledger), "--unmask")
+    from gis_app.storage.project import open_project
+
+    project = open_project(pg_url)
+    with project.engine.begin() as connection:
+        connection.execute(text("TRUNCATE household CASCADE"))
+    project.close()
+    assert run_json(capsys, "info", pg_url)["households"] == 0
+    written = run_json(capsys, "import", pg_url, str(ledger), "--kind", "households")["written"]
+    assert written == len(county.households)
+    assert run_json(capsys, "info", pg_url) == expected_info(county)

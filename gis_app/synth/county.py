@@ -230,7 +230,7 @@ def build_county(households: int | None = None, seed: int = 2023,
                                               "water": traits.water_problem},
                               work.plan_made_on, people.head_ids, as_of)
     pairs = staff.helper_pairs
-    pair_hh = pd.Index(people.head_ids).get_indexer(pairs["head_id_number"])
+    pair_hh = staff.pair_households
     pair_start = np.array(pairs["start_date"].tolist(), dtype="datetime64[D]")
     visits = visits_frame(f_rng, pair_hh, pairs["worker_phone"], pair_start, traits,
                           people.head_ids, as_of)

@@ -93,6 +93,30 @@ def _slope_zones(rng: np.random.Generator, hx: np.ndarray, hy: np.ndarray,
     return rows
 
 
+def _within(pxy: np.ndarray, hx: np.ndarray, hy: np.ndarray, radius: float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, house) closer than ``radius``, found through square cells of that size."""
+    def cell(x, y):
+        return np.floor(x / radius).astype(np.int64) * 1_000_003 + np.floor(y / radius).astype(
+            np.int64)
+
+    order = np.argsort(cell(hx, hy))
+    keys = cell(hx, hy)[order]
+    pts, houses = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            k = cell(pxy[:, 0] + dx * radius, pxy[:, 1] + dy * radius)
+            lo, hi = np.searchsorted(keys, k, "left"), np.searchsorted(keys, k, "right")
+            count = hi - lo
+            p = np.repeat(np.arange(len(pxy)), count)
+            h = order[np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(
+                np.cumsum(count) - count, count)]
+            near = np.hypot(hx[h] - pxy[p, 0], hy[h] - pxy[p, 1]) <= radius
+            pts.append(p[near])
+            houses.append(h[near])
+    return np.concatenate(pts), np.concatenate(houses)
+
+
 def build_hazards(rng: np.random.Generator, territory: Territory, network: Network,
                   hx: np.ndarray, hy: np.ndarray, members: np.ndarray,
                   frame: Frame, area_km2: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -158,12 +182,10 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
     geo = [i for i, z in enumerate(zones) if z[0] in (HazardKind.LANDSLIDE,
                                                        HazardKind.DEBRIS_FLOW,
                                                        HazardKind.COLLAPSE)]
-    pts = shapely.point_on_surface(geoms[geo])
-    tree = shapely.STRtree(pts)
-    h_idx, p_idx = tree.query(shapely.points(hx, hy), predicate="dwithin", distance=250.0)
+    pxy = shapely.get_coordinates(shapely.point_on_surface(geoms[geo]))
+    p_idx, h_idx = _within(pxy, hx, hy, 250.0)
     threatened = np.bincount(p_idx, minlength=len(geo))
     persons = np.bincount(p_idx, members[h_idx], minlength=len(geo)).astype(np.int64)
-    pxy = shapely.get_coordinates(pts)
     lon, lat = frame.lonlat(pxy[:, 0], pxy[:, 1])
     point_frame = gpd.GeoDataFrame({
         "code": pd.array([f"{COUNTY_CODE}YH{i + 1:04d}" for i in range(len(geo))], dtype="str"),

@@ -112,7 +112,7 @@ def draw_traits(rng: np.random.Generator, village_factor: np.ndarray, relocated:
 
     # Identification dates: since 2020; a fifth of the monitored households were found this year.
     year_start = as_of.astype("datetime64[Y]").astype("datetime64[D]")
-    first = day("2020-04-01")
+    first = min(day("2020-04-01"), year_start - 365)
     recent = rng.random(n) < 0.2
     span_old = max(int((year_start - first).astype(np.int64)), 1)
     span_new = max(int((as_of - year_start).astype(np.int64)) - 16, 1)

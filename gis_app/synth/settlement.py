@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from gis_app.synth.common import allocate
+from gis_app.synth.common import allocate, pick
 from gis_app.synth.network import Network
 from gis_app.synth.terrain import LineIndex
 from gis_app.synth.territory import Territory
@@ -262,7 +262,8 @@ def settle(rng: np.random.Generator, territory: Territory, network: Network, hou
         w = 1.0 + mountain[pool] / 500.0
         origin[members] = rng.choice(pool, len(members), p=w / w.sum())
 
-    located = ~((rng.random(len(xy)) < UNLOCATED_SHARE) & (site < 0))
+    located = np.ones(len(xy), bool)
+    located[pick(rng, site < 0, int(round(UNLOCATED_SHARE * len(xy))))] = False
     per_village = np.bincount(village[located], minlength=n_villages)
     located |= per_village[village] < 30
     return Settlement(x=xy[:, 0], y=xy[:, 1], village=village, located=located, site=site,

@@ -85,7 +85,10 @@ def open_window(location: str | None, parent=None):
     if data is None:
         return None
     window = MainWindow(data)
-    window.show()
+    if QSettings().value("window/geometry") is None:
+        window.showMaximized()  # first start: the whole screen for the map
+    else:
+        window.show()
     _WINDOWS.append(window)
     return window
 
