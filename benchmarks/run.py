@@ -33,7 +33,8 @@ def timed(function, repeat: int = 1):
     return statistics.median(times), result
 
 
-def bench_size(households: int, repeat: int) -> list[tuple[str, float, str, float | None]]:
+def bench_size(households: int, repeat: int, map_figures: bool = True
+               ) -> list[tuple[str, float, str, float | None]]:
     """Rows of (what, seconds, baseline name, baseline seconds) for one county size."""
     from gis_app.analysis import PolygonIndex
     from gis_app.services.sample_service import create_sample_project
@@ -119,6 +120,10 @@ def bench_size(households: int, repeat: int) -> list[tuple[str, float, str, floa
     rows.append((f"join {len(x):,} households to {len(grids):,} level-3 grids "
                  f"(index build included; agreement {agree:.4%})", seconds,
                  "geopandas sjoin(predicate='within')", base))
+    if map_figures:
+        from benchmarks.map_bench import bench_map
+
+        rows += bench_map(path, f"{households:,} households")
     return rows
 
 
@@ -127,14 +132,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[120_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-map", action="store_true", help="skip the map window figures")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}")
+    import datetime
+    import os
+
+    print(f"{datetime.date.today()} · {platform.machine()}, {os.cpu_count()} cores, "
+          f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB · "
+          f"Python {platform.python_version()}")
     print("| what | seconds | baseline | baseline seconds |")
     print("|---|---:|---|---:|")
     for size in args.sizes:
-        for what, seconds, base_name, base in bench_size(size, args.repeat):
+        for what, seconds, base_name, base in bench_size(size, args.repeat, not args.no_map):
             base_text = f"{base:.3f}" if base is not None else ""
             print(f"| {what} | {seconds:.3f} | {base_name} | {base_text} |", flush=True)
     shutil.rmtree(WORK, ignore_errors=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -112,7 +113,8 @@ def _check_grids(c: SampleCounty) -> None:
     assert g.loc[g["level"] == 0, "parent_code"].isna().all()
     code_level = dict(zip(g["code"], g["level"], strict=True))
     child = g[g["level"] > 0]
-    assert all(code_level[p] == lv - 1 for p, lv in zip(child["parent_code"], child["level"], strict=True))
+    assert all(code_level[p] == lv - 1
+               for p, lv in zip(child["parent_code"], child["level"], strict=True))
     assert (g.loc[g["level"] == 0, "code"] == "Z" + g.loc[g["level"] == 0, "admin_code"]).all()
     level3 = g[g["level"] == 3]
     assert level3["code"].str.fullmatch(r"G3-430599\d{6}-\d{2}").all()
@@ -289,7 +291,6 @@ def test_sample_county(county, check):
     check(county)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("check", [_check_units, _check_tilings, _check_grids, _check_people,
                                    _check_staff, _check_records, _check_cases, _check_hazards])
 def test_scaled_county(scaled, check):
@@ -355,3 +356,20 @@ def test_sample_counts_of_secondary_tables(county):
     assert set(rect["status"]) <= {"整改中", "已整改"}
     assert rect["responsible_phone"].notna().all()
     assert rect["head_id_number"].isna().any() and rect["head_id_number"].notna().any()
+
+
+def test_households_cluster_in_hamlets_along_the_valleys(county):
+    gk = 4525
+    h = county.households.dropna(subset=["lon"])
+    pts = gpd.GeoSeries(gpd.points_from_xy(h["lon"], h["lat"]), crs=4490).to_crs(gk).values
+    _, dist = shapely.STRtree(pts).query_nearest(pts, exclusive=True, return_distance=True,
+                                                  all_matches=False)
+    area = county.townships.to_crs(gk).area.sum()
+    uniform = 0.5 * np.sqrt(area / len(pts))  # mean nearest-neighbour distance, random points
+    assert np.median(dist) < 0.5 * uniform
+    rivers = county.rivers.to_crs(gk).union_all()
+    near_river = gpd.GeoSeries(pts, crs=gk).distance(rivers) < 600
+    assert near_river.mean() > 0.4
+    slides = county.hazard_zones[county.hazard_zones["kind"] == HazardKind.LANDSLIDE.value]
+    heads = slides.to_crs(gk).representative_point()
+    assert (heads.distance(rivers) > 150).mean() > 0.8  # on slopes, off the valley floor

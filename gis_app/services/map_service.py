@@ -63,6 +63,14 @@ class MapData:
     unlocated: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def household_counts_per_grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, households) at a point inside each level-3 grid: the zoomed-out household view."""
+        grids = self.frames["grids"].query("level == 3")
+        counts = self.frames["households"].groupby("grid_code").size()
+        points = shapely.point_on_surface(grids.geometry.to_numpy())
+        xy = shapely.get_coordinates(points)
+        return xy[:, 0], xy[:, 1], grids["code"].map(counts).fillna(0).astype(int).to_numpy()
+
     def to_lonlat(self, x, y):
         """Map metres → CGCS2000 longitude/latitude."""
         transformer = pyproj.Transformer.from_crs(self.epsg, STORAGE_EPSG, always_xy=True)
@@ -89,7 +97,7 @@ def load_map_data(project: Project, progress=None) -> MapData:
     epsg = settings.get("gauss_kruger_epsg")
     unlocated = pd.DataFrame()
     for done, name in enumerate(SOURCES, start=1):
-        frame = load_layer(project, name)
+        frame = household_points(project) if name == "households" else load_layer(project, name)
         if name == "households":
             located = frame["lon"].notna()
             unlocated = pd.DataFrame(frame[~located].drop(columns="geometry"))
@@ -113,6 +121,17 @@ def load_map_data(project: Project, progress=None) -> MapData:
     if progress:
         progress(len(SOURCES) + 1, len(SOURCES) + 1)
     return MapData(project, int(epsg), frames, unlocated, tables)
+
+
+def household_points(project: Project) -> gpd.GeoDataFrame:
+    """Households as points (None where the location is unknown), straight from the store."""
+    from gis_app.storage.reader import load_households
+
+    frame = load_households(project.engine)
+    located = frame["lon"].notna().to_numpy()
+    points = gpd.points_from_xy(frame["lon"].fillna(0), frame["lat"].fillna(0))
+    return gpd.GeoDataFrame(frame, geometry=np.where(located, np.asarray(points), None),
+                            crs=STORAGE_EPSG)
 
 
 def map_layers(project: Project) -> dict[str, gpd.GeoDataFrame]:

@@ -86,6 +86,8 @@ def read_frame(engine: Engine, sql: str, dtypes: dict[str, str] | None = None) -
             continue
         if dtype == "bool":
             frame[name] = frame[name].fillna(0).astype(bool)
+        elif dtype == "boolean":
+            frame[name] = frame[name].astype("boolean")
         elif dtype == "date":
             frame[name] = pd.to_datetime(frame[name], errors="coerce").dt.date
             frame[name] = frame[name].where(frame[name].notna(), None)

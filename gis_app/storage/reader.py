@@ -64,14 +64,35 @@ def load_households(engine: Engine, with_codes: bool = True) -> pd.DataFrame:
     return frame
 
 
+def _dtype(column) -> str:
+    name = column.type.__class__.__name__.lower()
+    if "date" in name and "time" not in name:
+        return "date"
+    if "bool" in name:
+        return "bool" if not column.nullable else "boolean"
+    if "int" in name:
+        return "int64" if not column.nullable else "Int64"
+    if "float" in name:
+        return "float64"
+    return "object"
+
+
 def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """A non-spatial read of ``columns`` (default: every non-geometry column) of table ``name``."""
+    """A non-spatial read of ``columns`` (default: every non-geometry column) of table ``name``.
+
+    Columns come typed from the model: dates as ``datetime.date`` (None when empty), booleans,
+    nullable integers as ``Int64``.
+    """
     table = m.Base.metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else [
         c for c in table.c if c.name != "geom"]
-    with engine.connect() as connection:
-        rows = connection.execute(select(*cols).order_by(table.c[cols[0].name])).all()
-    return pd.DataFrame(rows, columns=[c.name for c in cols])
+    sql = f"SELECT {', '.join(c.name for c in cols)} FROM {name} ORDER BY {cols[0].name}"
+    frame = read_frame(engine, sql, {c.name: _dtype(c) for c in cols if _dtype(c) != "object"})
+    for column in cols:
+        if _dtype(column) == "object" and column.name in frame:
+            frame[column.name] = frame[column.name].astype(object).where(
+                frame[column.name].notna(), None)
+    return frame
 
 
 def load_geo_table(engine: Engine, name: str, where=None) -> gpd.GeoDataFrame:

@@ -60,7 +60,6 @@ class Findings:
     """What the investigation found, for the clue and case stages."""
 
     records: pd.DataFrame
-    checked: np.ndarray
     checked_on: np.ndarray
     candidates: np.ndarray
     candidate_risk: np.ndarray
@@ -109,6 +108,8 @@ def investigate(rng: np.random.Generator, traits: Traits, village: np.ndarray,
     # Progress by village: most near 70–95%, a few lagging far behind.
     rate = rng.beta(6, 2.2, n_v)
     lagging = rng.random(n_v) < 0.15
+    if n_v > 1 and not lagging.any():
+        lagging[rng.integers(0, n_v)] = True
     rate = np.where(lagging, rng.uniform(0.25, 0.5, n_v), rate)
     size = np.bincount(village, minlength=n_v)
     for _ in range(3):
@@ -134,7 +135,7 @@ def investigate(rng: np.random.Generator, traits: Traits, village: np.ndarray,
     # New risks: low income, illness or disability among households not yet monitored.
     prone = checked & (traits.attribute != MONITORED) & (
         (traits.income < 9000) | traits.ill_plan | traits.disabled_plan)
-    cand = pick(rng, prone, max(3, int(round(0.013 * checked.sum()))))
+    cand = pick(rng, prone, max(6, int(round(0.013 * checked.sum()))))
     c_risk = rng.choice(_NEW_RISKS, len(cand), p=_NEW_RISKS_P)
     c_risk = np.where(traits.disabled_plan[cand], int(RiskType.DISABILITY), c_risk)
     c_risk = np.where(traits.ill_plan[cand], int(RiskType.ILLNESS), c_risk)
@@ -189,6 +190,6 @@ def investigate(rng: np.random.Generator, traits: Traits, village: np.ndarray,
     records = records.iloc[order].reset_index(drop=True)[list(RECORD_KEYS)]
     checked_on = np.full(n, np.datetime64("NaT"), "datetime64[D]")
     checked_on[rows] = on_rows
-    return Findings(records=records, checked=checked, checked_on=checked_on, candidates=cand,
+    return Findings(records=records, checked_on=checked_on, candidates=cand,
                     candidate_risk=c_risk, candidate_type=c_type,
                     remote_noncompliant=noncompliant, village_rate=rate)

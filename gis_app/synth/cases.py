@@ -145,11 +145,15 @@ def build_casework(rng: np.random.Generator, traits: Traits, head_ids: pd.Series
     stuck = rng.random(len(cand)) < 0.25
     done = np.where(stuck, np.maximum(done - rng.integers(1, 3, len(cand)), 1), done)
     if len(cand) >= 6:
-        done[:5] = [1, 2, 4, 5, 5]
+        # One case at each step for sure, one with too short a publicity, one long stuck.
+        done[:6] = [1, 2, 4, 5, 5, 2]
         short = 4
         off[short, 3] = off[short, 2] + 3
         off[short, 4:] = off[short, 3:5] + 1
-        found[:5] = as_of64 - off[np.arange(5), done[:5] - 1] - 1 - np.array([0, 0, 1, 0, 0])
+        # The last step reached falls just before as_of (in publicity: its start).
+        last = np.array([0, 1, 2, 4, 4])
+        found[:5] = as_of64 - off[np.arange(5), last] - 1
+        found[5] = as_of64 - rng.integers(17, 26)
     status = np.full(len(cand), CaseStatus.IN_PROGRESS.value, dtype=object)
     rejected = np.flatnonzero(done == 5)
     status[rejected[rejected > 4][:2]] = CaseStatus.REJECTED.value

@@ -9,9 +9,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-#: Day 0 of the integer day numbers used internally (numpy's own epoch).
-EPOCH = np.datetime64("1970-01-01", "D")
-
 
 def rng_for(seed: int, stage: str) -> np.random.Generator:
     """Return an independent, reproducible random stream for one stage of the build.
@@ -97,23 +94,6 @@ def multipolygons(geoms: np.ndarray) -> np.ndarray:
     parts, index = shapely.get_parts(geoms, return_index=True)
     keep = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
     return shapely.multipolygons(parts[keep], indices=index[keep], out=None)
-
-
-def group_starts(sorted_keys: np.ndarray, n_groups: int) -> np.ndarray:
-    """Start offsets (length ``n_groups + 1``) of each key in an already sorted key array."""
-    return np.searchsorted(sorted_keys, np.arange(n_groups + 1))
-
-
-def rank_within(keys: np.ndarray) -> np.ndarray:
-    """Position of each element among the elements with the same key, in array order."""
-    keys = np.asarray(keys)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(keys)), 0))
-    rank = np.empty(len(keys), np.int64)
-    rank[order] = np.arange(len(keys)) - start
-    return rank
 
 
 def allocate(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:

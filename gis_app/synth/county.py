@@ -17,7 +17,7 @@ from gis_app.synth.campaign import campaign_info, campaign_year, investigate
 from gis_app.synth.cases import build_casework
 from gis_app.synth.common import joined, nullable_int, rng_for, text, to_date_objects
 from gis_app.synth.followup import measures_frame, rectifications_frame, visits_frame
-from gis_app.synth.grids import node_coverage, partition
+from gis_app.synth.grids import keep_inside, node_coverage, partition
 from gis_app.synth.hazards import build_hazards
 from gis_app.synth.households import MONITORED, draw_traits
 from gis_app.synth.names import COUNTY_CODE, COUNTY_NAME, IdAllocator, NamePool, PhoneBook
@@ -86,6 +86,44 @@ def _overrides(rng: np.random.Generator, x, y, grid, part, located, count: int =
     return np.array(chosen, dtype=np.int64), np.array(target, dtype=np.int64)
 
 
+def _household_table(territory, place, traits, people, lon, lat, grid_code, override, phone,
+                     site_codes) -> pd.DataFrame:
+    """Assemble the households frame (columns of ``HOUSEHOLD_KEYS``)."""
+    village = place.village
+    rank = np.arange(len(village)) - np.searchsorted(village, village)
+    return pd.DataFrame({
+        "household_code": joined(text(territory.village_codes, village),
+                                 text([f"{i:04d}" for i in range(10000)], rank + 1)).array,
+        "head_name": people.head_names.array,
+        "head_id_number": people.head_ids.array,
+        "members": traits.members.astype(np.int64),
+        "attribute": traits.attribute.astype(np.int64),
+        "monitoring_type": nullable_int(traits.monitoring_type, traits.monitoring_type > 0),
+        "phone": phone.array,
+        "township": text(territory.township_names, territory.village_township[village]),
+        "village": text(territory.village_names, village),
+        "village_code": text(territory.village_codes, village),
+        "grid_code": grid_code,
+        "grid_override": override,
+        "lon": lon,
+        "lat": lat,
+        "income_per_person": traits.income.astype(float),
+        "no_labour_support": traits.no_labour,
+        "relocated": place.relocated,
+        "resettlement_site_code": text(site_codes, place.site),
+        "dibao": traits.dibao,
+        "tekun": traits.tekun,
+        "severe_illness": people.severe_illness,
+        "disability": people.disability,
+        "risk_eliminated": traits.risk_eliminated,
+        "risk_eliminated_on": to_date_objects(traits.eliminated_on),
+        "housing_problem": traits.housing_problem,
+        "education_problem": people.education_problem,
+        "insurance_problem": people.insurance_problem,
+        "water_problem": traits.water_problem,
+    })[list(HOUSEHOLD_KEYS)]
+
+
 def build_county(households: int | None = None, seed: int = 2023,
                  progress: Callable[[int, int], None] | None = None) -> SampleCounty:
     """Build a deterministic synthetic county.
@@ -129,6 +167,7 @@ def build_county(households: int | None = None, seed: int = 2023,
     part.polys, territory.village_polys, territory.township_polys = node_coverage(
         part.polys, part.village, territory.village_township)
     territory.county = shapely.coverage_union_all(territory.township_polys)
+    place.x, place.y = keep_inside(place.x, place.y, part.of_household, part.polys)
     done()
     townships, villages, towns_ll, vills_ll = frames.unit_frames(territory, frame)
     grids, grid_index = frames.grid_frames(territory, part, frame, towns_ll, vills_ll)
@@ -153,43 +192,12 @@ def build_county(households: int | None = None, seed: int = 2023,
     override[chosen] = True
     grid_of[chosen] = target
     l3_codes = grids["code"].to_numpy()[grid_index["level"].to_numpy() == 3]
-    lon, lat = frame.lonlat(place.x, place.y)
-    lon = np.where(place.located, lon, np.nan)
-    lat = np.where(place.located, lat, np.nan)
-    rank = np.arange(n) - np.searchsorted(place.village, place.village)
-    quad = [f"{i:04d}" for i in range(10000)]
     site_codes = sites["code"].tolist()
-    household_frame = pd.DataFrame({
-        "household_code": joined(text(territory.village_codes, place.village),
-                                 text(quad, rank + 1)).array,
-        "head_name": people.head_names.array,
-        "head_id_number": people.head_ids.array,
-        "members": traits.members.astype(np.int64),
-        "attribute": traits.attribute.astype(np.int64),
-        "monitoring_type": nullable_int(traits.monitoring_type, traits.monitoring_type > 0),
-        "phone": PhoneBook.strings(phones.draw(n), traits.has_phone).array,
-        "township": text(territory.township_names, territory.village_township[place.village]),
-        "village": text(territory.village_names, place.village),
-        "village_code": text(territory.village_codes, place.village),
-        "grid_code": text(l3_codes, grid_of),
-        "grid_override": override,
-        "lon": lon,
-        "lat": lat,
-        "income_per_person": traits.income.astype(float),
-        "no_labour_support": traits.no_labour,
-        "relocated": place.relocated,
-        "resettlement_site_code": text(site_codes, place.site),
-        "dibao": traits.dibao,
-        "tekun": traits.tekun,
-        "severe_illness": people.severe_illness,
-        "disability": people.disability,
-        "risk_eliminated": traits.risk_eliminated,
-        "risk_eliminated_on": to_date_objects(traits.eliminated_on),
-        "housing_problem": traits.housing_problem,
-        "education_problem": people.education_problem,
-        "insurance_problem": people.insurance_problem,
-        "water_problem": traits.water_problem,
-    })[list(HOUSEHOLD_KEYS)]
+    lon, lat = frame.lonlat(place.x, place.y)
+    household_frame = _household_table(
+        territory, place, traits, people, np.where(place.located, lon, np.nan),
+        np.where(place.located, lat, np.nan), text(l3_codes, grid_of), override,
+        PhoneBook.strings(phones.draw(n), traits.has_phone), site_codes)
     moved = np.flatnonzero(place.relocated)
     opened = np.array([f"{y}-11-01" for y in sites["built_year"]], dtype="datetime64[D]")
     moved_on = opened[place.site[moved]] + o_rng.integers(0, 400, len(moved))
@@ -229,11 +237,8 @@ def build_county(households: int | None = None, seed: int = 2023,
                                               "disabled": people.disability,
                                               "water": traits.water_problem},
                               work.plan_made_on, people.head_ids, as_of)
-    pairs = staff.helper_pairs
-    pair_hh = staff.pair_households
-    pair_start = np.array(pairs["start_date"].tolist(), dtype="datetime64[D]")
-    visits = visits_frame(f_rng, pair_hh, pairs["worker_phone"], pair_start, traits,
-                          people.head_ids, as_of)
+    visits = visits_frame(f_rng, staff.pair_households, staff.helper_pairs["worker_phone"],
+                          staff.pair_start, traits, people.head_ids, as_of)
     done()
     who = np.where(grid_of >= 0, grid_of, first_grid[place.village])
     noncompliant = np.unique(place.village[findings.remote_noncompliant])

@@ -74,7 +74,10 @@ def _slope_zones(rng: np.random.Generator, hx: np.ndarray, hy: np.ndarray,
              (HazardKind.COLLAPSE, max(3, area_km2 / 15), (70, 150), (50, 110)))
     total = sum(int(round(count)) for _, count, _, _ in specs)
     probe = np.sort(rng.choice(len(hx), min(len(hx), 8 * total), replace=False))
-    upland = probe[rivers.distance(hx[probe], hy[probe], limit=1000.0) > 350]
+    dist = rivers.distance(hx[probe], hy[probe], limit=1000.0)
+    upland = probe[dist > 550]
+    if len(upland) < total:
+        upland = probe[dist > 300]
     if len(upland) == 0:
         return []
     rows = []
@@ -143,12 +146,13 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
     rows = _flood_zones(network, territory)
     slope = _slope_zones(rng, hx, hy, rivers, area_km2)
     county = territory.county
-    lobes = np.array([r[2] for r in slope] + [None], dtype=object)[:-1]
+    lobes = np.array([r[2] for r in slope], dtype=object)
     shapely.prepare(county)
     crossing = ~shapely.within(lobes, county)
     lobes[crossing] = shapely.intersection(lobes[crossing], county)
-    slope = [(k, lv, g, nm) for (k, lv, _, nm), g in zip(slope, lobes, strict=True) if shapely.area(g) > 500]
-    # One drought-prone upland: the mountain villages of the driest township.
+    slope = [(k, lv, g, nm) for (k, lv, _, nm), g in zip(slope, lobes, strict=True)
+             if shapely.area(g) > 500]
+    # One drought-prone upland: the villages farthest from any river.
     far = np.argsort(-territory.village_river_distance)[:max(2, territory.n_villages // 12)]
     drought = shapely.coverage_union_all(territory.village_polys[np.sort(far)])
     zones = rows + slope + [(HazardKind.DROUGHT, 3, drought, "高山片区干旱风险区")]

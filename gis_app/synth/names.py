@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from gis_app.core.idcard import check_digits
-from gis_app.synth.common import EPOCH, joined, text
+from gis_app.synth.common import joined, text
 
 COUNTY_CODE = "430599"
 COUNTY_NAME = "青溪县"
@@ -56,7 +56,7 @@ class NamePool:
     Parameters
     ----------
     rng : numpy.random.Generator
-        Stream that shuffles the pools once.
+        Stream the surnames and given names are drawn from.
     """
 
     def __init__(self, rng: np.random.Generator):
@@ -276,7 +276,3 @@ class PhoneBook:
         return joined(text([str(p) for p in range(100, 200)], prefix_code),
                       text(quad, mid), text(quad, low))
 
-
-def day_numbers(days: np.ndarray) -> np.ndarray:
-    """Integer day numbers since 1970-01-01 of ``datetime64[D]`` values."""
-    return (np.asarray(days, "datetime64[D]") - EPOCH).astype(np.int64)

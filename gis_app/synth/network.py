@@ -39,7 +39,7 @@ class Network:
 def _clip(coords: list[np.ndarray], county: shapely.Polygon,
           min_length: float) -> tuple[np.ndarray, np.ndarray]:
     """Clip polylines to the county; return the pieces and the index of the line each came from."""
-    lines = np.array([shapely.LineString(c) for c in coords] + [None], dtype=object)[:-1]
+    lines = np.array([shapely.LineString(c) for c in coords], dtype=object)
     clipped = shapely.intersection(np.asarray(lines, dtype=object), county)
     parts, index = shapely.get_parts(clipped, return_index=True)
     keep = (shapely.get_type_id(parts) == shapely.GeometryType.LINESTRING) & (

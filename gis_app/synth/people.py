@@ -50,7 +50,6 @@ class People:
     disability: np.ndarray
     education_problem: np.ndarray
     insurance_problem: np.ndarray
-    workers_away: np.ndarray
 
 
 def _pick(rng: np.random.Generator, n: int, p: np.ndarray) -> np.ndarray:
@@ -192,5 +191,4 @@ def build_people(rng: np.random.Generator, traits: Traits, names: NamePool, ids:
     return People(
         frame=frame, head_ids=head_ids, head_names=pd.Series(person_names.array.take(starts)),
         severe_illness=any_of(illness >= 0), disability=any_of(disabled >= 0),
-        education_problem=any_of(dropout), insurance_problem=any_of(~insured),
-        workers_away=any_of(work == 2))
+        education_problem=any_of(dropout), insurance_problem=any_of(~insured))

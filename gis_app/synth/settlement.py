@@ -135,7 +135,7 @@ def _choose_sites(rng: np.random.Generator, territory: Territory, rivers: LineIn
         cand = seat + (radius[:, None, None] * np.stack([np.cos(angle), np.sin(angle)], -1)
                        ).reshape(-1, 2)
         ok = shapely.contains_xy(territory.township_polys[t], cand[:, 0], cand[:, 1])
-        ok &= rivers.distance(cand[:, 0], cand[:, 1]) > 250
+        ok &= rivers.distance(cand[:, 0], cand[:, 1]) > 320
         chosen, where = None, -1
         members = np.flatnonzero(territory.village_township == t)
         for c in cand[ok]:

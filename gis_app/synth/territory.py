@@ -208,6 +208,54 @@ def _snap_seats(centres: np.ndarray, layout: Layout, main: LineIndex, rivers: Li
     return seats
 
 
+def _villages_of(rng: np.random.Generator, xy: np.ndarray, members: np.ndarray, seat: int,
+                 count: int, river_d: np.ndarray, spacing: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Seed atoms and atom labels of one township's villages; the seat's village comes first.
+
+    Seeds are denser along the rivers (weighted k-means), and mountain seeds draw larger
+    regions, so valley villages are small and mountain villages large.
+    """
+    k = min(count, len(members))
+    w = np.where(river_d[members] < 500, 3.0, np.where(river_d[members] < 1200, 1.6, 1.0))
+    centres = _kmeans(rng, xy[members], k, w)
+    seed = members[_nearest(centres, xy[members])]
+    seed = np.array(list(dict.fromkeys(seed.tolist())))
+    if len(seed) < k:
+        rest = np.setdiff1d(members, seed)
+        seed = np.r_[seed, rng.choice(rest, k - len(seed), replace=False)]
+    j = np.hypot(*(xy[seed] - xy[seat]).T).argmin()
+    seed[j] = seat
+    others = np.delete(seed, j)
+    others = others[np.argsort(np.hypot(*(xy[others] - xy[seat]).T), kind="stable")]
+    seed = np.r_[seat, others]
+    mountain = 1 + 0.4 * np.clip((river_d[seed] - 400) / 2000, 0, 1)
+    distort = _noise(rng, k, np.sqrt(len(members) / k) * spacing, 0.25, mountain)
+    local = _nearest(xy[members], xy[seed], distort)
+    local[np.searchsorted(members, seed)] = np.arange(k)
+    return seed, local
+
+
+def _village_names(rng: np.random.Generator, town_names: list[str], vill_town: np.ndarray
+                   ) -> tuple[list[str], list[str]]:
+    """Names and codes of the villages; a town's seat village is its 社区 (code 001)."""
+    stems = [name[:-1] for name in town_names]
+    pool = iter(village_stems(len(vill_town), rng, set(stems)))
+    names, codes = [], []
+    for t, town in enumerate(town_names):
+        prefix = f"{COUNTY_CODE}{101 + t:03d}"
+        number = 201
+        for i in range(int((vill_town == t).sum())):
+            if i == 0 and town.endswith("镇"):
+                names.append(stems[t] + "社区")
+                codes.append(prefix + "001")
+                continue
+            names.append((stems[t] if i == 0 else next(pool)) + "村")
+            codes.append(f"{prefix}{number:03d}")
+            number += 1
+    return names, codes
+
+
 def build_territory(rng: np.random.Generator, layout: Layout, households: int,
                     sample: bool) -> Territory:
     """Draw townships and villages for a county of ``households`` households.
@@ -283,26 +331,11 @@ def build_territory(rng: np.random.Generator, layout: Layout, households: int,
     seeds, vill_town = [], []
     for t in range(n_town):
         members = np.flatnonzero(town == t)
-        k = int(min(per_town[t], len(members)))
-        w = np.where(river_d[members] < 500, 3.0, np.where(river_d[members] < 1200, 1.6, 1.0))
-        cen = _kmeans(rng, xy[members], k, w)
-        seed = members[_nearest(cen, xy[members])]
-        seed = np.array(list(dict.fromkeys(seed.tolist())))
-        if len(seed) < k:
-            rest = np.setdiff1d(members, seed)
-            seed = np.r_[seed, rng.choice(rest, k - len(seed), replace=False)]
-        j = np.hypot(*(xy[seed] - xy[seat_atoms[t]]).T).argmin()
-        seed[j] = seat_atoms[t]
-        seed = np.r_[seed[j], np.delete(seed, j)]
-        rest_order = np.argsort(np.hypot(*(xy[seed[1:]] - xy[seed[0]]).T), kind="stable")
-        seed = np.r_[seed[0], seed[1:][rest_order]]
-        mountain = 1 + 0.4 * np.clip((river_d[seed] - 400) / 2000, 0, 1)
-        distort = _noise(rng, k, np.sqrt(len(members) / k) * spacing, 0.25, mountain)
-        local = _nearest(xy[members], xy[seed], distort)
-        local[np.searchsorted(members, seed)] = np.arange(k)
+        seed, local = _villages_of(rng, xy, members, seat_atoms[t], int(per_town[t]), river_d,
+                                   spacing)
         village[members] = len(seeds) + local
         seeds.extend(seed.tolist())
-        vill_town.extend([t] * k)
+        vill_town.extend([t] * len(seed))
     seeds = np.array(seeds)
     vill_town = np.array(vill_town)
     raw = _connected(cells, xy, village, seeds, town)
@@ -316,22 +349,7 @@ def build_territory(rng: np.random.Generator, layout: Layout, households: int,
     county = shapely.coverage_union_all(town_polys)
 
     names = township_names(n_town, rng)
-    stems = [name[:-1] for name in names]
-    village_stem = village_stems(len(seeds), rng, set(stems))
-    v_names, v_codes = [], []
-    stem_iter = iter(village_stem)
-    for t in range(n_town):
-        count = 0
-        for i in np.flatnonzero(vill_town == t):
-            if i == np.flatnonzero(vill_town == t)[0]:
-                community = names[t].endswith("镇")
-                v_names.append(stems[t] + ("社区" if community else "村"))
-                v_codes.append(f"{COUNTY_CODE}{101 + t:03d}{'001' if community else '201'}")
-                count += 0 if community else 1
-            else:
-                v_names.append(next(stem_iter) + "村")
-                v_codes.append(f"{COUNTY_CODE}{101 + t:03d}{201 + count:03d}")
-                count += 1
+    v_names, v_codes = _village_names(rng, names, vill_town)
     centres = xy[seeds]
     outside = ~shapely.contains_xy(smooth, centres[:, 0], centres[:, 1])
     if outside.any():

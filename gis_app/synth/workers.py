@@ -38,6 +38,7 @@ class Staff:
     assignments: pd.DataFrame
     helper_pairs: pd.DataFrame
     pair_households: np.ndarray
+    pair_start: np.ndarray
     grid_checker: pd.Series
     grid_checker_phone: pd.Series
     grid_second: pd.Series
@@ -250,7 +251,7 @@ def _frames(roster: _Roster, helpers, group, paired, pair_start, households, l3,
     second_of[second_grid] = second
     return Staff(
         workers=workers, assignments=assignments, helper_pairs=helper_pairs,
-        pair_households=paired,
+        pair_households=paired, pair_start=pair_start,
         grid_checker=pd.Series(name.take(first)),
         grid_checker_phone=pd.Series(phone_text.array.take(first)),
         grid_second=pd.Series(name.take(second_of, allow_fill=True)),

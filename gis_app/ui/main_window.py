@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
             frame = self.data.layer_frame(definition.source, definition.filter)
             style = self.styles[definition.style]
             adapter = self.canvas.add_layer(definition, style, frame)
+            if definition.source == "households":
+                adapter.set_aggregates(*self.data.household_counts_per_grid())
             self.model.add_layer(definition.id, len(frame), definition.visible, definition.z,
                                  definition.style)
             entries.append((definition.id, definition.title.in_language(self.model.language),

@@ -112,8 +112,10 @@ def test_rectangle_selection_selects_what_is_inside(window, qtbot, map_data):
     assert selected.sum() > 10
     assert (selected == expected).mean() > 0.999  # pixels round the corners by < 1 px
     # The attribute table shows the same selection.
-    rows = window.table.view.selectionModel().selectedRows()
-    assert len(rows) == selected.sum()
+    highlighted = window.table.model.highlighted_rows()
+    assert len(highlighted) == selected.sum()
+    first = window.table.model.index(int(highlighted[0]), 1)
+    assert window.table.model.data(first, Qt.ItemDataRole.BackgroundRole) is not None
 
 
 def test_lasso_selection_with_shift_adds(window, map_data):

@@ -182,6 +182,10 @@ class MapCanvas(pg.PlotWidget):
         self.sigCursorMoved.emit(point.x(), point.y())
 
     def _range_changed(self, *_args) -> None:
+        metres_per_pixel = self.metres_per_pixel()
+        for adapter in self.adapters.values():
+            if hasattr(adapter, "set_detail"):
+                adapter.set_detail(metres_per_pixel)
         self.overlay.update()
         self._label_timer.start()
         self.sigViewChanged.emit(self.view_box.viewRect())

@@ -8,11 +8,28 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF
-from PyQt6.QtGui import QPainter
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QColor, QPainter, QPen
 
 from gis_app.core.mapdefs import Symbol
 from gis_app.ui.canvas.symbology import symbol_pixmap
+
+
+def _one_per_pixel(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop symbols that land on a pixel another symbol of the same class already covers."""
+    if len(px) < 2000:
+        return px, py
+    ix, iy = np.rint(px).astype(np.int64), np.rint(py).astype(np.int64)
+    ix -= ix.min()
+    iy -= iy.min()
+    keys = iy * (int(ix.max()) + 1) + ix
+    if keys.max() > 50_000_000:  # absurd zoom: nothing worth saving
+        return px, py
+    owner = np.empty(int(keys.max()) + 1, dtype=np.int64)
+    order = np.arange(len(keys))
+    owner[keys] = order  # the last symbol on a pixel owns it
+    keep = owner[keys] == order
+    return px[keep], py[keep]
 
 
 class PointCloudItem(pg.GraphicsObject):
@@ -29,6 +46,8 @@ class PointCloudItem(pg.GraphicsObject):
         self.opacity_value = 1.0
         self.scale = 1.0
         self._fragments = pg.Qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
+        self.aggregates: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.aggregate_above = 150_000
         if len(self.x):
             self._bounds = QRectF(float(self.x.min()), float(self.y.min()),
                                   float(np.ptp(self.x)) or 1.0, float(np.ptp(self.y)) or 1.0)
@@ -40,6 +59,37 @@ class PointCloudItem(pg.GraphicsObject):
         self.classes = np.asarray(classes, dtype=np.int32)
         self.symbols, self.default = list(symbols), default
         self.update()
+
+    def set_aggregates(self, x: np.ndarray, y: np.ndarray, counts: np.ndarray,
+                       above: int = 150_000) -> None:
+        """Draw per-unit counts instead of points while more than ``above`` points are in view."""
+        self.aggregates = (np.asarray(x, float), np.asarray(y, float), np.asarray(counts, int))
+        self.aggregate_above = above
+
+    def showing_aggregates(self, rect: QRectF) -> bool:
+        """True when the view holds so many points that counts are drawn instead."""
+        if self.aggregates is None:
+            return False
+        x, y, counts = self.aggregates
+        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+        return int(counts[inside].sum()) > self.aggregate_above
+
+    def _paint_aggregates(self, painter: QPainter, rect: QRectF, transform) -> None:
+        x, y, counts = self.aggregates
+        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+        px = x[inside] * transform.m11() + y[inside] * transform.m21() + transform.dx()
+        py = x[inside] * transform.m12() + y[inside] * transform.m22() + transform.dy()
+        counts = counts[inside]
+        radius = 4 + 10 * np.sqrt(counts / max(counts.max(initial=1), 1))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#ffffff"), 1))
+        painter.setBrush(QColor(232, 89, 12, 170))
+        for cx, cy, r in zip(px, py, radius, strict=True):  # one per grid on screen, not per point
+            painter.drawEllipse(QPointF(cx, cy), r, r)
+        if len(counts) <= 600:
+            painter.setPen(QColor("#212529"))
+            for cx, cy, r, n in zip(px, py, radius, counts, strict=True):
+                painter.drawText(QRectF(cx - 30, cy + r, 60, 14), Qt.AlignmentFlag.AlignCenter, str(n))
 
     def set_layer_opacity(self, value: float) -> None:
         """Layer opacity 0–1 (the symbols are re-rendered with it)."""
@@ -59,10 +109,14 @@ class PointCloudItem(pg.GraphicsObject):
             return
         view = self.getViewBox()
         rect = view.viewRect() if view is not None else self._bounds
-        visible = self.visible_mask(rect)
         transform = painter.transform()
         ratio = widget.devicePixelRatioF() if widget is not None else 1.0
         painter.resetTransform()
+        if self.showing_aggregates(rect):
+            self._paint_aggregates(painter, rect, transform)
+            painter.setTransform(transform)
+            return
+        visible = self.visible_mask(rect)
         order = [*range(len(self.symbols) - 1, -1, -1)]
         if self.default is not None:
             order.insert(0, -1)
@@ -75,6 +129,8 @@ class PointCloudItem(pg.GraphicsObject):
             pixmap = symbol_pixmap(symbol, self.opacity_value, self.scale, ratio)
             px = self.x[pick] * transform.m11() + self.y[pick] * transform.m21() + transform.dx()
             py = self.x[pick] * transform.m12() + self.y[pick] * transform.m22() + transform.dy()
+            px, py = _one_per_pixel(px, py)
+            count = len(px)
             self._fragments.resize(count)
             fragments = self._fragments.ndarray()
             fragments[:, 0] = px

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PyQt6.QtCore import QAbstractTableModel, QItemSelection, QItemSelectionModel, QModelIndex, Qt, pyqtSignal
+from PyQt6.QtCore import QAbstractTableModel, QModelIndex, Qt, pyqtSignal
+from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,7 +32,9 @@ class FrameTableModel(QAbstractTableModel):
         self.arrays = {c: frame[c].to_numpy() for c in self.columns}
         self.frame = frame
         self.rows = np.arange(len(frame))
+        self.selected = np.zeros(len(frame), dtype=bool)
         self.language, self.unmask = language, unmask
+        self._highlight = QBrush(QColor(0, 229, 255, 90))
 
     def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self.rows)
@@ -40,7 +43,11 @@ class FrameTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole or not index.isValid():
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._highlight if self.selected[self.rows[index.row()]] else None
+        if role != Qt.ItemDataRole.DisplayRole:
             return None
         key = self.columns[index.column()]
         return display_value(key, self.arrays[key][self.rows[index.row()]], self.unmask)
@@ -61,6 +68,18 @@ class FrameTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         self.rows = self.rows[permutation]
         self.layoutChanged.emit()
+
+    def set_selected(self, mask: np.ndarray) -> None:
+        """Highlight the rows of the features in ``mask`` (the map's selection)."""
+        self.selected = np.asarray(mask, dtype=bool)
+        if len(self.rows):
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.rows) - 1, len(self.columns) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole])
+
+    def highlighted_rows(self) -> np.ndarray:
+        """Table rows (in view order) shown as selected."""
+        return np.flatnonzero(self.selected[self.rows])
 
     def set_filter(self, mask: np.ndarray | None) -> None:
         """Show only rows where ``mask`` is true (None: every row)."""
@@ -168,29 +187,26 @@ class AttributeTable(QWidget):
     def _selection_changed(self, *_args) -> None:
         if self._syncing or self.model is None:
             return
+        positions = np.zeros(len(self.model.rows), dtype=bool)
+        for selected_range in self.view.selectionModel().selection():  # ranges, not rows
+            positions[selected_range.top():selected_range.bottom() + 1] = True
         mask = np.zeros(len(self.model.frame), dtype=bool)
-        rows = [index.row() for index in self.view.selectionModel().selectedRows()]
-        mask[self.model.rows[rows]] = True
+        mask[self.model.rows[positions]] = True
         self.selection_made.emit(self.layer_id, mask)
-        self._update_status()
 
     def select_features(self, mask: np.ndarray) -> None:
-        """Select the table rows of the features in ``mask`` (from the map)."""
+        """Show the features in ``mask`` (the map's selection) as selected rows."""
         if self.model is None:
             return
-        positions = np.flatnonzero(np.asarray(mask)[self.model.rows])
-        selection = QItemSelection()
-        if len(positions):
-            breaks = np.flatnonzero(np.diff(positions) != 1)
-            starts = np.r_[positions[0], positions[breaks + 1]]
-            ends = np.r_[positions[breaks], positions[-1]]
-            last = self.model.columnCount() - 1
-            for start, end in zip(starts[:20000], ends[:20000], strict=True):  # runs, not rows
-                selection.select(self.model.index(int(start), 0), self.model.index(int(end), last))
-        self._syncing = True
-        self.view.selectionModel().select(
-            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
-        self._syncing = False
+        self.model.set_selected(mask)
+        own = np.zeros(len(self.model.frame), dtype=bool)
+        for selected_range in self.view.selectionModel().selection():
+            own[self.model.rows[selected_range.top():selected_range.bottom() + 1]] = True
+        if not np.array_equal(own, self.model.selected):  # the map chose: drop the table's own
+            self._syncing = True
+            self.view.selectionModel().clearSelection()
+            self._syncing = False
+        positions = self.model.highlighted_rows()
         if len(positions):
             self.view.scrollTo(self.model.index(int(positions[0]), 0))
         self._update_status()
@@ -198,6 +214,6 @@ class AttributeTable(QWidget):
     def _update_status(self) -> None:
         if self.model is None:
             return
-        selected = len(self.view.selectionModel().selectedRows()) if self.view.selectionModel() else 0
+        selected = int(self.model.selected.sum())
         self.status.setText(f"{len(self.model.rows):,} / {len(self.model.frame):,}，"
                             f"{self.tr_('已选择')} {selected:,}")
