@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-KINDS = ("households", "grids", "workers", "sites", "hazards", "records")
+KINDS = ("boundaries", "households", "grids", "workers", "sites", "hazards", "records")
 
 
 def _epsg(text: str) -> int:
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", type=_epsg, help="文件的坐标系（文件未声明时），如 EPSG:4525")
     p.add_argument("--gcj02", action="store_true", help="坐标为GCJ-02（手机地图采集），导入时转换")
     p.add_argument("--campaign", type=int, help="排查记录所属的排查年度（默认最新一次）")
+    p.add_argument("--layer", help="GeoPackage 中的图层名（默认第一个图层）")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export", help="导出图层和表（格式由扩展名决定：.gpkg .geojson .shp .xlsx）")
@@ -92,10 +93,10 @@ def _run(args) -> int:
               f"已生成示例县：{args.project}（{info['households']}户）")
         return 0
     if args.command == "import":
-        from gis_app.services.import_service import import_file
+        from gis_app.services.import_service import create_project, import_file
 
-        report = import_file(_open(args.project), args.file, args.kind, crs=args.crs,
-                             gcj02=args.gcj02, campaign_year=args.campaign)
+        report = import_file(create_project(args.project), args.file, args.kind, crs=args.crs,
+                             gcj02=args.gcj02, campaign_year=args.campaign, layer=args.layer)
         lines = [f"已导入{report.written}条（{args.kind}）：{report.file}"]
         lines += [f"提示：{w}" for w in report.warnings[:20]]
         if len(report.warnings) > 20:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 
 from gis_app.core.codes import LocationSource
-from gis_app.core.crs import zone_of_epsg
+from gis_app.core.crs import STORAGE_EPSG, zone_of_epsg
 from gis_app.io.errors import InputFileError, Issue
 from gis_app.storage import county_writer as cw
 from gis_app.storage import models as m
@@ -22,7 +23,7 @@ from gis_app.storage.audit import current_user, log_change
 from gis_app.storage.project import Project
 from gis_app.storage.reader import load_admin_units, load_grids, load_table
 
-KINDS = ("households", "grids", "workers", "sites", "hazards", "records")
+KINDS = ("boundaries", "households", "grids", "workers", "sites", "hazards", "records")
 _LEDGER_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
 
 
@@ -41,9 +42,21 @@ class ImportReport:
                 "warnings": [str(w) for w in self.warnings]}
 
 
+def create_project(location: str | Path, user: str | None = None) -> Project:
+    """A new, empty project with the default thresholds; its creator may see personal data."""
+    from gis_app.core.thresholds import Thresholds
+    from gis_app.storage.project import open_project
+
+    project = open_project(location, create=True)
+    if "thresholds" not in project.settings():
+        project.set_settings({"thresholds": Thresholds().as_dict(),
+                              "personal_data_users": [user or current_user()]})
+    return project
+
+
 def import_file(project: Project, path: str | Path, kind: str, crs: int | None = None,
                 gcj02: bool = False, campaign_year: int | None = None,
-                user: str | None = None) -> ImportReport:
+                user: str | None = None, layer: str | None = None) -> ImportReport:
     """Import one file of ``kind`` into ``project``.
 
     Raises
@@ -57,13 +70,14 @@ def import_file(project: Project, path: str | Path, kind: str, crs: int | None =
     if not path.exists():
         raise InputFileError([Issue(path.name, None, None, "文件不存在", "error")])
     user = user or current_user()
-    handler = {"households": _import_households, "grids": _import_grids,
+    handler = {"boundaries": _import_boundaries, "households": _import_households,
+               "grids": _import_grids,
                "workers": _import_workers, "sites": _import_sites, "hazards": _import_hazards,
                "records": _import_records}[kind]
     if kind == "records":
         report = handler(project, path, campaign_year)
-    elif kind in ("households", "grids", "sites", "hazards"):
-        report = handler(project, path, crs, gcj02)
+    elif kind in ("boundaries", "households", "grids", "sites", "hazards"):
+        report = handler(project, path, crs, gcj02, layer)
     else:
         report = handler(project, path)
     with project.engine.begin() as connection:
@@ -168,11 +182,12 @@ def _assign_grids(project: Project, frame: pd.DataFrame, file: str,
     return result, warnings
 
 
-def _import_households(project: Project, path: Path, crs: int | None, gcj02: bool) -> ImportReport:
+def _import_households(project: Project, path: Path, crs: int | None, gcj02: bool,
+                       layer: str | None) -> ImportReport:
     from gis_app.io import read_ledger
 
     if path.suffix.lower() not in _LEDGER_SUFFIXES:
-        return _import_household_points(project, path, crs, gcj02)
+        return _import_household_points(project, path, crs, gcj02, layer)
     result = read_ledger(path)
     frame = result.frame.reset_index(drop=True)
     rows = np.asarray(result.rows)
@@ -201,13 +216,13 @@ def _import_households(project: Project, path: Path, crs: int | None, gcj02: boo
 
 
 def _import_household_points(project: Project, path: Path, crs: int | None,
-                             gcj02: bool) -> ImportReport:
+                             gcj02: bool, layer: str | None) -> ImportReport:
     """A separate point layer joined to existing households by ID number."""
     from sqlalchemy import bindparam, update
 
     from gis_app.io import read_vector
 
-    result = read_vector(path, crs=crs, gcj02=gcj02)
+    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
     frame = result.frame
     id_column = next((c for c in frame.columns if c in (
         "户主证件号码", "证件号码", "身份证号码", "head_id_number")), None)
@@ -245,11 +260,15 @@ def cw_code_map(project: Project, table) -> dict[str, int]:
 
 # --- grids and boundaries ---------------------------------------------------------------------
 
-_GRID_HEADERS = {"code": ("网格编码", "编码", "code", "CODE"),
+_GRID_HEADERS = {"code": ("网格编码", "编码", "代码", "code", "CODE"),
                  "name": ("网格名称", "名称", "name", "NAME"),
                  "level": ("层级", "网格层级", "级别", "level", "LEVEL"),
-                 "admin_code": ("村代码", "行政区划代码", "所属村代码", "admin_code", "ADMIN_CODE"),
-                 "parent_code": ("上级网格编码", "parent_code", "PARENT")}
+                 "admin_code": ("村代码", "区划代码", "行政区划代码", "所属村代码", "admin_code",
+                                "ADMIN_CODE"),
+                 "parent_code": ("上级网格编码", "上级编码", "parent_code", "PARENT")}
+_UNIT_HEADERS = {"code": ("代码", "行政区划代码", "区划代码", "编码", "code", "CODE"),
+                 "name": ("名称", "乡镇名称", "村名称", "name", "NAME"),
+                 "township_code": ("乡镇代码", "所属乡镇代码", "township_code")}
 
 
 def _pick_columns(frame, headers: dict, file: str, required: tuple[str, ...]) -> pd.DataFrame:
@@ -262,37 +281,82 @@ def _pick_columns(frame, headers: dict, file: str, required: tuple[str, ...]) ->
     return picked
 
 
-def _import_grids(project: Project, path: Path, crs: int | None, gcj02: bool) -> ImportReport:
-    """Level-3 grids (the default) or any level given in a 层级 column, checked for tiling."""
+def _import_grids(project: Project, path: Path, crs: int | None, gcj02: bool,
+                  layer: str | None) -> ImportReport:
+    """Grids of any level (a 层级 column; level 3 when absent); level-3 grids must tile villages."""
     from gis_app.analysis import check_grid_tiling
     from gis_app.io import read_vector
 
-    result = read_vector(path, crs=crs, gcj02=gcj02)
+    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
     frame = result.frame.reset_index(drop=True)
     picked = _pick_columns(frame, _GRID_HEADERS, path.name, ("code", "name", "admin_code"))
     picked["level"] = pd.to_numeric(picked["level"], errors="coerce").fillna(3).astype(int)
     new = frame[[frame.geometry.name]].join(picked).set_geometry(frame.geometry.name)
+    units = set(load_table(project.engine, "admin_unit", ["code"])["code"])
+    old = load_grids(project.engine)
+    issues = [Issue(path.name, int(i) + 1, "网格编码", f"网格编码重复：{new['code'].iloc[i]}", "error")
+              for i in np.flatnonzero((new["code"].isin(set(old["code"])) |
+                                       new["code"].duplicated()).to_numpy())[:50]]
+    issues += [Issue(path.name, int(i) + 1, "区划代码",
+                     f"项目中没有行政区划{new['admin_code'].iloc[i]}（请先导入乡镇和村界）", "error")
+               for i in np.flatnonzero((~new["admin_code"].isin(units)).to_numpy())[:50]]
+    if issues:
+        raise InputFileError(issues)
     villages = load_admin_units(project.engine, 3)
-    old = load_grids(project.engine, 3)
-    duplicated = new["code"].isin(set(old["code"])) | new["code"].duplicated()
-    if duplicated.any():
-        raise InputFileError([Issue(path.name, int(i) + 1, "网格编码",
-                                    f"网格编码重复：{new['code'].iloc[i]}", "error")
-                              for i in np.flatnonzero(duplicated.to_numpy())[:50]])
     level3 = new[new["level"] == 3]
-    combined = pd.concat([old[old["admin_code"].isin(set(level3["admin_code"]))][
+    combined = pd.concat([old[(old["level"] == 3) & old["admin_code"].isin(set(level3["admin_code"]))][
         ["code", "admin_code", "geometry"]], level3[["code", "admin_code", "geometry"]]])
-    problems = check_grid_tiling(combined.set_geometry("geometry").set_crs(4490, allow_override=True),
-                                 villages)
+    problems = check_grid_tiling(
+        gpd.GeoDataFrame(combined, geometry="geometry", crs=STORAGE_EPSG), villages)
     if len(problems):
         rows = dict(zip(new["code"], new.index + 1, strict=True))
         raise InputFileError([Issue(path.name, rows.get(p.code), "几何图形", p.message, "error")
                               for p in problems.itertuples()][:100])
-    level2 = load_grids(project.engine, 2).set_index("admin_code")["code"]
-    level3 = level3.assign(parent_code=level3["parent_code"].fillna(level3["admin_code"].map(level2)))
+    # A level-3 grid without a parent hangs under its village's level-2 grid.
+    level2 = pd.concat([old[old["level"] == 2], new[new["level"] == 2]]).set_index(
+        "admin_code")["code"]
+    new["parent_code"] = new["parent_code"].where(
+        new["parent_code"].notna() | (new["level"] != 3), new["admin_code"].map(level2))
     with project.engine.begin() as connection:
-        cw.insert_grids(connection, level3)
-    return ImportReport("grids", path.name, len(level3), list(result.issues))
+        cw.insert_grids(connection, new)
+    return ImportReport("grids", path.name, len(new), list(result.issues))
+
+
+def _import_boundaries(project: Project, path: Path, crs: int | None, gcj02: bool,
+                       layer: str | None) -> ImportReport:
+    """Townships (代码, 名称) or villages (with 乡镇代码); the county is created when missing."""
+    from gis_app.core.crs import gauss_kruger_epsg
+    from gis_app.io import read_vector
+
+    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
+    frame = result.frame.reset_index(drop=True)
+    picked = _pick_columns(frame, _UNIT_HEADERS, path.name, ("code", "name"))
+    units = gpd.GeoDataFrame(picked, geometry=frame.geometry.to_numpy(), crs=STORAGE_EPSG)
+    existing = load_table(project.engine, "admin_unit", ["code", "level"])
+    clash = units["code"].isin(set(existing["code"])) | units["code"].duplicated()
+    if clash.any():
+        raise InputFileError([Issue(path.name, int(i) + 1, "代码", f"区划代码重复：{units['code'].iloc[i]}",
+                                    "error") for i in np.flatnonzero(clash.to_numpy())[:50]])
+    is_village = units["township_code"].notna().any()
+    empty = units.iloc[0:0]
+    with project.engine.begin() as connection:
+        county = existing[existing["level"] == 1]
+        if is_village:
+            towns = set(existing.loc[existing["level"] == 2, "code"])
+            unknown = ~units["township_code"].isin(towns)
+            if unknown.any():
+                raise InputFileError([Issue(path.name, int(i) + 1, "乡镇代码",
+                                            f"项目中没有乡镇{units['township_code'].iloc[i]}（请先导入乡镇界）",
+                                            "error") for i in np.flatnonzero(unknown.to_numpy())[:50]])
+            cw.insert_admin_units(connection, None, empty, units)
+        else:
+            code = str(units["code"].iloc[0])[:6]
+            cw.insert_admin_units(connection, None if len(county) else {
+                "code": code, "name": project.settings().get("county_name", code)}, units, empty)
+    if not is_village:
+        centre = units.geometry.union_all().centroid
+        project.set_settings({"gauss_kruger_epsg": gauss_kruger_epsg(centre.x)})
+    return ImportReport("boundaries", path.name, len(units), list(result.issues))
 
 
 # --- workers, sites, hazards, records ---------------------------------------------------------
@@ -332,20 +396,22 @@ def _import_workers(project: Project, path: Path) -> ImportReport:
     return ImportReport("workers", path.name, len(frame), list(result.issues))
 
 
-_SITE_HEADERS = {"code": ("安置点编码", "编码", "code"), "name": ("安置点名称", "名称", "name"),
+_SITE_HEADERS = {"code": ("安置点编码", "编码", "代码", "code"),
+                 "name": ("安置点名称", "名称", "name"),
                  "kind": ("安置方式", "类型", "kind"), "capacity": ("安置容量", "容量", "capacity"),
                  "built_year": ("建成年份", "built_year"), "township_code": ("乡镇代码", "township_code")}
-_ZONE_HEADERS = {"code": ("编码", "隐患编码", "code"), "name": ("名称", "name"),
+_ZONE_HEADERS = {"code": ("编码", "代码", "隐患编码", "code"), "name": ("名称", "name"),
                  "kind": ("灾害类型", "类型", "kind"), "level": ("风险等级", "等级", "level"),
                  "source": ("数据来源", "来源", "source"), "year": ("年份", "year"),
                  "threatened_households": ("威胁户数", "threatened_households"),
                  "threatened_persons": ("威胁人数", "threatened_persons")}
 
 
-def _import_sites(project: Project, path: Path, crs: int | None, gcj02: bool) -> ImportReport:
+def _import_sites(project: Project, path: Path, crs: int | None, gcj02: bool,
+                  layer: str | None) -> ImportReport:
     from gis_app.io import read_vector
 
-    result = read_vector(path, crs=crs, gcj02=gcj02)
+    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
     frame = result.frame.reset_index(drop=True)
     picked = _pick_columns(frame, _SITE_HEADERS, path.name, ("code", "name"))
     picked["kind"] = picked["kind"].fillna("集中安置点")
@@ -355,10 +421,11 @@ def _import_sites(project: Project, path: Path, crs: int | None, gcj02: bool) ->
     return ImportReport("sites", path.name, len(sites), list(result.issues))
 
 
-def _import_hazards(project: Project, path: Path, crs: int | None, gcj02: bool) -> ImportReport:
+def _import_hazards(project: Project, path: Path, crs: int | None, gcj02: bool,
+                    layer: str | None) -> ImportReport:
     from gis_app.io import read_vector
 
-    result = read_vector(path, crs=crs, gcj02=gcj02)
+    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
     frame = result.frame.reset_index(drop=True)
     picked = _pick_columns(frame, _ZONE_HEADERS, path.name, ("code", "kind", "level"))
     picked["name"] = picked["name"].fillna(picked["code"])

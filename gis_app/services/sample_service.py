@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
+
 from gis_app.core.crs import gauss_kruger_epsg
 from gis_app.core.thresholds import Thresholds
 from gis_app.storage import county_writer as cw
@@ -105,14 +107,34 @@ def write_sample_files(folder: str | Path, seed: int = 2023) -> list[Path]:
     return written
 
 
+#: Field names of the hand-over layers, as a county GIS office writes them (at most 5 Chinese
+#: characters, so they survive the 10-byte field names of a GBK Shapefile).
+HANDOVER_FIELDS = {
+    "code": "代码", "name": "名称", "township_code": "乡镇代码", "level": "层级",
+    "parent_code": "上级编码", "admin_code": "区划代码", "kind": "类型", "capacity": "安置容量",
+    "built_year": "建成年份", "source": "数据来源", "year": "年份",
+    "threatened_households": "威胁户数", "threatened_persons": "威胁人数",
+    "head_id_number": "证件号码", "head_name": "户主姓名",
+}
+
+
 def sample_layers(county) -> dict:
-    """The map layers of a generated county, by layer name."""
-    grids = county.grids
-    return {
+    """The map layers of a generated county as handed over, by layer name."""
+    households = county.households[county.households["lon"].notna()]
+    points = gpd.GeoDataFrame(
+        households[["head_id_number", "head_name"]].reset_index(drop=True),
+        geometry=gpd.points_from_xy(households["lon"], households["lat"]), crs=4490)
+    layers = {
         "townships": county.townships, "villages": county.villages,
-        "grids": grids, "sites": county.sites, "hazard_zones": county.hazard_zones,
-        "hazard_points": county.hazard_points, "rivers": county.rivers, "roads": county.roads,
+        "grids": county.grids, "sites": county.sites, "hazard_zones": county.hazard_zones,
+        "hazard_points": county.hazard_points, "household_points": points,
+        "rivers": county.rivers, "roads": county.roads,
     }
+    renamed = {name: frame.rename(columns=HANDOVER_FIELDS) for name, frame in layers.items()}
+    for name in ("hazard_zones", "hazard_points"):
+        renamed[name] = renamed[name].rename(columns={"类型": "灾害类型", "层级": "风险等级"})
+    renamed["sites"] = renamed["sites"].rename(columns={"类型": "安置方式"})
+    return renamed
 
 
 def ledger_frame(county):

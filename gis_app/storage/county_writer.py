@@ -38,20 +38,24 @@ def _map_required(values: pd.Series, mapping: dict, what: str) -> pd.Series:
     return mapped
 
 
-def insert_admin_units(connection: Connection, county: dict, townships, villages) -> None:
-    """Insert the county, its townships and villages (GeoDataFrames in EPSG:4490)."""
+def insert_admin_units(connection: Connection, county: dict | None, townships, villages) -> None:
+    """Insert the county (unless None: it exists), townships and villages (EPSG:4490 frames)."""
     table = m.AdminUnit.__table__
-    county_id = next_id(connection, table)
-    bulk_insert(connection, table, pd.DataFrame({
-        "id": [county_id], "code": [county["code"]], "name": [county["name"]],
-        "level": [int(AdminLevel.COUNTY)], "parent_id": [None],
-        "geom": [townships.geometry.union_all() if len(townships) else None]}))
+    if county is not None:
+        county_id = next_id(connection, table)
+        bulk_insert(connection, table, pd.DataFrame({
+            "id": [county_id], "code": [county["code"]], "name": [county["name"]],
+            "level": [int(AdminLevel.COUNTY)], "parent_id": [None],
+            "geom": [townships.geometry.union_all() if len(townships) else None]}))
+    else:
+        county_id = connection.execute(select(table.c.id).where(
+            table.c.level == int(AdminLevel.COUNTY))).scalar()
     town = _with_ids(connection, table, pd.DataFrame({
         "code": townships["code"].to_numpy(), "name": townships["name"].to_numpy(),
         "level": int(AdminLevel.TOWNSHIP), "parent_id": county_id,
         "geom": townships.geometry.to_numpy()}))
     bulk_insert(connection, table, town)
-    town_ids = dict(zip(town["code"], town["id"], strict=True))
+    town_ids = code_map(connection, table)
     vill = _with_ids(connection, table, pd.DataFrame({
         "code": villages["code"].to_numpy(), "name": villages["name"].to_numpy(),
         "level": int(AdminLevel.VILLAGE),
