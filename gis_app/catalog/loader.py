@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from importlib import resources
@@ -16,8 +17,15 @@ class CatalogError(ValueError):
     """A layer or style file is malformed; the message names the file and the key."""
 
 
+#: Environment variables that point the catalog at a county's own layer or style folder.
+_OVERRIDES = {"gis_app.layers": "GIS_APP_LAYER_DIR", "gis_app.styles": "GIS_APP_STYLE_DIR"}
+
+
 def _folder(package: str, folder: Path | None) -> Path:
-    return Path(folder) if folder else Path(str(resources.files(package)))
+    if folder:
+        return Path(folder)
+    override = os.environ.get(_OVERRIDES[package])
+    return Path(override) if override else Path(str(resources.files(package)))
 
 
 def _text(value, where: str) -> Text:

@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
         self.file_menu.addAction(self._action("打开项目…", self.open_project_dialog, "Ctrl+O"))
         self.file_menu.addAction(self._action("打开服务器…", self.open_server_dialog))
         self.file_menu.addAction(self._action("打开示例县", lambda: self.switch_project(None)))
+        self.recent_menu = self._text(self.file_menu.addMenu("最近的项目"), "最近的项目")
+        for location in (self.settings.value("recent") or [])[:10]:
+            action = self.recent_menu.addAction(str(location))
+            action.triggered.connect(lambda _=False, loc=location: self.switch_project(loc))
         self.file_menu.addSeparator()
         self.file_menu.addAction(self._action("保存地图快照…", self.save_snapshot, "Ctrl+Shift+S"))
         self.file_menu.addAction(self._action("复制地图快照", self.copy_snapshot, "Ctrl+Shift+C"))

@@ -281,3 +281,21 @@ def test_export_selection_to_excel(window, tmp_path, map_data):
     ids = [row[values[header_row].index("户主证件号码")] for row in values[header_row + 1:] if any(row)]
     assert all("*" in i for i in ids)
     assert isinstance(pd.DataFrame(values), pd.DataFrame)
+
+
+def test_editing_a_style_file_and_reloading_changes_the_map(window, tmp_path, monkeypatch):
+    import shutil
+
+    from gis_app.catalog.loader import _folder
+
+    folder = tmp_path / "styles"
+    shutil.copytree(_folder("gis_app.styles", None), folder)
+    style = folder / "households_by_attribute.toml"
+    style.write_text(style.read_text(encoding="utf-8").replace("#e8590c", "#123456"),
+                     encoding="utf-8")
+    monkeypatch.setenv("GIS_APP_STYLE_DIR", str(folder))
+    adapter = window.canvas.adapters["households"]
+    assert adapter.style.classes[0].symbol.fill == "#e8590c"
+    window.reload_styles()
+    assert adapter.style.classes[0].symbol.fill == "#123456"
+    assert adapter._cloud.symbols[0].fill == "#123456"

@@ -15,11 +15,12 @@ from gis_app.core.mapdefs import Symbol
 from gis_app.ui.canvas.symbology import symbol_pixmap
 
 
-def _one_per_pixel(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop symbols that land on a pixel another symbol of the same class already covers."""
+def _one_per_pixel(px: np.ndarray, py: np.ndarray, cell: float = 1.0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Drop symbols within ``cell`` pixels of another symbol of the same class (hidden anyway)."""
     if len(px) < 2000:
         return px, py
-    ix, iy = np.rint(px).astype(np.int64), np.rint(py).astype(np.int64)
+    ix, iy = np.floor(px / cell).astype(np.int64), np.floor(py / cell).astype(np.int64)
     ix -= ix.min()
     iy -= iy.min()
     keys = iy * (int(ix.max()) + 1) + ix
@@ -129,7 +130,8 @@ class PointCloudItem(pg.GraphicsObject):
             pixmap = symbol_pixmap(symbol, self.opacity_value, self.scale, ratio)
             px = self.x[pick] * transform.m11() + self.y[pick] * transform.m21() + transform.dx()
             py = self.x[pick] * transform.m12() + self.y[pick] * transform.m22() + transform.dy()
-            px, py = _one_per_pixel(px, py)
+            # A symbol a third of its size away from another of its class adds nothing visible.
+            px, py = _one_per_pixel(px, py, max(1.0, symbol.size * self.scale / 3))
             count = len(px)
             self._fragments.resize(count)
             fragments = self._fragments.ndarray()
