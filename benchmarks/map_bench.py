@@ -67,8 +67,9 @@ def bench_map(path, label: str) -> list[tuple[str, float, str, float | None]]:
     plot.setAspectLocked(True)
     x, y = households.geometry.x.to_numpy(), households.geometry.y.to_numpy()
     plot.addItem(pg.ScatterPlotItem(x=x, y=y, size=5, pen=None, brush=pg.mkBrush("#1c7ed6")))
-    from gis_app.ui.canvas.layers import polygon_path
     from PyQt6.QtWidgets import QGraphicsPathItem
+
+    from gis_app.ui.canvas.layers import polygon_path
 
     plot.addItem(QGraphicsPathItem(polygon_path(polygons.geometry.to_numpy())))
     plot.show()

@@ -37,8 +37,8 @@ def bench_size(households: int, repeat: int, map_figures: bool = True
                ) -> list[tuple[str, float, str, float | None]]:
     """Rows of (what, seconds, baseline name, baseline seconds) for one county size."""
     from gis_app.analysis import PolygonIndex
-    from gis_app.services.sample_service import create_sample_project
     from gis_app.services.map_service import map_layers
+    from gis_app.services.sample_service import create_sample_project
     from gis_app.storage.project import open_project
     from gis_app.storage.reader import load_grids, load_households
 

@@ -24,7 +24,8 @@ def _epsg(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
-        prog="gis-app", description="网格防返贫监测 GIS (Grid Monitor)：桌面程序与命令行工具")
+        prog="gis-app", description="网格防返贫监测 GIS (Grid Monitor)：桌面程序与命令行工具"
+    )
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("open", help="打开桌面程序（不带参数时打开内置示例县）")
@@ -34,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--households", type=int, default=None, help="户数（默认约4500户的内置示例县）")
     p.add_argument("--seed", type=int, default=2023)
-    p.add_argument("--files", metavar="DIR", help="同时把县级移交文件（GPKG、Shapefile、Excel）写入此目录")
+    p.add_argument(
+        "--files", metavar="DIR", help="同时把县级移交文件（GPKG、Shapefile、Excel）写入此目录"
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("import", help="导入文件（台账、网格、网格员、安置点、灾害、排查记录）")
@@ -69,6 +72,7 @@ def _progress_printer(enabled: bool):
     def report(done: int, total: int) -> None:
         if enabled and total:
             print(f"\r进度 {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
+
     return report
 
 
@@ -82,21 +86,35 @@ def _run(args) -> int:
     if args.command == "sample":
         from gis_app.services.sample_service import create_sample_project, write_sample_files
 
-        project = create_sample_project(args.project, households=args.households, seed=args.seed,
-                                        progress=_progress_printer(not args.json))
+        project = create_sample_project(
+            args.project,
+            households=args.households,
+            seed=args.seed,
+            progress=_progress_printer(not args.json),
+        )
         from gis_app.services.project_service import project_info
 
         info = project_info(project)
         if args.files:
             write_sample_files(args.files, seed=args.seed)
-        _emit(args, {"project": args.project, **info},
-              f"已生成示例县：{args.project}（{info['households']}户）")
+        _emit(
+            args,
+            {"project": args.project, **info},
+            f"已生成示例县：{args.project}（{info['households']}户）",
+        )
         return 0
     if args.command == "import":
         from gis_app.services.import_service import create_project, import_file
 
-        report = import_file(create_project(args.project), args.file, args.kind, crs=args.crs,
-                             gcj02=args.gcj02, campaign_year=args.campaign, layer=args.layer)
+        report = import_file(
+            create_project(args.project),
+            args.file,
+            args.kind,
+            crs=args.crs,
+            gcj02=args.gcj02,
+            campaign_year=args.campaign,
+            layer=args.layer,
+        )
         lines = [f"已导入{report.written}条（{args.kind}）：{report.file}"]
         lines += [f"提示：{w}" for w in report.warnings[:20]]
         if len(report.warnings) > 20:
@@ -107,17 +125,20 @@ def _run(args) -> int:
         from gis_app.services.export_service import export_project
 
         files = export_project(_open(args.project), args.out, layer=args.layer, unmask=args.unmask)
-        _emit(args, {"files": [str(f) for f in files]},
-              "已导出：" + "、".join(str(f) for f in files))
+        _emit(
+            args, {"files": [str(f) for f in files]}, "已导出：" + "、".join(str(f) for f in files)
+        )
         return 0
     if args.command == "info":
         from gis_app.services.project_service import project_info
 
         info = project_info(_open(args.project))
-        text = (f"乡镇 {info['townships']}  村 {info['villages']}  网格 一级{info['grids']['1']} "
-                f"二级{info['grids']['2']} 三级{info['grids']['3']}\n农户 {info['households']}户 "
-                f"{info['persons']}人  监测对象 {info['monitored']}户  网格员 {info['workers']}  "
-                f"安置点 {info['sites']}  灾害隐患区 {info['hazard_zones']}")
+        text = (
+            f"乡镇 {info['townships']}  村 {info['villages']}  网格 一级{info['grids']['1']} "
+            f"二级{info['grids']['2']} 三级{info['grids']['3']}\n农户 {info['households']}户 "
+            f"{info['persons']}人  监测对象 {info['monitored']}户  网格员 {info['workers']}  "
+            f"安置点 {info['sites']}  灾害隐患区 {info['hazard_zones']}"
+        )
         _emit(args, info, text)
         return 0
     if args.command == "check":
@@ -160,8 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a message, not a traceback, unless asked for
         if os.environ.get("GIS_APP_DEBUG"):
             raise
-        print(f"程序内部错误（{exc.__class__.__name__}）：{exc}\n设置环境变量 GIS_APP_DEBUG=1 "
-              "可查看详细信息", file=sys.stderr)
+        print(
+            f"程序内部错误（{exc.__class__.__name__}）：{exc}\n设置环境变量 GIS_APP_DEBUG=1 "
+            "可查看详细信息",
+            file=sys.stderr,
+        )
     return 1
 
 

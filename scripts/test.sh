@@ -7,7 +7,8 @@ scripts/setup.sh --test
 GIS_APP_TEST_PG=$(scripts/pg.sh start)
 export GIS_APP_TEST_PG
 export QT_QPA_PLATFORM=offscreen
-echo "== dependency rule (import-linter)"
+echo "== dependency rule (import-linter) and lint (ruff)"
 .venv/bin/lint-imports
+.venv/bin/ruff check gis_app tests benchmarks
 echo "== tests"
 .venv/bin/python -m pytest -q -n 2 -p no:cacheprovider "$@"

@@ -37,11 +37,14 @@ def run_json(capsys, *argv) -> dict:
 def expected_info(county) -> dict:
     grids = county.grids
     return {
-        "townships": len(county.townships), "villages": len(county.villages),
+        "townships": len(county.townships),
+        "villages": len(county.villages),
         "grids": {str(level): int((grids["level"] == level).sum()) for level in (1, 2, 3)},
-        "households": len(county.households), "persons": int(county.households["members"].sum()),
+        "households": len(county.households),
+        "persons": int(county.households["members"].sum()),
         "monitored": int((county.households["attribute"] == 2).sum()),
-        "workers": len(county.workers), "sites": len(county.sites),
+        "workers": len(county.workers),
+        "sites": len(county.sites),
         "hazard_zones": len(county.hazard_zones),
     }
 
@@ -53,8 +56,12 @@ def test_info_of_the_sample_matches_the_generator(sample_project_path, capsys, c
 
 
 def test_the_installed_command_prints_info(sample_project_path):
-    result = subprocess.run([GIS_APP, "info", str(sample_project_path), "--json"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [GIS_APP, "info", str(sample_project_path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["households"] > 3000
 
@@ -86,15 +93,24 @@ def test_check_reports_a_household_placed_outside_its_grid(sample_project_path, 
 
     project = open_project(copy)
     with project.engine.begin() as connection:
-        hid, code = connection.execute(text(
-            "SELECT h.id, g.code FROM household h JOIN grid g ON g.id = h.grid_id "
-            "WHERE h.lon IS NOT NULL ORDER BY h.id LIMIT 1")).one()
+        hid, code = connection.execute(
+            text(
+                "SELECT h.id, g.code FROM household h JOIN grid g ON g.id = h.grid_id "
+                "WHERE h.lon IS NOT NULL ORDER BY h.id LIMIT 1"
+            )
+        ).one()
         # Move the household far into another grid of the county, without updating its grid.
-        other = connection.execute(text(
-            "SELECT lon, lat FROM household WHERE grid_id != (SELECT grid_id FROM household "
-            "WHERE id = :h) AND lon IS NOT NULL ORDER BY id DESC LIMIT 1"), {"h": hid}).one()
-        connection.execute(text("UPDATE household SET lon=:x, lat=:y WHERE id=:h"),
-                           {"x": other[0], "y": other[1], "h": hid})
+        other = connection.execute(
+            text(
+                "SELECT lon, lat FROM household WHERE grid_id != (SELECT grid_id FROM household "
+                "WHERE id = :h) AND lon IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ),
+            {"h": hid},
+        ).one()
+        connection.execute(
+            text("UPDATE household SET lon=:x, lat=:y WHERE id=:h"),
+            {"x": other[0], "y": other[1], "h": hid},
+        )
     project.close()
     report = run_json(capsys, "check", str(copy))
     mismatched = [p for p in report["problems"] if p["rule"] == "household_grid_mismatch"]
@@ -104,12 +120,22 @@ def test_check_reports_a_household_placed_outside_its_grid(sample_project_path, 
 def test_export_geopackage_is_read_by_gdal(sample_project_path, tmp_path, capsys, county):
     out = tmp_path / "county.gpkg"
     run_json(capsys, "export", str(sample_project_path), str(out))
-    info = subprocess.run(["ogrinfo", "-ro", "-so", str(out), "grids"], capture_output=True,
-                          text=True, check=True).stdout
+    info = subprocess.run(
+        ["ogrinfo", "-ro", "-so", str(out), "grids"], capture_output=True, text=True, check=True
+    ).stdout
     assert "4490" in info or "CGCS2000" in info or "China Geodetic" in info
     layers = {name for name, _ in pyogrio.list_layers(out)}
-    assert {"townships", "villages", "grids", "households", "sites", "hazard_zones",
-            "hazard_points", "workers", "records"} <= layers
+    assert {
+        "townships",
+        "villages",
+        "grids",
+        "households",
+        "sites",
+        "hazard_zones",
+        "hazard_points",
+        "workers",
+        "records",
+    } <= layers
     households = pyogrio.read_dataframe(out, layer="households")
     assert len(households) == len(county.households)
     # Masked by default: no full ID number leaves the project.
@@ -128,21 +154,53 @@ def test_ledger_export_then_import_gives_the_same_households(sample_project_path
     shutil.copy(sample_project_path, target)
     project = open_project(target)
     with project.engine.begin() as connection:
-        for table in ("investigation_record", "relocation", "helper_pair", "contact_visit",
-                      "assistance_measure", "monitoring_case", "risk_clue", "person",
-                      "rectification_item", "household"):
+        for table in (
+            "investigation_record",
+            "relocation",
+            "helper_pair",
+            "contact_visit",
+            "assistance_measure",
+            "monitoring_case",
+            "risk_clue",
+            "person",
+            "rectification_item",
+            "household",
+        ):
             connection.execute(text(f"DELETE FROM {table}"))
     project.close()
     result = run_json(capsys, "import", str(target), str(ledger), "--kind", "households")
     before = load_households(open_project(sample_project_path).engine)
     after = load_households(open_project(target).engine)
     assert result["written"] == len(before)
-    columns = ["head_name", "head_id_number", "phone", "members", "attribute", "monitoring_type",
-               "village_code", "grid_code", "grid_override", "lon", "lat", "income_per_person",
-               "no_labour_support", "relocated", "resettlement_site_code", "dibao", "tekun",
-               "severe_illness", "disability", "risk_eliminated", "risk_eliminated_on",
-               "housing_problem", "education_problem", "insurance_problem", "water_problem",
-               "household_code", "location_source"]
+    columns = [
+        "head_name",
+        "head_id_number",
+        "phone",
+        "members",
+        "attribute",
+        "monitoring_type",
+        "village_code",
+        "grid_code",
+        "grid_override",
+        "lon",
+        "lat",
+        "income_per_person",
+        "no_labour_support",
+        "relocated",
+        "resettlement_site_code",
+        "dibao",
+        "tekun",
+        "severe_illness",
+        "disability",
+        "risk_eliminated",
+        "risk_eliminated_on",
+        "housing_problem",
+        "education_problem",
+        "insurance_problem",
+        "water_problem",
+        "household_code",
+        "location_source",
+    ]
     left = before[columns].sort_values("head_id_number").reset_index(drop=True)
     right = after[columns].sort_values("head_id_number").reset_index(drop=True)
     pd.testing.assert_frame_equal(left, right, check_dtype=False)
@@ -206,8 +264,12 @@ def test_bad_ledger_writes_nothing(sample_project_path, tmp_path, capsys, case):
     err = capsys.readouterr().err
     assert code == 1
     assert path.name in err and "未写入任何数据" in err
-    expected = {"bad_check_digit": "校验位", "duplicate_id": "重复", "missing_column": "家庭人口数",
-                "empty": "没有数据"}[case]
+    expected = {
+        "bad_check_digit": "校验位",
+        "duplicate_id": "重复",
+        "missing_column": "家庭人口数",
+        "empty": "没有数据",
+    }[case]
     assert expected in err
     if case == "bad_check_digit":
         assert "第7行" in err  # rows start at 5 under the 4 header rows; the third data row
@@ -223,9 +285,18 @@ def test_households_outside_the_county_are_refused(sample_project_path, tmp_path
     shutil.copy(sample_project_path, target)
     before = _household_count(target)
     first = "43059919900101777"
-    frame = pd.DataFrame({"head_name": ["远方"], "head_id_number": [first + check_digit(first)],
-                          "members": [2], "attribute": [3], "township": ["青山乡"],
-                          "village": [None], "lon": [116.4], "lat": [39.9]})
+    frame = pd.DataFrame(
+        {
+            "head_name": ["远方"],
+            "head_id_number": [first + check_digit(first)],
+            "members": [2],
+            "attribute": [3],
+            "township": ["青山乡"],
+            "village": [None],
+            "lon": [116.4],
+            "lat": [39.9],
+        }
+    )
     from gis_app.storage.project import open_project
     from gis_app.storage.reader import load_admin_units
 

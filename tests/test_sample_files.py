@@ -58,8 +58,21 @@ def test_committed_files_rebuild_the_sample_county(tmp_path, capsys, sample_proj
 def _project_with_boundaries(tmp_path, capsys) -> str:
     project = str(tmp_path / "p.gmp")
     for name in ("townships", "villages"):
-        assert main(["import", project, str(SAMPLE / "county.gpkg"), "--kind", "boundaries",
-                     "--layer", name, "--json"]) == 0
+        assert (
+            main(
+                [
+                    "import",
+                    project,
+                    str(SAMPLE / "county.gpkg"),
+                    "--kind",
+                    "boundaries",
+                    "--layer",
+                    name,
+                    "--json",
+                ]
+            )
+            == 0
+        )
     capsys.readouterr()
     return project
 

@@ -21,11 +21,16 @@ class LabeledIntEnum(IntEnum):
 
     @classmethod
     def from_label(cls, text: str):
-        """Return the member whose label or code matches ``text`` (e.g. "脱贫户", "1", "1.脱贫户")."""
+        """The member whose label or code matches ``text`` ("脱贫户", "1", "1.脱贫户")."""
         text = str(text).strip()
         for member in cls:
-            if text in (member.label, str(member.value), f"{member.value}.{member.label}",
-                        f"{member.value}{member.label}", f"{member.value}、{member.label}"):
+            if text in (
+                member.label,
+                str(member.value),
+                f"{member.value}.{member.label}",
+                f"{member.value}{member.label}",
+                f"{member.value}、{member.label}",
+            ):
                 return member
         raise ValueError(f"{text!r} 不是有效的{cls.__doc__.split('(')[0].strip()}")
 
@@ -93,8 +98,12 @@ RESPONSIBLE_ROLES: dict[int, tuple[WorkerRole, ...]] = {
     0: (WorkerRole.GRID_CAPTAIN, WorkerRole.DEPUTY_CAPTAIN),
     1: (WorkerRole.LEVEL1_WORKER, WorkerRole.GRID_CAPTAIN, WorkerRole.GRID_WORKER),
     2: (WorkerRole.LEVEL2_WORKER, WorkerRole.GRID_CAPTAIN, WorkerRole.GRID_WORKER),
-    3: (WorkerRole.LEVEL3_WORKER, WorkerRole.GRID_CAPTAIN, WorkerRole.GRID_WORKER,
-        WorkerRole.DEPUTY_CAPTAIN),
+    3: (
+        WorkerRole.LEVEL3_WORKER,
+        WorkerRole.GRID_CAPTAIN,
+        WorkerRole.GRID_WORKER,
+        WorkerRole.DEPUTY_CAPTAIN,
+    ),
 }
 
 

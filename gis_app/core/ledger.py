@@ -31,12 +31,22 @@ _BASIC, _GUARANTEE, _RESULT, _EXTRA = "基本情况", "三保障和饮水安全"
 #: The 17 columns of annex 2 in the order of the form, then this system's extra columns.
 ANNEX2_COLUMNS: tuple[LedgerColumn, ...] = (
     LedgerColumn("seq", "序号", "int", _BASIC),
-    LedgerColumn("township", "乡镇场", "text", _BASIC, aliases=("乡镇", "乡（镇）", "乡镇（街道）")),
+    LedgerColumn(
+        "township", "乡镇场", "text", _BASIC, aliases=("乡镇", "乡（镇）", "乡镇（街道）")
+    ),
     LedgerColumn("village", "村（社区）", "text", _BASIC, aliases=("村", "村(社区)", "行政村")),
     LedgerColumn("head_name", "户主姓名", "text", _BASIC, required=True, aliases=("姓名",)),
-    LedgerColumn("head_id_number", "户主证件号码", "id", _BASIC, required=True,
-                 aliases=("证件号码", "身份证号码", "身份证号", "户主身份证号")),
-    LedgerColumn("members", "家庭人口数", "int", _BASIC, required=True, aliases=("人口数", "家庭人数")),
+    LedgerColumn(
+        "head_id_number",
+        "户主证件号码",
+        "id",
+        _BASIC,
+        required=True,
+        aliases=("证件号码", "身份证号码", "身份证号", "户主身份证号"),
+    ),
+    LedgerColumn(
+        "members", "家庭人口数", "int", _BASIC, required=True, aliases=("人口数", "家庭人数")
+    ),
     LedgerColumn("attribute", "户属性", "code", _BASIC, required=True),
     LedgerColumn("method", "排查方式", "code", _RESULT),
     LedgerColumn("housing_problem", "是否有住房安全问题", "bool", _GUARANTEE),
@@ -61,8 +71,13 @@ ANNEX2_COLUMNS: tuple[LedgerColumn, ...] = (
     LedgerColumn("lat", "纬度", "float", _EXTRA),
     LedgerColumn("gk_x", "X坐标", "float", _EXTRA, aliases=("X",)),
     LedgerColumn("gk_y", "Y坐标", "float", _EXTRA, aliases=("Y",)),
-    LedgerColumn("income_per_person", "家庭年人均纯收入", "float", _EXTRA,
-                 aliases=("年人均纯收入", "人均纯收入")),
+    LedgerColumn(
+        "income_per_person",
+        "家庭年人均纯收入",
+        "float",
+        _EXTRA,
+        aliases=("年人均纯收入", "人均纯收入"),
+    ),
     LedgerColumn("no_labour_support", "整户无劳动能力兜底保障户", "bool", _EXTRA),
     LedgerColumn("relocated", "是否易地搬迁", "bool", _EXTRA),
     LedgerColumn("resettlement_site_code", "安置点编码", "text", _EXTRA),
@@ -76,18 +91,51 @@ ANNEX2_COLUMNS: tuple[LedgerColumn, ...] = (
 
 #: Keys of the household itself (stored on the household row); the rest belong to a visit record.
 HOUSEHOLD_KEYS: tuple[str, ...] = (
-    "household_code", "head_name", "head_id_number", "members", "attribute", "monitoring_type",
-    "phone", "township", "village", "village_code", "grid_code", "grid_override", "lon", "lat",
-    "income_per_person", "no_labour_support", "relocated", "resettlement_site_code", "dibao",
-    "tekun", "severe_illness", "disability", "risk_eliminated", "risk_eliminated_on",
-    "housing_problem", "education_problem", "insurance_problem", "water_problem",
+    "household_code",
+    "head_name",
+    "head_id_number",
+    "members",
+    "attribute",
+    "monitoring_type",
+    "phone",
+    "township",
+    "village",
+    "village_code",
+    "grid_code",
+    "grid_override",
+    "lon",
+    "lat",
+    "income_per_person",
+    "no_labour_support",
+    "relocated",
+    "resettlement_site_code",
+    "dibao",
+    "tekun",
+    "severe_illness",
+    "disability",
+    "risk_eliminated",
+    "risk_eliminated_on",
+    "housing_problem",
+    "education_problem",
+    "insurance_problem",
+    "water_problem",
 )
 
 #: Keys of an investigation record (annex-2 result columns).
 RECORD_KEYS: tuple[str, ...] = (
-    "head_id_number", "method", "checked_on", "checker", "whole_household_away",
-    "housing_problem", "education_problem", "insurance_problem", "water_problem",
-    "other_problems", "has_risk", "risk_type", "proposed_monitoring_type",
+    "head_id_number",
+    "method",
+    "checked_on",
+    "checker",
+    "whole_household_away",
+    "housing_problem",
+    "education_problem",
+    "insurance_problem",
+    "water_problem",
+    "other_problems",
+    "has_risk",
+    "risk_type",
+    "proposed_monitoring_type",
 )
 
 #: Which enum decodes each ``code`` column (names resolved in gis_app.core.codes).

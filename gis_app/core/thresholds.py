@@ -40,7 +40,7 @@ class Thresholds:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "Thresholds":
+    def from_dict(cls, values: dict) -> Thresholds:
         """Build from stored values, ignoring unknown keys and keeping defaults for missing ones."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})

@@ -24,15 +24,41 @@ from gis_app.storage.reader import (
     load_table,
 )
 
-SPATIAL_LAYERS = ("townships", "villages", "grids", "households", "sites", "hazard_zones",
-                  "hazard_points")
-TABLES = ("workers", "assignments", "helper_pairs", "campaigns", "records", "clues", "cases",
-          "measures", "visits", "rectifications", "audit_log")
-_TABLE_NAMES = {"workers": "worker", "assignments": "grid_assignment", "helper_pairs": "helper_pair",
-                "campaigns": "campaign", "records": "investigation_record", "clues": "risk_clue",
-                "cases": "monitoring_case", "measures": "assistance_measure",
-                "visits": "contact_visit", "rectifications": "rectification_item",
-                "audit_log": "audit_log"}
+SPATIAL_LAYERS = (
+    "townships",
+    "villages",
+    "grids",
+    "households",
+    "sites",
+    "hazard_zones",
+    "hazard_points",
+)
+TABLES = (
+    "workers",
+    "assignments",
+    "helper_pairs",
+    "campaigns",
+    "records",
+    "clues",
+    "cases",
+    "measures",
+    "visits",
+    "rectifications",
+    "audit_log",
+)
+_TABLE_NAMES = {
+    "workers": "worker",
+    "assignments": "grid_assignment",
+    "helper_pairs": "helper_pair",
+    "campaigns": "campaign",
+    "records": "investigation_record",
+    "clues": "risk_clue",
+    "cases": "monitoring_case",
+    "measures": "assistance_measure",
+    "visits": "contact_visit",
+    "rectifications": "rectification_item",
+    "audit_log": "audit_log",
+}
 _ID_COLUMNS = ("head_id_number", "id_number")
 _PHONE_COLUMNS = ("phone", "responsible_phone")
 
@@ -66,10 +92,20 @@ def household_ledger(project: Project) -> pd.DataFrame:
         records = load_table(project.engine, "investigation_record")
         records = records[records["campaign_id"] == newest].sort_values(["checked_on", "id"])
         records = records.drop_duplicates("household_id", keep="last")
-        keep = ["household_id", "method", "checked_on", "checker", "whole_household_away",
-                "other_problems", "has_risk", "risk_type", "proposed_monitoring_type"]
-        households = households.merge(records[keep], left_on="id", right_on="household_id",
-                                      how="left").drop(columns="household_id")
+        keep = [
+            "household_id",
+            "method",
+            "checked_on",
+            "checker",
+            "whole_household_away",
+            "other_problems",
+            "has_risk",
+            "risk_type",
+            "proposed_monitoring_type",
+        ]
+        households = households.merge(
+            records[keep], left_on="id", right_on="household_id", how="left"
+        ).drop(columns="household_id")
     return households
 
 
@@ -102,8 +138,13 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[c for c in ("version",) if c in frame.columns])
 
 
-def export_project(project: Project, out: str | Path, layer: str | None = None,
-                   unmask: bool = False, user: str | None = None) -> list[Path]:
+def export_project(
+    project: Project,
+    out: str | Path,
+    layer: str | None = None,
+    unmask: bool = False,
+    user: str | None = None,
+) -> list[Path]:
     """Export layers and tables; the format comes from the extension of ``out``.
 
     Parameters
@@ -136,9 +177,12 @@ def export_project(project: Project, out: str | Path, layer: str | None = None,
     written: list[Path] = []
     if suffix == ".xlsx" and layer is None:
         settings = project.settings()
-        write_ledger_excel(protect(household_ledger(project)), out,
-                           title=f"{settings.get('county_name', '')}防止返贫监测帮扶集中排查台账",
-                           unit=settings.get("county_name", ""))
+        write_ledger_excel(
+            protect(household_ledger(project)),
+            out,
+            title=f"{settings.get('county_name', '')}防止返贫监测帮扶集中排查台账",
+            unit=settings.get("county_name", ""),
+        )
         written.append(out)
     elif suffix == ".gpkg":
         out.unlink(missing_ok=True)
@@ -164,6 +208,7 @@ def export_project(project: Project, out: str | Path, layer: str | None = None,
     else:
         raise ValueError(f"不支持的导出格式：{out.suffix}（可用 .gpkg .geojson .shp .xlsx）")
     with project.engine.begin() as connection:
-        log_change(connection, "export", layer or "all", None,
-                   {"file": str(out), "unmasked": unmask}, user)
+        log_change(
+            connection, "export", layer or "all", None, {"file": str(out), "unmasked": unmask}, user
+        )
     return written

@@ -38,8 +38,12 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         """JSON-ready summary."""
-        return {"kind": self.kind, "file": self.file, "written": self.written,
-                "warnings": [str(w) for w in self.warnings]}
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "written": self.written,
+            "warnings": [str(w) for w in self.warnings],
+        }
 
 
 def create_project(location: str | Path, user: str | None = None) -> Project:
@@ -49,14 +53,22 @@ def create_project(location: str | Path, user: str | None = None) -> Project:
 
     project = open_project(location, create=True)
     if "thresholds" not in project.settings():
-        project.set_settings({"thresholds": Thresholds().as_dict(),
-                              "personal_data_users": [user or current_user()]})
+        project.set_settings(
+            {"thresholds": Thresholds().as_dict(), "personal_data_users": [user or current_user()]}
+        )
     return project
 
 
-def import_file(project: Project, path: str | Path, kind: str, crs: int | None = None,
-                gcj02: bool = False, campaign_year: int | None = None,
-                user: str | None = None, layer: str | None = None) -> ImportReport:
+def import_file(
+    project: Project,
+    path: str | Path,
+    kind: str,
+    crs: int | None = None,
+    gcj02: bool = False,
+    campaign_year: int | None = None,
+    user: str | None = None,
+    layer: str | None = None,
+) -> ImportReport:
     """Import one file of ``kind`` into ``project``.
 
     Raises
@@ -70,10 +82,15 @@ def import_file(project: Project, path: str | Path, kind: str, crs: int | None =
     if not path.exists():
         raise InputFileError([Issue(path.name, None, None, "文件不存在", "error")])
     user = user or current_user()
-    handler = {"boundaries": _import_boundaries, "households": _import_households,
-               "grids": _import_grids,
-               "workers": _import_workers, "sites": _import_sites, "hazards": _import_hazards,
-               "records": _import_records}[kind]
+    handler = {
+        "boundaries": _import_boundaries,
+        "households": _import_households,
+        "grids": _import_grids,
+        "workers": _import_workers,
+        "sites": _import_sites,
+        "hazards": _import_hazards,
+        "records": _import_records,
+    }[kind]
     if kind == "records":
         report = handler(project, path, campaign_year)
     elif kind in ("boundaries", "households", "grids", "sites", "hazards"):
@@ -81,8 +98,14 @@ def import_file(project: Project, path: str | Path, kind: str, crs: int | None =
     else:
         report = handler(project, path)
     with project.engine.begin() as connection:
-        log_change(connection, f"import_{kind}", kind, None,
-                   {"file": path.name, "rows": report.written}, user)
+        log_change(
+            connection,
+            f"import_{kind}",
+            kind,
+            None,
+            {"file": path.name, "rows": report.written},
+            user,
+        )
     return report
 
 
@@ -102,14 +125,32 @@ def _gauss_kruger_to_lonlat(frame: pd.DataFrame, crs: int | None, file: str) -> 
         zones = np.floor(easting / 1e6).astype(int)
         if (zones < 25).any() or (zones > 45).any():
             rows = (frame.index[has_xy][(zones < 25) | (zones > 45)] + 1).tolist()[:5]
-            raise InputFileError([Issue(file, None, "X坐标/Y坐标",
-                                        f"高斯-克吕格坐标没有带号，无法判断投影带（第{rows}条），"
-                                        "请用 --crs 指定坐标系（如 EPSG:4525）", "error")])
+            raise InputFileError(
+                [
+                    Issue(
+                        file,
+                        None,
+                        "X坐标/Y坐标",
+                        f"高斯-克吕格坐标没有带号，无法判断投影带（第{rows}条），"
+                        "请用 --crs 指定坐标系（如 EPSG:4525）",
+                        "error",
+                    )
+                ]
+            )
         epsgs = 4513 + zones - 25
     else:
         if zone_of_epsg(crs) is None:
-            raise InputFileError([Issue(file, None, "X坐标/Y坐标",
-                                        f"EPSG:{crs} 不是国家2000 3度带高斯-克吕格坐标系", "error")])
+            raise InputFileError(
+                [
+                    Issue(
+                        file,
+                        None,
+                        "X坐标/Y坐标",
+                        f"EPSG:{crs} 不是国家2000 3度带高斯-克吕格坐标系",
+                        "error",
+                    )
+                ]
+            )
         epsgs = np.full(len(easting), crs)
         easting = np.where(easting > 1e7, easting, easting + zone_of_epsg(crs) * 1e6)
     lon = np.full(len(easting), np.nan)
@@ -125,33 +166,53 @@ def _gauss_kruger_to_lonlat(frame: pd.DataFrame, crs: int | None, file: str) -> 
     return frame
 
 
-def _resolve_villages(project: Project, frame: pd.DataFrame, file: str,
-                      row_numbers: np.ndarray) -> pd.Series:
+def _resolve_villages(
+    project: Project, frame: pd.DataFrame, file: str, row_numbers: np.ndarray
+) -> pd.Series:
     """Village code of each row, from 村代码 or from the township and village names."""
     villages = load_admin_units(project.engine, 3)
     townships = load_admin_units(project.engine, 2).set_index("code")["name"]
     villages["township"] = villages["parent_code"].map(townships)
     codes = frame["village_code"] if "village_code" in frame else pd.Series(None, index=frame.index)
-    by_name = dict(zip(zip(villages["township"], villages["name"]), villages["code"], strict=True))
+    pairs = zip(villages["township"], villages["name"], strict=True)
+    by_name = dict(zip(pairs, villages["code"], strict=True))
     by_village = villages.drop_duplicates("name", keep=False).set_index("name")["code"]
     if "village" in frame:
-        named = pd.Series([by_name.get((t, v)) for t, v in zip(
-            frame.get("township", pd.Series(None, index=frame.index)), frame["village"],
-            strict=True)], index=frame.index)
+        named = pd.Series(
+            [
+                by_name.get((t, v))
+                for t, v in zip(
+                    frame.get("township", pd.Series(None, index=frame.index)),
+                    frame["village"],
+                    strict=True,
+                )
+            ],
+            index=frame.index,
+        )
         named = named.fillna(frame["village"].map(by_village))
         codes = codes.where(codes.notna(), named)
     known = codes.isin(set(villages["code"]))
     if not known.all():
         bad = np.flatnonzero(~known.to_numpy())
-        raise InputFileError([
-            Issue(file, int(row_numbers[i]), "村（社区）",
-                  f"项目中没有这个村：{frame['village'].iloc[i] if 'village' in frame else ''}"
-                  f"{codes.iloc[i] or ''}", "error") for i in bad[:50]])
+        raise InputFileError(
+            [
+                Issue(
+                    file,
+                    int(row_numbers[i]),
+                    "村（社区）",
+                    f"项目中没有这个村：{frame['village'].iloc[i] if 'village' in frame else ''}"
+                    f"{codes.iloc[i] or ''}",
+                    "error",
+                )
+                for i in bad[:50]
+            ]
+        )
     return codes
 
 
-def _assign_grids(project: Project, frame: pd.DataFrame, file: str,
-                  row_numbers: np.ndarray) -> tuple[pd.Series, list[Issue]]:
+def _assign_grids(
+    project: Project, frame: pd.DataFrame, file: str, row_numbers: np.ndarray
+) -> tuple[pd.Series, list[Issue]]:
     """Level-3 grid of each located household by location; manual overrides kept."""
     from gis_app.analysis import PolygonIndex
 
@@ -163,27 +224,48 @@ def _assign_grids(project: Project, frame: pd.DataFrame, file: str,
     located = ~np.isnan(x) & ~np.isnan(y)
     outside = located & (in_village < 0)
     if outside.any():
-        raise InputFileError([
-            Issue(file, int(row_numbers[i]), "经度/纬度",
-                  f"户主{frame['head_name'].iloc[i]}的位置({x[i]:.5f}, {y[i]:.5f})不在本县任何村内"
-                  "（可能坐标系错误）", "error") for i in np.flatnonzero(outside)[:50]])
+        raise InputFileError(
+            [
+                Issue(
+                    file,
+                    int(row_numbers[i]),
+                    "经度/纬度",
+                    f"户主{frame['head_name'].iloc[i]}的位置({x[i]:.5f}, {y[i]:.5f})"
+                    "不在本县任何村内"
+                    "（可能坐标系错误）",
+                    "error",
+                )
+                for i in np.flatnonzero(outside)[:50]
+            ]
+        )
     codes = grids["code"].to_numpy()
-    by_location = pd.Series(np.where(in_grid >= 0, codes[np.maximum(in_grid, 0)], None),
-                            index=frame.index, dtype=object)
+    by_location = pd.Series(
+        np.where(in_grid >= 0, codes[np.maximum(in_grid, 0)], None), index=frame.index, dtype=object
+    )
     given = frame["grid_code"] if "grid_code" in frame else pd.Series(None, index=frame.index)
-    override = frame["grid_override"].fillna(False).astype(bool) if "grid_override" in frame \
+    override = (
+        frame["grid_override"].fillna(False).astype(bool)
+        if "grid_override" in frame
         else pd.Series(False, index=frame.index)
+    )
     result = by_location.where(located, given)
     result = result.where(~(override & given.notna()), given)
-    warnings = [Issue(file, int(row_numbers[i]), "经度/纬度",
-                      f"户主{frame['head_name'].iloc[i]}不在任何三级网格内，已导入但未分配网格",
-                      "warning")
-                for i in np.flatnonzero(located & (in_grid < 0) & ~override.to_numpy())[:200]]
+    warnings = [
+        Issue(
+            file,
+            int(row_numbers[i]),
+            "经度/纬度",
+            f"户主{frame['head_name'].iloc[i]}不在任何三级网格内，已导入但未分配网格",
+            "warning",
+        )
+        for i in np.flatnonzero(located & (in_grid < 0) & ~override.to_numpy())[:200]
+    ]
     return result, warnings
 
 
-def _import_households(project: Project, path: Path, crs: int | None, gcj02: bool,
-                       layer: str | None) -> ImportReport:
+def _import_households(
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+) -> ImportReport:
     from gis_app.io import read_ledger
 
     if path.suffix.lower() not in _LEDGER_SUFFIXES:
@@ -199,15 +281,25 @@ def _import_households(project: Project, path: Path, crs: int | None, gcj02: boo
         from gis_app.io.gcj02 import gcj02_to_wgs84
 
         ok = frame["lon"].notna().to_numpy()
-        lon, lat = gcj02_to_wgs84(frame["lon"].to_numpy(float)[ok], frame["lat"].to_numpy(float)[ok])
+        lon, lat = gcj02_to_wgs84(
+            frame["lon"].to_numpy(float)[ok], frame["lat"].to_numpy(float)[ok]
+        )
         frame.loc[ok, "lon"], frame.loc[ok, "lat"] = lon, lat
     existing = set(load_table(project.engine, "household", ["head_id_number"])["head_id_number"])
     clash = frame["head_id_number"].isin(existing).to_numpy()
     if clash.any():
-        raise InputFileError([
-            Issue(path.name, int(rows[i]), "户主证件号码",
-                  f"证件号码{frame['head_id_number'].iloc[i][-4:]}（尾号）的农户已在项目中", "error")
-            for i in np.flatnonzero(clash)[:50]])
+        raise InputFileError(
+            [
+                Issue(
+                    path.name,
+                    int(rows[i]),
+                    "户主证件号码",
+                    f"证件号码{frame['head_id_number'].iloc[i][-4:]}（尾号）的农户已在项目中",
+                    "error",
+                )
+                for i in np.flatnonzero(clash)[:50]
+            ]
+        )
     frame["village_code"] = _resolve_villages(project, frame, path.name, rows)
     frame["grid_code"], warnings = _assign_grids(project, frame, path.name, rows)
     with project.engine.begin() as connection:
@@ -215,8 +307,9 @@ def _import_households(project: Project, path: Path, crs: int | None, gcj02: boo
     return ImportReport("households", path.name, written, list(result.issues) + warnings)
 
 
-def _import_household_points(project: Project, path: Path, crs: int | None,
-                             gcj02: bool, layer: str | None) -> ImportReport:
+def _import_household_points(
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+) -> ImportReport:
     """A separate point layer joined to existing households by ID number."""
     from sqlalchemy import bindparam, update
 
@@ -224,29 +317,64 @@ def _import_household_points(project: Project, path: Path, crs: int | None,
 
     result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
     frame = result.frame
-    id_column = next((c for c in frame.columns if c in (
-        "户主证件号码", "证件号码", "身份证号码", "head_id_number")), None)
+    id_column = next(
+        (
+            c
+            for c in frame.columns
+            if c in ("户主证件号码", "证件号码", "身份证号码", "head_id_number")
+        ),
+        None,
+    )
     if id_column is None:
-        raise InputFileError([Issue(path.name, None, "户主证件号码",
-                                    "点图层中缺少【户主证件号码】列，无法与农户匹配", "error")])
+        raise InputFileError(
+            [
+                Issue(
+                    path.name,
+                    None,
+                    "户主证件号码",
+                    "点图层中缺少【户主证件号码】列，无法与农户匹配",
+                    "error",
+                )
+            ]
+        )
     households = load_table(project.engine, "household", ["id", "head_id_number", "head_name"])
-    ids = frame[id_column].astype(str).str.upper().map(
-        households.set_index("head_id_number")["id"])
+    ids = frame[id_column].astype(str).str.upper().map(households.set_index("head_id_number")["id"])
     missing = np.flatnonzero(ids.isna().to_numpy())
     if len(missing):
-        raise InputFileError([Issue(path.name, int(i) + 1, "户主证件号码",
-                                    "项目中没有这个证件号码的农户", "error") for i in missing[:50]])
+        raise InputFileError(
+            [
+                Issue(
+                    path.name, int(i) + 1, "户主证件号码", "项目中没有这个证件号码的农户", "error"
+                )
+                for i in missing[:50]
+            ]
+        )
     points = frame.geometry
-    matched = pd.DataFrame({"head_name": households.set_index("id").loc[ids, "head_name"].to_numpy(),
-                            "lon": points.x.to_numpy(), "lat": points.y.to_numpy()})
+    matched = pd.DataFrame(
+        {
+            "head_name": households.set_index("id").loc[ids, "head_name"].to_numpy(),
+            "lon": points.x.to_numpy(),
+            "lat": points.y.to_numpy(),
+        }
+    )
     grid_codes, warnings = _assign_grids(project, matched, path.name, np.arange(len(frame)) + 1)
     grid_ids = grid_codes.map(cw_code_map(project, m.Grid.__table__))
     table = m.Household.__table__
-    statement = update(table).where(table.c.id == bindparam("hid")).values(
-        lon=bindparam("x"), lat=bindparam("y"), grid_id=bindparam("gid"),
-        location_source=LocationSource.POINT_LAYER.value, version=table.c.version + 1)
-    params = [{"hid": int(h), "x": float(x), "y": float(y), "gid": None if pd.isna(g) else int(g)}
-              for h, x, y, g in zip(ids, matched["lon"], matched["lat"], grid_ids, strict=True)]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("hid"))
+        .values(
+            lon=bindparam("x"),
+            lat=bindparam("y"),
+            grid_id=bindparam("gid"),
+            location_source=LocationSource.POINT_LAYER.value,
+            version=table.c.version + 1,
+        )
+    )
+    params = [
+        {"hid": int(h), "x": float(x), "y": float(y), "gid": None if pd.isna(g) else int(g)}
+        for h, x, y, g in zip(ids, matched["lon"], matched["lat"], grid_ids, strict=True)
+    ]
     with project.engine.begin() as connection:
         connection.execute(statement, params)
     return ImportReport("households", path.name, len(params), list(result.issues) + warnings)
@@ -260,15 +388,18 @@ def cw_code_map(project: Project, table) -> dict[str, int]:
 
 # --- grids and boundaries ---------------------------------------------------------------------
 
-_GRID_HEADERS = {"code": ("网格编码", "编码", "代码", "code", "CODE"),
-                 "name": ("网格名称", "名称", "name", "NAME"),
-                 "level": ("层级", "网格层级", "级别", "level", "LEVEL"),
-                 "admin_code": ("村代码", "区划代码", "行政区划代码", "所属村代码", "admin_code",
-                                "ADMIN_CODE"),
-                 "parent_code": ("上级网格编码", "上级编码", "parent_code", "PARENT")}
-_UNIT_HEADERS = {"code": ("代码", "行政区划代码", "区划代码", "编码", "code", "CODE"),
-                 "name": ("名称", "乡镇名称", "村名称", "name", "NAME"),
-                 "township_code": ("乡镇代码", "所属乡镇代码", "township_code")}
+_GRID_HEADERS = {
+    "code": ("网格编码", "编码", "代码", "code", "CODE"),
+    "name": ("网格名称", "名称", "name", "NAME"),
+    "level": ("层级", "网格层级", "级别", "level", "LEVEL"),
+    "admin_code": ("村代码", "区划代码", "行政区划代码", "所属村代码", "admin_code", "ADMIN_CODE"),
+    "parent_code": ("上级网格编码", "上级编码", "parent_code", "PARENT"),
+}
+_UNIT_HEADERS = {
+    "code": ("代码", "行政区划代码", "区划代码", "编码", "code", "CODE"),
+    "name": ("名称", "乡镇名称", "村名称", "name", "NAME"),
+    "township_code": ("乡镇代码", "所属乡镇代码", "township_code"),
+}
 
 
 def _pick_columns(frame, headers: dict, file: str, required: tuple[str, ...]) -> pd.DataFrame:
@@ -276,13 +407,16 @@ def _pick_columns(frame, headers: dict, file: str, required: tuple[str, ...]) ->
     for key, names in headers.items():
         found = next((n for n in names if n in frame.columns), None)
         if found is None and key in required:
-            raise InputFileError([Issue(file, None, names[0], f"缺少必填列【{names[0]}】", "error")])
+            raise InputFileError(
+                [Issue(file, None, names[0], f"缺少必填列【{names[0]}】", "error")]
+            )
         picked[key] = frame[found] if found else None
     return picked
 
 
-def _import_grids(project: Project, path: Path, crs: int | None, gcj02: bool,
-                  layer: str | None) -> ImportReport:
+def _import_grids(
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+) -> ImportReport:
     """Grids of any level (a 层级 column; level 3 when absent); level-3 grids must tile villages."""
     from gis_app.analysis import check_grid_tiling
     from gis_app.io import read_vector
@@ -294,36 +428,60 @@ def _import_grids(project: Project, path: Path, crs: int | None, gcj02: bool,
     new = frame[[frame.geometry.name]].join(picked).set_geometry(frame.geometry.name)
     units = set(load_table(project.engine, "admin_unit", ["code"])["code"])
     old = load_grids(project.engine)
-    issues = [Issue(path.name, int(i) + 1, "网格编码", f"网格编码重复：{new['code'].iloc[i]}", "error")
-              for i in np.flatnonzero((new["code"].isin(set(old["code"])) |
-                                       new["code"].duplicated()).to_numpy())[:50]]
-    issues += [Issue(path.name, int(i) + 1, "区划代码",
-                     f"项目中没有行政区划{new['admin_code'].iloc[i]}（请先导入乡镇和村界）", "error")
-               for i in np.flatnonzero((~new["admin_code"].isin(units)).to_numpy())[:50]]
+    issues = [
+        Issue(path.name, int(i) + 1, "网格编码", f"网格编码重复：{new['code'].iloc[i]}", "error")
+        for i in np.flatnonzero(
+            (new["code"].isin(set(old["code"])) | new["code"].duplicated()).to_numpy()
+        )[:50]
+    ]
+    issues += [
+        Issue(
+            path.name,
+            int(i) + 1,
+            "区划代码",
+            f"项目中没有行政区划{new['admin_code'].iloc[i]}（请先导入乡镇和村界）",
+            "error",
+        )
+        for i in np.flatnonzero((~new["admin_code"].isin(units)).to_numpy())[:50]
+    ]
     if issues:
         raise InputFileError(issues)
     villages = load_admin_units(project.engine, 3)
     level3 = new[new["level"] == 3]
-    combined = pd.concat([old[(old["level"] == 3) & old["admin_code"].isin(set(level3["admin_code"]))][
-        ["code", "admin_code", "geometry"]], level3[["code", "admin_code", "geometry"]]])
+    combined = pd.concat(
+        [
+            old[(old["level"] == 3) & old["admin_code"].isin(set(level3["admin_code"]))][
+                ["code", "admin_code", "geometry"]
+            ],
+            level3[["code", "admin_code", "geometry"]],
+        ]
+    )
     problems = check_grid_tiling(
-        gpd.GeoDataFrame(combined, geometry="geometry", crs=STORAGE_EPSG), villages)
+        gpd.GeoDataFrame(combined, geometry="geometry", crs=STORAGE_EPSG), villages
+    )
     if len(problems):
         rows = dict(zip(new["code"], new.index + 1, strict=True))
-        raise InputFileError([Issue(path.name, rows.get(p.code), "几何图形", p.message, "error")
-                              for p in problems.itertuples()][:100])
+        raise InputFileError(
+            [
+                Issue(path.name, rows.get(p.code), "几何图形", p.message, "error")
+                for p in problems.itertuples()
+            ][:100]
+        )
     # A level-3 grid without a parent hangs under its village's level-2 grid.
-    level2 = pd.concat([old[old["level"] == 2], new[new["level"] == 2]]).set_index(
-        "admin_code")["code"]
+    level2 = pd.concat([old[old["level"] == 2], new[new["level"] == 2]]).set_index("admin_code")[
+        "code"
+    ]
     new["parent_code"] = new["parent_code"].where(
-        new["parent_code"].notna() | (new["level"] != 3), new["admin_code"].map(level2))
+        new["parent_code"].notna() | (new["level"] != 3), new["admin_code"].map(level2)
+    )
     with project.engine.begin() as connection:
         cw.insert_grids(connection, new)
     return ImportReport("grids", path.name, len(new), list(result.issues))
 
 
-def _import_boundaries(project: Project, path: Path, crs: int | None, gcj02: bool,
-                       layer: str | None) -> ImportReport:
+def _import_boundaries(
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+) -> ImportReport:
     """Townships (代码, 名称) or villages (with 乡镇代码); the county is created when missing."""
     from gis_app.core.crs import gauss_kruger_epsg
     from gis_app.io import read_vector
@@ -335,8 +493,14 @@ def _import_boundaries(project: Project, path: Path, crs: int | None, gcj02: boo
     existing = load_table(project.engine, "admin_unit", ["code", "level"])
     clash = units["code"].isin(set(existing["code"])) | units["code"].duplicated()
     if clash.any():
-        raise InputFileError([Issue(path.name, int(i) + 1, "代码", f"区划代码重复：{units['code'].iloc[i]}",
-                                    "error") for i in np.flatnonzero(clash.to_numpy())[:50]])
+        raise InputFileError(
+            [
+                Issue(
+                    path.name, int(i) + 1, "代码", f"区划代码重复：{units['code'].iloc[i]}", "error"
+                )
+                for i in np.flatnonzero(clash.to_numpy())[:50]
+            ]
+        )
     is_village = units["township_code"].notna().any()
     empty = units.iloc[0:0]
     with project.engine.begin() as connection:
@@ -345,14 +509,29 @@ def _import_boundaries(project: Project, path: Path, crs: int | None, gcj02: boo
             towns = set(existing.loc[existing["level"] == 2, "code"])
             unknown = ~units["township_code"].isin(towns)
             if unknown.any():
-                raise InputFileError([Issue(path.name, int(i) + 1, "乡镇代码",
-                                            f"项目中没有乡镇{units['township_code'].iloc[i]}（请先导入乡镇界）",
-                                            "error") for i in np.flatnonzero(unknown.to_numpy())[:50]])
+                raise InputFileError(
+                    [
+                        Issue(
+                            path.name,
+                            int(i) + 1,
+                            "乡镇代码",
+                            f"项目中没有乡镇{units['township_code'].iloc[i]}（请先导入乡镇界）",
+                            "error",
+                        )
+                        for i in np.flatnonzero(unknown.to_numpy())[:50]
+                    ]
+                )
             cw.insert_admin_units(connection, None, empty, units)
         else:
             code = str(units["code"].iloc[0])[:6]
-            cw.insert_admin_units(connection, None if len(county) else {
-                "code": code, "name": project.settings().get("county_name", code)}, units, empty)
+            cw.insert_admin_units(
+                connection,
+                None
+                if len(county)
+                else {"code": code, "name": project.settings().get("county_name", code)},
+                units,
+                empty,
+            )
     if not is_village:
         centre = units.geometry.union_all().centroid
         project.set_settings({"gauss_kruger_epsg": gauss_kruger_epsg(centre.x)})
@@ -371,44 +550,69 @@ def _import_workers(project: Project, path: Path) -> ImportReport:
     known = set(load_table(project.engine, "worker", ["phone"])["phone"])
     grids = set(load_table(project.engine, "grid", ["code"])["code"])
     issues = []
-    for i, (phone, codes) in enumerate(zip(frame["phone"], frame.get(
-            "grid_codes", pd.Series([None] * len(frame))), strict=True)):
+    for i, (phone, codes) in enumerate(
+        zip(frame["phone"], frame.get("grid_codes", pd.Series([None] * len(frame))), strict=True)
+    ):
         if phone in known:
-            issues.append(Issue(path.name, int(rows[i]), "联系电话",
-                                f"电话{phone[-4:]}（尾号）的网格员已在项目中", "error"))
+            issues.append(
+                Issue(
+                    path.name,
+                    int(rows[i]),
+                    "联系电话",
+                    f"电话{phone[-4:]}（尾号）的网格员已在项目中",
+                    "error",
+                )
+            )
         for code in str(codes or "").replace("；", ";").split(";"):
             if code.strip() and code.strip() not in grids:
-                issues.append(Issue(path.name, int(rows[i]), "负责网格编码", f"项目中没有网格{code}",
-                                    "error"))
+                issues.append(
+                    Issue(path.name, int(rows[i]), "负责网格编码", f"项目中没有网格{code}", "error")
+                )
     if issues:
         raise InputFileError(issues)
-    assignments = frame.assign(grid_code=frame.get("grid_codes", "").fillna("").str.replace(
-        "；", ";").str.split(";")).explode("grid_code")
+    assignments = frame.assign(
+        grid_code=frame.get("grid_codes", "").fillna("").str.replace("；", ";").str.split(";")
+    ).explode("grid_code")
     assignments = assignments[assignments["grid_code"].str.strip().astype(bool)]
-    assignments = pd.DataFrame({
-        "worker_phone": assignments["phone"], "grid_code": assignments["grid_code"].str.strip(),
-        "role": assignments["role"],
-        "start_date": assignments.get("start_date", pd.Series(dtype=object)).fillna(
-            pd.Timestamp.today().date())})
+    assignments = pd.DataFrame(
+        {
+            "worker_phone": assignments["phone"],
+            "grid_code": assignments["grid_code"].str.strip(),
+            "role": assignments["role"],
+            "start_date": assignments.get("start_date", pd.Series(dtype=object)).fillna(
+                pd.Timestamp.today().date()
+            ),
+        }
+    )
     with project.engine.begin() as connection:
         cw.insert_workers(connection, frame)
         cw.insert_assignments(connection, assignments, current_user())
     return ImportReport("workers", path.name, len(frame), list(result.issues))
 
 
-_SITE_HEADERS = {"code": ("安置点编码", "编码", "代码", "code"),
-                 "name": ("安置点名称", "名称", "name"),
-                 "kind": ("安置方式", "类型", "kind"), "capacity": ("安置容量", "容量", "capacity"),
-                 "built_year": ("建成年份", "built_year"), "township_code": ("乡镇代码", "township_code")}
-_ZONE_HEADERS = {"code": ("编码", "代码", "隐患编码", "code"), "name": ("名称", "name"),
-                 "kind": ("灾害类型", "类型", "kind"), "level": ("风险等级", "等级", "level"),
-                 "source": ("数据来源", "来源", "source"), "year": ("年份", "year"),
-                 "threatened_households": ("威胁户数", "threatened_households"),
-                 "threatened_persons": ("威胁人数", "threatened_persons")}
+_SITE_HEADERS = {
+    "code": ("安置点编码", "编码", "代码", "code"),
+    "name": ("安置点名称", "名称", "name"),
+    "kind": ("安置方式", "类型", "kind"),
+    "capacity": ("安置容量", "容量", "capacity"),
+    "built_year": ("建成年份", "built_year"),
+    "township_code": ("乡镇代码", "township_code"),
+}
+_ZONE_HEADERS = {
+    "code": ("编码", "代码", "隐患编码", "code"),
+    "name": ("名称", "name"),
+    "kind": ("灾害类型", "类型", "kind"),
+    "level": ("风险等级", "等级", "level"),
+    "source": ("数据来源", "来源", "source"),
+    "year": ("年份", "year"),
+    "threatened_households": ("威胁户数", "threatened_households"),
+    "threatened_persons": ("威胁人数", "threatened_persons"),
+}
 
 
-def _import_sites(project: Project, path: Path, crs: int | None, gcj02: bool,
-                  layer: str | None) -> ImportReport:
+def _import_sites(
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+) -> ImportReport:
     from gis_app.io import read_vector
 
     result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
@@ -421,8 +625,9 @@ def _import_sites(project: Project, path: Path, crs: int | None, gcj02: bool,
     return ImportReport("sites", path.name, len(sites), list(result.issues))
 
 
-def _import_hazards(project: Project, path: Path, crs: int | None, gcj02: bool,
-                    layer: str | None) -> ImportReport:
+def _import_hazards(
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+) -> ImportReport:
     from gis_app.io import read_vector
 
     result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
@@ -445,17 +650,30 @@ def _import_records(project: Project, path: Path, campaign_year: int | None) -> 
     if campaign_year is not None:
         campaigns = campaigns[campaigns["year"] == campaign_year]
     if campaigns.empty:
-        raise InputFileError([Issue(path.name, None, None, "项目中没有对应年度的集中排查", "error")])
+        raise InputFileError(
+            [Issue(path.name, None, None, "项目中没有对应年度的集中排查", "error")]
+        )
     campaign_id = int(campaigns.sort_values(["year", "round"])["id"].iloc[-1])
     if "method" not in frame:
-        raise InputFileError([Issue(path.name, None, "排查方式", "缺少必填列【排查方式】", "error")])
+        raise InputFileError(
+            [Issue(path.name, None, "排查方式", "缺少必填列【排查方式】", "error")]
+        )
     checked = frame[frame["method"].notna()]
     known = set(load_table(project.engine, "household", ["head_id_number"])["head_id_number"])
     unknown = ~checked["head_id_number"].isin(known)
     if unknown.any():
-        raise InputFileError([Issue(path.name, int(np.asarray(result.rows)[i]), "户主证件号码",
-                                    "项目中没有这个证件号码的农户", "error")
-                              for i in checked.index[unknown][:50]])
+        raise InputFileError(
+            [
+                Issue(
+                    path.name,
+                    int(np.asarray(result.rows)[i]),
+                    "户主证件号码",
+                    "项目中没有这个证件号码的农户",
+                    "error",
+                )
+                for i in checked.index[unknown][:50]
+            ]
+        )
     from gis_app.core.ledger import RECORD_KEYS
 
     records = checked[[k for k in RECORD_KEYS if k in checked]]

@@ -115,9 +115,15 @@ def load_map_data(project: Project, progress=None) -> MapData:
     sites = frames["sites"]
     sites["received"] = sites["code"].map(received).fillna(0).astype(int)
     sites["label"] = sites["name"] + "（" + sites["received"].astype(str) + "户）"
-    tables = {name: load_table(project.engine, table) for name, table in (
-        ("workers", "worker"), ("assignments", "grid_assignment"), ("helper_pairs", "helper_pair"),
-        ("cases", "monitoring_case"))}
+    tables = {
+        name: load_table(project.engine, table)
+        for name, table in (
+            ("workers", "worker"),
+            ("assignments", "grid_assignment"),
+            ("helper_pairs", "helper_pair"),
+            ("cases", "monitoring_case"),
+        )
+    }
     if progress:
         progress(len(SOURCES) + 1, len(SOURCES) + 1)
     return MapData(project, int(epsg), frames, unlocated, tables)
@@ -130,8 +136,9 @@ def household_points(project: Project) -> gpd.GeoDataFrame:
     frame = load_households(project.engine)
     located = frame["lon"].notna().to_numpy()
     points = gpd.points_from_xy(frame["lon"].fillna(0), frame["lat"].fillna(0))
-    return gpd.GeoDataFrame(frame, geometry=np.where(located, np.asarray(points), None),
-                            crs=STORAGE_EPSG)
+    return gpd.GeoDataFrame(
+        frame, geometry=np.where(located, np.asarray(points), None), crs=STORAGE_EPSG
+    )
 
 
 def map_layers(project: Project) -> dict[str, gpd.GeoDataFrame]:
@@ -142,12 +149,16 @@ def map_layers(project: Project) -> dict[str, gpd.GeoDataFrame]:
 # --- identify ---------------------------------------------------------------------------------
 
 
-def describe_feature(data: MapData, source: str, row: int, unmask: bool = False,
-                     language: str = "zh") -> list[tuple[str, str]]:
+def describe_feature(
+    data: MapData, source: str, row: int, unmask: bool = False, language: str = "zh"
+) -> list[tuple[str, str]]:
     """(label, value) pairs of one feature, personal data masked unless ``unmask``."""
     record = data.frames[source].iloc[row]
-    pairs = [(field_label(k, language), display_value(k, v, unmask))
-             for k, v in record.items() if k not in HIDDEN_FIELDS and not k.startswith("_")]
+    pairs = [
+        (field_label(k, language), display_value(k, v, unmask))
+        for k, v in record.items()
+        if k not in HIDDEN_FIELDS and not k.startswith("_")
+    ]
     if source == "households":
         pairs = household_context(data, record, unmask, language) + pairs
     return [(label, value) for label, value in pairs if value != ""]
@@ -158,36 +169,62 @@ def household_context(data: MapData, record, unmask: bool, language: str = "zh")
     grids = data.frames["grids"]
     grid = grids[grids["code"] == record.get("grid_code")]
     workers = data.tables["workers"].set_index("id")
-    pairs = [(field_label("grid_name", language),
-              f"{grid['name'].iloc[0]}（{grid['code'].iloc[0]}）" if len(grid) else "未分配")]
+    pairs = [
+        (
+            field_label("grid_name", language),
+            f"{grid['name'].iloc[0]}（{grid['code'].iloc[0]}）" if len(grid) else "未分配",
+        )
+    ]
     if len(grid):
         assignments = data.tables["assignments"]
-        current = assignments[(assignments["grid_id"] == grid["id"].iloc[0]) &
-                              assignments["end_date"].isna()]
-        names = [f"{workers.loc[w, 'name']}（{role}，"
-                 f"{display_value('phone', workers.loc[w, 'phone'], unmask)}）"
-                 for w, role in zip(current["worker_id"], current["role"], strict=True)]
+        current = assignments[
+            (assignments["grid_id"] == grid["id"].iloc[0]) & assignments["end_date"].isna()
+        ]
+        names = [
+            f"{workers.loc[w, 'name']}（{role}，"
+            f"{display_value('phone', workers.loc[w, 'phone'], unmask)}）"
+            for w, role in zip(current["worker_id"], current["role"], strict=True)
+        ]
         pairs.append((field_label("workers", language), "；".join(names)))
     helpers = data.tables["helper_pairs"]
     mine = helpers[(helpers["household_id"] == record["id"]) & helpers["end_date"].isna()]
-    pairs.append((field_label("helper", language), "；".join(
-        f"{workers.loc[w, 'name']}（{display_value('phone', workers.loc[w, 'phone'], unmask)}）"
-        for w in mine["worker_id"])))
+    pairs.append(
+        (
+            field_label("helper", language),
+            "；".join(
+                f"{workers.loc[w, 'name']}"
+                f"（{display_value('phone', workers.loc[w, 'phone'], unmask)}）"
+                for w in mine["worker_id"]
+            ),
+        )
+    )
     cases = data.tables["cases"]
     cases = cases[cases["household_id"] == record["id"]].sort_values("started_on")
     if len(cases):
         case = cases.iloc[-1]
-        pairs.append((field_label("current_case", language), f"{case['kind']}·{case['status']}"
-                      f"（{case['started_on']}起）" if case["status"] == CaseStatus.IN_PROGRESS
-                      else f"{case['kind']}·{case['status']}"))
+        pairs.append(
+            (
+                field_label("current_case", language),
+                f"{case['kind']}·{case['status']}（{case['started_on']}起）"
+                if case["status"] == CaseStatus.IN_PROGRESS
+                else f"{case['kind']}·{case['status']}",
+            )
+        )
     zones = data.frames["hazard_zones"]
     point = shapely.Point(record.geometry.x, record.geometry.y)
     inside = zones[shapely.contains_xy(zones.geometry.to_numpy(), point.x, point.y)]
     from gis_app.core.codes import HazardLevel
 
-    pairs.append((field_label("hazards", language), "、".join(
-        f"{k}（{HazardLevel(int(v)).label}风险）" for k, v in zip(inside["kind"], inside["level"],
-                                                            strict=True)) or "无"))
+    pairs.append(
+        (
+            field_label("hazards", language),
+            "、".join(
+                f"{k}（{HazardLevel(int(v)).label}风险）"
+                for k, v in zip(inside["kind"], inside["level"], strict=True)
+            )
+            or "无",
+        )
+    )
     return pairs
 
 
@@ -202,7 +239,7 @@ def _hit(kind, label, source, frame, rows) -> SearchHit:
 
 
 def search(data: MapData, text: str, limit: int = 30) -> list[SearchHit]:
-    """Households (name, ID tail, phone tail), villages, grid codes and workers matching ``text``."""
+    """Households (name, ID or phone tail), villages, grid codes and workers matching ``text``."""
     text = text.strip()
     if not text:
         return []
@@ -214,43 +251,83 @@ def search(data: MapData, text: str, limit: int = 30) -> list[SearchHit]:
         by_phone = np.flatnonzero(households["phone"].fillna("").str.endswith(tail).to_numpy())
         for row in by_id[:limit]:
             record = households.iloc[row]
-            hits.append(_hit("农户", f"{record['head_name']} 证件尾号{tail}（{record['village']}）",
-                             "households", households, [row]))
+            hits.append(
+                _hit(
+                    "农户",
+                    f"{record['head_name']} 证件尾号{tail}（{record['village']}）",
+                    "households",
+                    households,
+                    [row],
+                )
+            )
         for row in by_phone[:limit]:
             record = households.iloc[row]
-            hits.append(_hit("农户", f"{record['head_name']} 电话尾号{tail}（{record['village']}）",
-                             "households", households, [row]))
+            hits.append(
+                _hit(
+                    "农户",
+                    f"{record['head_name']} 电话尾号{tail}（{record['village']}）",
+                    "households",
+                    households,
+                    [row],
+                )
+            )
     named = np.flatnonzero(households["head_name"].str.contains(text, regex=False).to_numpy())
     for row in named[:limit]:
         record = households.iloc[row]
-        hits.append(_hit("农户", f"{record['head_name']}（{record['village']}·{record['grid_code']}）",
-                         "households", households, [row]))
+        hits.append(
+            _hit(
+                "农户",
+                f"{record['head_name']}（{record['village']}·{record['grid_code']}）",
+                "households",
+                households,
+                [row],
+            )
+        )
     villages = data.frames["villages"]
     for row in np.flatnonzero(villages["name"].str.contains(text, regex=False).to_numpy())[:limit]:
         hits.append(_hit("村", villages["name"].iloc[row], "villages", villages, [row]))
     grids = data.frames["grids"]
     matched = grids["code"].str.contains(text, regex=False) | grids["name"].str.contains(
-        text, regex=False)
+        text, regex=False
+    )
     for row in np.flatnonzero(matched.to_numpy())[:limit]:
-        hits.append(_hit("网格", f"{grids['name'].iloc[row]}（{grids['code'].iloc[row]}）",
-                         "grids", grids, [row]))
+        hits.append(
+            _hit(
+                "网格",
+                f"{grids['name'].iloc[row]}（{grids['code'].iloc[row]}）",
+                "grids",
+                grids,
+                [row],
+            )
+        )
     workers = data.tables["workers"]
     assignments = data.tables["assignments"]
-    for _, worker in workers[workers["name"].str.contains(text, regex=False)].head(limit).iterrows():
-        grid_ids = assignments.loc[(assignments["worker_id"] == worker["id"]) &
-                                   assignments["end_date"].isna(), "grid_id"]
+    for _, worker in (
+        workers[workers["name"].str.contains(text, regex=False)].head(limit).iterrows()
+    ):
+        grid_ids = assignments.loc[
+            (assignments["worker_id"] == worker["id"]) & assignments["end_date"].isna(), "grid_id"
+        ]
         rows = np.flatnonzero(grids["id"].isin(set(grid_ids)).to_numpy())
         if len(rows):
-            hits.append(_hit("网格员", f"{worker['name']}（{worker['unit'] or ''}，负责{len(rows)}个网格）",
-                             "grids", grids, rows))
+            hits.append(
+                _hit(
+                    "网格员",
+                    f"{worker['name']}（{worker['unit'] or ''}，负责{len(rows)}个网格）",
+                    "grids",
+                    grids,
+                    rows,
+                )
+            )
     return hits[:limit]
 
 
 # --- edits ------------------------------------------------------------------------------------
 
 
-def set_household_location(data: MapData, household_id: int, x: float, y: float,
-                           user: str | None = None) -> str | None:
+def set_household_location(
+    data: MapData, household_id: int, x: float, y: float, user: str | None = None
+) -> str | None:
     """Place a 位置未知 household at map point (x, y): store, grid by location, audit log.
 
     Returns
@@ -270,22 +347,44 @@ def set_household_location(data: MapData, household_id: int, x: float, y: float,
     grid_id = int(inside["id"].iloc[0]) if len(inside) else None
     table = Household.__table__
     with data.project.engine.begin() as connection:
-        connection.execute(update(table).where(table.c.id == household_id).values(
-            lon=float(lon), lat=float(lat), grid_id=grid_id,
-            location_source=LocationSource.MANUAL.value, version=table.c.version + 1))
-        log_change(connection, "set_location", "household", household_id,
-                   {"lon": round(float(lon), 7), "lat": round(float(lat), 7),
-                    "grid": inside["code"].iloc[0] if len(inside) else None}, user)
+        connection.execute(
+            update(table)
+            .where(table.c.id == household_id)
+            .values(
+                lon=float(lon),
+                lat=float(lat),
+                grid_id=grid_id,
+                location_source=LocationSource.MANUAL.value,
+                version=table.c.version + 1,
+            )
+        )
+        log_change(
+            connection,
+            "set_location",
+            "household",
+            household_id,
+            {
+                "lon": round(float(lon), 7),
+                "lat": round(float(lat), 7),
+                "grid": inside["code"].iloc[0] if len(inside) else None,
+            },
+            user,
+        )
     return inside["code"].iloc[0] if len(inside) else None
 
 
-def export_rows(frame: pd.DataFrame, path: str | Path, unmask: bool = False,
-                language: str = "zh") -> Path:
+def export_rows(
+    frame: pd.DataFrame, path: str | Path, unmask: bool = False, language: str = "zh"
+) -> Path:
     """Write table rows (e.g. a selection) to Excel with display headers, masked by default."""
     from gis_app.io import write_table_excel
 
-    shown = pd.DataFrame({field_label(k, language): frame[k].map(
-        lambda v, key=k: display_value(key, v, unmask)) for k in frame.columns
-        if k not in HIDDEN_FIELDS and k != "geometry"})
+    shown = pd.DataFrame(
+        {
+            field_label(k, language): frame[k].map(lambda v, key=k: display_value(key, v, unmask))
+            for k in frame.columns
+            if k not in HIDDEN_FIELDS and k != "geometry"
+        }
+    )
     write_table_excel(shown, path)
     return Path(path)

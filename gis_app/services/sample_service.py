@@ -10,32 +10,48 @@ from gis_app.core.crs import gauss_kruger_epsg
 from gis_app.core.thresholds import Thresholds
 from gis_app.storage import county_writer as cw
 from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.frame_sink import FrameSink
 from gis_app.storage.project import Project, ProjectError, open_project
 from gis_app.storage.reader import count_rows
 
 
+def _write_county(target, county, user: str) -> None:
+    """Every part of a generated county, in dependency order, into a connection or a sink."""
+    cw.insert_admin_units(target, county.county, county.townships, county.villages)
+    cw.insert_grids(target, county.grids)
+    cw.insert_sites(target, county.sites)
+    cw.insert_hazards(target, county.hazard_zones, county.hazard_points)
+    cw.insert_households(target, county.households)
+    cw.insert_persons(target, county.persons)
+    cw.insert_relocations(target, county.relocations)
+    cw.insert_workers(target, county.workers)
+    cw.insert_assignments(target, county.assignments, user)
+    cw.insert_helper_pairs(target, county.helper_pairs)
+    campaign_id = cw.insert_campaign(target, county.campaign, list(county.townships["code"]))
+    cw.insert_records(target, county.records, campaign_id)
+    cw.insert_case_work(target, county.clues, county.cases, county.measures, county.contact_visits)
+    cw.insert_rectifications(target, county.rectifications, campaign_id)
+
+
 def save_county(project: Project, county, user: str | None = None) -> None:
-    """Write every part of a generated county into ``project`` in one transaction."""
+    """Write every part of a generated county into ``project``, all or nothing.
+
+    A new SQLite project is filled through ADBC from Arrow columns (a million households in
+    seconds); a server, or a file that already holds data, through COPY / executemany in one
+    transaction.
+    """
     user = user or current_user()
     if count_rows(project.engine, "admin_unit"):
         raise ProjectError(f"项目中已有数据，不能再写入示例县：{project.location}")
+    if project.dialect == "sqlite":
+        sink = FrameSink()
+        _write_county(sink, county, user)
+        project.engine.dispose()  # no sqlite3 connection may be open while ADBC writes
+        sink.write_sqlite(project.engine.url.database)
+    else:
+        with project.engine.begin() as connection:
+            _write_county(connection, county, user)
     with project.engine.begin() as connection:
-        cw.insert_admin_units(connection, county.county, county.townships, county.villages)
-        cw.insert_grids(connection, county.grids)
-        cw.insert_sites(connection, county.sites)
-        cw.insert_hazards(connection, county.hazard_zones, county.hazard_points)
-        cw.insert_households(connection, county.households)
-        cw.insert_persons(connection, county.persons)
-        cw.insert_relocations(connection, county.relocations)
-        cw.insert_workers(connection, county.workers)
-        cw.insert_assignments(connection, county.assignments, user)
-        cw.insert_helper_pairs(connection, county.helper_pairs)
-        campaign_id = cw.insert_campaign(connection, county.campaign,
-                                         list(county.townships["code"]))
-        cw.insert_records(connection, county.records, campaign_id)
-        cw.insert_case_work(connection, county.clues, county.cases, county.measures,
-                            county.contact_visits)
-        cw.insert_rectifications(connection, county.rectifications, campaign_id)
         log_change(connection, "create_sample", "project", None,
                    {"households": len(county.households)}, user)
     centre = county.townships.geometry.union_all().centroid
@@ -49,8 +65,9 @@ def save_county(project: Project, county, user: str | None = None) -> None:
     })
 
 
-def create_sample_project(location: str | Path, households: int | None = None, seed: int = 2023,
-                          progress=None) -> Project:
+def create_sample_project(
+    location: str | Path, households: int | None = None, seed: int = 2023, progress=None
+) -> Project:
     """Generate a county (see :func:`gis_app.synth.build_county`) into a new project.
 
     Parameters
@@ -98,8 +115,14 @@ def write_sample_files(folder: str | Path, seed: int = 2023) -> list[Path]:
     written.append(gpkg)
     ledger = ledger_frame(county)
     path = folder / "households.xlsx"
-    write_ledger_excel(ledger, path, title=f"{county.county['name']}防止返贫监测帮扶集中排查台账",
-                       unit=county.county["name"], date=county.as_of, deterministic=True)
+    write_ledger_excel(
+        ledger,
+        path,
+        title=f"{county.county['name']}防止返贫监测帮扶集中排查台账",
+        unit=county.county["name"],
+        date=county.as_of,
+        deterministic=True,
+    )
     written.append(path)
     path = folder / "workers.xlsx"
     write_workers_excel(county.workers, path, deterministic=True)
@@ -110,11 +133,21 @@ def write_sample_files(folder: str | Path, seed: int = 2023) -> list[Path]:
 #: Field names of the hand-over layers, as a county GIS office writes them (at most 5 Chinese
 #: characters, so they survive the 10-byte field names of a GBK Shapefile).
 HANDOVER_FIELDS = {
-    "code": "代码", "name": "名称", "township_code": "乡镇代码", "level": "层级",
-    "parent_code": "上级编码", "admin_code": "区划代码", "kind": "类型", "capacity": "安置容量",
-    "built_year": "建成年份", "source": "数据来源", "year": "年份",
-    "threatened_households": "威胁户数", "threatened_persons": "威胁人数",
-    "head_id_number": "证件号码", "head_name": "户主姓名",
+    "code": "代码",
+    "name": "名称",
+    "township_code": "乡镇代码",
+    "level": "层级",
+    "parent_code": "上级编码",
+    "admin_code": "区划代码",
+    "kind": "类型",
+    "capacity": "安置容量",
+    "built_year": "建成年份",
+    "source": "数据来源",
+    "year": "年份",
+    "threatened_households": "威胁户数",
+    "threatened_persons": "威胁人数",
+    "head_id_number": "证件号码",
+    "head_name": "户主姓名",
 }
 
 
@@ -123,12 +156,19 @@ def sample_layers(county) -> dict:
     households = county.households[county.households["lon"].notna()]
     points = gpd.GeoDataFrame(
         households[["head_id_number", "head_name"]].reset_index(drop=True),
-        geometry=gpd.points_from_xy(households["lon"], households["lat"]), crs=4490)
+        geometry=gpd.points_from_xy(households["lon"], households["lat"]),
+        crs=4490,
+    )
     layers = {
-        "townships": county.townships, "villages": county.villages,
-        "grids": county.grids, "sites": county.sites, "hazard_zones": county.hazard_zones,
-        "hazard_points": county.hazard_points, "household_points": points,
-        "rivers": county.rivers, "roads": county.roads,
+        "townships": county.townships,
+        "villages": county.villages,
+        "grids": county.grids,
+        "sites": county.sites,
+        "hazard_zones": county.hazard_zones,
+        "hazard_points": county.hazard_points,
+        "household_points": points,
+        "rivers": county.rivers,
+        "roads": county.roads,
     }
     renamed = {name: frame.rename(columns=HANDOVER_FIELDS) for name, frame in layers.items()}
     for name in ("hazard_zones", "hazard_points"):
@@ -140,5 +180,7 @@ def sample_layers(county) -> dict:
 def ledger_frame(county):
     """Households with their latest investigation record, in ledger keys (annex 2)."""
     records = county.records.drop_duplicates("head_id_number", keep="last")
-    keep = [c for c in records.columns if c not in county.households.columns or c == "head_id_number"]
+    keep = [
+        c for c in records.columns if c not in county.households.columns or c == "head_id_number"
+    ]
     return county.households.merge(records[keep], on="head_id_number", how="left")

@@ -6,8 +6,6 @@ take a DataFrame whose columns are the table's column names and send plain tuple
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import shapely

@@ -58,7 +58,9 @@ def read_arrow(engine: Engine, sql: str):
     try:
         cursor = connection.cursor()
         if engine.url.get_backend_name() == "sqlite":
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": _SQLITE_BATCH_ROWS})
+            cursor.adbc_statement.set_options(
+                **{"adbc.sqlite.query.batch_rows": _SQLITE_BATCH_ROWS}
+            )
         cursor.execute(sql)
         table = cursor.fetch_arrow_table()
         cursor.close()

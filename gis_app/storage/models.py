@@ -80,7 +80,7 @@ class AdminUnit(Versioned, Base):
 
 
 class Grid(Versioned, Base):
-    """A grid of level 0 (overall, per township), 1 (township), 2 (village) or 3 (part of a village)."""
+    """A grid: level 0 (overall, per township), 1 (township), 2 (village), 3 (part of a village)."""
 
     __tablename__ = "grid"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,7 +88,9 @@ class Grid(Versioned, Base):
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     level: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id"), index=True)
-    admin_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), nullable=False, index=True)
+    admin_unit_id: Mapped[int] = mapped_column(
+        ForeignKey("admin_unit.id"), nullable=False, index=True
+    )
     geom: Mapped[bytes | None] = mapped_column(Geometry("MULTIPOLYGON"))
 
 
@@ -150,7 +152,8 @@ class Person(Versioned, Base):
     __tablename__ = "person"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     id_number: Mapped[str | None] = mapped_column(String(18))
     relation: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -172,8 +175,11 @@ class Relocation(Versioned, Base):
     __tablename__ = "relocation"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("resettlement_site.id"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("resettlement_site.id"), nullable=False, index=True
+    )
     from_village_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
     moved_on: Mapped[dt.date | None] = mapped_column(Date)
 
@@ -214,7 +220,8 @@ class HelperPair(Versioned, Base):
     __tablename__ = "helper_pair"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id"), nullable=False, index=True)
     start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -275,7 +282,8 @@ class CampaignMilestone(Base):
     __tablename__ = "campaign_milestone"
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     key: Mapped[str] = mapped_column(String(32), nullable=False)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
     due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
@@ -288,7 +296,8 @@ class CampaignTownship(Base):
 
     __tablename__ = "campaign_township"
     campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
+    )
     township_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), primary_key=True)
 
 
@@ -299,7 +308,8 @@ class InvestigationRecord(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), nullable=False, index=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     method: Mapped[int] = mapped_column(Integer, nullable=False)
     checked_on: Mapped[dt.date | None] = mapped_column(Date)
     checker: Mapped[str | None] = mapped_column(String(64))
@@ -323,7 +333,8 @@ class RiskClue(Versioned, Base):
     __tablename__ = "risk_clue"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     channel: Mapped[str] = mapped_column(String(16), nullable=False)
     department: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
@@ -337,7 +348,8 @@ class MonitoringCase(Versioned, Base):
     __tablename__ = "monitoring_case"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     clue_id: Mapped[int | None] = mapped_column(ForeignKey("risk_clue.id"))
     kind: Mapped[str] = mapped_column(String(8), nullable=False)
     monitoring_type: Mapped[int | None] = mapped_column(Integer)
@@ -359,7 +371,8 @@ class AssistanceMeasure(Versioned, Base):
     __tablename__ = "assistance_measure"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     case_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_case.id"))
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
@@ -374,7 +387,8 @@ class ContactVisit(Versioned, Base):
     __tablename__ = "contact_visit"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True)
+        ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id"))
     visited_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     method: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -388,7 +402,9 @@ class RectificationItem(Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
     village_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id", ondelete="SET NULL"))
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL")
+    )
     problem: Mapped[str] = mapped_column(Text, nullable=False)
     responsible_name: Mapped[str | None] = mapped_column(String(64))
     responsible_phone: Mapped[str | None] = mapped_column(String(20))

@@ -26,14 +26,35 @@ FROM household ORDER BY id
 """
 
 _HOUSEHOLD_TYPES = {
-    "id": "int64", "members": "int64", "attribute": "int64", "monitoring_type": "Int64",
-    "village_id": "Int64", "grid_id": "Int64", "resettlement_site_id": "Int64",
-    "lon": "float64", "lat": "float64", "income_per_person": "float64", "version": "int64",
+    "id": "int64",
+    "members": "int64",
+    "attribute": "int64",
+    "monitoring_type": "Int64",
+    "village_id": "Int64",
+    "grid_id": "Int64",
+    "resettlement_site_id": "Int64",
+    "lon": "float64",
+    "lat": "float64",
+    "income_per_person": "float64",
+    "version": "int64",
     "risk_eliminated_on": "date",
-    **{name: "bool" for name in (
-        "grid_override", "no_labour_support", "relocated", "dibao", "tekun", "severe_illness",
-        "disability", "housing_problem", "education_problem", "insurance_problem",
-        "water_problem", "risk_eliminated")},
+    **{
+        name: "bool"
+        for name in (
+            "grid_override",
+            "no_labour_support",
+            "relocated",
+            "dibao",
+            "tekun",
+            "severe_illness",
+            "disability",
+            "housing_problem",
+            "education_problem",
+            "insurance_problem",
+            "water_problem",
+            "risk_eliminated",
+        )
+    },
 }
 
 
@@ -84,14 +105,14 @@ def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> p
     nullable integers as ``Int64``.
     """
     table = m.Base.metadata.tables[name]
-    cols = [table.c[c] for c in columns] if columns else [
-        c for c in table.c if c.name != "geom"]
+    cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
     sql = f"SELECT {', '.join(c.name for c in cols)} FROM {name} ORDER BY {cols[0].name}"
     frame = read_frame(engine, sql, {c.name: _dtype(c) for c in cols if _dtype(c) != "object"})
     for column in cols:
         if _dtype(column) == "object" and column.name in frame:
-            frame[column.name] = frame[column.name].astype(object).where(
-                frame[column.name].notna(), None)
+            frame[column.name] = (
+                frame[column.name].astype(object).where(frame[column.name].notna(), None)
+            )
     return frame
 
 
@@ -139,12 +160,15 @@ def count_rows(engine: Engine, name: str, where=None) -> int:
 
 
 def project_counts(engine: Engine) -> dict:
-    """The figures of ``gis-app info``: units, grids per level, households, persons …"""
+    """The figures of ``gis-app info``: units, grids per level, households, persons."""
     unit, grid, household = m.AdminUnit.__table__, m.Grid.__table__, m.Household.__table__
     with engine.connect() as connection:
-        grid_levels = dict(connection.execute(
-            select(grid.c.level, func.count()).group_by(grid.c.level)).all())
-        persons = connection.execute(select(func.coalesce(func.sum(household.c.members), 0))).scalar()
+        grid_levels = dict(
+            connection.execute(select(grid.c.level, func.count()).group_by(grid.c.level)).all()
+        )
+        persons = connection.execute(
+            select(func.coalesce(func.sum(household.c.members), 0))
+        ).scalar()
     return {
         "townships": count_rows(engine, "admin_unit", unit.c.level == 2),
         "villages": count_rows(engine, "admin_unit", unit.c.level == 3),

@@ -56,8 +56,11 @@ def load_project(location: str | None, parent=None):
             raise LoadCancelled()
 
     try:
-        project = (open_project(location) if location
-                   else map_service.open_or_create_sample(progress=progress))
+        project = (
+            open_project(location)
+            if location
+            else map_service.open_or_create_sample(progress=progress)
+        )
         data = map_service.load_map_data(project, progress=progress)
     except LoadCancelled:
         return None

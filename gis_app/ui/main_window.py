@@ -32,8 +32,15 @@ from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.layer_tree import LayerTree
 from gis_app.ui.panels.unlocated_panel import UnlocatedPanel
 
-_TOOLS = (("pan", "平移"), ("zoom", "拉框放大"), ("identify", "点选识别"), ("select", "框选"),
-          ("lasso", "多边形选择"), ("measure_line", "测距离"), ("measure_area", "测面积"))
+_TOOLS = (
+    ("pan", "平移"),
+    ("zoom", "拉框放大"),
+    ("identify", "点选识别"),
+    ("select", "框选"),
+    ("lasso", "多边形选择"),
+    ("measure_line", "测距离"),
+    ("measure_area", "测面积"),
+)
 _PICK_PIXELS = 8
 
 
@@ -74,10 +81,11 @@ class MainWindow(QMainWindow):
         self.unlocated = UnlocatedPanel(self.tr_)
         self.docks = {}
         for key, widget, area in (
-                ("图层", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
-                ("识别", self.identify, Qt.DockWidgetArea.RightDockWidgetArea),
-                ("位置未知农户", self.unlocated, Qt.DockWidgetArea.RightDockWidgetArea),
-                ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea)):
+            ("图层", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("识别", self.identify, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("位置未知农户", self.unlocated, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
             dock = QDockWidget(key, self)
             dock.setObjectName(f"dock-{widget.__class__.__name__}")
             dock.setWidget(widget)
@@ -107,10 +115,12 @@ class MainWindow(QMainWindow):
             self.tool_actions[tool] = action
         self.tool_actions["pan"].setChecked(True)
         tools.addSeparator()
-        for chinese, slot, key in (("放大", lambda: self.canvas.zoom_by(0.7), "Ctrl++"),
-                                   ("缩小", lambda: self.canvas.zoom_by(1.4), "Ctrl+-"),
-                                   ("全图", self.canvas.zoom_full, "Ctrl+0"),
-                                   ("清除选择", self.model.clear_selection, "Esc")):
+        for chinese, slot, key in (
+            ("放大", lambda: self.canvas.zoom_by(0.7), "Ctrl++"),
+            ("缩小", lambda: self.canvas.zoom_by(1.4), "Ctrl+-"),
+            ("全图", self.canvas.zoom_full, "Ctrl+0"),
+            ("清除选择", self.model.clear_selection, "Esc"),
+        ):
             tools.addAction(self._action(chinese, slot, key))
         self.search_box = QLineEdit()
         self.search_box.setClearButtonEnabled(True)
@@ -149,8 +159,12 @@ class MainWindow(QMainWindow):
         self.scale_label = QLabel()
         self.measure_label = QLabel()
         self.selection_label = QLabel()
-        for label in (self.measure_label, self.selection_label, self.coords_label,
-                      self.scale_label):
+        for label in (
+            self.measure_label,
+            self.selection_label,
+            self.coords_label,
+            self.scale_label,
+        ):
             self.statusBar().addPermanentWidget(label)
 
     def _add_layers(self) -> None:
@@ -161,12 +175,20 @@ class MainWindow(QMainWindow):
             adapter = self.canvas.add_layer(definition, style, frame)
             if definition.source == "households":
                 adapter.set_aggregates(*self.data.household_counts_per_grid())
-            self.model.add_layer(definition.id, len(frame), definition.visible, definition.z,
-                                 definition.style)
-            entries.append((definition.id, definition.title.in_language(self.model.language),
-                            definition.geometry, style, adapter.class_counts(),
-                            definition.visible,
-                            (definition.style, *definition.alternative_styles)))
+            self.model.add_layer(
+                definition.id, len(frame), definition.visible, definition.z, definition.style
+            )
+            entries.append(
+                (
+                    definition.id,
+                    definition.title.in_language(self.model.language),
+                    definition.geometry,
+                    style,
+                    adapter.class_counts(),
+                    definition.visible,
+                    (definition.style, *definition.alternative_styles),
+                )
+            )
         self.layer_tree.set_layers(entries)
         self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         self.show_table(self.active_layer)
@@ -210,8 +232,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         rect = self.canvas.view_box.viewRect()
-        self.settings.setValue(f"extent/{self.data.project.location}",
-                               [rect.x(), rect.y(), rect.width(), rect.height()])
+        self.settings.setValue(
+            f"extent/{self.data.project.location}",
+            [rect.x(), rect.y(), rect.width(), rect.height()],
+        )
         super().closeEvent(event)
 
     # -- language and personal data
@@ -287,9 +311,11 @@ class MainWindow(QMainWindow):
         elif tool == "select":
             add = bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
             adapter = self.canvas.adapters[self.active_layer]
-            row = (self._nearest_point(self.active_layer, x, y)
-                   if adapter.definition.geometry == "point"
-                   else self._containing_polygon(self.active_layer, x, y))
+            row = (
+                self._nearest_point(self.active_layer, x, y)
+                if adapter.definition.geometry == "point"
+                else self._containing_polygon(self.active_layer, x, y)
+            )
             mask = np.zeros(len(adapter.frame), dtype=bool)
             if row is not None:
                 mask[row] = True
@@ -299,14 +325,18 @@ class MainWindow(QMainWindow):
         """Show the top-most feature at (x, y) in the identify panel."""
         for layer_id in self.layer_tree.layer_order():
             definition = self.definitions[layer_id]
-            row = (self._nearest_point(layer_id, x, y) if definition.geometry == "point"
-                   else self._containing_polygon(layer_id, x, y))
+            row = (
+                self._nearest_point(layer_id, x, y)
+                if definition.geometry == "point"
+                else self._containing_polygon(layer_id, x, y)
+            )
             if row is None:
                 continue
             frame = self.canvas.adapters[layer_id].frame
             source_row = self._source_row(definition, frame, row)
-            pairs = map_service.describe_feature(self.data, definition.source, source_row,
-                                                 self.model.unmask, self.model.language)
+            pairs = map_service.describe_feature(
+                self.data, definition.source, source_row, self.model.unmask, self.model.language
+            )
             title = definition.title.in_language(self.model.language)
             self.identify.show_feature(f"{title}：{pairs[0][1] if pairs else ''}", pairs)
             self.docks["识别"].raise_()
@@ -328,11 +358,17 @@ class MainWindow(QMainWindow):
         adapter = self.canvas.adapters[self.active_layer]
         if adapter.definition.geometry == "point":
             minx, miny, maxx, maxy = geometry.bounds
-            mask = (adapter.x >= minx) & (adapter.x <= maxx) & (adapter.y >= miny) & (adapter.y <= maxy)
+            mask = (
+                (adapter.x >= minx)
+                & (adapter.x <= maxx)
+                & (adapter.y >= miny)
+                & (adapter.y <= maxy)
+            )
             if geometry.area < (maxx - minx) * (maxy - miny) * 0.999999:  # not a rectangle
                 candidates = np.flatnonzero(mask)
-                mask[candidates] = shapely.contains_xy(geometry, adapter.x[candidates],
-                                                       adapter.y[candidates])
+                mask[candidates] = shapely.contains_xy(
+                    geometry, adapter.x[candidates], adapter.y[candidates]
+                )
         else:
             mask = shapely.intersects(adapter.frame.geometry.to_numpy(), geometry)
         self.model.select(self.active_layer, mask, add=add)
@@ -340,8 +376,9 @@ class MainWindow(QMainWindow):
 
     def _polygon_drawn(self, vertices, tool: str, modifiers) -> None:
         if tool == "lasso":
-            self.select_by_geometry(shapely.Polygon(vertices),
-                                    bool(modifiers & Qt.KeyboardModifier.ShiftModifier))
+            self.select_by_geometry(
+                shapely.Polygon(vertices), bool(modifiers & Qt.KeyboardModifier.ShiftModifier)
+            )
         elif tool == "measure_line":
             metres = float(np.hypot(*np.diff(vertices, axis=0).T).sum())
             text = f"{metres / 1000:.3f} 公里" if metres >= 1000 else f"{metres:.1f} 米"
@@ -350,12 +387,15 @@ class MainWindow(QMainWindow):
             area = shapely.Polygon(vertices).area
             self.measure_label.setText(
                 f"{self.tr_('面积')}：{area:,.0f} {self.tr_('平方米')} = {area / 666.6667:,.2f} "
-                f"{self.tr_('亩')} = {area / 10000:,.3f} {self.tr_('公顷')}")
+                f"{self.tr_('亩')} = {area / 10000:,.3f} {self.tr_('公顷')}"
+            )
 
     def _cursor_moved(self, x: float, y: float) -> None:
         lon, lat = self.data.to_lonlat(x, y)
-        self.coords_label.setText(f"{self.tr_('经纬度')} {lon:.6f}, {lat:.6f} | "
-                                  f"{self.tr_('高斯-克吕格')} X={y:,.1f} Y={x:,.1f}")
+        self.coords_label.setText(
+            f"{self.tr_('经纬度')} {lon:.6f}, {lat:.6f} | "
+            f"{self.tr_('高斯-克吕格')} X={y:,.1f} Y={x:,.1f}"
+        )
 
     def _view_changed(self, _rect) -> None:
         scale = self.canvas.scale_denominator()
@@ -383,8 +423,9 @@ class MainWindow(QMainWindow):
         elif what == "style":
             style = self.styles[self.model.style[layer_id]]
             adapter.restyle(style)
-            self.layer_tree.update_legend(layer_id, style, adapter.definition.geometry,
-                                          adapter.class_counts())
+            self.layer_tree.update_legend(
+                layer_id, style, adapter.definition.geometry, adapter.class_counts()
+            )
 
     def _tree_current(self, current, _previous) -> None:
         if current is None:
@@ -397,8 +438,9 @@ class MainWindow(QMainWindow):
 
     def show_table(self, layer_id: str) -> None:
         """Show a layer in the attribute table."""
-        self.table.show_layer(layer_id, self.canvas.adapters[layer_id].frame, self.model.language,
-                              self.model.unmask)
+        self.table.show_layer(
+            layer_id, self.canvas.adapters[layer_id].frame, self.model.language, self.model.unmask
+        )
         self.table.select_features(self.model.selection[layer_id])
 
     # -- actions
@@ -419,8 +461,9 @@ class MainWindow(QMainWindow):
         """Write the active layer's selected rows to Excel."""
         mask = self.model.selection[self.active_layer]
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr_("导出选择到Excel…"), "选择.xlsx",
-                                                  "Excel (*.xlsx)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, self.tr_("导出选择到Excel…"), "选择.xlsx", "Excel (*.xlsx)"
+            )
         if not path:
             return None
         frame = self.canvas.adapters[self.active_layer].frame[mask]
@@ -471,8 +514,9 @@ class MainWindow(QMainWindow):
     def save_snapshot(self, path: str | None = None) -> str | None:
         """Save the map view as PNG."""
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr_("保存地图快照…"), "地图.png",
-                                                  "PNG (*.png)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, self.tr_("保存地图快照…"), "地图.png", "PNG (*.png)"
+            )
         if path:
             self.canvas.snapshot().save(path, "PNG")
         return path or None
@@ -489,15 +533,20 @@ class MainWindow(QMainWindow):
 
     def open_project_dialog(self) -> None:
         """Choose a project file."""
-        path, _ = QFileDialog.getOpenFileName(self, self.tr_("打开项目…"), "",
-                                              "项目 (*.gmp *.sqlite *.db);;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr_("打开项目…"), "", "项目 (*.gmp *.sqlite *.db);;所有文件 (*)"
+        )
         if path:
             self.switch_project(path)
 
     def open_server_dialog(self) -> None:
         """Type a postgresql:// address."""
-        url, ok = QInputDialog.getText(self, self.tr_("打开服务器…"), "postgresql://用户@主机:端口/数据库",
-                                       text="postgresql://")
+        url, ok = QInputDialog.getText(
+            self,
+            self.tr_("打开服务器…"),
+            "postgresql://用户@主机:端口/数据库",
+            text="postgresql://",
+        )
         if ok and url.strip():
             self.switch_project(url.strip())
 

@@ -25,28 +25,49 @@ def _id(seq: int) -> str:
 
 
 def _tiny_county():
-    town = gpd.GeoDataFrame({"code": ["430599101"], "name": ["青山乡"]},
-                            geometry=[shapely.MultiPolygon([box(111.0, 27.0, 111.2, 27.1)])], crs=4490)
+    town = gpd.GeoDataFrame(
+        {"code": ["430599101"], "name": ["青山乡"]},
+        geometry=[shapely.MultiPolygon([box(111.0, 27.0, 111.2, 27.1)])],
+        crs=4490,
+    )
     villages = gpd.GeoDataFrame(
-        {"code": ["430599101001", "430599101002"], "name": ["石桥村", "柳塘村"],
-         "township_code": ["430599101"] * 2},
-        geometry=[shapely.MultiPolygon([box(111.0, 27.0, 111.1, 27.1)]),
-                  shapely.MultiPolygon([box(111.1, 27.0, 111.2, 27.1)])], crs=4490)
-    grids = gpd.GeoDataFrame({
-        "code": ["Z430599101", "G1-430599101", "G2-430599101001", "G3-430599101001-01"],
-        "name": ["青山乡总网格", "青山乡一级网格", "石桥村二级网格", "石桥村第1网格"],
-        "level": [0, 1, 2, 3],
-        "parent_code": [None, "Z430599101", "G1-430599101", "G2-430599101001"],
-        "admin_code": ["430599101", "430599101", "430599101001", "430599101001"]},
-        geometry=[town.geometry[0]] * 2 + [villages.geometry[0]] * 2, crs=4490)
-    households = pd.DataFrame({
-        "head_name": ["张三", "李四", "王五"], "head_id_number": [_id(1), _id(2), _id(3)],
-        "members": [3, 1, 5], "attribute": [1, 2, 3], "monitoring_type": [None, 2, None],
-        "village_code": ["430599101001", "430599101001", "430599101002"],
-        "grid_code": ["G3-430599101001-01", "G3-430599101001-01", None],
-        "lon": [111.05, 111.06, np.nan], "lat": [27.05, 27.02, np.nan],
-        "phone": ["13800000001", None, "13800000003"],
-        "risk_eliminated_on": [None, dt.date(2023, 5, 1), None]})
+        {
+            "code": ["430599101001", "430599101002"],
+            "name": ["石桥村", "柳塘村"],
+            "township_code": ["430599101"] * 2,
+        },
+        geometry=[
+            shapely.MultiPolygon([box(111.0, 27.0, 111.1, 27.1)]),
+            shapely.MultiPolygon([box(111.1, 27.0, 111.2, 27.1)]),
+        ],
+        crs=4490,
+    )
+    grids = gpd.GeoDataFrame(
+        {
+            "code": ["Z430599101", "G1-430599101", "G2-430599101001", "G3-430599101001-01"],
+            "name": ["青山乡总网格", "青山乡一级网格", "石桥村二级网格", "石桥村第1网格"],
+            "level": [0, 1, 2, 3],
+            "parent_code": [None, "Z430599101", "G1-430599101", "G2-430599101001"],
+            "admin_code": ["430599101", "430599101", "430599101001", "430599101001"],
+        },
+        geometry=[town.geometry[0]] * 2 + [villages.geometry[0]] * 2,
+        crs=4490,
+    )
+    households = pd.DataFrame(
+        {
+            "head_name": ["张三", "李四", "王五"],
+            "head_id_number": [_id(1), _id(2), _id(3)],
+            "members": [3, 1, 5],
+            "attribute": [1, 2, 3],
+            "monitoring_type": [None, 2, None],
+            "village_code": ["430599101001", "430599101001", "430599101002"],
+            "grid_code": ["G3-430599101001-01", "G3-430599101001-01", None],
+            "lon": [111.05, 111.06, np.nan],
+            "lat": [27.05, 27.02, np.nan],
+            "phone": ["13800000001", None, "13800000003"],
+            "risk_eliminated_on": [None, dt.date(2023, 5, 1), None],
+        }
+    )
     return town, villages, grids, households
 
 
@@ -124,15 +145,23 @@ def test_postgis_columns_are_real_geometry_with_index(pg_url):
         cw.insert_grids(connection, grids)
         cw.insert_households(connection, households)
     with project.engine.connect() as connection:
-        columns = dict(connection.execute(text(
-            "SELECT f_table_name, srid FROM geometry_columns")).all())
-        area = connection.execute(text(
-            "SELECT ST_Area(ST_Transform(geom, 4525)) FROM admin_unit WHERE code='430599101001'"
-        )).scalar()
-        indexes = {row[0] for row in connection.execute(text(
-            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gist%'"))}
-        point = connection.execute(text(
-            "SELECT ST_X(geom), ST_Y(geom) FROM household WHERE head_name='张三'")).one()
+        columns = dict(
+            connection.execute(text("SELECT f_table_name, srid FROM geometry_columns")).all()
+        )
+        area = connection.execute(
+            text(
+                "SELECT ST_Area(ST_Transform(geom, 4525)) FROM admin_unit WHERE code='430599101001'"
+            )
+        ).scalar()
+        indexes = {
+            row[0]
+            for row in connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gist%'")
+            )
+        }
+        point = connection.execute(
+            text("SELECT ST_X(geom), ST_Y(geom) FROM household WHERE head_name='张三'")
+        ).one()
     assert columns["grid"] == 4490 and columns["household"] == 4490
     assert {"ix_grid_geom", "ix_household_geom", "ix_admin_unit_geom"} <= indexes
     assert point == pytest.approx((111.05, 27.05))
@@ -140,8 +169,15 @@ def test_postgis_columns_are_real_geometry_with_index(pg_url):
     assert 1.05e8 < area < 1.15e8
     # An ORM insert after the bulk load gets a fresh id (the sequence was moved on).
     with project.session() as session:
-        session.add(Household(head_name="新户", head_id_number=_id(9), members=2, attribute=3,
-                              location_source="位置未知"))
+        session.add(
+            Household(
+                head_name="新户",
+                head_id_number=_id(9),
+                members=2,
+                attribute=3,
+                location_source="位置未知",
+            )
+        )
         session.commit()
     project.close()
 
@@ -159,10 +195,17 @@ def test_a_file_that_is_not_a_project_is_refused(tmp_path):
 
 
 def test_polygons_with_holes_survive_storage(project):
-    ring = Polygon(box(111.0, 27.0, 111.2, 27.1).exterior, [box(111.05, 27.02, 111.08, 27.04).exterior])
-    town = gpd.GeoDataFrame({"code": ["430599101"], "name": ["青山乡"]},
-                            geometry=[shapely.MultiPolygon([ring])], crs=4490)
-    villages = gpd.GeoDataFrame({"code": [], "name": [], "township_code": []}, geometry=[], crs=4490)
+    ring = Polygon(
+        box(111.0, 27.0, 111.2, 27.1).exterior, [box(111.05, 27.02, 111.08, 27.04).exterior]
+    )
+    town = gpd.GeoDataFrame(
+        {"code": ["430599101"], "name": ["青山乡"]},
+        geometry=[shapely.MultiPolygon([ring])],
+        crs=4490,
+    )
+    villages = gpd.GeoDataFrame(
+        {"code": [], "name": [], "township_code": []}, geometry=[], crs=4490
+    )
     with project.engine.begin() as connection:
         cw.insert_admin_units(connection, {"code": "430599", "name": "青溪县"}, town, villages)
     from gis_app.storage.reader import load_admin_units

@@ -27,8 +27,11 @@ def test_unticking_a_layer_hides_it(window, qtbot):
     item = _tree_item(window, "households")
     rect = window.layer_tree.visualItemRect(item)
     # Click the check box at the left of the row.
-    qtbot.mouseClick(window.layer_tree.viewport(), Qt.MouseButton.LeftButton,
-                     pos=QPoint(rect.left() + 8 + window.layer_tree.indentation() * 0, rect.center().y()))
+    qtbot.mouseClick(
+        window.layer_tree.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(rect.left() + 8 + window.layer_tree.indentation() * 0, rect.center().y()),
+    )
     if item.checkState(0) == Qt.CheckState.Checked:  # styles differ in where the box sits
         item.setCheckState(0, Qt.CheckState.Unchecked)
     assert not adapter.items()[0].isVisible()
@@ -76,7 +79,9 @@ def test_click_identifies_the_household_under_the_cursor(window, qtbot, map_data
     shown = window.identify.values()
     assert shown["户主姓名"] == record["head_name"]
     # Personal data masked; the household's grid, workers and hazard exposure at a glance.
-    assert "*" in shown["户主证件号码"] and shown["户主证件号码"].endswith(record["head_id_number"][-4:])
+    assert "*" in shown["户主证件号码"] and shown["户主证件号码"].endswith(
+        record["head_id_number"][-4:]
+    )
     assert record["grid_code"] in shown["所属网格"]
     assert shown["网格员"]
     assert "所处灾害隐患区" in shown
@@ -88,8 +93,14 @@ def _drag(window, qtbot, start: QPoint, end: QPoint, modifiers=Qt.KeyboardModifi
     steps = 6
     for k in range(1, steps + 1):
         point = QPointF(start + (end - start) * k / steps)
-        event = QMouseEvent(QEvent.Type.MouseMove, point, viewport.mapToGlobal(point),
-                            Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, modifiers)
+        event = QMouseEvent(
+            QEvent.Type.MouseMove,
+            point,
+            viewport.mapToGlobal(point),
+            Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton,
+            modifiers,
+        )
         QApplication.sendEvent(viewport, event)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, modifiers, end)
 
@@ -107,7 +118,9 @@ def test_rectangle_selection_selects_what_is_inside(window, qtbot, map_data):
     # Independent check with shapely, on the rectangle the screen corners map back to.
     a = window.canvas.view_box.mapSceneToView(window.canvas.mapToScene(start))
     b = window.canvas.view_box.mapSceneToView(window.canvas.mapToScene(end))
-    rectangle = shapely.box(min(a.x(), b.x()), min(a.y(), b.y()), max(a.x(), b.x()), max(a.y(), b.y()))
+    rectangle = shapely.box(
+        min(a.x(), b.x()), min(a.y(), b.y()), max(a.x(), b.x()), max(a.y(), b.y())
+    )
     expected = shapely.contains_xy(rectangle, households.geometry.x, households.geometry.y)
     assert selected.sum() > 10
     assert (selected == expected).mean() > 0.999  # pixels round the corners by < 1 px
@@ -127,8 +140,9 @@ def test_lasso_selection_with_shift_adds(window, map_data):
     for x, y in triangle:
         window.canvas.view_box.add_vertex(x, y)
     window.canvas.view_box.finish_sketch()
-    expected = shapely.contains_xy(shapely.Polygon(triangle), households.geometry.x,
-                                   households.geometry.y)
+    expected = shapely.contains_xy(
+        shapely.Polygon(triangle), households.geometry.x, households.geometry.y
+    )
     assert np.array_equal(window.model.selection["households"], expected)
 
 
@@ -142,7 +156,9 @@ def test_attribute_table_filters_and_syncs_selection(window, qtbot, map_data):
     table.view.selectRow(0)
     table.view.selectionModel().select(
         table.model.index(1, 0),
-        table.view.selectionModel().SelectionFlag.Select | table.view.selectionModel().SelectionFlag.Rows)
+        table.view.selectionModel().SelectionFlag.Select
+        | table.view.selectionModel().SelectionFlag.Rows,
+    )
     selected = window.model.selection["households"]
     assert selected.sum() == 2
     chosen = households[selected]
@@ -229,12 +245,12 @@ def test_place_an_unlocated_household(qtbot, sample_project_path, tmp_path):
     """On a copy of the sample: placing writes the store."""
     import shutil
 
+    from PyQt6.QtCore import QSettings
     from sqlalchemy import text
 
     from gis_app.services.map_service import load_map_data
     from gis_app.storage.project import open_project
     from gis_app.ui.main_window import MainWindow
-    from PyQt6.QtCore import QSettings
 
     copy = tmp_path / "copy.gmp"
     shutil.copy(sample_project_path, copy)
@@ -255,12 +271,18 @@ def test_place_an_unlocated_household(qtbot, sample_project_path, tmp_path):
     position = view_to_widget(window, target.x, target.y)
     qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton, pos=position)
     with map_data.project.engine.connect() as connection:
-        row = connection.execute(text(
-            "SELECT h.location_source, g.code FROM household h LEFT JOIN grid g ON g.id=h.grid_id "
-            "WHERE h.id=:i"), {"i": household_id}).one()
-        audit = connection.execute(text(
-            "SELECT count(*) FROM audit_log WHERE action='set_location' AND row_id=:i"),
-            {"i": household_id}).scalar()
+        row = connection.execute(
+            text(
+                "SELECT h.location_source, g.code FROM household h "
+                "LEFT JOIN grid g ON g.id=h.grid_id "
+                "WHERE h.id=:i"
+            ),
+            {"i": household_id},
+        ).one()
+        audit = connection.execute(
+            text("SELECT count(*) FROM audit_log WHERE action='set_location' AND row_id=:i"),
+            {"i": household_id},
+        ).scalar()
     assert row[0] == "地图点选" and row[1] == grids["code"].iloc[0]
     assert audit == 1
     assert household_id not in set(window.data.unlocated["id"])
@@ -276,9 +298,15 @@ def test_export_selection_to_excel(window, tmp_path, map_data):
     book = openpyxl.load_workbook(path)
     values = [[c.value for c in row] for row in book.active.iter_rows()]
     header_row = next(i for i, row in enumerate(values) if "户主姓名" in row)
-    names = [row[values[header_row].index("户主姓名")] for row in values[header_row + 1:] if any(row)]
+    names = [
+        row[values[header_row].index("户主姓名")] for row in values[header_row + 1 :] if any(row)
+    ]
     assert names == list(map_data.frames["households"]["head_name"][:5])
-    ids = [row[values[header_row].index("户主证件号码")] for row in values[header_row + 1:] if any(row)]
+    ids = [
+        row[values[header_row].index("户主证件号码")]
+        for row in values[header_row + 1 :]
+        if any(row)
+    ]
     assert all("*" in i for i in ids)
     assert isinstance(pd.DataFrame(values), pd.DataFrame)
 
@@ -291,8 +319,9 @@ def test_editing_a_style_file_and_reloading_changes_the_map(window, tmp_path, mo
     folder = tmp_path / "styles"
     shutil.copytree(_folder("gis_app.styles", None), folder)
     style = folder / "households_by_attribute.toml"
-    style.write_text(style.read_text(encoding="utf-8").replace("#e8590c", "#123456"),
-                     encoding="utf-8")
+    style.write_text(
+        style.read_text(encoding="utf-8").replace("#e8590c", "#123456"), encoding="utf-8"
+    )
     monkeypatch.setenv("GIS_APP_STYLE_DIR", str(folder))
     adapter = window.canvas.adapters["households"]
     assert adapter.style.classes[0].symbol.fill == "#e8590c"

@@ -17,33 +17,51 @@ SHOT = ROOT / "docs" / "screenshots" / "main_window.png"
 
 
 def _window_up(display: str, title: str) -> bool:
-    tree = subprocess.run(["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display},
-                          capture_output=True, text=True, check=False).stdout
+    tree = subprocess.run(
+        ["xwininfo", "-root", "-tree"],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     return title in tree
 
 
 def _colour_share(image: QImage, hex_colour: str, tolerance: int = 12) -> float:
     image = image.convertToFormat(QImage.Format.Format_RGB32)
     pixels = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), dtype=np.uint8)
-    pixels = pixels.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3]
-    target = np.array([int(hex_colour[i:i + 2], 16) for i in (5, 3, 1)])  # BGR in memory
+    pixels = pixels.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3]
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (5, 3, 1)])  # BGR in memory
     return float((np.abs(pixels.astype(int) - target).max(axis=2) <= tolerance).mean())
 
 
 def test_real_app_under_xvfb_shows_the_sample_county(sample_project_path, tmp_path):
     display = ":97"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    xvfb = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     project = tmp_path / "sample.gmp"
     shutil.copy(sample_project_path, project)
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "LANG": "zh_CN.UTF-8",
-           "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "LANG": "zh_CN.UTF-8",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
     app = None
     try:
         time.sleep(1.0)
         gis_app = Path(sys.executable).with_name("gis-app")
-        app = subprocess.Popen([str(gis_app), "open", str(project)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        app = subprocess.Popen(
+            [str(gis_app), "open", str(project)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.time() + 60
         while time.time() < deadline and not _window_up(display, "网格防返贫监测 GIS"):
             assert app.poll() is None, app.stderr.read().decode()

@@ -25,8 +25,11 @@ class LabelLayer:
     def add_source(self, layer_id: str, adapter, style) -> None:
         """Label ``adapter``'s features with ``style.label_field``."""
         frame = adapter.frame
-        points = shapely.point_on_surface(frame.geometry.to_numpy()) \
-            if adapter.definition.geometry == "polygon" else frame.geometry.to_numpy()
+        points = (
+            shapely.point_on_surface(frame.geometry.to_numpy())
+            if adapter.definition.geometry == "polygon"
+            else frame.geometry.to_numpy()
+        )
         xy = shapely.get_coordinates(points)
         texts = frame[style.label_field].astype(str).to_numpy()
         self.sources[layer_id] = (adapter, style, xy, texts)
@@ -37,8 +40,12 @@ class LabelLayer:
 
     def _item(self, index: int) -> pg.TextItem:
         while len(self.pool) <= index:
-            item = pg.TextItem(color=QColor("#212529"), anchor=(0.5, 0.5),
-                               border=None, fill=pg.mkBrush(255, 255, 255, 170))
+            item = pg.TextItem(
+                color=QColor("#212529"),
+                anchor=(0.5, 0.5),
+                border=None,
+                fill=pg.mkBrush(255, 255, 255, 170),
+            )
             item.setFont(self.font)
             item.setZValue(5e5)
             self.view_box.addItem(item, ignoreBounds=True)
@@ -57,8 +64,12 @@ class LabelLayer:
                 continue
             if style.label_min_scale and scale > style.label_min_scale:
                 continue
-            inside = np.flatnonzero((xy[:, 0] >= view.left()) & (xy[:, 0] <= view.right()) &
-                                    (xy[:, 1] >= view.top()) & (xy[:, 1] <= view.bottom()))
+            inside = np.flatnonzero(
+                (xy[:, 0] >= view.left())
+                & (xy[:, 0] <= view.right())
+                & (xy[:, 1] >= view.top())
+                & (xy[:, 1] <= view.bottom())
+            )
             for index in inside[: MAX_LABELS * 2]:  # labels on screen, a few hundred at most
                 if used >= MAX_LABELS:
                     break

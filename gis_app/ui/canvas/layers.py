@@ -40,8 +40,9 @@ def polygon_path(geometries: np.ndarray) -> QPainterPath:
 class MapLayerAdapter:
     """What every layer adapter offers the canvas and the layer tree."""
 
-    def __init__(self, definition: LayerDefinition, style: Style, frame: gpd.GeoDataFrame,
-                 plot: pg.PlotItem):
+    def __init__(
+        self, definition: LayerDefinition, style: Style, frame: gpd.GeoDataFrame, plot: pg.PlotItem
+    ):
         self.definition = definition
         self.style = style
         self.frame = frame
@@ -131,9 +132,14 @@ class PgPolygonLayer(MapLayerAdapter):
         for index, style_class in entries:
             symbol: Symbol = self.style.default if index < 0 else style_class.symbol
             members = geometries[classes == index]
-            paths = [polygon_path(members if tolerance == 0 else
-                                  shapely.simplify(members, tolerance, preserve_topology=True))
-                     for tolerance in DETAIL_TOLERANCES]
+            paths = [
+                polygon_path(
+                    members
+                    if tolerance == 0
+                    else shapely.simplify(members, tolerance, preserve_topology=True)
+                )
+                for tolerance in DETAIL_TOLERANCES
+            ]
             self._paths.append(paths)
             item = QGraphicsPathItem(paths[self._detail])
             item.setPen(symbology.pen(symbol))
@@ -174,11 +180,13 @@ class PgPointLayer(MapLayerAdapter):
         super().__init__(definition, style, frame, plot)
         x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
         self.x, self.y = x, y
-        self._cloud = PointCloudItem(x, y, classify(style, frame),
-                                     [c.symbol for c in style.classes], style.default)
+        self._cloud = PointCloudItem(
+            x, y, classify(style, frame), [c.symbol for c in style.classes], style.default
+        )
         highlight = Symbol(fill="#00e5ff", stroke="#000000", stroke_width=1.5, size=10)
-        self._selection = PointCloudItem(np.empty(0), np.empty(0), np.empty(0, dtype=np.int32),
-                                         [highlight])
+        self._selection = PointCloudItem(
+            np.empty(0), np.empty(0), np.empty(0, dtype=np.int32), [highlight]
+        )
         self._cloud.setVisible(self.visible)
 
     def set_aggregates(self, x, y, counts, above: int = 150_000) -> None:
@@ -190,15 +198,17 @@ class PgPointLayer(MapLayerAdapter):
 
     def restyle(self, style: Style) -> None:
         self.style = style
-        self._cloud.set_symbols(classify(style, self.frame), [c.symbol for c in style.classes],
-                                style.default)
+        self._cloud.set_symbols(
+            classify(style, self.frame), [c.symbol for c in style.classes], style.default
+        )
 
     def _draw_selection(self) -> None:
         self.plot.removeItem(self._selection)
         highlight = self._selection.symbols
         pick = self.selected
-        self._selection = PointCloudItem(self.x[pick], self.y[pick],
-                                         np.zeros(int(pick.sum()), dtype=np.int32), highlight)
+        self._selection = PointCloudItem(
+            self.x[pick], self.y[pick], np.zeros(int(pick.sum()), dtype=np.int32), highlight
+        )
         self.plot.addItem(self._selection)
         self._selection.setZValue(self.z + 0.5)
         self._selection.setVisible(self.visible)

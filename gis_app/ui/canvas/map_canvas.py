@@ -60,11 +60,13 @@ class MapOverlay(QWidget):
         cx, top = self.width() - 34, 16
         painter.setPen(QPen(QColor("#212529"), 1.2))
         painter.setBrush(QColor("#212529"))
-        painter.drawPolygon(QPolygonF([QPointF(cx, top + 6), QPointF(cx + 9, top + 34),
-                                       QPointF(cx, top + 27)]))
+        painter.drawPolygon(
+            QPolygonF([QPointF(cx, top + 6), QPointF(cx + 9, top + 34), QPointF(cx, top + 27)])
+        )
         painter.setBrush(QColor("#ffffff"))
-        painter.drawPolygon(QPolygonF([QPointF(cx, top + 6), QPointF(cx - 9, top + 34),
-                                       QPointF(cx, top + 27)]))
+        painter.drawPolygon(
+            QPolygonF([QPointF(cx, top + 6), QPointF(cx - 9, top + 34), QPointF(cx, top + 27)])
+        )
         painter.setFont(QFont(self.font().family(), 10, QFont.Weight.Bold))
         painter.drawText(QRectF(cx - 10, top - 12, 20, 16), Qt.AlignmentFlag.AlignCenter, "N")
         painter.end()
@@ -157,11 +159,16 @@ class MapCanvas(pg.PlotWidget):
 
     # -- events
     def keyPressEvent(self, ev):  # noqa: N802 - Qt override
-        keys = {Qt.Key.Key_Plus: lambda: self.zoom_by(0.8), Qt.Key.Key_Equal: lambda: self.zoom_by(0.8),
-                Qt.Key.Key_Minus: lambda: self.zoom_by(1.25),
-                Qt.Key.Key_Left: lambda: self.pan_by(-0.2, 0), Qt.Key.Key_Right: lambda: self.pan_by(0.2, 0),
-                Qt.Key.Key_Up: lambda: self.pan_by(0, 0.2), Qt.Key.Key_Down: lambda: self.pan_by(0, -0.2),
-                Qt.Key.Key_Home: self.zoom_full}
+        keys = {
+            Qt.Key.Key_Plus: lambda: self.zoom_by(0.8),
+            Qt.Key.Key_Equal: lambda: self.zoom_by(0.8),
+            Qt.Key.Key_Minus: lambda: self.zoom_by(1.25),
+            Qt.Key.Key_Left: lambda: self.pan_by(-0.2, 0),
+            Qt.Key.Key_Right: lambda: self.pan_by(0.2, 0),
+            Qt.Key.Key_Up: lambda: self.pan_by(0, 0.2),
+            Qt.Key.Key_Down: lambda: self.pan_by(0, -0.2),
+            Qt.Key.Key_Home: self.zoom_full,
+        }
         action = keys.get(Qt.Key(ev.key()))
         if action is not None and not self.view_box._vertices:
             action()
@@ -191,5 +198,6 @@ class MapCanvas(pg.PlotWidget):
         self.sigViewChanged.emit(self.view_box.viewRect())
 
     def _relabel(self) -> None:
-        self.labels.update_labels(self.view_box.viewRect(), self.metres_per_pixel(),
-                                  self.scale_denominator())
+        self.labels.update_labels(
+            self.view_box.viewRect(), self.metres_per_pixel(), self.scale_denominator()
+        )

@@ -15,8 +15,9 @@ from gis_app.core.mapdefs import Symbol
 from gis_app.ui.canvas.symbology import symbol_pixmap
 
 
-def _one_per_pixel(px: np.ndarray, py: np.ndarray, cell: float = 1.0
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def _one_per_pixel(
+    px: np.ndarray, py: np.ndarray, cell: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Drop symbols within ``cell`` pixels of another symbol of the same class (hidden anyway)."""
     if len(px) < 2000:
         return px, py
@@ -36,8 +37,14 @@ def _one_per_pixel(px: np.ndarray, py: np.ndarray, cell: float = 1.0
 class PointCloudItem(pg.GraphicsObject):
     """Points with a symbol per class; ``classes[i]`` indexes ``symbols``, -1 uses ``default``."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, classes: np.ndarray,
-                 symbols: list[Symbol], default: Symbol | None = None):
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        classes: np.ndarray,
+        symbols: list[Symbol],
+        default: Symbol | None = None,
+    ):
         super().__init__()
         self.x = np.asarray(x, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.float64)
@@ -50,8 +57,12 @@ class PointCloudItem(pg.GraphicsObject):
         self.aggregates: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.aggregate_above = 150_000
         if len(self.x):
-            self._bounds = QRectF(float(self.x.min()), float(self.y.min()),
-                                  float(np.ptp(self.x)) or 1.0, float(np.ptp(self.y)) or 1.0)
+            self._bounds = QRectF(
+                float(self.x.min()),
+                float(self.y.min()),
+                float(np.ptp(self.x)) or 1.0,
+                float(np.ptp(self.y)) or 1.0,
+            )
         else:
             self._bounds = QRectF()
 
@@ -61,8 +72,9 @@ class PointCloudItem(pg.GraphicsObject):
         self.symbols, self.default = list(symbols), default
         self.update()
 
-    def set_aggregates(self, x: np.ndarray, y: np.ndarray, counts: np.ndarray,
-                       above: int = 150_000) -> None:
+    def set_aggregates(
+        self, x: np.ndarray, y: np.ndarray, counts: np.ndarray, above: int = 150_000
+    ) -> None:
         """Draw per-unit counts instead of points while more than ``above`` points are in view."""
         self.aggregates = (np.asarray(x, float), np.asarray(y, float), np.asarray(counts, int))
         self.aggregate_above = above
@@ -90,7 +102,9 @@ class PointCloudItem(pg.GraphicsObject):
         if len(counts) <= 600:
             painter.setPen(QColor("#212529"))
             for cx, cy, r, n in zip(px, py, radius, counts, strict=True):
-                painter.drawText(QRectF(cx - 30, cy + r, 60, 14), Qt.AlignmentFlag.AlignCenter, str(n))
+                painter.drawText(
+                    QRectF(cx - 30, cy + r, 60, 14), Qt.AlignmentFlag.AlignCenter, str(n)
+                )
 
     def set_layer_opacity(self, value: float) -> None:
         """Layer opacity 0–1 (the symbols are re-rendered with it)."""
@@ -102,8 +116,12 @@ class PointCloudItem(pg.GraphicsObject):
 
     def visible_mask(self, rect: QRectF) -> np.ndarray:
         """Points inside ``rect`` (view coordinates)."""
-        return ((self.x >= rect.left()) & (self.x <= rect.right()) &
-                (self.y >= rect.top()) & (self.y <= rect.bottom()))
+        return (
+            (self.x >= rect.left())
+            & (self.x <= rect.right())
+            & (self.y >= rect.top())
+            & (self.y <= rect.bottom())
+        )
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if not len(self.x):

@@ -9,8 +9,11 @@ from PyQt6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPixmap, Q
 
 from gis_app.core.mapdefs import Symbol
 
-_PEN_STYLES = {"solid": Qt.PenStyle.SolidLine, "dash": Qt.PenStyle.DashLine,
-               "dot": Qt.PenStyle.DotLine}
+_PEN_STYLES = {
+    "solid": Qt.PenStyle.SolidLine,
+    "dash": Qt.PenStyle.DashLine,
+    "dot": Qt.PenStyle.DotLine,
+}
 
 
 def colour(hex_colour: str | None, opacity: float = 1.0) -> QColor:
@@ -51,8 +54,9 @@ def _shape_path(shape: str, size: float) -> QPainterPath:
         path.addPolygon(QPolygonF([QPointF(0, -half), QPointF(half, half), QPointF(-half, half)]))
         path.closeSubpath()
     elif shape == "diamond":
-        path.addPolygon(QPolygonF([QPointF(0, -half), QPointF(half, 0), QPointF(0, half),
-                                   QPointF(-half, 0)]))
+        path.addPolygon(
+            QPolygonF([QPointF(0, -half), QPointF(half, 0), QPointF(0, half), QPointF(-half, 0)])
+        )
         path.closeSubpath()
     elif shape == "cross":
         third = size / 6
@@ -61,9 +65,13 @@ def _shape_path(shape: str, size: float) -> QPainterPath:
     elif shape == "star":
         import math
 
-        points = [QPointF(math.cos(math.pi / 2 + k * math.pi / 5) * (half if k % 2 == 0 else half / 2.4),
-                          -math.sin(math.pi / 2 + k * math.pi / 5) * (half if k % 2 == 0 else half / 2.4))
-                  for k in range(10)]
+        points = [
+            QPointF(
+                math.cos(math.pi / 2 + k * math.pi / 5) * (half if k % 2 == 0 else half / 2.4),
+                -math.sin(math.pi / 2 + k * math.pi / 5) * (half if k % 2 == 0 else half / 2.4),
+            )
+            for k in range(10)
+        ]
         path.addPolygon(QPolygonF(points))
         path.closeSubpath()
     else:
@@ -77,8 +85,9 @@ def symbol_path(symbol: Symbol, scale: float = 1.0) -> QPainterPath:
 
 
 @lru_cache(maxsize=256)
-def symbol_pixmap(symbol: Symbol, opacity: float = 1.0, scale: float = 1.0,
-                  device_ratio: float = 1.0) -> QPixmap:
+def symbol_pixmap(
+    symbol: Symbol, opacity: float = 1.0, scale: float = 1.0, device_ratio: float = 1.0
+) -> QPixmap:
     """A pre-rendered point symbol (drawn many times with drawPixmapFragments)."""
     size = symbol.size * scale
     extent = int(size + symbol.stroke_width * 2 + 3)
@@ -88,8 +97,11 @@ def symbol_pixmap(symbol: Symbol, opacity: float = 1.0, scale: float = 1.0,
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.translate(extent / 2, extent / 2)
-    outline = QPen(colour(symbol.stroke, opacity * symbol.opacity), symbol.stroke_width) \
-        if symbol.stroke else QPen(Qt.PenStyle.NoPen)
+    outline = (
+        QPen(colour(symbol.stroke, opacity * symbol.opacity), symbol.stroke_width)
+        if symbol.stroke
+        else QPen(Qt.PenStyle.NoPen)
+    )
     painter.setPen(outline)
     painter.setBrush(brush(symbol, opacity))
     painter.drawPath(symbol_path(symbol, scale))

@@ -1,1 +1,1 @@
-"""Dock panels around the map: layer tree, identify, attribute table, households without location."""
+"""Dock panels around the map: layers, identify, attribute table, households without location."""

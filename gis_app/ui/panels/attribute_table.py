@@ -1,5 +1,7 @@
-"""The attribute table: a Qt model over the layer's columns (no copy of the data), with sort,
-filter by expression or column value, and selection that follows the map both ways."""
+"""The attribute table: a Qt model over the layer's columns (no copy of the data).
+
+Sort, filter by expression or by column value, and a selection that follows the map both ways.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from PyQt6.QtWidgets import (
 
 from gis_app.core.fields import HIDDEN_FIELDS, display_value, field_label
 
+_ROOT = QModelIndex()
+
 
 class FrameTableModel(QAbstractTableModel):
     """Rows of a DataFrame shown through a permutation ``rows`` (sorted and filtered positions)."""
@@ -36,10 +40,10 @@ class FrameTableModel(QAbstractTableModel):
         self.language, self.unmask = language, unmask
         self._highlight = QBrush(QColor(0, 229, 255, 90))
 
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802 - Qt override
+    def rowCount(self, parent=_ROOT):  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802 - Qt override
+    def columnCount(self, parent=_ROOT):  # noqa: N802 - Qt override
         return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -73,9 +77,11 @@ class FrameTableModel(QAbstractTableModel):
         """Highlight the rows of the features in ``mask`` (the map's selection)."""
         self.selected = np.asarray(mask, dtype=bool)
         if len(self.rows):
-            self.dataChanged.emit(self.index(0, 0),
-                                  self.index(len(self.rows) - 1, len(self.columns) - 1),
-                                  [Qt.ItemDataRole.BackgroundRole])
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self.rows) - 1, len(self.columns) - 1),
+                [Qt.ItemDataRole.BackgroundRole],
+            )
 
     def highlighted_rows(self) -> np.ndarray:
         """Table rows (in view order) shown as selected."""
@@ -101,7 +107,9 @@ class AttributeTable(QWidget):
         self.layer_id: str | None = None
         self.model: FrameTableModel | None = None
         self._syncing = False
-        self.expression = QLineEdit(placeholderText=translate("筛选表达式，如 attribute == 2 and members >= 4"))
+        self.expression = QLineEdit(
+            placeholderText=translate("筛选表达式，如 attribute == 2 and members >= 4")
+        )
         self.expression.returnPressed.connect(self.apply_expression)
         self.column = QComboBox()
         self.value = QComboBox(editable=True)
@@ -189,7 +197,7 @@ class AttributeTable(QWidget):
             return
         positions = np.zeros(len(self.model.rows), dtype=bool)
         for selected_range in self.view.selectionModel().selection():  # ranges, not rows
-            positions[selected_range.top():selected_range.bottom() + 1] = True
+            positions[selected_range.top() : selected_range.bottom() + 1] = True
         mask = np.zeros(len(self.model.frame), dtype=bool)
         mask[self.model.rows[positions]] = True
         self.selection_made.emit(self.layer_id, mask)
@@ -201,7 +209,7 @@ class AttributeTable(QWidget):
         self.model.set_selected(mask)
         own = np.zeros(len(self.model.frame), dtype=bool)
         for selected_range in self.view.selectionModel().selection():
-            own[self.model.rows[selected_range.top():selected_range.bottom() + 1]] = True
+            own[self.model.rows[selected_range.top() : selected_range.bottom() + 1]] = True
         if not np.array_equal(own, self.model.selected):  # the map chose: drop the table's own
             self._syncing = True
             self.view.selectionModel().clearSelection()
@@ -215,5 +223,7 @@ class AttributeTable(QWidget):
         if self.model is None:
             return
         selected = int(self.model.selected.sum())
-        self.status.setText(f"{len(self.model.rows):,} / {len(self.model.frame):,}，"
-                            f"{self.tr_('已选择')} {selected:,}")
+        self.status.setText(
+            f"{len(self.model.rows):,} / {len(self.model.frame):,}，"
+            f"{self.tr_('已选择')} {selected:,}"
+        )

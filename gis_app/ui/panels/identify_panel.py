@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 class IdentifyPanel(QWidget):
@@ -34,5 +41,7 @@ class IdentifyPanel(QWidget):
 
     def values(self) -> dict[str, str]:
         """What the panel shows, field label → value (for tests and copy)."""
-        return {self.table.item(r, 0).text(): self.table.item(r, 1).text()
-                for r in range(self.table.rowCount())}
+        return {
+            self.table.item(r, 0).text(): self.table.item(r, 1).text()
+            for r in range(self.table.rowCount())
+        }

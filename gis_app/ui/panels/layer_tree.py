@@ -25,8 +25,13 @@ def legend_icon(symbol: Symbol, geometry: str) -> QIcon:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if geometry == "point":
-        small = Symbol(fill=symbol.fill, stroke=symbol.stroke, stroke_width=symbol.stroke_width,
-                       size=min(symbol.size, 14), shape=symbol.shape)
+        small = Symbol(
+            fill=symbol.fill,
+            stroke=symbol.stroke,
+            stroke_width=symbol.stroke_width,
+            size=min(symbol.size, 14),
+            shape=symbol.shape,
+        )
         painter.translate(9, 9)
         painter.setPen(symbology.pen(small))
         painter.setBrush(symbology.brush(small))
@@ -62,14 +67,15 @@ class LayerTree(QTreeWidget):
         self._building = False
 
     def set_layers(self, entries: list) -> None:
-        """``entries``: (layer id, title, geometry, style, counts, visible, style choices), top first."""
+        """``entries``: (id, title, geometry, style, counts, visible, style choices), top first."""
         self._building = True
         self.clear()
         for layer_id, title, geometry, style, counts, visible, choices in entries:
             item = QTreeWidgetItem([title])
             item.setData(0, _LAYER_ROLE, layer_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable |
-                          Qt.ItemFlag.ItemIsDragEnabled)
+            item.setFlags(
+                item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled
+            )
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)
             item.setCheckState(0, Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
             self._styles[layer_id] = choices
@@ -109,8 +115,9 @@ class LayerTree(QTreeWidget):
     def _changed(self, item: QTreeWidgetItem, _column: int) -> None:
         if self._building or item.parent() is not None:
             return
-        self.visibility_toggled.emit(item.data(0, _LAYER_ROLE),
-                                     item.checkState(0) == Qt.CheckState.Checked)
+        self.visibility_toggled.emit(
+            item.data(0, _LAYER_ROLE), item.checkState(0) == Qt.CheckState.Checked
+        )
 
     def dropEvent(self, event):  # noqa: N802 - Qt override
         super().dropEvent(event)
@@ -140,8 +147,9 @@ class LayerTree(QTreeWidget):
             styles = menu.addMenu(self.tr_("样式"))
             for style_id in choices:
                 action = QAction(style_id, styles)
-                action.triggered.connect(lambda _=False, s=style_id: self.style_requested.emit(
-                    layer_id, s))
+                action.triggered.connect(
+                    lambda _=False, s=style_id: self.style_requested.emit(layer_id, s)
+                )
                 styles.addAction(action)
         menu.exec(self.viewport().mapToGlobal(position))
 

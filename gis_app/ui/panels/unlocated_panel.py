@@ -31,8 +31,10 @@ class UnlocatedPanel(QWidget):
         """List the households without a location."""
         self.list.clear()
         for record in frame.itertuples():  # dozens of households, not the county
-            text = (f"{record.head_name}（{record.village or '未知村'}，证件"
-                    f"{display_value('head_id_number', record.head_id_number, unmask)}）")
+            text = (
+                f"{record.head_name}（{record.village or '未知村'}，证件"
+                f"{display_value('head_id_number', record.head_id_number, unmask)}）"
+            )
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, int(record.id))
             self.list.addItem(item)

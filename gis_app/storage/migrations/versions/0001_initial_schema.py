@@ -5,12 +5,11 @@ Revision ID: 0001
 Revises: 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from gis_app.storage.geometry import Geometry
 from gis_app.storage.models import GEOMETRY_TABLES
-
 
 revision = '0001'
 down_revision = None

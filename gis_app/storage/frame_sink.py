@@ -1,0 +1,105 @@
+"""Collecting a whole county's rows in memory, then writing a fresh SQLite file through ADBC.
+
+Building a sample county of a million households row by row through Python's sqlite3 takes
+minutes; ADBC ingests Arrow columns in C. It may only write a file no sqlite3 connection has
+open (the two carry separate copies of SQLite, see ``columnar.py``), so this is for new projects:
+the schema is made by Alembic, the engine disposed, the rows ingested, the file reopened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import shapely
+
+from gis_app.storage.bulk import as_multipolygons
+
+
+class FrameSink:
+    """Stands in for a connection in ``county_writer``: keeps each table's frames in memory."""
+
+    def __init__(self):
+        self.frames: dict[str, list[pd.DataFrame]] = {}
+        self.tables: dict[str, object] = {}
+
+    def insert(self, table, frame: pd.DataFrame) -> int:
+        """Keep ``frame`` for ``table`` (ids are assigned here when the frame has none)."""
+        if len(frame) == 0:
+            return 0
+        frame = frame.reset_index(drop=True).copy()
+        if "id" in table.c and "id" not in frame.columns:
+            start = self.next_id(table)
+            frame.insert(0, "id", np.arange(start, start + len(frame), dtype=np.int64))
+        self.frames.setdefault(table.name, []).append(frame)
+        self.tables[table.name] = table
+        return len(frame)
+
+    def _all(self, table) -> pd.DataFrame | None:
+        parts = self.frames.get(table.name)
+        return pd.concat(parts, ignore_index=True) if parts else None
+
+    def code_map(self, table, key: str = "code") -> dict:
+        """``{key: id}`` of the rows kept so far."""
+        frame = self._all(table)
+        return {} if frame is None else dict(zip(frame[key], frame["id"], strict=True))
+
+    def next_id(self, table) -> int:
+        """The first id not yet used in ``table``."""
+        frame = self._all(table)
+        return 1 if frame is None else int(frame["id"].max()) + 1
+
+    def first_id(self, table, column: str, value) -> int | None:
+        """The id of the first row whose ``column`` equals ``value``."""
+        frame = self._all(table)
+        if frame is None:
+            return None
+        hits = frame.loc[frame[column] == value, "id"]
+        return int(hits.iloc[0]) if len(hits) else None
+
+    def write_sqlite(self, path: str) -> None:
+        """Append every kept row to the tables of the SQLite file at ``path`` (one transaction)."""
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+        connection = adbc_sqlite.connect(str(path))
+        try:
+            cursor = connection.cursor()
+            for name, table in self.tables.items():
+                cursor.adbc_ingest(name, _arrow_table(table, self._all(table)), mode="append")
+            connection.commit()
+        finally:
+            connection.close()
+
+
+def _arrow_column(column, values: pd.Series) -> pa.Array:
+    kind = column.type.__class__.__name__.lower()
+    missing = pd.isna(values).to_numpy()
+    if kind == "geometry":
+        geoms = np.where(missing, None, np.asarray(values, dtype=object))
+        if getattr(column.type, "geometry_type", "") == "MULTIPOLYGON":
+            geoms = as_multipolygons(geoms)
+        return pa.array(shapely.to_wkb(geoms), type=pa.binary())
+    if "date" in kind and "time" not in kind:
+        text = pd.to_datetime(values.where(~missing, None), errors="coerce").dt.strftime("%Y-%m-%d")
+        return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True,
+                        mask=missing | text.isna().to_numpy())
+    if "bool" in kind:
+        return pa.array(values.fillna(False).astype(bool).astype(np.int64).to_numpy(), pa.int64())
+    if "int" in kind:
+        return pa.array(pd.to_numeric(values).astype("Int64").to_numpy(dtype=object,
+                                                                        na_value=None),
+                        type=pa.int64())
+    if "float" in kind:
+        return pa.array(pd.to_numeric(values).astype(float).to_numpy(), mask=missing,
+                        type=pa.float64())
+    return pa.array(values.astype(object).to_numpy(dtype=object), type=pa.string(),
+                    from_pandas=True, mask=missing)
+
+
+def _arrow_table(table, frame: pd.DataFrame) -> pa.Table:
+    for column in table.c:  # NOT NULL columns the frame lacks take their scalar default
+        if column.name not in frame.columns and not column.nullable and column.default is not None \
+                and column.default.is_scalar:
+            frame[column.name] = column.default.arg
+    names = [c.name for c in table.c if c.name in frame.columns]
+    return pa.table({name: _arrow_column(table.c[name], frame[name]) for name in names})
