@@ -76,4 +76,6 @@ class LayerDefinition:
     visible: bool = True
     filter: str | None = None
     group: Text | None = None
+    #: Hidden when zoomed out beyond 1:max_scale (None: always drawn).
+    max_scale: float | None = None
     alternative_styles: tuple[str, ...] = field(default_factory=tuple)

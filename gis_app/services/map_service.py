@@ -63,13 +63,20 @@ class MapData:
     unlocated: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    def household_counts_per_grid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(x, y, households) at a point inside each level-3 grid: the zoomed-out household view."""
-        grids = self.frames["grids"].query("level == 3")
-        counts = self.frames["households"].groupby("grid_code").size()
-        points = shapely.point_on_surface(grids.geometry.to_numpy())
-        xy = shapely.get_coordinates(points)
-        return xy[:, 0], xy[:, 1], grids["code"].map(counts).fillna(0).astype(int).to_numpy()
+    def household_counts(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(x, y, households) at a point inside each level-3 grid, then each village.
+
+        The zoomed-out view of the households layer draws these counts instead of points.
+        """
+        households = self.frames["households"]
+        levels = []
+        for units, by in ((self.frames["grids"].query("level == 3"), "grid_code"),
+                          (self.frames["villages"], "village_code")):
+            counts = households.groupby(by).size()
+            xy = shapely.get_coordinates(shapely.point_on_surface(units.geometry.to_numpy()))
+            levels.append((xy[:, 0], xy[:, 1],
+                           units["code"].map(counts).fillna(0).astype(int).to_numpy()))
+        return levels
 
     def to_lonlat(self, x, y):
         """Map metres → CGCS2000 longitude/latitude."""

@@ -174,7 +174,7 @@ class MainWindow(QMainWindow):
             style = self.styles[definition.style]
             adapter = self.canvas.add_layer(definition, style, frame)
             if definition.source == "households":
-                adapter.set_aggregates(*self.data.household_counts_per_grid())
+                adapter.set_aggregates(self.data.household_counts())
             self.model.add_layer(
                 definition.id, len(frame), definition.visible, definition.z, definition.style
             )

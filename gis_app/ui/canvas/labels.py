@@ -60,7 +60,7 @@ class LabelLayer:
         used = 0
         ordered = sorted(self.sources.items(), key=lambda kv: -kv[1][0].z)
         for layer_id, (adapter, style, xy, texts) in ordered:
-            if not adapter.visible or not metres_per_pixel:
+            if not (adapter.visible and adapter.in_scale) or not metres_per_pixel:
                 continue
             if style.label_min_scale and scale > style.label_min_scale:
                 continue

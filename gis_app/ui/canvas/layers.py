@@ -70,11 +70,24 @@ class MapLayerAdapter:
         classes = classify(self.style, self.frame)
         return [int((classes == i).sum()) for i in range(len(self.style.classes))]
 
+    in_scale = True
+
     def set_visible(self, visible: bool) -> None:
-        """Show or hide every item of the layer."""
+        """Show or hide every item of the layer (the user's choice)."""
         self.visible = visible
+        self._apply_visibility()
+
+    def set_scale(self, scale: float) -> None:
+        """Follow the layer's scale range at map scale 1:``scale``."""
+        limit = self.definition.max_scale
+        in_scale = limit is None or scale <= limit
+        if in_scale != self.in_scale:
+            self.in_scale = in_scale
+            self._apply_visibility()
+
+    def _apply_visibility(self) -> None:
         for item in self.items():
-            item.setVisible(visible)
+            item.setVisible(self.visible and self.in_scale)
 
     def set_z(self, z: int) -> None:
         """Drawing order: higher z on top."""
@@ -129,19 +142,15 @@ class PgPolygonLayer(MapLayerAdapter):
         if self.style.default is not None:
             entries.insert(0, (-1, None))
         self._paths = []
+        self._members = []
         for index, style_class in entries:
             symbol: Symbol = self.style.default if index < 0 else style_class.symbol
             members = geometries[classes == index]
-            paths = [
-                polygon_path(
-                    members
-                    if tolerance == 0
-                    else shapely.simplify(members, tolerance, preserve_topology=True)
-                )
-                for tolerance in DETAIL_TOLERANCES
-            ]
+            paths: list = [None] * len(DETAIL_TOLERANCES)
+            paths[0] = polygon_path(members)
+            self._members.append(members)
             self._paths.append(paths)
-            item = QGraphicsPathItem(paths[self._detail])
+            item = QGraphicsPathItem(self._path(len(self._paths) - 1, self._detail))
             item.setPen(symbology.pen(symbol))
             item.setBrush(symbology.brush(symbol))
             item.setVisible(self.visible)
@@ -150,14 +159,23 @@ class PgPolygonLayer(MapLayerAdapter):
     def items(self) -> list:
         return [*self._class_items, self._selection_item]
 
+    def _path(self, class_index: int, detail: int) -> QPainterPath:
+        """The class's path at a level of detail, simplified the first time it is needed."""
+        paths = self._paths[class_index]
+        if paths[detail] is None:
+            simplified = shapely.simplify(self._members[class_index], DETAIL_TOLERANCES[detail],
+                                          preserve_topology=False)
+            paths[detail] = polygon_path(simplified[~shapely.is_empty(simplified)])
+        return paths[detail]
+
     def set_detail(self, metres_per_pixel: float) -> None:
         """Use the coarsest path whose simplification stays under half a pixel."""
         allowed = metres_per_pixel * 0.5
         detail = max(i for i, tolerance in enumerate(DETAIL_TOLERANCES) if tolerance <= allowed)
         if detail != self._detail:
             self._detail = detail
-            for item, paths in zip(self._class_items, self._paths, strict=True):
-                item.setPath(paths[detail])
+            for index, item in enumerate(self._class_items):
+                item.setPath(self._path(index, detail))
 
     def restyle(self, style: Style) -> None:
         for item in self._class_items:
@@ -189,9 +207,9 @@ class PgPointLayer(MapLayerAdapter):
         )
         self._cloud.setVisible(self.visible)
 
-    def set_aggregates(self, x, y, counts, above: int = 150_000) -> None:
+    def set_aggregates(self, levels, above: int = 150_000) -> None:
         """Per-unit counts to draw when too many points are in view (see PointCloudItem)."""
-        self._cloud.set_aggregates(x, y, counts, above)
+        self._cloud.set_aggregates(levels, above)
 
     def items(self) -> list:
         return [self._cloud, self._selection]
@@ -211,7 +229,7 @@ class PgPointLayer(MapLayerAdapter):
         )
         self.plot.addItem(self._selection)
         self._selection.setZValue(self.z + 0.5)
-        self._selection.setVisible(self.visible)
+        self._selection.setVisible(self.visible and self.in_scale)
 
 
 #: The adapter for each geometry kind of a layer definition.

@@ -85,6 +85,7 @@ class MapCanvas(pg.PlotWidget):
         self.plotItem.hideAxis("bottom")
         self.plotItem.hideButtons()
         self.plotItem.setMenuEnabled(False)
+        self.view_box.disableAutoRange()  # the extent is ours to set; no scan of every item
         self.adapters: dict[str, MapLayerAdapter] = {}
         self.labels = LabelLayer(self.view_box)
         self.overlay = MapOverlay(self)
@@ -190,7 +191,9 @@ class MapCanvas(pg.PlotWidget):
 
     def _range_changed(self, *_args) -> None:
         metres_per_pixel = self.metres_per_pixel()
+        scale = self.scale_denominator()
         for adapter in self.adapters.values():
+            adapter.set_scale(scale)
             if hasattr(adapter, "set_detail"):
                 adapter.set_detail(metres_per_pixel)
         self.overlay.update()

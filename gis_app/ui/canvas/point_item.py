@@ -15,6 +15,10 @@ from gis_app.core.mapdefs import Symbol
 from gis_app.ui.canvas.symbology import symbol_pixmap
 
 
+#: At most this many count circles are drawn; beyond, a coarser unit is used.
+MAX_AGGREGATES = 2500
+
+
 def _one_per_pixel(
     px: np.ndarray, py: np.ndarray, cell: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -72,11 +76,14 @@ class PointCloudItem(pg.GraphicsObject):
         self.symbols, self.default = list(symbols), default
         self.update()
 
-    def set_aggregates(
-        self, x: np.ndarray, y: np.ndarray, counts: np.ndarray, above: int = 150_000
-    ) -> None:
-        """Draw per-unit counts instead of points while more than ``above`` points are in view."""
-        self.aggregates = (np.asarray(x, float), np.asarray(y, float), np.asarray(counts, int))
+    def set_aggregates(self, levels: list, above: int = 150_000) -> None:
+        """Draw per-unit counts instead of points while more than ``above`` points are in view.
+
+        ``levels`` are (x, y, counts) from fine to coarse (grids, then villages): the finest
+        with at most :data:`MAX_AGGREGATES` units in view is drawn.
+        """
+        self.aggregate_levels = [tuple(np.asarray(a) for a in level) for level in levels]
+        self.aggregates = self.aggregate_levels[0]
         self.aggregate_above = above
 
     def showing_aggregates(self, rect: QRectF) -> bool:
@@ -88,8 +95,12 @@ class PointCloudItem(pg.GraphicsObject):
         return int(counts[inside].sum()) > self.aggregate_above
 
     def _paint_aggregates(self, painter: QPainter, rect: QRectF, transform) -> None:
-        x, y, counts = self.aggregates
-        inside = (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+        for x, y, counts in self.aggregate_levels:
+            inside = (
+                (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
+            )
+            if inside.sum() <= MAX_AGGREGATES:
+                break
         px = x[inside] * transform.m11() + y[inside] * transform.m21() + transform.dx()
         py = x[inside] * transform.m12() + y[inside] * transform.m22() + transform.dy()
         counts = counts[inside]

@@ -27,13 +27,25 @@ from gis_app.core.fields import HIDDEN_FIELDS, display_value, field_label
 _ROOT = QModelIndex()
 
 
+class _LazyColumns(dict):
+    """Column arrays converted from the frame the first time a cell of theirs is shown."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self.frame = frame
+
+    def __missing__(self, key):
+        self[key] = self.frame[key].to_numpy()
+        return self[key]
+
+
 class FrameTableModel(QAbstractTableModel):
     """Rows of a DataFrame shown through a permutation ``rows`` (sorted and filtered positions)."""
 
     def __init__(self, frame: pd.DataFrame, language: str = "zh", unmask: bool = False):
         super().__init__()
         self.columns = [c for c in frame.columns if c not in HIDDEN_FIELDS and c != "geometry"]
-        self.arrays = {c: frame[c].to_numpy() for c in self.columns}
+        self.arrays = _LazyColumns(frame)
         self.frame = frame
         self.rows = np.arange(len(frame))
         self.selected = np.zeros(len(frame), dtype=bool)
