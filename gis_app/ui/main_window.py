@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
 from gis_app.catalog import load_layers, load_styles
 from gis_app.core.classify import classify
 from gis_app.services import map_service
+from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.canvas.map_canvas import MapCanvas
 from gis_app.ui.i18n import Translator, current_language
 from gis_app.ui.map_model import MapModel
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore()
         self.retranslate()
+        if self.settings.value("basemap/url"):
+            self.set_basemap(self.settings.value("basemap/url"))
 
     # -- construction
     def _text(self, target, chinese: str):
@@ -153,6 +156,7 @@ class MainWindow(QMainWindow):
             language.addAction(self._action(chinese, lambda _=False, c=code: self.set_language(c)))
         self.unmask_action = self._action("显示个人信息", self.toggle_unmask, checkable=True)
         settings.addAction(self.unmask_action)
+        settings.addAction(self._action("底图…", self.ask_basemap))
 
     def _build_status(self) -> None:
         self.coords_label = QLabel()
@@ -212,6 +216,9 @@ class MainWindow(QMainWindow):
         box.sigPolygonDrawn.connect(self._polygon_drawn)
         self.canvas.sigCursorMoved.connect(self._cursor_moved)
         self.canvas.sigViewChanged.connect(self._view_changed)
+        self.basemap = BasemapLayer(box, self.data.to_lonlat, self.data.to_map)
+        self.canvas.sigViewChanged.connect(
+            lambda rect: self.basemap.update_view(rect, self.canvas.metres_per_pixel()))
 
     def _restore(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -524,6 +531,21 @@ class MainWindow(QMainWindow):
     def copy_snapshot(self) -> None:
         """Copy the map view to the clipboard."""
         QGuiApplication.clipboard().setImage(self.canvas.snapshot())
+
+    def ask_basemap(self) -> None:
+        """Let the user set (or clear) an XYZ tile source, e.g. the county's tile server."""
+        current = self.settings.value("basemap/url") or ""
+        url, ok = QInputDialog.getText(
+            self, self.tr_("底图…"), "XYZ 地址，如 http://县服务器/tiles/{z}/{x}/{y}.png（留空则不用底图）",
+            text=current)
+        if ok:
+            self.set_basemap(url)
+
+    def set_basemap(self, template: str) -> None:
+        """Use an XYZ tile source (remembered); tiles are cached on disk for offline use."""
+        self.settings.setValue("basemap/url", template.strip())
+        self.basemap.set_source(template)
+        self.basemap.update_view(self.canvas.view_box.viewRect(), self.canvas.metres_per_pixel())
 
     def reload_styles(self) -> None:
         """Re-read styles/*.toml and redraw every layer with them."""

@@ -14,7 +14,6 @@ from PyQt6.QtGui import QColor, QPainter, QPen
 from gis_app.core.mapdefs import Symbol
 from gis_app.ui.canvas.symbology import symbol_pixmap
 
-
 #: At most this many count circles are drawn; beyond, a coarser unit is used.
 MAX_AGGREGATES = 2500
 
@@ -95,7 +94,8 @@ class PointCloudItem(pg.GraphicsObject):
         return int(counts[inside].sum()) > self.aggregate_above
 
     def _paint_aggregates(self, painter: QPainter, rect: QRectF, transform) -> None:
-        for x, y, counts in self.aggregate_levels:
+        for level in self.aggregate_levels:  # grids, then villages: a handful of levels
+            x, y, counts = level
             inside = (
                 (x >= rect.left()) & (x <= rect.right()) & (y >= rect.top()) & (y <= rect.bottom())
             )
