@@ -31,12 +31,12 @@ def _next_id(connection, table) -> int:
     return next_id(connection, table)
 
 
-def code_map(connection: Connection | FrameSink, table, key: str = "code") -> dict[str, int]:
-    """``{code: id}`` of every row of ``table``."""
+def code_map(connection: Connection | FrameSink, table, key: str = "code") -> pd.Series:
+    """Ids of every row of ``table``, indexed by ``key`` (a code, an ID number, a phone)."""
     if isinstance(connection, FrameSink):
         return connection.code_map(table, key)
     rows = connection.execute(select(table.c[key], table.c.id)).all()
-    return {k: i for k, i in rows}
+    return pd.Series([i for _, i in rows], index=[k for k, _ in rows], dtype="int64")
 
 
 def _with_ids(connection: Connection, table, frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,12 +46,16 @@ def _with_ids(connection: Connection, table, frame: pd.DataFrame) -> pd.DataFram
     return frame
 
 
-def _map_required(values: pd.Series, mapping: dict, what: str) -> pd.Series:
-    mapped = values.map(mapping)
-    unknown = values[mapped.isna() & values.notna()]
+def _map_required(values: pd.Series, mapping: pd.Series, what: str) -> pd.Series:
+    """Ids for ``values`` by one hash lookup per value; an unknown non-empty value is an error."""
+    values = pd.Series(values).reset_index(drop=True)
+    positions = pd.Index(mapping.index).get_indexer(values.astype(object))
+    known = positions >= 0
+    unknown = values[~known & values.notna().to_numpy()]
     if len(unknown):
         raise KeyError(f"未知的{what}：{', '.join(map(str, unknown.unique()[:5]))}")
-    return mapped
+    ids = np.where(known, mapping.to_numpy()[np.maximum(positions, 0)], 0)
+    return pd.Series(ids, dtype="int64").where(known, None).astype("Int64")
 
 
 def insert_admin_units(connection: Connection, county: dict | None, townships, villages) -> None:
@@ -132,7 +136,8 @@ def insert_grids(connection: Connection, grids) -> None:
             }
         ),
     )
-    known = code_map(connection, table) | dict(zip(frame["code"], frame["id"], strict=True))
+    known = pd.concat([code_map(connection, table),
+                       pd.Series(frame["id"].to_numpy(), index=frame["code"].to_numpy())])
     frame["parent_id"] = _map_required(
         grids["parent_code"].reset_index(drop=True), known, "上级网格"
     )

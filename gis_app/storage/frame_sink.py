@@ -39,10 +39,12 @@ class FrameSink:
         parts = self.frames.get(table.name)
         return pd.concat(parts, ignore_index=True) if parts else None
 
-    def code_map(self, table, key: str = "code") -> dict:
-        """``{key: id}`` of the rows kept so far."""
+    def code_map(self, table, key: str = "code") -> pd.Series:
+        """Ids of the rows kept so far, indexed by ``key``."""
         frame = self._all(table)
-        return {} if frame is None else dict(zip(frame[key], frame["id"], strict=True))
+        if frame is None:
+            return pd.Series([], dtype="int64")
+        return pd.Series(frame["id"].to_numpy(), index=frame[key].to_numpy(dtype=object))
 
     def next_id(self, table) -> int:
         """The first id not yet used in ``table``."""
@@ -92,8 +94,11 @@ def _arrow_column(column, values: pd.Series) -> pa.Array:
     if "float" in kind:
         return pa.array(pd.to_numeric(values).astype(float).to_numpy(), mask=missing,
                         type=pa.float64())
-    return pa.array(values.astype(object).to_numpy(dtype=object), type=pa.string(),
-                    from_pandas=True, mask=missing)
+    try:  # pandas' Arrow-backed strings go across without a Python object per value
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: spell each one out
+        text = values.astype(object).where(~missing, None)
+        return pa.array([None if v is None else str(v) for v in text], type=pa.string())
 
 
 def _arrow_table(table, frame: pd.DataFrame) -> pa.Table:
