@@ -340,3 +340,25 @@ def test_check_export_and_import_on_postgresql(pg_url, tmp_path, capsys, county)
     written = run_json(capsys, "import", pg_url, str(ledger), "--kind", "households")["written"]
     assert written == len(county.households)
     assert run_json(capsys, "info", pg_url) == expected_info(county)
+
+
+def test_records_from_a_filled_ledger_are_imported(sample_project_path, tmp_path, capsys):
+    from gis_app.storage.project import open_project
+
+    ledger = tmp_path / "filled.xlsx"
+    run_json(capsys, "export", str(sample_project_path), str(ledger), "--unmask")
+    target = tmp_path / "no-records.gmp"
+    shutil.copy(sample_project_path, target)
+    project = open_project(target)
+    with project.engine.begin() as connection:
+        checked = connection.execute(text(
+            "SELECT count(DISTINCT household_id) FROM investigation_record")).scalar()
+        connection.execute(text("DELETE FROM investigation_record"))
+    project.close()
+    result = run_json(capsys, "import", str(target), str(ledger), "--kind", "records")
+    # The ledger holds each household's latest check: one record per checked household.
+    assert result["written"] == checked > 0
+    with open_project(target).engine.connect() as connection:
+        methods = dict(connection.execute(text(
+            "SELECT method, count(*) FROM investigation_record GROUP BY method")).all())
+    assert set(methods) == {1, 2} and sum(methods.values()) == checked

@@ -176,46 +176,16 @@ def insert_hazards(connection: Connection, zones, points) -> None:
         _insert(connection, m.HazardPoint.__table__, frame)
 
 
-_HOUSEHOLD_COLUMNS = (
-    "household_code",
-    "head_name",
-    "head_id_number",
-    "phone",
-    "members",
-    "attribute",
-    "monitoring_type",
-    "grid_override",
-    "lon",
-    "lat",
-    "income_per_person",
-    "no_labour_support",
-    "relocated",
-    "dibao",
-    "tekun",
-    "severe_illness",
-    "disability",
-    "housing_problem",
-    "education_problem",
-    "insurance_problem",
-    "water_problem",
-    "risk_eliminated",
-    "risk_eliminated_on",
-)
+#: Household columns taken from the input frame (ids and provenance are set here).
+_HOUSEHOLD_COLUMNS = tuple(
+    c.name for c in m.Household.__table__.c
+    if c.name not in ("id", "village_id", "grid_id", "resettlement_site_id", "location_source",
+                      "version"))
 
-_FALSE_DEFAULTS = (
-    "grid_override",
-    "no_labour_support",
-    "relocated",
-    "dibao",
-    "tekun",
-    "severe_illness",
-    "disability",
-    "housing_problem",
-    "education_problem",
-    "insurance_problem",
-    "water_problem",
-    "risk_eliminated",
-)
+#: Yes/no columns: a blank cell in a ledger means 否.
+_FALSE_DEFAULTS = tuple(
+    c.name for c in m.Household.__table__.c
+    if c.type.__class__.__name__ == "Boolean" and not c.nullable)
 
 
 def insert_households(connection: Connection, households: pd.DataFrame) -> dict[str, int]:

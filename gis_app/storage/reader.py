@@ -16,47 +16,6 @@ from gis_app.core.crs import STORAGE_EPSG
 from gis_app.storage import models as m
 from gis_app.storage.columnar import read_frame
 
-_HOUSEHOLD_SQL = """
-SELECT id, household_code, head_name, head_id_number, phone, members, attribute,
-       monitoring_type, village_id, grid_id, grid_override, lon, lat, location_source,
-       income_per_person, no_labour_support, relocated, resettlement_site_id, dibao, tekun,
-       severe_illness, disability, housing_problem, education_problem, insurance_problem,
-       water_problem, risk_eliminated, risk_eliminated_on, version
-FROM household ORDER BY id
-"""
-
-_HOUSEHOLD_TYPES = {
-    "id": "int64",
-    "members": "int64",
-    "attribute": "int64",
-    "monitoring_type": "Int64",
-    "village_id": "Int64",
-    "grid_id": "Int64",
-    "resettlement_site_id": "Int64",
-    "lon": "float64",
-    "lat": "float64",
-    "income_per_person": "float64",
-    "version": "int64",
-    "risk_eliminated_on": "date",
-    **{
-        name: "bool"
-        for name in (
-            "grid_override",
-            "no_labour_support",
-            "relocated",
-            "dibao",
-            "tekun",
-            "severe_illness",
-            "disability",
-            "housing_problem",
-            "education_problem",
-            "insurance_problem",
-            "water_problem",
-            "risk_eliminated",
-        )
-    },
-}
-
 
 def load_households(engine: Engine, with_codes: bool = True) -> pd.DataFrame:
     """All households as a DataFrame, one column per field (ledger keys where they exist).
@@ -69,7 +28,8 @@ def load_households(engine: Engine, with_codes: bool = True) -> pd.DataFrame:
         Also add ``township``, ``village``, ``village_code``, ``grid_code`` and
         ``resettlement_site_code`` (mapped from the ids with vectorised lookups).
     """
-    frame = read_frame(engine, _HOUSEHOLD_SQL, _HOUSEHOLD_TYPES)
+    sql, dtypes = _typed_select("household")
+    frame = read_frame(engine, sql, dtypes)
     if not with_codes:
         return frame
     units = load_table(engine, "admin_unit", ["id", "code", "name", "parent_id"]).set_index("id")
@@ -98,6 +58,14 @@ def _dtype(column) -> str:
     return "object"
 
 
+def _typed_select(name: str, columns: list[str] | None = None) -> tuple[str, dict[str, str]]:
+    """SELECT of a table's columns (not geometry) and the pandas dtype each should come as."""
+    table = m.Base.metadata.tables[name]
+    cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
+    sql = f"SELECT {', '.join(c.name for c in cols)} FROM {name} ORDER BY {cols[0].name}"
+    return sql, {c.name: _dtype(c) for c in cols if _dtype(c) != "object"}
+
+
 def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """A non-spatial read of ``columns`` (default: every non-geometry column) of table ``name``.
 
@@ -106,8 +74,8 @@ def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> p
     """
     table = m.Base.metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
-    sql = f"SELECT {', '.join(c.name for c in cols)} FROM {name} ORDER BY {cols[0].name}"
-    frame = read_frame(engine, sql, {c.name: _dtype(c) for c in cols if _dtype(c) != "object"})
+    sql, dtypes = _typed_select(name, columns)
+    frame = read_frame(engine, sql, dtypes)
     for column in cols:
         if _dtype(column) == "object" and column.name in frame:
             frame[column.name] = (
