@@ -82,7 +82,7 @@ _ENGLISH: dict[str, str] = {
     "值": "Value",
     "监测对象": "Monitored",
     "无权查看个人信息": "You may not see personal data",
-    "重新加载样式": "Reload styles",
+    "重新加载样式": "Reload styles", "撤销": "Undo",
     "保存": "Save",
 }
 

@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
 from gis_app.catalog import load_layers, load_styles
 from gis_app.core.classify import classify
 from gis_app.services import map_service
+from gis_app.services.assignment_service import AssignmentService, StaleEdit
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.canvas.map_canvas import MapCanvas
 from gis_app.ui.i18n import Translator, current_language
@@ -32,6 +33,7 @@ from gis_app.ui.panels.attribute_table import AttributeTable
 from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.layer_tree import LayerTree
 from gis_app.ui.panels.unlocated_panel import UnlocatedPanel
+from gis_app.ui.panels.worker_panel import WORKER_MIME, WorkerPanel
 
 _TOOLS = (
     ("pan", "平移"),
@@ -82,12 +84,15 @@ class MainWindow(QMainWindow):
         self.identify = IdentifyPanel(self.tr_)
         self.table = AttributeTable(self.tr_)
         self.unlocated = UnlocatedPanel(self.tr_)
+        self.workers = WorkerPanel(self.tr_)
+        self.assignments = AssignmentService(self.data.project)
         self.docks = {}
         for key, widget, area in (
             ("图层", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("识别", self.identify, Qt.DockWidgetArea.RightDockWidgetArea),
             ("位置未知农户", self.unlocated, Qt.DockWidgetArea.RightDockWidgetArea),
             ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("网格员", self.workers, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(key, self)
             dock.setObjectName(f"dock-{widget.__class__.__name__}")
@@ -95,7 +100,9 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             self.docks[key] = self._text(dock, key)
         self.tabifyDockWidget(self.docks["识别"], self.docks["位置未知农户"])
+        self.tabifyDockWidget(self.docks["属性表"], self.docks["网格员"])
         self.docks["识别"].raise_()
+        self.docks["属性表"].raise_()
 
     def _action(self, chinese: str, slot, shortcut=None, checkable=False) -> QAction:
         action = QAction(chinese, self)
@@ -123,6 +130,7 @@ class MainWindow(QMainWindow):
             ("缩小", lambda: self.canvas.zoom_by(1.4), "Ctrl+-"),
             ("全图", self.canvas.zoom_full, "Ctrl+0"),
             ("清除选择", self.model.clear_selection, "Esc"),
+            ("撤销", self.undo, "Ctrl+Z"),
         ):
             tools.addAction(self._action(chinese, slot, key))
         self.search_box = QLineEdit()
@@ -196,6 +204,7 @@ class MainWindow(QMainWindow):
         self.layer_tree.set_layers(entries)
         self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         self.show_table(self.active_layer)
+        self.refresh_roster()
 
     def _connect(self) -> None:
         self.model.selection_changed.connect(self._selection_changed)
@@ -210,6 +219,13 @@ class MainWindow(QMainWindow):
         self.table.zoom_requested.connect(self.zoom_to_selection)
         self.table.export_requested.connect(self.export_selection)
         self.unlocated.place_requested.connect(self.start_placing)
+        self.workers.add_requested.connect(self.add_worker_dialog)
+        self.workers.retire_requested.connect(
+            lambda worker: self._change(self.assignments.retire_worker, worker))
+        self.workers.assign_requested.connect(self.assign_to_selected_grids)
+        self.workers.unassign_requested.connect(self.unassign_from_selected_grids)
+        self.canvas.drop_types = (WORKER_MIME,)
+        self.canvas.sigDropped.connect(self._dropped)
         box = self.canvas.view_box
         box.sigClicked.connect(self._clicked)
         box.sigRectDrawn.connect(self._rect_drawn)
@@ -517,6 +533,81 @@ class MainWindow(QMainWindow):
         self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         self.statusBar().showMessage(f"已设置位置，所属网格：{grid or '无'}", 5000)
         return grid
+
+    # -- workers and grids
+    def refresh_roster(self) -> None:
+        """Redraw the roster from the store."""
+        self.workers.set_roster(self.assignments.roster(), self.model.unmask)
+
+    def _change(self, action, *args, **kwargs):
+        """Run a roster change; a refused one is explained, not raised."""
+        try:
+            result = action(*args, **kwargs)
+        except (ValueError, StaleEdit) as exc:
+            QMessageBox.warning(self, self.tr_("网格员"), str(exc))
+            return None
+        self.refresh_roster()
+        return result
+
+    def selected_grid_ids(self) -> list[int]:
+        """Grids selected on the map, in whichever grid layer holds the selection."""
+        ids = []
+        for layer_id, definition in self.definitions.items():
+            if definition.source == "grids" and self.model.selection[layer_id].any():
+                frame = self.canvas.adapters[layer_id].frame
+                ids += frame.loc[self.model.selection[layer_id], "id"].astype(int).tolist()
+        return ids
+
+    def assign_to_selected_grids(self, workers: list[int], role: str) -> list[int] | None:
+        """Make the chosen workers responsible for the grids selected on the map."""
+        grids = self.selected_grid_ids()
+        if not grids:
+            self.statusBar().showMessage("请先在地图或网格图层中选择网格", 5000)
+            return None
+        created = self._change(self.assignments.assign, workers, grids, role)
+        if created is not None:
+            self.statusBar().showMessage(f"已分配 {len(created)} 项", 5000)
+        return created
+
+    def unassign_from_selected_grids(self, workers: list[int]) -> None:
+        """End the chosen workers' assignments on the selected grids."""
+        grids = set(self.selected_grid_ids())
+        current = self.assignments.current_assignments()
+        rows = current[current["worker_id"].isin(workers) & current["grid_id"].isin(grids)]
+        if len(rows):
+            self._change(self.assignments.unassign, rows["id"].astype(int).tolist())
+
+    def _dropped(self, kind: str, payload: bytes, x: float, y: float) -> None:
+        if kind == WORKER_MIME:
+            self.assign_worker_at(int(payload.decode()), x, y)
+
+    def assign_worker_at(self, worker_id: int, x: float, y: float) -> list[int] | None:
+        """A worker dropped on the map: responsible for the level-3 grid under the point."""
+        grids = self.data.frames["grids"]
+        for level, role in ((3, "三级网格员"), (2, "二级网格员")):
+            candidates = grids[grids["level"] == level]
+            inside = candidates[shapely.contains_xy(candidates.geometry.to_numpy(), x, y)]
+            if len(inside):
+                return self._change(self.assignments.assign, [worker_id],
+                                    [int(inside["id"].iloc[0])], role)
+        return None
+
+    def add_worker_dialog(self) -> None:
+        """Ask for a new worker's name and phone."""
+        name, ok = QInputDialog.getText(self, self.tr_("网格员"), "姓名")
+        if not ok or not name.strip():
+            return
+        phone, ok = QInputDialog.getText(self, self.tr_("网格员"), "手机号码（11位）")
+        if ok:
+            self._change(self.assignments.add_worker, name, phone)
+
+    def undo(self) -> str | None:
+        """Undo the last roster or assignment change."""
+        label = self.assignments.undo()
+        if label:
+            self.refresh_roster()
+            self.statusBar().showMessage(f"已撤销：{label}", 5000)
+        return label
 
     def save_snapshot(self, path: str | None = None) -> str | None:
         """Save the map view as PNG."""

@@ -77,6 +77,7 @@ class MapCanvas(pg.PlotWidget):
 
     sigCursorMoved = pyqtSignal(float, float)
     sigViewChanged = pyqtSignal(QRectF)
+    sigDropped = pyqtSignal(str, bytes, float, float)  # mime type, data, map x, map y
 
     def __init__(self, parent=None):
         self.view_box = MapViewBox()
@@ -90,6 +91,8 @@ class MapCanvas(pg.PlotWidget):
         self.labels = LabelLayer(self.view_box)
         self.overlay = MapOverlay(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(True)
+        self.drop_types: tuple[str, ...] = ()
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self._label_timer = QTimer(self, singleShot=True, interval=60)
         self._label_timer.timeout.connect(self._relabel)
@@ -178,6 +181,22 @@ class MapCanvas(pg.PlotWidget):
         self.view_box.keyPressEvent(ev)
         if not ev.isAccepted():
             super().keyPressEvent(ev)
+
+    def dragEnterEvent(self, ev):  # noqa: N802 - Qt override
+        if any(ev.mimeData().hasFormat(kind) for kind in self.drop_types):
+            ev.acceptProposedAction()
+
+    def dragMoveEvent(self, ev):  # noqa: N802 - Qt override
+        if any(ev.mimeData().hasFormat(kind) for kind in self.drop_types):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):  # noqa: N802 - Qt override
+        for kind in self.drop_types:
+            if ev.mimeData().hasFormat(kind):
+                point = self.view_box.mapSceneToView(self.mapToScene(ev.position().toPoint()))
+                self.sigDropped.emit(kind, bytes(ev.mimeData().data(kind)), point.x(), point.y())
+                ev.acceptProposedAction()
+                return
 
     def resizeEvent(self, ev):  # noqa: N802 - Qt override
         super().resizeEvent(ev)

@@ -1,0 +1,95 @@
+"""Assigning grid workers from the roster and the map, and undoing it (on a copy of the sample)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt
+from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PyQt6.QtWidgets import QApplication, QPushButton
+from sqlalchemy import text
+
+from tests.ui.conftest import view_to_widget
+
+
+@pytest.fixture
+def own_window(qtbot, sample_project_path, tmp_path):
+    from gis_app.services.map_service import load_map_data
+    from gis_app.storage.project import open_project
+    from gis_app.ui.main_window import MainWindow
+
+    copy = tmp_path / "copy.gmp"
+    shutil.copy(sample_project_path, copy)
+    window = MainWindow(load_map_data(open_project(copy)),
+                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.canvas.zoom_full()
+    return window
+
+
+def _count(window, sql, **params):
+    with window.data.project.engine.connect() as connection:
+        return connection.execute(text(sql), params).scalar()
+
+
+def _select_roster_row(window, worker_id):
+    table = window.workers.table
+    for row in range(table.rowCount()):
+        if table.item(row, 0).data(Qt.ItemDataRole.UserRole) == worker_id:
+            table.selectRow(row)
+            return row
+    raise KeyError(worker_id)
+
+
+def test_assign_selected_grid_with_the_button_and_undo(own_window, qtbot):
+    window = own_window
+    worker = window.assignments.add_worker("新队员", "13911112222")
+    window.refresh_roster()
+    grids = window.canvas.adapters["grids_level3"].frame
+    target = grids.geometry.iloc[4].representative_point()
+    window.layer_tree.setCurrentItem(next(
+        window.layer_tree.topLevelItem(i) for i in range(window.layer_tree.topLevelItemCount())
+        if window.layer_tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == "grids_level3"))
+    window.set_tool("select")
+    qtbot.mouseClick(window.canvas.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view_to_widget(window, target.x, target.y))
+    assert window.selected_grid_ids() == [int(grids["id"].iloc[4])]
+    _select_roster_row(window, worker)
+    button = next(b for b in window.workers.findChildren(QPushButton) if b.text() == "分配到所选网格")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    grid_id = int(grids["id"].iloc[4])
+    assert _count(window, "SELECT count(*) FROM grid_assignment WHERE worker_id=:w AND grid_id=:g "
+                          "AND role='三级网格员'", w=worker, g=grid_id) == 1
+    row = _select_roster_row(window, worker)
+    households = _count(window, "SELECT count(*) FROM household WHERE grid_id=:g", g=grid_id)
+    assert int(window.workers.table.item(row, 5).data(Qt.ItemDataRole.DisplayRole)) == households
+    window.canvas.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _count(window, "SELECT count(*) FROM grid_assignment WHERE worker_id=:w",
+                  w=worker) == 0
+
+
+def test_drag_a_worker_onto_a_grid(own_window):
+    from gis_app.ui.panels.worker_panel import WORKER_MIME
+
+    window = own_window
+    worker = window.assignments.add_worker("拖放队员", "13922223333")
+    grids = window.data.frames["grids"].query("level == 3")
+    target = grids.geometry.iloc[7].representative_point()
+    mime = QMimeData()
+    mime.setData(WORKER_MIME, str(worker).encode())
+    position = QPointF(view_to_widget(window, target.x, target.y))
+    viewport = window.canvas.viewport()
+    for cls in (QDragEnterEvent, QDragMoveEvent):
+        QApplication.sendEvent(viewport, cls(position.toPoint(), Qt.DropAction.CopyAction, mime,
+                                             Qt.MouseButton.LeftButton,
+                                             Qt.KeyboardModifier.NoModifier))
+    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, drop)
+    assert _count(window, "SELECT grid_id FROM grid_assignment WHERE worker_id=:w",
+                  w=worker) == int(grids["id"].iloc[7])
