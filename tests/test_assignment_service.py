@@ -40,7 +40,8 @@ def test_roster_loads_match_a_hand_count(service):
     captain = current[current["grid_level"] == 0].iloc[0]
     town = _scalar(service, "SELECT admin_unit_id FROM grid WHERE id=:g", g=int(captain["grid_id"]))
     in_town = _scalar(service, "SELECT count(*) FROM household h JOIN admin_unit v "
-                               "ON v.id=h.village_id WHERE v.parent_id=:t AND h.grid_id IS NOT NULL",
+                               "ON v.id=h.village_id "
+                               "WHERE v.parent_id=:t AND h.grid_id IS NOT NULL",
                       t=town)
     assert roster.loc[int(captain["worker_id"]), "households"] >= in_town
 

@@ -59,7 +59,8 @@ def test_assign_selected_grid_with_the_button_and_undo(own_window, qtbot):
                      pos=view_to_widget(window, target.x, target.y))
     assert window.selected_grid_ids() == [int(grids["id"].iloc[4])]
     _select_roster_row(window, worker)
-    button = next(b for b in window.workers.findChildren(QPushButton) if b.text() == "分配到所选网格")
+    buttons = window.workers.findChildren(QPushButton)
+    button = next(b for b in buttons if b.text() == "分配到所选网格")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     grid_id = int(grids["id"].iloc[4])
     assert _count(window, "SELECT count(*) FROM grid_assignment WHERE worker_id=:w AND grid_id=:g "
