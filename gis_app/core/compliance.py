@@ -11,7 +11,9 @@ from gis_app.core.codes import InvestigationMethod
 
 #: Every rule, in report order, with the message users see.
 RULES: dict[str, str] = {
-    "remote_not_away": "电话、微信等方式排查，但该户并非整户外出（只有整户外出的农户才可电话、微信排查）",
+    "remote_not_away": (
+        "电话、微信等方式排查，但该户并非整户外出（只有整户外出的农户才可电话、微信排查）"
+    ),
     "no_checker": "未填写核查人",
     "date_outside_campaign": "排查日期为空或不在本次集中排查时段内",
     "conflicting_answers": (

@@ -23,6 +23,7 @@ from PyQt6.QtWidgets import (
 
 from gis_app.catalog import load_layers, load_styles
 from gis_app.core.classify import classify
+from gis_app.core.mapdefs import Symbol
 from gis_app.services import map_service
 from gis_app.services.assignment_service import AssignmentService, StaleEdit
 from gis_app.ui.canvas.basemap import BasemapLayer
@@ -32,6 +33,7 @@ from gis_app.ui.map_model import MapModel
 from gis_app.ui.panels.attribute_table import AttributeTable
 from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.layer_tree import LayerTree
+from gis_app.ui.panels.rules_panel import RulesPanel
 from gis_app.ui.panels.unlocated_panel import UnlocatedPanel
 from gis_app.ui.panels.worker_panel import WORKER_MIME, WorkerPanel
 
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.table = AttributeTable(self.tr_)
         self.unlocated = UnlocatedPanel(self.tr_)
         self.workers = WorkerPanel(self.tr_)
+        self.rules = RulesPanel(self.tr_)
         self.assignments = AssignmentService(self.data.project)
         self.docks = {}
         for key, widget, area in (
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
             ("位置未知农户", self.unlocated, Qt.DockWidgetArea.RightDockWidgetArea),
             ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("网格员", self.workers, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("网格规则", self.rules, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(key, self)
             dock.setObjectName(f"dock-{widget.__class__.__name__}")
@@ -101,6 +105,7 @@ class MainWindow(QMainWindow):
             self.docks[key] = self._text(dock, key)
         self.tabifyDockWidget(self.docks["识别"], self.docks["位置未知农户"])
         self.tabifyDockWidget(self.docks["属性表"], self.docks["网格员"])
+        self.tabifyDockWidget(self.docks["网格员"], self.docks["网格规则"])
         self.docks["识别"].raise_()
         self.docks["属性表"].raise_()
 
@@ -224,6 +229,8 @@ class MainWindow(QMainWindow):
             lambda worker: self._change(self.assignments.retire_worker, worker))
         self.workers.assign_requested.connect(self.assign_to_selected_grids)
         self.workers.unassign_requested.connect(self.unassign_from_selected_grids)
+        self.rules.check_requested.connect(self.check_rules)
+        self.rules.zoom_requested.connect(self.zoom_to_lonlat)
         self.canvas.drop_types = (WORKER_MIME,)
         self.canvas.sigDropped.connect(self._dropped)
         box = self.canvas.view_box
@@ -600,6 +607,29 @@ class MainWindow(QMainWindow):
         phone, ok = QInputDialog.getText(self, self.tr_("网格员"), "手机号码（11位）")
         if ok:
             self._change(self.assignments.add_worker, name, phone)
+
+    def check_rules(self):
+        """Run the grid and ledger rules; list them and mark them on the map."""
+        from gis_app.services.project_service import check_project
+        from gis_app.ui.canvas.point_item import PointCloudItem
+
+        problems = check_project(self.data.project)
+        self.rules.set_problems(problems)
+        located = problems.dropna(subset=["x", "y"])
+        x, y = self.data.to_map(located["x"].to_numpy(), located["y"].to_numpy())
+        marker = Symbol(fill="#e03131", stroke="#ffffff", stroke_width=1.5, size=14, shape="cross")
+        if getattr(self, "_problem_marks", None) is not None:
+            self.canvas.plotItem.removeItem(self._problem_marks)
+        self._problem_marks = PointCloudItem(x, y, np.zeros(len(located), dtype=np.int32), [marker])
+        self._problem_marks.setZValue(900)
+        self.canvas.plotItem.addItem(self._problem_marks)
+        self.docks["网格规则"].raise_()
+        return problems
+
+    def zoom_to_lonlat(self, lon: float, lat: float) -> None:
+        """Centre the map on a point given in longitude/latitude, 600 m across."""
+        x, y = self.data.to_map(lon, lat)
+        self.canvas.zoom_to(QRectF(x - 300, y - 300, 600, 600), padding=0)
 
     def undo(self) -> str | None:
         """Undo the last roster or assignment change."""

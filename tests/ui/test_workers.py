@@ -94,3 +94,24 @@ def test_drag_a_worker_onto_a_grid(own_window):
     QApplication.sendEvent(viewport, drop)
     assert _count(window, "SELECT grid_id FROM grid_assignment WHERE worker_id=:w",
                   w=worker) == int(grids["id"].iloc[7])
+
+
+def test_rules_panel_lists_problems_and_zooms_to_one(own_window, qtbot):
+    window = own_window
+    buttons = window.rules.findChildren(QPushButton)
+    check = next(b for b in buttons if b.text() == "检查网格规则")
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+    problems = window.rules.problems
+    unpaired = _count(window, "SELECT count(*) FROM household h WHERE h.attribute=2 AND "
+                              "h.risk_eliminated=0 AND NOT EXISTS (SELECT 1 FROM helper_pair p "
+                              "WHERE p.household_id=h.id AND p.end_date IS NULL)")
+    assert (problems["rule"] == "monitored_without_helper").sum() == unpaired > 0
+    assert window.rules.table.rowCount() == len(problems)
+    row = int(problems.index[problems["x"].notna()][0])
+    rect = window.rules.table.visualItemRect(window.rules.table.item(row, 0))
+    window.rules.table.scrollToItem(window.rules.table.item(row, 0))
+    window.rules._zoom(row, 0)
+    x, y = window.data.to_map(problems.loc[row, "x"], problems.loc[row, "y"])
+    view = window.canvas.view_box.viewRect()
+    assert view.contains(QPointF(x, y)) and view.width() < 2000
+    assert rect is not None

@@ -1,0 +1,71 @@
+"""The grid rules panel: what breaks DOMAIN §2 and §3, each item linked to the map."""
+
+from __future__ import annotations
+
+import pandas as pd
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: Chinese names of the rules `check` reports.
+RULE_NAMES = {
+    "location_unknown": "位置未知", "invalid_id_number": "证件号码无效",
+    "monitored_without_type": "监测对象缺监测类型",
+    "type_without_monitoring": "非监测对象有监测类型",
+    "monitored_without_helper": "监测对象无结对帮扶人", "members_invalid": "家庭人口数无效",
+    "grid_without_worker": "网格无负责人", "worker_over_limit": "网格员超出户数上限",
+    "grid_overlap": "网格重叠", "grid_gap": "网格空隙", "grid_outside_village": "网格跨村界",
+    "grid_without_village": "网格无所属村", "grid_invalid": "网格几何无效",
+    "household_outside_grids": "农户不在任何网格内",
+    "household_in_two_grids": "农户同时在两个网格内",
+    "household_grid_mismatch": "农户网格与位置不符",
+}
+
+
+class RulesPanel(QWidget):
+    """The list of problems; double-click zooms to one."""
+
+    check_requested = pyqtSignal()
+    zoom_requested = pyqtSignal(float, float)  # lon, lat
+
+    def __init__(self, translate, parent=None):
+        super().__init__(parent)
+        self.tr_ = translate
+        self.summary = QLabel()
+        run = QPushButton("检查网格规则")
+        run.clicked.connect(self.check_requested)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["规则", "说明", "编码"])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.cellDoubleClicked.connect(self._zoom)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(run)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table)
+        self.problems = pd.DataFrame()
+
+    def set_problems(self, problems: pd.DataFrame) -> None:
+        """Show the problems of ``check`` (rule, message, code, x, y in lon/lat)."""
+        self.problems = problems.reset_index(drop=True)
+        self.table.setRowCount(len(self.problems))
+        for row, record in enumerate(self.problems.itertuples()):  # a list a person reads
+            for column, value in enumerate((RULE_NAMES.get(record.rule, record.rule),
+                                            record.message, str(record.code or ""))):
+                self.table.setItem(row, column, QTableWidgetItem(value))
+        counts = self.problems["rule"].map(RULE_NAMES).value_counts() if len(problems) else {}
+        self.summary.setText("；".join(f"{k} {v}" for k, v in dict(counts).items()) or "未发现问题")
+
+    def _zoom(self, row: int, _column: int) -> None:
+        record = self.problems.iloc[row]
+        if pd.notna(record["x"]) and pd.notna(record["y"]):
+            self.zoom_requested.emit(float(record["x"]), float(record["y"]))
