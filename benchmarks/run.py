@@ -134,6 +134,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-map", action="store_true", help="skip the map window figures")
     parser.add_argument("--no-join", action="store_true", help="skip the 1M x 3,000 join")
+    parser.add_argument("--no-coverage", action="store_true",
+                        help="skip the investigation coverage figures")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     import datetime
@@ -157,6 +159,10 @@ def main() -> None:
         print(f"| join 1,000,000 points to 3,000 polygons of ~100 vertices (synthetic tiling, "
               f"index build included) | {ours['median_s']:.3f} | geopandas sjoin(predicate="
               f"'within') | {base['median_s']:.3f} |", flush=True)
+    if not args.no_coverage:
+        from benchmarks.coverage_bench import bench_coverage
+
+        bench_coverage(tuple(args.sizes), args.repeat)
     shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project")
     p.add_argument("--json", action="store_true")
     p.add_argument("--strict", action="store_true", help="发现错误时以非零状态退出")
+
+    p = sub.add_parser("coverage", help="集中排查覆盖情况（按乡镇、村或三级网格，缺口大的在前）")
+    p.add_argument("project")
+    p.add_argument("--campaign", type=int, help="排查年度（默认最新一次）")
+    p.add_argument(
+        "--level", type=int, choices=(1, 2, 3), default=3, help="1 乡镇、2 村、3 三级网格（默认）"
+    )
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -152,7 +160,50 @@ def _run(args) -> int:
         _emit(args, {"problems": records, "summary": summary, "count": len(problems)}, text)
         errors = (problems["severity"] == "error").any() if len(problems) else False
         return 1 if (args.strict and errors) else 0
+    if args.command == "coverage":
+        from gis_app.services.coverage_service import campaign_coverage, coverage_summary
+
+        table = campaign_coverage(_open(args.project), args.campaign, args.level)
+        keys = ["code", "name", "households", "home", "remote", "unchecked", "noncompliant",
+                "coverage"]
+        records = json.loads(
+            table[keys].to_json(orient="records", force_ascii=False, double_precision=15)
+        )
+        if args.json:
+            print(json.dumps(records, ensure_ascii=False, indent=1))
+        else:
+            print(_coverage_text(table, coverage_summary(table), args.level))
+        return 0
     raise AssertionError(args.command)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _coverage_text(table, totals: dict, level: int) -> str:
+    unit = {1: "乡镇", 2: "村（社区）", 3: "三级网格"}[level]
+    header = ["代码", unit, "户数", "入户", "电话微信", "未排查", "不合规", "覆盖率"]
+    workers = "workers" in table
+    rows = [
+        [r.code if isinstance(r.code, str) else "—", r.name, r.households, r.home, r.remote,
+         r.unchecked, r.noncompliant, f"{r.coverage:.1%}"] + ([r.workers] if workers else [])
+        for r in table.itertuples()
+    ]
+    rows.append(["", "合计", totals["households"], totals["home"], totals["remote"],
+                 totals["unchecked"], totals["noncompliant"], f"{totals['coverage']:.1%}"]
+                + ([""] if workers else []))
+    header += ["网格员"] if workers else []
+    cells = [[str(c) for c in row] for row in [header, *rows]]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
+    lines = [
+        "  ".join(c + " " * (w - _width(c)) if i < 2 or i > 7 else " " * (w - _width(c)) + c
+                  for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in cells
+    ]
+    return f"集中排查覆盖情况（按{unit}，覆盖率由低到高）\n" + "\n".join(lines)
 
 
 def _emit(args, payload: dict, text: str) -> None:

@@ -21,6 +21,7 @@ from gis_app.core.coverage import (
     NEVER,
     STATUS_KEYS,
     CoverageStatus,
+    first_covered_day,
     household_positions,
     household_status,
     record_status,
@@ -75,7 +76,7 @@ class UnitIndex:
         first = np.full(len(codes), -1, dtype=np.int64)
         located = np.flatnonzero(unit >= 0)
         first[unit[located[::-1]]] = located[::-1]
-        unit_names = np.asarray(names, dtype=object)[first] if len(codes) else codes.copy()
+        unit_names = np.asarray(names.iloc[first], dtype=object)
         unit_names = np.where(pd.isna(unit_names), codes, unit_names)
         if (unit < 0).any():
             unit = np.where(unit < 0, len(codes), unit)
@@ -88,6 +89,41 @@ class UnitIndex:
         flat = self.unit * _N_STATUS + np.asarray(status, dtype=np.int64)
         size = len(self.codes) * _N_STATUS
         return np.bincount(flat, minlength=size).reshape(len(self.codes), _N_STATUS)
+
+
+def household_coverage(
+    household_ids, records: pd.DataFrame, start_date: dt.date, end_date: dt.date
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each household's coverage status and the day of its first covering check.
+
+    Parameters
+    ----------
+    household_ids : array-like of int
+        The campaign's households.
+    records : pandas.DataFrame
+        The campaign's records (columns of :data:`gis_app.core.compliance.RECORD_COLUMNS`);
+        records of other households are ignored.
+    start_date, end_date : datetime.date
+        The campaign window.
+
+    Returns
+    -------
+    status : numpy.ndarray
+        int8 :class:`~gis_app.core.coverage.CoverageStatus` value per household.
+    first_day : numpy.ndarray
+        int64 day number (days since 1970-01-01), ``NEVER`` when not covered.
+    """
+    days = to_days(records["checked_on"].to_numpy())
+    # Dates converted once: the rules get them as datetime64, which they take as they are.
+    flags = check_records(
+        records.assign(checked_on=days.astype("datetime64[D]")), start_date, end_date
+    )
+    positions = household_positions(household_ids, records["household_id"].to_numpy())
+    statuses = record_status(records["method"].to_numpy(), flags["compliant"].to_numpy())
+    n = len(household_ids)
+    status = household_status(n, positions, statuses)
+    first = first_covered_day(n, positions, statuses, days)
+    return status, first
 
 
 def coverage_table(
@@ -197,7 +233,8 @@ def current_assignments(
         The rows of ``assignments`` that qualify.
     """
     day = to_days([as_of or dt.date.today()])[0]
-    keep = assignments["role"].isin([r.value for r in RESPONSIBLE_ROLES[level]]).to_numpy()
+    roles = [r.value for r in RESPONSIBLE_ROLES[level]]
+    keep = np.array(assignments["role"].isin(roles), dtype=bool)
     if "start_date" in assignments:
         start = to_days(assignments["start_date"].to_numpy())
         keep &= start <= day
@@ -251,7 +288,9 @@ def coverage_by_worker(
     )
     names = workers.set_index("id")["name"].reindex(per_worker.index)
     table = coverage_table(
-        per_worker.index.to_numpy(), names.to_numpy(), per_worker[list(STATUS_KEYS)].to_numpy(),
+        per_worker.index.to_numpy(),
+        names.to_numpy(),
+        per_worker[list(STATUS_KEYS)].to_numpy(),
         sort=False,
     )
     table.insert(2, "grids", per_worker["grids"].to_numpy(np.int64))
@@ -389,7 +428,8 @@ class CoverageTracker:
         flags = check_records(records, start_date, end_date)
         local_ok = ~flags[list(LOCAL_RULES)].to_numpy().any(axis=1)
         answers = answer_codes(
-            records["has_risk"].to_numpy(), records["risk_type"],
+            records["has_risk"].to_numpy(),
+            records["risk_type"],
             records["proposed_monitoring_type"],
         )
         method = records["method"].to_numpy(np.int64)
@@ -425,12 +465,17 @@ class CoverageTracker:
         except KeyError:
             raise KeyError(f"农户{household}不在本次集中排查的范围内") from None
         flags = local_flags(
-            [record["method"]], [record.get("checked_on")], [record.get("checker")],
-            [bool(record.get("whole_household_away", False))], self.start_date, self.end_date,
+            [record["method"]],
+            [record.get("checked_on")],
+            [record.get("checker")],
+            [bool(record.get("whole_household_away", False))],
+            self.start_date,
+            self.end_date,
         )
         ok = not any(bool(flag[0]) for flag in flags.values())
         answer = answer_codes(
-            [bool(record.get("has_risk", False))], [record.get("risk_type")],
+            [bool(record.get("has_risk", False))],
+            [record.get("risk_type")],
             [record.get("proposed_monitoring_type")],
         )[0]
         self._added.setdefault(p, []).append((ok, int(record["method"]), int(answer)))

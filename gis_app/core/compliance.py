@@ -75,8 +75,22 @@ def to_days(values) -> np.ndarray:
 
 def blank_mask(values) -> np.ndarray:
     """True where a text value is missing or only whitespace."""
-    text = pd.Series(np.asarray(values, dtype=object), dtype=object)
-    return (text.isna() | (text.astype(str).str.strip() == "")).to_numpy()
+    text = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if not isinstance(text.dtype, pd.StringDtype):
+        text = text.astype("string")
+    stripped = text.str.strip()
+    return np.asarray(stripped.isna() | (stripped == ""), dtype=bool)
+
+
+def dense_codes(ids) -> np.ndarray:
+    """Integer ids as small non-negative codes (equal ids, equal codes) for bincount."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) == 0:
+        return ids
+    low, high = ids.min(), ids.max()
+    if high - low <= 4 * len(ids) + 1024:
+        return ids - low
+    return pd.factorize(ids)[0].astype(np.int64)
 
 
 def local_flags(
@@ -106,6 +120,8 @@ def local_flags(
     away = np.asarray(whole_household_away, dtype=bool)
     days = to_days(checked_on)
     start, end = to_days([start_date, end_date])
+    if not isinstance(checker, pd.Series):
+        checker = pd.Series(np.asarray(checker, dtype=object), dtype=object)
     return {
         "remote_not_away": (method == _REMOTE) & ~away,
         "no_checker": blank_mask(checker),
@@ -139,13 +155,13 @@ def conflicting_answers(household_id, answers) -> np.ndarray:
     numpy.ndarray
         Boolean per record.
     """
-    household = np.asarray(household_id, dtype=np.int64)
     answers = np.asarray(answers, dtype=np.int64)
-    flag = np.zeros(len(household), dtype=bool)
-    if len(household) < 2:
+    flag = np.zeros(len(answers), dtype=bool)
+    if len(answers) < 2:
         return flag
     # Only households with several records can disagree; they are few, so look at them alone.
-    _, inverse, counts = np.unique(household, return_inverse=True, return_counts=True)
+    inverse = dense_codes(household_id)
+    counts = np.bincount(inverse)
     several = np.flatnonzero(counts[inverse] > 1)
     if len(several) == 0:
         return flag
@@ -177,7 +193,7 @@ def check_records(records: pd.DataFrame, start_date, end_date) -> pd.DataFrame:
     flags = local_flags(
         records["method"].to_numpy(),
         records["checked_on"].to_numpy(),
-        records["checker"].to_numpy(),
+        records["checker"],
         records["whole_household_away"].to_numpy(),
         start_date,
         end_date,
