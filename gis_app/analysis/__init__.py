@@ -1,4 +1,4 @@
-"""Spatial analysis on GeoDataFrames: point location in grids, grid quality checks, measures.
+"""Spatial analysis on GeoDataFrames: point location, grid checks, measures, redrawing grids.
 
 The names below are re-exported lazily (PEP 562), so importing the package stays cheap until
 one of them is used.
@@ -21,27 +21,52 @@ _EXPORTS = {
     "distance_m": "measure",
     "gauss_kruger_epsg_for": "measure",
     "to_gauss_kruger": "measure",
+    "assign_households": "grid_split",
+    "merge_grids": "grid_split",
+    "split_balanced": "grid_split",
+    "split_by_line": "grid_split",
+    "Proposal": "rebalance",
+    "propose_rebalance": "rebalance",
+    "CoverageTracker": "coverage",
+    "coverage_by_unit": "coverage",
+    "coverage_by_worker": "coverage",
 }
 
 __all__ = [
     "PROBLEM_COLUMNS",
+    "CoverageTracker",
     "LocateResult",
     "PolygonIndex",
+    "Proposal",
     "areas_m2",
+    "assign_households",
     "check_grid_tiling",
     "check_households_in_grids",
     "check_same_crs",
+    "coverage_by_unit",
+    "coverage_by_worker",
     "distance_m",
     "gauss_kruger_epsg_for",
     "join_points_to_polygons",
+    "merge_grids",
+    "propose_rebalance",
+    "split_balanced",
+    "split_by_line",
     "to_gauss_kruger",
 ]
 
 if TYPE_CHECKING:
+    from gis_app.analysis.coverage import CoverageTracker, coverage_by_unit, coverage_by_worker
     from gis_app.analysis.grid_quality import (
         PROBLEM_COLUMNS,
         check_grid_tiling,
         check_households_in_grids,
+    )
+    from gis_app.analysis.grid_split import (
+        assign_households,
+        merge_grids,
+        split_balanced,
+        split_by_line,
     )
     from gis_app.analysis.measure import (
         areas_m2,
@@ -55,6 +80,7 @@ if TYPE_CHECKING:
         PolygonIndex,
         join_points_to_polygons,
     )
+    from gis_app.analysis.rebalance import Proposal, propose_rebalance
 
 
 def __getattr__(name: str):
