@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-map", action="store_true", help="skip the map window figures")
     parser.add_argument("--no-join", action="store_true", help="skip the 1M x 3,000 join")
+    parser.add_argument("--no-split", action="store_true", help="skip the grid split figures")
     parser.add_argument("--no-coverage", action="store_true",
                         help="skip the investigation coverage figures")
     args = parser.parse_args()
@@ -163,6 +164,12 @@ def main() -> None:
         from benchmarks.coverage_bench import bench_coverage
 
         bench_coverage(tuple(args.sizes), args.repeat)
+    if not args.no_split:
+        from benchmarks.split_bench import bench_split
+
+        for what, seconds, base_name, base in bench_split(max(args.repeat, 5)):
+            base_text = f"{base:.3f}" if base is not None else ""
+            print(f"| {what} | {seconds:.3f} | {base_name} | {base_text} |", flush=True)
     shutil.rmtree(WORK, ignore_errors=True)
 
 
