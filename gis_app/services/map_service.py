@@ -116,6 +116,7 @@ def load_map_data(project: Project, progress=None) -> MapData:
         if progress:
             progress(done, len(SOURCES) + 1)
     frames = {name: frame.to_crs(epsg) for name, frame in frames.items()}
+    frames["coverage"] = coverage_layer(project, frames["grids"])
     grids = frames["grids"]
     grids["label"] = grids["name"].str.replace(r"(总网格|一级网格|二级网格)$", "", regex=True)
     received = frames["households"].groupby("resettlement_site_code").size()
@@ -134,6 +135,21 @@ def load_map_data(project: Project, progress=None) -> MapData:
     if progress:
         progress(len(SOURCES) + 1, len(SOURCES) + 1)
     return MapData(project, int(epsg), frames, unlocated, tables)
+
+
+def coverage_layer(project: Project, grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Level-3 grids with the newest campaign's coverage (the choropleth); empty without one."""
+    from gis_app.services.coverage_service import CampaignNotFoundError, campaign_coverage
+
+    level3 = grids[grids["level"] == 3][["id", "code", "name", "geometry"]]
+    try:
+        table = campaign_coverage(project, level=3)
+    except CampaignNotFoundError:  # no campaign yet: nothing to colour
+        return level3.iloc[0:0].assign(coverage=pd.Series(dtype=float))
+    table = table.drop(columns=["name"]).dropna(subset=["code"])
+    layer = level3.merge(table, on="code", how="inner").reset_index(drop=True)
+    layer["coverage_label"] = (layer["coverage"] * 100).round().astype(int).astype(str) + "%"
+    return layer
 
 
 def household_points(project: Project) -> gpd.GeoDataFrame:

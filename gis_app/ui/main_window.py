@@ -6,6 +6,7 @@ The window wires views to the :class:`MapModel` and to services; it holds no GIS
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import shapely
 from PyQt6.QtCore import QByteArray, QRectF, QSettings, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
@@ -31,6 +32,7 @@ from gis_app.ui.canvas.map_canvas import MapCanvas
 from gis_app.ui.i18n import Translator, current_language
 from gis_app.ui.map_model import MapModel
 from gis_app.ui.panels.attribute_table import AttributeTable
+from gis_app.ui.panels.coverage_panel import CoveragePanel
 from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.layer_tree import LayerTree
 from gis_app.ui.panels.rules_panel import RulesPanel
@@ -88,6 +90,7 @@ class MainWindow(QMainWindow):
         self.unlocated = UnlocatedPanel(self.tr_)
         self.workers = WorkerPanel(self.tr_)
         self.rules = RulesPanel(self.tr_)
+        self.coverage = CoveragePanel(self.tr_)
         self.assignments = AssignmentService(self.data.project)
         self.docks = {}
         for key, widget, area in (
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
             ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("网格员", self.workers, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("网格规则", self.rules, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("排查覆盖", self.coverage, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(key, self)
             dock.setObjectName(f"dock-{widget.__class__.__name__}")
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["识别"], self.docks["位置未知农户"])
         self.tabifyDockWidget(self.docks["属性表"], self.docks["网格员"])
         self.tabifyDockWidget(self.docks["网格员"], self.docks["网格规则"])
+        self.tabifyDockWidget(self.docks["网格规则"], self.docks["排查覆盖"])
         self.docks["识别"].raise_()
         self.docks["属性表"].raise_()
 
@@ -210,6 +215,7 @@ class MainWindow(QMainWindow):
         self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         self.show_table(self.active_layer)
         self.refresh_roster()
+        self.show_coverage(3)
 
     def _connect(self) -> None:
         self.model.selection_changed.connect(self._selection_changed)
@@ -230,6 +236,8 @@ class MainWindow(QMainWindow):
         self.workers.assign_requested.connect(self.assign_to_selected_grids)
         self.workers.unassign_requested.connect(self.unassign_from_selected_grids)
         self.rules.check_requested.connect(self.check_rules)
+        self.coverage.level_changed.connect(self.show_coverage)
+        self.coverage.zoom_requested.connect(self.zoom_to_unit)
         self.rules.zoom_requested.connect(self.zoom_to_lonlat)
         self.canvas.drop_types = (WORKER_MIME,)
         self.canvas.sigDropped.connect(self._dropped)
@@ -625,6 +633,31 @@ class MainWindow(QMainWindow):
         self.canvas.plotItem.addItem(self._problem_marks)
         self.docks["网格规则"].raise_()
         return problems
+
+    def show_coverage(self, level=3) -> None:
+        """Fill the coverage table for townships (1), villages (2), grids (3) or workers."""
+        from gis_app.services import coverage_service
+
+        try:
+            table = (coverage_service.worker_coverage(self.data.project) if level == "worker"
+                     else coverage_service.campaign_coverage(self.data.project, level=level))
+        except coverage_service.CampaignNotFoundError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            table = pd.DataFrame(columns=["code", "name", "households", "home", "remote",
+                                          "noncompliant", "unchecked", "coverage"])
+        self.coverage.set_table(table)
+
+    def zoom_to_unit(self, code: str) -> None:
+        """Zoom to a township, village or grid by its code."""
+        for source, key in (("grids", "code"), ("villages", "code")):
+            frame = self.data.frames[source]
+            hits = frame[frame[key] == code]
+            if not len(hits) and source == "grids":
+                hits = frame[frame["admin_code"] == code]  # a township's or village's grids
+            if len(hits):
+                minx, miny, maxx, maxy = hits.total_bounds
+                self.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny), padding=0.1)
+                return
 
     def zoom_to_lonlat(self, lon: float, lat: float) -> None:
         """Centre the map on a point given in longitude/latitude, 600 m across."""

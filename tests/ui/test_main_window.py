@@ -328,3 +328,36 @@ def test_editing_a_style_file_and_reloading_changes_the_map(window, tmp_path, mo
     window.reload_styles()
     assert adapter.style.classes[0].symbol.fill == "#123456"
     assert adapter._cloud.symbols[0].fill == "#123456"
+
+
+def test_coverage_choropleth_colours_grids_by_their_coverage(window, map_data):
+    from gis_app.services.coverage_service import campaign_coverage
+
+    item = _tree_item(window, "coverage_grids")
+    assert item.checkState(0) == Qt.CheckState.Unchecked
+    item.setCheckState(0, Qt.CheckState.Checked)
+    adapter = window.canvas.adapters["coverage_grids"]
+    assert adapter.items()[0].isVisible()
+    table = campaign_coverage(map_data.project, level=3).dropna(subset=["code"])
+    shown = dict(zip(adapter.frame["code"], window.class_of("coverage_grids"), strict=True))
+    bands = np.digitize(table["coverage"].to_numpy(), [0.5, 0.7, 0.9])
+    assert {code: int(b) for code, b in zip(table["code"], bands, strict=True)} == shown
+    legend = [item.child(i).text(0) for i in range(item.childCount())]
+    assert sum(int(t.split("（")[1].rstrip("）")) for t in legend) == len(table)
+
+
+def test_a_project_without_campaign_opens_with_an_empty_coverage_layer(tmp_path, capsys):
+    from gis_app.cli import main
+    from gis_app.services.map_service import load_map_data
+    from gis_app.storage.project import open_project
+
+    project = str(tmp_path / "bare.gmp")
+    sample = __import__("pathlib").Path(__file__).resolve().parents[2] / "sample_gis"
+    for name in ("townships", "villages"):
+        assert main(["import", project, str(sample / "county.gpkg"), "--kind", "boundaries",
+                     "--layer", name]) == 0
+    assert main(["import", project, str(sample / "county.gpkg"), "--kind", "grids",
+                 "--layer", "grids"]) == 0
+    capsys.readouterr()
+    data = load_map_data(open_project(project))
+    assert len(data.frames["coverage"]) == 0 and len(data.frames["grids"]) > 0

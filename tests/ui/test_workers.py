@@ -115,3 +115,25 @@ def test_rules_panel_lists_problems_and_zooms_to_one(own_window, qtbot):
     view = window.canvas.view_box.viewRect()
     assert view.contains(QPointF(x, y)) and view.width() < 2000
     assert rect is not None
+
+
+def test_coverage_table_per_level_with_the_gap_first(own_window, qtbot):
+    from gis_app.services.coverage_service import campaign_coverage
+
+    window = own_window
+    panel = window.coverage
+    assert panel.table.rowCount() == len(campaign_coverage(window.data.project, level=3))
+    panel.level.setCurrentIndex(0)  # 乡镇
+    towns = campaign_coverage(window.data.project, level=1)
+    assert panel.table.rowCount() == len(towns)
+    shown = [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+    assert shown == list(towns.sort_values("coverage", kind="stable")["name"])
+    households = sum(int(panel.table.item(r, 1).text()) for r in range(panel.table.rowCount()))
+    assert households == int(towns["households"].sum())
+    panel.level.setCurrentIndex(3)  # 网格员
+    assert panel.table.rowCount() > 0
+    panel.level.setCurrentIndex(1)  # 村
+    panel._zoom(0, 0)
+    village = window.data.frames["villages"].query(f"name == '{panel.table.item(0, 0).text()}'")
+    centre = village.geometry.iloc[0].representative_point()
+    assert window.canvas.view_box.viewRect().contains(QPointF(centre.x, centre.y))
