@@ -35,6 +35,7 @@ from gis_app.ui.panels.attribute_table import AttributeTable
 from gis_app.ui.panels.coverage_panel import CoveragePanel
 from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.layer_tree import LayerTree
+from gis_app.ui.panels.progress_chart import ProgressChart
 from gis_app.ui.panels.rules_panel import RulesPanel
 from gis_app.ui.panels.unlocated_panel import UnlocatedPanel
 from gis_app.ui.panels.worker_panel import WORKER_MIME, WorkerPanel
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.workers = WorkerPanel(self.tr_)
         self.rules = RulesPanel(self.tr_)
         self.coverage = CoveragePanel(self.tr_)
+        self.progress = ProgressChart(self.tr_)
         self.assignments = AssignmentService(self.data.project)
         self.docks = {}
         for key, widget, area in (
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
             ("网格员", self.workers, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("网格规则", self.rules, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("排查覆盖", self.coverage, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("排查进度", self.progress, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = QDockWidget(key, self)
             dock.setObjectName(f"dock-{widget.__class__.__name__}")
@@ -111,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["属性表"], self.docks["网格员"])
         self.tabifyDockWidget(self.docks["网格员"], self.docks["网格规则"])
         self.tabifyDockWidget(self.docks["网格规则"], self.docks["排查覆盖"])
+        self.tabifyDockWidget(self.docks["排查覆盖"], self.docks["排查进度"])
         self.docks["识别"].raise_()
         self.docks["属性表"].raise_()
 
@@ -216,6 +220,7 @@ class MainWindow(QMainWindow):
         self.show_table(self.active_layer)
         self.refresh_roster()
         self.show_coverage(3)
+        self.show_progress(1)
 
     def _connect(self) -> None:
         self.model.selection_changed.connect(self._selection_changed)
@@ -238,6 +243,7 @@ class MainWindow(QMainWindow):
         self.rules.check_requested.connect(self.check_rules)
         self.coverage.level_changed.connect(self.show_coverage)
         self.coverage.zoom_requested.connect(self.zoom_to_unit)
+        self.progress.level_changed.connect(self.show_progress)
         self.rules.zoom_requested.connect(self.zoom_to_lonlat)
         self.canvas.drop_types = (WORKER_MIME,)
         self.canvas.sigDropped.connect(self._dropped)
@@ -646,6 +652,22 @@ class MainWindow(QMainWindow):
             table = pd.DataFrame(columns=["code", "name", "households", "home", "remote",
                                           "noncompliant", "unchecked", "coverage"])
         self.coverage.set_table(table)
+
+    def show_progress(self, level: int = 1):
+        """Chart cumulative coverage per township (1) or village (2) against the milestones."""
+        import datetime as dt
+
+        from gis_app.services import coverage_service
+
+        as_of = self.data.project.settings().get("as_of")
+        try:
+            timeline = coverage_service.cumulative_coverage(
+                self.data.project, unit_level=level,
+                as_of=dt.date.fromisoformat(as_of) if as_of else None)
+        except coverage_service.CampaignNotFoundError:
+            return None
+        self.progress.set_timeline(timeline.daily, timeline.milestones)
+        return timeline
 
     def zoom_to_unit(self, code: str) -> None:
         """Zoom to a township, village or grid by its code."""

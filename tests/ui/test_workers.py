@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt
 from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -137,3 +138,25 @@ def test_coverage_table_per_level_with_the_gap_first(own_window, qtbot):
     village = window.data.frames["villages"].query(f"name == '{panel.table.item(0, 0).text()}'")
     centre = village.geometry.iloc[0].representative_point()
     assert window.canvas.view_box.viewRect().contains(QPointF(centre.x, centre.y))
+
+
+def test_progress_chart_follows_the_timetable(own_window):
+    from gis_app.ui.panels.progress_chart import MISSED
+
+    window = own_window
+    timeline = window.show_progress(1)
+    chart = window.progress
+    assert set(chart.lines) == set(timeline.daily["code"].astype(str))
+    code = sorted(chart.lines)[0]
+    x, y = chart.lines[code].getData()
+    expected = timeline.daily[timeline.daily["code"].astype(str) == code].sort_values("date")
+    assert len(x) == len(expected)
+    assert y[-1] == expected["coverage"].iloc[-1] * 100
+    assert (np.diff(y) >= 0).all()  # cumulative
+    missed = {n for n, colour in chart.milestone_marks if colour == MISSED}
+    expected_missed = set(timeline.milestones.loc[timeline.milestones["missed"].fillna(False)
+                                                  .astype(bool), "name"])
+    assert missed == expected_missed
+    # The sample stops at 2023-05-31, ~70 % done: the halfway mark was missed overall or not,
+    # as the data says; the final investigation deadline is not judged yet.
+    assert "开展集中排查" not in missed

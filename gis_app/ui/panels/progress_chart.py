@@ -1,0 +1,73 @@
+"""Progress of the investigation: cumulative coverage per day against the timetable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+_PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#862e9c", "#c2255c", "#0b7285", "#5f3dc4")
+MISSED, MET, PENDING = "#e03131", "#2f9e44", "#868e96"
+
+
+def _seconds(days) -> np.ndarray:
+    return np.array([dt.datetime.combine(d, dt.time()).timestamp() for d in days], dtype=float)
+
+
+class ProgressChart(QWidget):
+    """One line per unit (townships or villages), the milestones as targets on their dates."""
+
+    level_changed = pyqtSignal(int)
+
+    def __init__(self, translate, parent=None):
+        super().__init__(parent)
+        self.tr_ = translate
+        self.level = QComboBox()
+        self.level.addItem("乡镇", 1)
+        self.level.addItem("村", 2)
+        self.level.currentIndexChanged.connect(
+            lambda _i: self.level_changed.emit(int(self.level.currentData())))
+        self.plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
+        self.plot.setLabel("left", "累计覆盖率", units="%")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.addLegend(offset=(10, 10))
+        self.milestone_marks: list[tuple[str, str]] = []  # (name, colour) as drawn
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("按"))
+        bar.addWidget(self.level)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot)
+        self.lines: dict[str, pg.PlotDataItem] = {}
+
+    def set_timeline(self, daily: pd.DataFrame, milestones: pd.DataFrame) -> None:
+        """Draw ``daily`` (date, code, name, coverage) and ``milestones`` (due, target, missed)."""
+        self.plot.clear()
+        self.lines = {}
+        self.milestone_marks = []
+        for index, (code, unit) in enumerate(daily.groupby("code", sort=True)):
+            unit = unit.sort_values("date")
+            colour = _PALETTE[index % len(_PALETTE)]
+            line = self.plot.plot(_seconds(unit["date"]), unit["coverage"].to_numpy() * 100,
+                                  pen=pg.mkPen(colour, width=2), name=str(unit["name"].iloc[0]))
+            self.lines[str(code)] = line
+        for record in milestones.to_dict("records"):  # a handful of milestones
+            missed = record.get("missed")
+            colour = PENDING if missed is None or pd.isna(missed) else (MISSED if missed else MET)
+            x = _seconds([record["due_date"]])[0]
+            self.plot.addItem(pg.InfiniteLine(
+                x, angle=90, pen=pg.mkPen(colour, style=Qt.PenStyle.DashLine),
+                label=str(record["name"]), labelOpts={"position": 0.95, "color": colour}))
+            target = record.get("target_coverage")
+            if target is not None and not pd.isna(target):
+                self.plot.plot([x], [float(target) * 100], pen=None, symbol="t", symbolSize=12,
+                               symbolBrush=colour)
+            self.milestone_marks.append((str(record["name"]), colour))
+        self.plot.setYRange(0, 105)
+
