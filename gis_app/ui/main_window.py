@@ -266,6 +266,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # first start: the map gets most of the window
+            self.resizeDocks([self.docks["属性表"]], [240], Qt.Orientation.Vertical)
+            self.resizeDocks([self.docks["图层"], self.docks["识别"]], [260, 300],
+                             Qt.Orientation.Horizontal)
         extent = self.settings.value(f"extent/{self.data.project.location}")
         if isinstance(extent, list) and len(extent) == 4:
             self.canvas.zoom_to(QRectF(*map(float, extent)), padding=0)

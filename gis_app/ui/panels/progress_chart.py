@@ -34,6 +34,7 @@ class ProgressChart(QWidget):
         self.plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
         self.plot.setLabel("left", "累计覆盖率", units="%")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.setMinimumHeight(120)
         self.plot.addLegend(offset=(10, 10))
         self.milestone_marks: list[tuple[str, str]] = []  # (name, colour) as drawn
         bar = QHBoxLayout()
