@@ -6,7 +6,6 @@ The window wires views to the :class:`MapModel` and to services; it holds no GIS
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import shapely
 from PyQt6.QtCore import QByteArray, QRectF, QSettings, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
@@ -24,11 +23,11 @@ from PyQt6.QtWidgets import (
 
 from gis_app.catalog import load_layers, load_styles
 from gis_app.core.classify import classify
-from gis_app.core.mapdefs import Symbol
 from gis_app.services import map_service
-from gis_app.services.assignment_service import AssignmentService, StaleEdit
+from gis_app.services.assignment_service import AssignmentService
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.canvas.map_canvas import MapCanvas
+from gis_app.ui.grid_work import GridWorkActions
 from gis_app.ui.i18n import Translator, current_language
 from gis_app.ui.map_model import MapModel
 from gis_app.ui.panels.attribute_table import AttributeTable
@@ -52,7 +51,7 @@ _TOOLS = (
 _PICK_PIXELS = 8
 
 
-class MainWindow(QMainWindow):
+class MainWindow(GridWorkActions, QMainWindow):
     """The application window on one open project."""
 
     def __init__(self, data: map_service.MapData, settings: QSettings | None = None):
@@ -558,145 +557,6 @@ class MainWindow(QMainWindow):
         self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         self.statusBar().showMessage(f"已设置位置，所属网格：{grid or '无'}", 5000)
         return grid
-
-    # -- workers and grids
-    def refresh_roster(self) -> None:
-        """Redraw the roster from the store."""
-        self.workers.set_roster(self.assignments.roster(), self.model.unmask)
-
-    def _change(self, action, *args, **kwargs):
-        """Run a roster change; a refused one is explained, not raised."""
-        try:
-            result = action(*args, **kwargs)
-        except (ValueError, StaleEdit) as exc:
-            QMessageBox.warning(self, self.tr_("网格员"), str(exc))
-            return None
-        self.refresh_roster()
-        return result
-
-    def selected_grid_ids(self) -> list[int]:
-        """Grids selected on the map, in whichever grid layer holds the selection."""
-        ids = []
-        for layer_id, definition in self.definitions.items():
-            if definition.source == "grids" and self.model.selection[layer_id].any():
-                frame = self.canvas.adapters[layer_id].frame
-                ids += frame.loc[self.model.selection[layer_id], "id"].astype(int).tolist()
-        return ids
-
-    def assign_to_selected_grids(self, workers: list[int], role: str) -> list[int] | None:
-        """Make the chosen workers responsible for the grids selected on the map."""
-        grids = self.selected_grid_ids()
-        if not grids:
-            self.statusBar().showMessage("请先在地图或网格图层中选择网格", 5000)
-            return None
-        created = self._change(self.assignments.assign, workers, grids, role)
-        if created is not None:
-            self.statusBar().showMessage(f"已分配 {len(created)} 项", 5000)
-        return created
-
-    def unassign_from_selected_grids(self, workers: list[int]) -> None:
-        """End the chosen workers' assignments on the selected grids."""
-        grids = set(self.selected_grid_ids())
-        current = self.assignments.current_assignments()
-        rows = current[current["worker_id"].isin(workers) & current["grid_id"].isin(grids)]
-        if len(rows):
-            self._change(self.assignments.unassign, rows["id"].astype(int).tolist())
-
-    def _dropped(self, kind: str, payload: bytes, x: float, y: float) -> None:
-        if kind == WORKER_MIME:
-            self.assign_worker_at(int(payload.decode()), x, y)
-
-    def assign_worker_at(self, worker_id: int, x: float, y: float) -> list[int] | None:
-        """A worker dropped on the map: responsible for the level-3 grid under the point."""
-        grids = self.data.frames["grids"]
-        for level, role in ((3, "三级网格员"), (2, "二级网格员")):
-            candidates = grids[grids["level"] == level]
-            inside = candidates[shapely.contains_xy(candidates.geometry.to_numpy(), x, y)]
-            if len(inside):
-                return self._change(self.assignments.assign, [worker_id],
-                                    [int(inside["id"].iloc[0])], role)
-        return None
-
-    def add_worker_dialog(self) -> None:
-        """Ask for a new worker's name and phone."""
-        name, ok = QInputDialog.getText(self, self.tr_("网格员"), "姓名")
-        if not ok or not name.strip():
-            return
-        phone, ok = QInputDialog.getText(self, self.tr_("网格员"), "手机号码（11位）")
-        if ok:
-            self._change(self.assignments.add_worker, name, phone)
-
-    def check_rules(self):
-        """Run the grid and ledger rules; list them and mark them on the map."""
-        from gis_app.services.project_service import check_project
-        from gis_app.ui.canvas.point_item import PointCloudItem
-
-        problems = check_project(self.data.project)
-        self.rules.set_problems(problems)
-        located = problems.dropna(subset=["x", "y"])
-        x, y = self.data.to_map(located["x"].to_numpy(), located["y"].to_numpy())
-        marker = Symbol(fill="#e03131", stroke="#ffffff", stroke_width=1.5, size=14, shape="cross")
-        if getattr(self, "_problem_marks", None) is not None:
-            self.canvas.plotItem.removeItem(self._problem_marks)
-        self._problem_marks = PointCloudItem(x, y, np.zeros(len(located), dtype=np.int32), [marker])
-        self._problem_marks.setZValue(900)
-        self.canvas.plotItem.addItem(self._problem_marks)
-        self.docks["网格规则"].raise_()
-        return problems
-
-    def show_coverage(self, level=3) -> None:
-        """Fill the coverage table for townships (1), villages (2), grids (3) or workers."""
-        from gis_app.services import coverage_service
-
-        try:
-            table = (coverage_service.worker_coverage(self.data.project) if level == "worker"
-                     else coverage_service.campaign_coverage(self.data.project, level=level))
-        except coverage_service.CampaignNotFoundError as exc:
-            self.statusBar().showMessage(str(exc), 5000)
-            table = pd.DataFrame(columns=["code", "name", "households", "home", "remote",
-                                          "noncompliant", "unchecked", "coverage"])
-        self.coverage.set_table(table)
-
-    def show_progress(self, level: int = 1):
-        """Chart cumulative coverage per township (1) or village (2) against the milestones."""
-        import datetime as dt
-
-        from gis_app.services import coverage_service
-
-        as_of = self.data.project.settings().get("as_of")
-        try:
-            timeline = coverage_service.cumulative_coverage(
-                self.data.project, unit_level=level,
-                as_of=dt.date.fromisoformat(as_of) if as_of else None)
-        except coverage_service.CampaignNotFoundError:
-            return None
-        self.progress.set_timeline(timeline.daily, timeline.milestones)
-        return timeline
-
-    def zoom_to_unit(self, code: str) -> None:
-        """Zoom to a township, village or grid by its code."""
-        for source, key in (("grids", "code"), ("villages", "code")):
-            frame = self.data.frames[source]
-            hits = frame[frame[key] == code]
-            if not len(hits) and source == "grids":
-                hits = frame[frame["admin_code"] == code]  # a township's or village's grids
-            if len(hits):
-                minx, miny, maxx, maxy = hits.total_bounds
-                self.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny), padding=0.1)
-                return
-
-    def zoom_to_lonlat(self, lon: float, lat: float) -> None:
-        """Centre the map on a point given in longitude/latitude, 600 m across."""
-        x, y = self.data.to_map(lon, lat)
-        self.canvas.zoom_to(QRectF(x - 300, y - 300, 600, 600), padding=0)
-
-    def undo(self) -> str | None:
-        """Undo the last roster or assignment change."""
-        label = self.assignments.undo()
-        if label:
-            self.refresh_roster()
-            self.statusBar().showMessage(f"已撤销：{label}", 5000)
-        return label
 
     def save_snapshot(self, path: str | None = None) -> str | None:
         """Save the map view as PNG."""
