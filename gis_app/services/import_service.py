@@ -115,18 +115,36 @@ def _pick_columns(frame, headers: dict, file: str, required: tuple[str, ...]) ->
     return picked
 
 
+def _read_layer(
+    path: Path,
+    headers: dict,
+    required: tuple[str, ...],
+    crs: int | None,
+    gcj02: bool,
+    layer: str | None,
+):
+    """Read a vector file and keep the columns named by ``headers`` (aliases), with geometry.
+
+    Returns the reader's result (for its warnings) and a GeoDataFrame in EPSG:4490.
+    """
+    from gis_app.io import read_vector
+
+    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
+    frame = result.frame.reset_index(drop=True)
+    picked = _pick_columns(frame, headers, path.name, required)
+    return result, gpd.GeoDataFrame(picked, geometry=frame.geometry.to_numpy(), crs=STORAGE_EPSG)
+
+
 def _import_grids(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
 ) -> ImportReport:
     """Grids of any level (a 层级 column; level 3 when absent); level-3 grids must tile villages."""
     from gis_app.analysis import check_grid_tiling
-    from gis_app.io import read_vector
 
-    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
-    frame = result.frame.reset_index(drop=True)
-    picked = _pick_columns(frame, _GRID_HEADERS, path.name, ("code", "name", "admin_code"))
-    picked["level"] = pd.to_numeric(picked["level"], errors="coerce").fillna(3).astype(int)
-    new = frame[[frame.geometry.name]].join(picked).set_geometry(frame.geometry.name)
+    result, new = _read_layer(
+        path, _GRID_HEADERS, ("code", "name", "admin_code"), crs, gcj02, layer
+    )
+    new["level"] = pd.to_numeric(new["level"], errors="coerce").fillna(3).astype(int)
     units = set(load_table(project.engine, "admin_unit", ["code"])["code"])
     old = load_grids(project.engine)
     issues = [
@@ -185,12 +203,8 @@ def _import_boundaries(
 ) -> ImportReport:
     """Townships (代码, 名称) or villages (with 乡镇代码); the county is created when missing."""
     from gis_app.core.crs import gauss_kruger_epsg
-    from gis_app.io import read_vector
 
-    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
-    frame = result.frame.reset_index(drop=True)
-    picked = _pick_columns(frame, _UNIT_HEADERS, path.name, ("code", "name"))
-    units = gpd.GeoDataFrame(picked, geometry=frame.geometry.to_numpy(), crs=STORAGE_EPSG)
+    result, units = _read_layer(path, _UNIT_HEADERS, ("code", "name"), crs, gcj02, layer)
     existing = load_table(project.engine, "admin_unit", ["code", "level"])
     clash = units["code"].isin(set(existing["code"])) | units["code"].duplicated()
     if clash.any():
@@ -314,13 +328,8 @@ _ZONE_HEADERS = {
 def _import_sites(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
 ) -> ImportReport:
-    from gis_app.io import read_vector
-
-    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
-    frame = result.frame.reset_index(drop=True)
-    picked = _pick_columns(frame, _SITE_HEADERS, path.name, ("code", "name"))
-    picked["kind"] = picked["kind"].fillna("集中安置点")
-    sites = frame[[frame.geometry.name]].join(picked).set_geometry(frame.geometry.name)
+    result, sites = _read_layer(path, _SITE_HEADERS, ("code", "name"), crs, gcj02, layer)
+    sites["kind"] = sites["kind"].fillna("集中安置点")
     with project.engine.begin() as connection:
         cw.insert_sites(connection, sites)
     return ImportReport("sites", path.name, len(sites), list(result.issues))
@@ -329,17 +338,12 @@ def _import_sites(
 def _import_hazards(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
 ) -> ImportReport:
-    from gis_app.io import read_vector
-
-    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
-    frame = result.frame.reset_index(drop=True)
-    picked = _pick_columns(frame, _ZONE_HEADERS, path.name, ("code", "kind", "level"))
-    picked["name"] = picked["name"].fillna(picked["code"])
-    layer = frame[[frame.geometry.name]].join(picked).set_geometry(frame.geometry.name)
-    points = layer.geom_type.isin(["Point", "MultiPoint"])
+    result, hazards = _read_layer(path, _ZONE_HEADERS, ("code", "kind", "level"), crs, gcj02, layer)
+    hazards["name"] = hazards["name"].fillna(hazards["code"])
+    points = hazards.geom_type.isin(["Point", "MultiPoint"])
     with project.engine.begin() as connection:
-        cw.insert_hazards(connection, layer[~points], layer[points])
-    return ImportReport("hazards", path.name, len(layer), list(result.issues))
+        cw.insert_hazards(connection, hazards[~points], hazards[points])
+    return ImportReport("hazards", path.name, len(hazards), list(result.issues))
 
 
 def _import_records(project: Project, path: Path, campaign_year: int | None) -> ImportReport:
