@@ -207,8 +207,7 @@ def test_ledger_export_then_import_gives_the_same_households(sample_project_path
 
 
 def test_unmasked_export_needs_permission(sample_project_path, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("gis_app.storage.audit.current_user", lambda: "visitor")
-    monkeypatch.setattr("gis_app.services.export_service.current_user", lambda: "visitor")
+    monkeypatch.setenv("GIS_APP_USER", "visitor")
     code = main(["export", str(sample_project_path), str(tmp_path / "x.xlsx"), "--unmask"])
     assert code == 1
     assert "无权" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import os
 
 from sqlalchemy import Connection, insert
 
@@ -12,7 +13,9 @@ from gis_app.storage.models import AuditLog
 
 
 def current_user() -> str:
-    """The operating-system user, who the audit log names when no one logged in."""
+    """Who the audit log names: ``GIS_APP_USER`` when set (a shared office PC), else the OS user."""
+    if os.environ.get("GIS_APP_USER"):
+        return os.environ["GIS_APP_USER"]
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
