@@ -7,12 +7,11 @@ is kept: a retired worker stays in the roster, an ended assignment keeps its dat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from gis_app.core.codes import WorkerRole
+from gis_app.services.undo import Step, UndoStack
 from gis_app.storage.audit import current_user, log_change
 from gis_app.storage.models import GridAssignment, Worker
 from gis_app.storage.project import Project
@@ -27,22 +26,15 @@ class StaleEdit(Exception):
     """Someone else changed the row since it was read; reload and try again."""
 
 
-@dataclass
-class _Step:
-    """One undoable change: the rows it inserted and the values it overwrote."""
-
-    label: str
-    inserted: list[tuple[object, int]] = field(default_factory=list)  # (table, id)
-    updated: list[tuple[object, int, dict]] = field(default_factory=list)  # (table, id, before)
-
-
 class AssignmentService:
     """Use cases of the worker roster, bound to a project and a user."""
 
-    def __init__(self, project: Project, user: str | None = None):
+    def __init__(self, project: Project, user: str | None = None,
+                 undo_stack: UndoStack | None = None):
         self.project = project
         self.user = user or current_user()
-        self.undo_stack: list[_Step] = []
+        # The window passes the stack its other editing services share.
+        self.undo_stack = undo_stack if undo_stack is not None else UndoStack()
 
     # -- reading
     def roster(self) -> pd.DataFrame:
@@ -91,10 +83,10 @@ class AssignmentService:
                                                persons=("persons", "sum"))
 
     # -- changes
-    def _apply(self, step: _Step, action: str, details: dict) -> None:
+    def _apply(self, step: Step, action: str, details: dict) -> None:
         with self.project.engine.begin() as connection:
             log_change(connection, action, "worker", None, details, self.user)
-        self.undo_stack.append(step)
+        self.undo_stack.push(step)
 
     def add_worker(self, name: str, phone: str, unit: str | None = None,
                    title: str | None = None, id_number: str | None = None) -> int:
@@ -108,7 +100,7 @@ class AssignmentService:
             worker_id = connection.execute(insert(table).values(
                 name=name.strip(), phone=phone, unit=unit, title=title, id_number=id_number,
                 active=True, version=1).returning(table.c.id)).scalar_one()
-        self._apply(_Step(f"添加网格员{name}", inserted=[(table, worker_id)]), "add_worker",
+        self._apply(Step(f"添加网格员{name}", inserted=[(table, worker_id)]), "add_worker",
                     {"worker": worker_id, "name": name})
         return worker_id
 
@@ -118,14 +110,14 @@ class AssignmentService:
         if unknown:
             raise ValueError(f"不能修改的字段：{sorted(unknown)}")
         before = self._update(Worker.__table__, worker_id, version, values)
-        step = _Step(f"修改网格员{worker_id}", updated=[(Worker.__table__, worker_id, before)])
+        step = Step(f"修改网格员{worker_id}", updated=[(Worker.__table__, worker_id, before)])
         self._apply(step, "edit_worker", {"worker": worker_id, **values})
 
     def retire_worker(self, worker_id: int, on: dt.date | None = None) -> None:
         """Retire a worker and end their open assignments; the history stays."""
         on = on or dt.date.today()
         table, assignments = Worker.__table__, GridAssignment.__table__
-        step = _Step(f"网格员{worker_id}退出")
+        step = Step(f"网格员{worker_id}退出")
         with self.project.engine.begin() as connection:
             version = connection.execute(select(table.c.version).where(
                 table.c.id == worker_id)).scalar_one()
@@ -164,7 +156,7 @@ class AssignmentService:
                     new_ids.append(connection.execute(insert(table).values(
                         worker_id=int(worker_id), grid_id=int(grid_id), role=role, start_date=on,
                         assigned_by=self.user, version=1).returning(table.c.id)).scalar_one())
-        self._apply(_Step(f"分配{len(new_ids)}项", inserted=[(table, i) for i in new_ids]),
+        self._apply(Step(f"分配{len(new_ids)}项", inserted=[(table, i) for i in new_ids]),
                     "assign", {"workers": list(map(int, worker_ids)),
                                "grids": list(map(int, grid_ids)), "role": role})
         return new_ids
@@ -176,7 +168,7 @@ class AssignmentService:
         with self.project.engine.connect() as connection:
             versions = dict(connection.execute(select(table.c.id, table.c.version).where(
                 table.c.id.in_(list(map(int, assignment_ids))))).all())
-        step = _Step(f"取消分配{len(versions)}项")
+        step = Step(f"取消分配{len(versions)}项")
         for assignment_id, version in versions.items():
             step.updated.append((table, assignment_id,
                                  self._update(table, assignment_id, version, {"end_date": on})))
@@ -196,19 +188,9 @@ class AssignmentService:
 
     # -- undo
     def can_undo(self) -> bool:
-        """True when there is a change to undo."""
-        return bool(self.undo_stack)
+        """True when there is a change to undo (on the shared stack)."""
+        return self.undo_stack.can_undo()
 
     def undo(self) -> str | None:
-        """Revert the last change (one audit row says so); returns its label."""
-        if not self.undo_stack:
-            return None
-        step = self.undo_stack.pop()
-        with self.project.engine.begin() as connection:
-            for table, row_id in reversed(step.inserted):
-                connection.execute(delete(table).where(table.c.id == row_id))
-            for table, row_id, before in reversed(step.updated):
-                connection.execute(update(table).where(table.c.id == row_id).values(
-                    **before, version=table.c.version + 1))
-            log_change(connection, "undo", "worker", None, {"step": step.label}, self.user)
-        return step.label
+        """Revert the last change on the shared stack (one audit row says so); returns its label."""
+        return self.undo_stack.undo(self.project, self.user)

@@ -49,8 +49,14 @@ class CoverageTimeline:
     unit_milestones: pd.DataFrame
 
 
-def _pick_campaign(project: Project, campaign_year: int | None) -> dict:
+def _pick_campaign(
+    project: Project, campaign_year: int | None, campaign_id: int | None = None
+) -> dict:
     campaigns = load_table(project.engine, "campaign")
+    if campaign_id is not None:  # one round of a year with several
+        campaigns = campaigns[campaigns["id"] == int(campaign_id)]
+        if campaigns.empty:
+            raise CampaignNotFoundError(f"项目中没有编号为{campaign_id}的集中排查")
     if campaign_year is not None:
         campaigns = campaigns[campaigns["year"] == int(campaign_year)]
     if campaigns.empty:
@@ -82,7 +88,9 @@ def _campaign_households(project: Project, campaign_id: int) -> pd.DataFrame:
     return households[township.isin(set(townships)).to_numpy()].reset_index(drop=True)
 
 
-def load_campaign(project: Project, campaign_year: int | None = None) -> CampaignData:
+def load_campaign(
+    project: Project, campaign_year: int | None = None, campaign_id: int | None = None
+) -> CampaignData:
     """The campaign of ``campaign_year`` (the newest when None) with its households and records.
 
     Only the households of the campaign's townships (``campaign_township``) are included.
@@ -93,6 +101,8 @@ def load_campaign(project: Project, campaign_year: int | None = None) -> Campaig
         The open project.
     campaign_year : int, optional
         The campaign's year; its last round is taken. None: the newest campaign.
+    campaign_id : int, optional
+        This campaign (any round), whatever the year.
 
     Returns
     -------
@@ -103,7 +113,7 @@ def load_campaign(project: Project, campaign_year: int | None = None) -> Campaig
     CampaignNotFoundError
         When the project has no such campaign.
     """
-    campaign = _pick_campaign(project, campaign_year)
+    campaign = _pick_campaign(project, campaign_year, campaign_id)
     campaign_id = int(campaign["id"])
     records = load_table(project.engine, "investigation_record", ["id", "campaign_id",
                                                                   *RECORD_COLUMNS])
@@ -138,7 +148,8 @@ def grid_workers(project: Project, as_of: dt.date | None = None) -> dict[str, li
 
 
 def campaign_coverage(
-    project: Project, campaign_year: int | None = None, level: int = 3
+    project: Project, campaign_year: int | None = None, level: int = 3,
+    campaign_id: int | None = None,
 ) -> pd.DataFrame:
     """Households per coverage status and the coverage of each unit, largest gap first.
 
@@ -150,6 +161,8 @@ def campaign_coverage(
         None: the newest campaign.
     level : int
         1 townships, 2 villages, 3 level-3 grids (with a ``workers`` column).
+    campaign_id : int, optional
+        This campaign instead (see :func:`load_campaign`).
 
     Returns
     -------
@@ -157,7 +170,7 @@ def campaign_coverage(
         ``code, name, households, home, remote, noncompliant, unchecked, coverage``
         (see :func:`gis_app.analysis.coverage.coverage_by_unit`).
     """
-    data = load_campaign(project, campaign_year)
+    data = load_campaign(project, campaign_year, campaign_id)
     status, _ = household_coverage(
         data.households["id"], data.records, data.campaign["start_date"],
         data.campaign["end_date"],
@@ -167,10 +180,11 @@ def campaign_coverage(
 
 
 def worker_coverage(
-    project: Project, campaign_year: int | None = None, as_of: dt.date | None = None
+    project: Project, campaign_year: int | None = None, as_of: dt.date | None = None,
+    campaign_id: int | None = None,
 ) -> pd.DataFrame:
     """Coverage of the households of each level-3 worker's current grids, largest gap first."""
-    data = load_campaign(project, campaign_year)
+    data = load_campaign(project, campaign_year, campaign_id)
     status, _ = household_coverage(
         data.households["id"], data.records, data.campaign["start_date"],
         data.campaign["end_date"],
@@ -179,9 +193,11 @@ def worker_coverage(
     return coverage_by_worker(data.households, status, _assignments(project), workers, as_of)
 
 
-def coverage_tracker(project: Project, campaign_year: int | None = None) -> CoverageTracker:
+def coverage_tracker(
+    project: Project, campaign_year: int | None = None, campaign_id: int | None = None
+) -> CoverageTracker:
     """A :class:`CoverageTracker` of the campaign, for views that follow records as they come."""
-    data = load_campaign(project, campaign_year)
+    data = load_campaign(project, campaign_year, campaign_id)
     return CoverageTracker(
         data.households, data.records, data.campaign["start_date"], data.campaign["end_date"]
     )
@@ -230,6 +246,7 @@ def cumulative_coverage(
     campaign_year: int | None = None,
     unit_level: int = 1,
     as_of: dt.date | None = None,
+    campaign_id: int | None = None,
 ) -> CoverageTimeline:
     """Cumulative coverage per day and township (or village), and the campaign's milestones.
 
@@ -247,6 +264,8 @@ def cumulative_coverage(
     as_of : datetime.date, optional
         Today when None: the days run from the campaign's start to its end or ``as_of``,
         whichever is first, and milestones due after ``as_of`` are not judged yet.
+    campaign_id : int, optional
+        This campaign instead (see :func:`load_campaign`).
 
     Returns
     -------
@@ -256,7 +275,7 @@ def cumulative_coverage(
         households together) and ``unit_milestones`` (the same per unit).
     """
     as_of = as_of or dt.date.today()
-    data = load_campaign(project, campaign_year)
+    data = load_campaign(project, campaign_year, campaign_id)
     start, end = data.campaign["start_date"], data.campaign["end_date"]
     _, first = household_coverage(data.households["id"], data.records, start, end)
     daily = cumulative_by_unit(data.households, first, start, max(start, min(end, as_of)),

@@ -137,13 +137,43 @@ def load_map_data(project: Project, progress=None) -> MapData:
     return MapData(project, int(epsg), frames, unlocated, tables)
 
 
-def coverage_layer(project: Project, grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Level-3 grids with the newest campaign's coverage (the choropleth); empty without one."""
+def refresh_frames(data: MapData, sources: tuple[str, ...] = ("grids", "households")) -> None:
+    """Re-read layers after an edit (grids redrawn, households re-assigned), in place.
+
+    The frames keep the map's zone; the coverage layer and the current assignments, which
+    follow the grids, are read again too.
+    """
+    from gis_app.services.export_service import load_layer
+    from gis_app.storage.reader import load_table
+
+    for name in sources:
+        frame = household_points(data.project) if name == "households" else load_layer(
+            data.project, name)
+        if name == "households":
+            located = frame["lon"].notna()
+            data.unlocated = pd.DataFrame(frame[~located].drop(columns="geometry"))
+            frame = frame[located].reset_index(drop=True)
+        frame = gpd.GeoDataFrame(frame, geometry=frame.geometry, crs=STORAGE_EPSG)
+        data.frames[name] = frame.to_crs(data.epsg)
+    grids = data.frames["grids"]
+    if "grids" in sources:
+        grids["label"] = grids["name"].str.replace(r"(总网格|一级网格|二级网格)$", "", regex=True)
+    data.frames["coverage"] = coverage_layer(data.project, grids)
+    data.tables["assignments"] = load_table(data.project.engine, "grid_assignment")
+
+
+def coverage_layer(
+    project: Project, grids: gpd.GeoDataFrame, table: pd.DataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Level-3 grids with the newest campaign's coverage (the choropleth); empty without one.
+
+    ``table``: a level-3 coverage table already at hand (a tracker's), instead of reading it.
+    """
     from gis_app.services.coverage_service import CampaignNotFoundError, campaign_coverage
 
     level3 = grids[grids["level"] == 3][["id", "code", "name", "geometry"]]
     try:
-        table = campaign_coverage(project, level=3)
+        table = campaign_coverage(project, level=3) if table is None else table
     except CampaignNotFoundError:  # no campaign yet: nothing to colour
         return level3.iloc[0:0].assign(coverage=pd.Series(dtype=float))
     table = table.drop(columns=["name"]).dropna(subset=["code"])

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gis_app.core.campaign import campaign_name, default_milestones, reference_window
 from gis_app.core.codes import InvestigationMethod, MonitoringType, RiskType
 from gis_app.core.ledger import RECORD_KEYS
+from gis_app.core.thresholds import Thresholds
 from gis_app.synth.common import nullable_int, pick, text, to_date_objects
 from gis_app.synth.households import LIFTED, MONITORED, Traits
 
@@ -36,23 +38,15 @@ def campaign_info(year: int) -> tuple[dict, dt.date]:
     as_of : datetime.date
         31 May: about 70% of households have been checked by then.
     """
-    d = lambda m, day_: dt.date(year, m, day_)  # noqa: E731
-    milestones = [
-        {"key": "plan", "name": "制定工作方案", "due_date": d(4, 30), "target_coverage": None},
-        {"key": "training", "name": "分层分类培训", "due_date": d(5, 10), "target_coverage": None},
-        {"key": "halfway", "name": "排查过半", "due_date": d(5, 25), "target_coverage": 0.5},
-        {"key": "investigation", "name": "开展集中排查", "due_date": d(6, 10),
-         "target_coverage": 1.0},
-        {"key": "data_entry", "name": "信息采集录入", "due_date": d(6, 10),
-         "target_coverage": None},
-        {"key": "report", "name": "提交总结报告", "due_date": d(6, 20), "target_coverage": None},
-    ]
+    start, end = reference_window(year)
+    thresholds = Thresholds()
     campaign = {
-        "year": year, "round": 1, "name": f"{year}年防止返贫监测帮扶集中排查",
-        "income_line": 7500.0, "early_warning_income": 10000.0,
-        "start_date": d(4, 20), "end_date": d(6, 20), "milestones": milestones,
+        "year": year, "round": 1, "name": campaign_name(year),
+        "income_line": thresholds.income_line,
+        "early_warning_income": thresholds.early_warning_income,
+        "start_date": start, "end_date": end, "milestones": default_milestones(start, end),
     }
-    return campaign, d(5, 31)
+    return campaign, dt.date(year, 5, 31)
 
 
 @dataclass

@@ -10,19 +10,55 @@ import numpy as np
 import pandas as pd
 import shapely
 from PyQt6.QtCore import QRectF
-from PyQt6.QtWidgets import QInputDialog, QMessageBox
+from PyQt6.QtWidgets import QDialog, QMessageBox
 
 from gis_app.core.mapdefs import Symbol
 from gis_app.services.assignment_service import StaleEdit
+from gis_app.ui.dialogs.worker_dialog import WorkerDialog
 from gis_app.ui.panels.worker_panel import WORKER_MIME
+
+
+#: The role a worker dropped on a grid takes there, by grid level (DOMAIN §2).
+_LEVEL_ROLE = {0: "网格长", 1: "一级网格员", 2: "二级网格员", 3: "三级网格员"}
 
 
 class GridWorkActions:
     """Roster changes, assignments (with undo), grid rules, coverage and progress."""
 
     def refresh_roster(self) -> None:
-        """Redraw the roster from the store."""
-        self.workers.set_roster(self.assignments.roster(), self.model.unmask)
+        """Redraw the roster and the grid tree from the store."""
+        roster = self.assignments.roster()
+        self.workers.set_roster(roster, self.model.unmask)
+        self.refresh_grid_tree(roster)
+
+    def refresh_grid_tree(self, roster: pd.DataFrame | None = None) -> None:
+        """Rebuild the grid tree: households per grid and who is responsible for it."""
+        from gis_app.ui.panels.grid_tree import household_totals
+
+        roster = self.assignments.roster() if roster is None else roster
+        grids = self.data.frames["grids"]
+        current = self.assignments.current_assignments()
+        current = current.assign(worker=current["worker_id"].map(roster.set_index("id")["name"]))
+        responsible = (current.sort_values("role").groupby("grid_id")
+                       .apply(lambda g: "、".join(f"{n}（{r}）" for n, r in zip(
+                           g["worker"], g["role"], strict=True)), include_groups=False).to_dict())
+        totals = household_totals(grids, self.data.frames["households"])
+        self.grid_tree.set_grids(grids, totals, responsible)
+
+    def select_grids(self, grid_ids: list[int]) -> None:
+        """Select grids (of any level) on the map, e.g. picked in the grid tree."""
+        wanted = set(grid_ids)
+        for layer_id, definition in self.definitions.items():
+            if definition.source == "grids":
+                frame = self.canvas.adapters[layer_id].frame
+                mask = frame["id"].isin(wanted).to_numpy()
+                if mask.any() or self.model.selection[layer_id].any():
+                    self.model.select(layer_id, mask)
+
+    def assign_worker_to_grid(self, worker_id: int, grid_id: int) -> list[int] | None:
+        """A worker dropped on a grid of the tree: responsible for it in the role of its level."""
+        level = int(self.data.frames["grids"].set_index("id").loc[grid_id, "level"])
+        return self._change(self.assignments.assign, [worker_id], [grid_id], _LEVEL_ROLE[level])
 
     def _change(self, action, *args, **kwargs):
         """Run a roster change; a refused one is explained, not raised."""
@@ -77,14 +113,34 @@ class GridWorkActions:
                                     [int(inside["id"].iloc[0])], role)
         return None
 
-    def add_worker_dialog(self) -> None:
-        """Ask for a new worker's name and phone."""
-        name, ok = QInputDialog.getText(self, self.tr_("网格员"), "姓名")
-        if not ok or not name.strip():
-            return
-        phone, ok = QInputDialog.getText(self, self.tr_("网格员"), "手机号码（11位）")
-        if ok:
-            self._change(self.assignments.add_worker, name, phone)
+    def add_worker_dialog(self) -> WorkerDialog | None:
+        """Ask for a new worker's fields and add them to the roster."""
+        dialog = WorkerDialog(self.tr_, unmask=self.model.unmask, parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            values = dialog.values()
+            self._change(self.assignments.add_worker, values.pop("name"), values.pop("phone"),
+                         **values)
+        return dialog
+
+    def edit_worker_dialog(self, worker_id: int) -> WorkerDialog | None:
+        """Edit a worker's fields, beside their grids, load and assignment history."""
+        roster = self.assignments.roster()
+        rows = roster[roster["id"] == worker_id]
+        if not len(rows):
+            return None
+        worker = rows.iloc[0].to_dict()
+        dialog = WorkerDialog(self.tr_, worker, self.assignments.worker_history(worker_id),
+                              unmask=self.model.unmask, parent=self)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.values():
+            return dialog
+        try:
+            self.assignments.edit_worker(worker_id, int(worker["version"]), **dialog.values())
+        except (ValueError, StaleEdit) as exc:
+            QMessageBox.warning(self, self.tr_("网格员"), str(exc))
+            return dialog
+        self.refresh_roster()
+        self.statusBar().showMessage(f"已修改网格员{worker['name']}", 5000)
+        return dialog
 
     def check_rules(self):
         """Run the grid and ledger rules; list them and mark them on the map."""

@@ -25,14 +25,18 @@ from gis_app.catalog import load_layers, load_styles
 from gis_app.core.classify import classify
 from gis_app.services import map_service
 from gis_app.services.assignment_service import AssignmentService
+from gis_app.services.grid_edit_service import GridEditService
+from gis_app.services.undo import UndoStack
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.canvas.map_canvas import MapCanvas
+from gis_app.ui.grid_edit import GridEditActions
 from gis_app.ui.grid_work import GridWorkActions
 from gis_app.ui.i18n import Translator, current_language
 from gis_app.ui.map_model import MapModel
 from gis_app.ui.panels.attribute_table import AttributeTable
 from gis_app.ui.panels.coverage_panel import CoveragePanel
 from gis_app.ui.panels.identify_panel import IdentifyPanel
+from gis_app.ui.panels.grid_tree import GridTree
 from gis_app.ui.panels.layer_tree import LayerTree
 from gis_app.ui.panels.progress_chart import ProgressChart
 from gis_app.ui.panels.rules_panel import RulesPanel
@@ -51,7 +55,7 @@ _TOOLS = (
 _PICK_PIXELS = 8
 
 
-class MainWindow(GridWorkActions, QMainWindow):
+class MainWindow(GridEditActions, GridWorkActions, QMainWindow):
     """The application window on one open project."""
 
     def __init__(self, data: map_service.MapData, settings: QSettings | None = None):
@@ -92,10 +96,14 @@ class MainWindow(GridWorkActions, QMainWindow):
         self.rules = RulesPanel(self.tr_)
         self.coverage = CoveragePanel(self.tr_)
         self.progress = ProgressChart(self.tr_)
-        self.assignments = AssignmentService(self.data.project)
+        self.grid_tree = GridTree(self.tr_)
+        self.undo_stack = UndoStack()  # one stack: 撤销 reverts assignments and grid edits in order
+        self.assignments = AssignmentService(self.data.project, undo_stack=self.undo_stack)
+        self.grid_edits = GridEditService(self.data.project, undo_stack=self.undo_stack)
         self.docks = {}
         for key, widget, area in (
             ("图层", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("网格树", self.grid_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("识别", self.identify, Qt.DockWidgetArea.RightDockWidgetArea),
             ("位置未知农户", self.unlocated, Qt.DockWidgetArea.RightDockWidgetArea),
             ("属性表", self.table, Qt.DockWidgetArea.BottomDockWidgetArea),
@@ -109,6 +117,7 @@ class MainWindow(GridWorkActions, QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = self._text(dock, key)
+        self.tabifyDockWidget(self.docks["图层"], self.docks["网格树"])
         self.tabifyDockWidget(self.docks["识别"], self.docks["位置未知农户"])
         self.tabifyDockWidget(self.docks["属性表"], self.docks["网格员"])
         self.tabifyDockWidget(self.docks["网格员"], self.docks["网格规则"])
@@ -116,6 +125,7 @@ class MainWindow(GridWorkActions, QMainWindow):
         self.tabifyDockWidget(self.docks["排查覆盖"], self.docks["排查进度"])
         self.docks["识别"].raise_()
         self.docks["属性表"].raise_()
+        self.docks["图层"].raise_()
 
     def _action(self, chinese: str, slot, shortcut=None, checkable=False) -> QAction:
         action = QAction(chinese, self)
@@ -170,6 +180,7 @@ class MainWindow(GridWorkActions, QMainWindow):
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         view.addAction(self._action("重新加载样式", self.reload_styles, "F5"))
+        self._build_grid_edit_actions(menu)
         settings = self._text(menu.addMenu("设置"), "设置")
         language = self._text(QMenu("语言", settings), "语言")
         settings.addMenu(language)
@@ -235,10 +246,13 @@ class MainWindow(GridWorkActions, QMainWindow):
         self.table.export_requested.connect(self.export_selection)
         self.unlocated.place_requested.connect(self.start_placing)
         self.workers.add_requested.connect(self.add_worker_dialog)
+        self.workers.edit_requested.connect(self.edit_worker_dialog)
         self.workers.retire_requested.connect(
             lambda worker: self._change(self.assignments.retire_worker, worker))
         self.workers.assign_requested.connect(self.assign_to_selected_grids)
         self.workers.unassign_requested.connect(self.unassign_from_selected_grids)
+        self.grid_tree.grids_selected.connect(self.select_grids)
+        self.grid_tree.worker_dropped.connect(self.assign_worker_to_grid)
         self.rules.check_requested.connect(self.check_rules)
         self.coverage.level_changed.connect(self.show_coverage)
         self.coverage.zoom_requested.connect(self.zoom_to_unit)
@@ -430,6 +444,8 @@ class MainWindow(GridWorkActions, QMainWindow):
             metres = float(np.hypot(*np.diff(vertices, axis=0).T).sum())
             text = f"{metres / 1000:.3f} 公里" if metres >= 1000 else f"{metres:.1f} 米"
             self.measure_label.setText(f"{self.tr_('距离')}：{text}")
+        elif tool in ("split_line", "draw_grid"):
+            self.grid_tool_drawn(vertices, tool)
         elif tool == "measure_area":
             area = shapely.Polygon(vertices).area
             self.measure_label.setText(
@@ -454,6 +470,8 @@ class MainWindow(GridWorkActions, QMainWindow):
         self.canvas.adapters[layer_id].set_selection(mask)
         if layer_id == self.table.layer_id:
             self.table.select_features(mask)
+        if self.definitions[layer_id].source == "grids":
+            self.grid_tree.show_selection(set(self.selected_grid_ids()))
         total = sum(int(m.sum()) for m in self.model.selection.values())
         self.selection_label.setText(f"{self.tr_('已选择')} {total} {self.tr_('个要素')}")
 

@@ -160,3 +160,66 @@ def test_progress_chart_follows_the_timetable(own_window):
     # The sample stops at 2023-05-31, ~70 % done: the halfway mark was missed overall or not,
     # as the data says; the final investigation deadline is not judged yet.
     assert "开展集中排查" not in missed
+
+
+def _fill_and_accept(monkeypatch, qtbot, fields: dict, seen: list):
+    """Make the worker dialog, when shown, type ``fields`` and press OK like a user."""
+    from PyQt6.QtWidgets import QDialogButtonBox
+
+    from gis_app.ui.dialogs.worker_dialog import WorkerDialog
+
+    def run(dialog):
+        seen.append(dialog)
+        for name, text in fields.items():
+            edit = getattr(dialog, name)
+            edit.clear()
+            qtbot.keyClicks(edit, text)
+        box = dialog.findChild(QDialogButtonBox)
+        qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        return dialog.result()
+
+    monkeypatch.setattr(WorkerDialog, "exec", run)
+
+
+def test_add_a_worker_with_the_dialog_refuses_a_bad_id_number(own_window, qtbot, monkeypatch):
+    window = own_window
+    seen = []
+    before = _count(window, "SELECT count(*) FROM worker")
+    _fill_and_accept(monkeypatch, qtbot, {"name": "王小明", "phone": "13912345678",
+                                          "unit": "青山乡政府", "id_number": "430599199001011234"},
+                     seen)
+    button = next(b for b in window.workers.findChildren(QPushButton) if b.text() == "添加…")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    # 430599199001011234 fails the GB 11643 check digit: the dialog stays open and says why.
+    assert "校验位" in seen[0].error.text()
+    assert _count(window, "SELECT count(*) FROM worker") == before
+    _fill_and_accept(monkeypatch, qtbot, {"name": "王小明", "phone": "13912345678",
+                                          "unit": "青山乡政府", "id_number": ""}, seen)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert _count(window, "SELECT count(*) FROM worker") == before + 1
+    assert _count(window, "SELECT unit FROM worker WHERE name='王小明'") == "青山乡政府"
+    names = [window.workers.table.item(r, 0).text() for r in range(window.workers.table.rowCount())]
+    assert "王小明" in names
+
+
+def test_edit_a_worker_keeps_masked_phone_and_shows_history(own_window, qtbot, monkeypatch):
+    window = own_window
+    worker_id = _count(window, "SELECT worker_id FROM grid_assignment WHERE end_date IS NULL "
+                               "ORDER BY id LIMIT 1")
+    phone = _count(window, "SELECT phone FROM worker WHERE id=:w", w=worker_id)
+    grids = _count(window, "SELECT count(*) FROM grid_assignment WHERE worker_id=:w", w=worker_id)
+    seen = []
+    _fill_and_accept(monkeypatch, qtbot, {"unit": "溪口镇农业服务中心"}, seen)
+    row = _select_roster_row(window, worker_id)
+    item = window.workers.table.item(row, 0)
+    rect = window.workers.table.visualItemRect(item)
+    qtbot.mouseDClick(window.workers.table.viewport(), Qt.MouseButton.LeftButton,
+                      pos=rect.center())
+    dialog = seen[-1]
+    assert "*" in dialog.phone.text() and dialog.phone.text() != phone  # masked in the view
+    assert dialog.history.rowCount() == grids
+    assert _count(window, "SELECT unit FROM worker WHERE id=:w", w=worker_id) == "溪口镇农业服务中心"
+    assert _count(window, "SELECT phone FROM worker WHERE id=:w", w=worker_id) == phone
+    window.canvas.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _count(window, "SELECT unit FROM worker WHERE id=:w", w=worker_id) != "溪口镇农业服务中心"

@@ -2,8 +2,9 @@
 
 Tools: ``pan`` (drag), ``zoom`` (drag a box), ``identify`` (click), ``select`` (click or drag a
 rectangle; shift adds), ``lasso`` (click vertices, double-click ends), ``measure_line`` and
-``measure_area`` (same), ``place`` (click a point). The box only emits signals with map
-coordinates; what they mean is decided by the window.
+``measure_area`` (same), ``place`` (click a point), ``split_line`` (a polyline cutting a grid)
+and ``draw_grid`` (a new grid's polygon), finished like the measure tools. The box only emits
+signals with map coordinates; what they mean is decided by the window.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPen, QPolygonF
 from PyQt6.QtWidgets import QGraphicsPolygonItem, QGraphicsRectItem
 
-TOOLS = ("pan", "zoom", "identify", "select", "lasso", "measure_line", "measure_area", "place")
-_VERTEX_TOOLS = ("lasso", "measure_line", "measure_area")
+TOOLS = ("pan", "zoom", "identify", "select", "lasso", "measure_line", "measure_area", "place",
+         "split_line", "draw_grid")
+_VERTEX_TOOLS = ("lasso", "measure_line", "measure_area", "split_line", "draw_grid")
+#: Vertex tools drawing an open line (two vertices suffice) rather than a polygon.
+_LINE_TOOLS = ("measure_line", "split_line")
 
 
 class MapViewBox(pg.ViewBox):
@@ -107,9 +111,12 @@ class MapViewBox(pg.ViewBox):
 
     def _show_sketch(self, cursor: QPointF) -> None:
         points = [QPointF(x, y) for x, y in self._vertices] + [cursor]
-        self._sketch.setPolygon(QPolygonF(points))
-        if self.tool == "measure_line":
+        if self.tool in _LINE_TOOLS:  # there and back, so no closing edge is drawn
+            self._sketch.setPolygon(QPolygonF(points + points[-2::-1]))
             self._sketch.setBrush(QColor(0, 0, 0, 0))
+        else:
+            self._sketch.setPolygon(QPolygonF(points))
+            self._sketch.setBrush(QColor(255, 45, 149, 25))
         self.sigSketchChanged.emit(np.array([(p.x(), p.y()) for p in points]), self.tool)
 
     def _finish(self, modifiers) -> None:
@@ -117,7 +124,7 @@ class MapViewBox(pg.ViewBox):
         tool = self.tool
         self._vertices = []
         self._sketch.setPolygon(QPolygonF())
-        if len(vertices) >= (2 if tool == "measure_line" else 3):
+        if len(vertices) >= (2 if tool in _LINE_TOOLS else 3):
             self.sigPolygonDrawn.emit(vertices, tool, modifiers)
 
     def finish_sketch(self) -> None:

@@ -43,6 +43,7 @@ class WorkerPanel(QWidget):
     """Roster table with the actions a grid captain needs."""
 
     add_requested = pyqtSignal()
+    edit_requested = pyqtSignal(int)  # worker id
     retire_requested = pyqtSignal(int)
     assign_requested = pyqtSignal(list, str)  # worker ids, role
     unassign_requested = pyqtSignal(list)  # worker ids
@@ -56,12 +57,14 @@ class WorkerPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setDragEnabled(True)
         self.table.setSortingEnabled(True)
+        self.table.doubleClicked.connect(self._edit)
         self.role = QComboBox()
         for role in WorkerRole:
             self.role.addItem(role.value)
         self.role.setCurrentText(WorkerRole.LEVEL3_WORKER.value)
         buttons = QHBoxLayout()
         for text, slot in (("添加…", self.add_requested.emit),
+                           ("编辑…", self._edit),
                            ("退出", self._retire),
                            ("分配到所选网格", self._assign),
                            ("取消分配所选网格", self._unassign)):
@@ -96,6 +99,11 @@ class WorkerPanel(QWidget):
         """Ids of the workers selected in the table."""
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
         return [int(self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)) for r in sorted(rows)]
+
+    def _edit(self, *_args) -> None:
+        workers = self.selected_workers()
+        if workers:
+            self.edit_requested.emit(workers[0])
 
     def _retire(self) -> None:
         for worker in self.selected_workers():
