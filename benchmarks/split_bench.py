@@ -107,7 +107,67 @@ def bench_split(repeat: int = 5) -> list[tuple[str, float, str, float | None]]:
             base,
         )
     )
+    seconds, base = bench_service_split(village, xy, repeat)
+    rows.append(
+        (
+            "GridEditService.split_balanced: the same village as one stored level-3 grid "
+            "(SQLite), households read, split into 30, grids, households and assignments "
+            "written in one transaction",
+            seconds,
+            "analysis split_balanced alone (no store)",
+            base,
+        )
+    )
     return rows
+
+
+def bench_service_split(village, xy: np.ndarray, repeat: int = 5) -> tuple[float, float]:
+    """Median seconds of the service's balanced split end to end, and of the analysis alone.
+
+    The grid is stored in a temporary project with its households and one worker; each run is
+    undone afterwards (not timed) so the next one splits the same grid.
+    """
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import insert
+
+    from gis_app.analysis import split_balanced
+    from gis_app.services.grid_edit_service import GridEditService
+    from gis_app.storage.bulk import as_multipolygons
+    from gis_app.storage.models import AdminUnit, Grid, GridAssignment, Household, Worker
+    from gis_app.storage.project import open_project
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = open_project(Path(folder) / "bench.gmp", create=True)
+        shape = as_multipolygons(np.array([village], dtype=object))[0]
+        with project.engine.begin() as connection:
+            connection.execute(insert(AdminUnit.__table__).values(
+                id=1, code="430599101001", name="试点村", level=3, geom=shape, version=1))
+            connection.execute(insert(Grid.__table__).values(
+                id=1, code="G3-430599101001-01", name="试点村第1网格", level=3, admin_unit_id=1,
+                geom=shape, version=1))
+            connection.execute(insert(Worker.__table__).values(
+                id=1, name="网格员", active=True, version=1))
+            connection.execute(insert(GridAssignment.__table__).values(
+                worker_id=1, grid_id=1, role="三级网格员", start_date=dt.date(2024, 1, 1),
+                version=1))
+            connection.execute(insert(Household.__table__), [
+                {"head_name": f"户主{i}", "head_id_number": f"43059919900101{i:04d}",
+                 "members": 3, "attribute": 1, "village_id": 1, "grid_id": 1,
+                 "lon": float(lon), "lat": float(lat), "location_source": "经纬度", "version": 1}
+                for i, (lon, lat) in enumerate(xy)])
+        service = GridEditService(project, user="bench")
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            service.split_balanced(1, 30)
+            times.append(time.perf_counter() - start)
+            service.undo()
+        project.close()
+    base, _ = _timed(lambda: split_balanced(village, xy, 30), repeat)
+    return statistics.median(times), base
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--level", type=int, choices=(1, 2, 3), default=3, help="1 乡镇、2 村、3 三级网格（默认）"
     )
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("visit-list", help="网格员走访清单（待排查农户按路线排序，含小地图）")
+    p.add_argument("project")
+    p.add_argument("--worker", required=True, help="网格员姓名或编号")
+    p.add_argument("out", help="输出文件：.xlsx 或 .pdf")
+    p.add_argument("--campaign", type=int, help="排查年度（默认最新一次）")
+    p.add_argument("--unmask", action="store_true", help="不脱敏显示证件号码和电话（需有权限）")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -173,6 +181,17 @@ def _run(args) -> int:
             print(json.dumps(records, ensure_ascii=False, indent=1))
         else:
             print(_coverage_text(table, coverage_summary(table), args.level))
+        return 0
+    if args.command == "visit-list":
+        from gis_app.services.visit_list_service import export_visit_list, find_worker
+
+        project = _open(args.project)
+        visits, out = export_visit_list(project, find_worker(project, args.worker), args.out,
+                                        args.campaign, unmask=args.unmask)
+        payload = {"worker": visits.worker["name"], "households": visits.count,
+                   "route_m": round(visits.route_m, 1), "file": str(out)}
+        _emit(args, payload, f"已生成{visits.worker['name']}的走访清单：{visits.count}户，"
+                             f"路线{visits.route_m / 1000:.2f}公里（直线）：{out}")
         return 0
     raise AssertionError(args.command)
 

@@ -191,5 +191,6 @@ def visit_route(x, y, start=None, closed: bool = False) -> Route:
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("坐标中有空值或无效值，位置未知的点不能参与路线计算")
     order = two_opt(x, y, nearest_neighbour_order(x, y, start), closed)
-    legs = np.hypot(np.diff(x[order], prepend=x[order[:1]]), np.diff(y[order], prepend=y[order[:1]]))
+    px, py = x[order], y[order]
+    legs = np.hypot(np.diff(px, prepend=px[:1]), np.diff(py, prepend=py[:1]))
     return Route(order, legs, route_length(x, y, order, closed))

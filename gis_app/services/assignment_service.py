@@ -7,6 +7,7 @@ is kept: a retired worker stays in the roster, an ended assignment keeps its dat
 from __future__ import annotations
 
 import datetime as dt
+
 import pandas as pd
 from sqlalchemy import insert, select, update
 

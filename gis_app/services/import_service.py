@@ -46,8 +46,12 @@ def import_file(
     campaign_year: int | None = None,
     user: str | None = None,
     layer: str | None = None,
+    campaign_id: int | None = None,
 ) -> ImportReport:
     """Import one file of ``kind`` into ``project``.
+
+    Records go to ``campaign_id`` when given, else to the last round of ``campaign_year``
+    (of the newest year when that is None too).
 
     Raises
     ------
@@ -70,7 +74,7 @@ def import_file(
         "records": _import_records,
     }[kind]
     if kind == "records":
-        report = handler(project, path, campaign_year)
+        report = handler(project, path, campaign_year, campaign_id)
     elif kind in ("boundaries", "households", "grids", "sites", "hazards"):
         report = handler(project, path, crs, gcj02, layer)
     else:
@@ -346,7 +350,9 @@ def _import_hazards(
     return ImportReport("hazards", path.name, len(hazards), list(result.issues))
 
 
-def _import_records(project: Project, path: Path, campaign_year: int | None) -> ImportReport:
+def _import_records(
+    project: Project, path: Path, campaign_year: int | None, campaign_id: int | None = None
+) -> ImportReport:
     from gis_app.io import read_ledger
 
     result = read_ledger(path)
@@ -354,6 +360,8 @@ def _import_records(project: Project, path: Path, campaign_year: int | None) -> 
     campaigns = load_table(project.engine, "campaign", ["id", "year", "round"])
     if campaign_year is not None:
         campaigns = campaigns[campaigns["year"] == campaign_year]
+    if campaign_id is not None:
+        campaigns = campaigns[campaigns["id"] == int(campaign_id)]
     if campaigns.empty:
         raise InputFileError(
             [Issue(path.name, None, None, "项目中没有对应年度的集中排查", "error")]

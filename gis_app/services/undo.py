@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Table, delete, insert, update
 
 from gis_app.storage.audit import log_change
 
-
 #: Ids per ``IN (…)`` list, within every database's limit on bound parameters.
 CHUNK = 900
 

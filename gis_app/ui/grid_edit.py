@@ -300,8 +300,9 @@ class GridEditActions:
         dialog = self.rebalance_dialog
         if dialog is None or dialog.proposal is None:
             return None
-        edit = self._edit(self.grid_edits.apply_proposal, dialog.village_id(), dialog.proposal)
+        proposal = dialog.proposal
+        edit = self._edit(self.grid_edits.apply_proposal, dialog.village_id(), proposal)
         if edit is not None:
             dialog.accept()
-            self._report(edit, f"已重新划分为{len(edit.created)}个网格")
+            self._report(edit, f"已重新划分为{len(proposal.grids)}个网格")
         return edit

@@ -84,6 +84,13 @@ _ENGLISH: dict[str, str] = {
     "无权查看个人信息": "You may not see personal data",
     "重新加载样式": "Reload styles", "撤销": "Undo",
     "保存": "Save",
+    "沿线拆分网格": "Split grid along a line",
+    "均衡拆分网格…": "Split grid evenly…",
+    "合并所选网格": "Merge selected grids",
+    "绘制新网格": "Draw a new grid",
+    "重新划分村网格…": "Redraw village grids…",
+    "重新划分村网格": "Redraw village grids",
+    "生成方案": "Generate proposal",
 }
 
 

@@ -29,9 +29,11 @@ from gis_app.services.grid_edit_service import GridEditService
 from gis_app.services.undo import UndoStack
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.canvas.map_canvas import MapCanvas
+from gis_app.ui.dialogs.visit_list_dialog import open_visit_list
 from gis_app.ui.grid_edit import GridEditActions
 from gis_app.ui.grid_work import GridWorkActions
 from gis_app.ui.i18n import Translator, current_language
+from gis_app.ui.investigation import InvestigationActions
 from gis_app.ui.map_model import MapModel
 from gis_app.ui.panels.attribute_table import AttributeTable
 from gis_app.ui.panels.coverage_panel import CoveragePanel
@@ -55,7 +57,7 @@ _TOOLS = (
 _PICK_PIXELS = 8
 
 
-class MainWindow(GridEditActions, GridWorkActions, QMainWindow):
+class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWindow):
     """The application window on one open project."""
 
     def __init__(self, data: map_service.MapData, settings: QSettings | None = None):
@@ -77,6 +79,7 @@ class MainWindow(GridEditActions, GridWorkActions, QMainWindow):
         self._build_status()
         self._add_layers()
         self._connect()
+        self._build_investigation()
         self._restore()
         self.retranslate()
         if self.settings.value("basemap/url"):
@@ -251,6 +254,7 @@ class MainWindow(GridEditActions, GridWorkActions, QMainWindow):
             lambda worker: self._change(self.assignments.retire_worker, worker))
         self.workers.assign_requested.connect(self.assign_to_selected_grids)
         self.workers.unassign_requested.connect(self.unassign_from_selected_grids)
+        self.workers.visit_list_requested.connect(lambda worker: open_visit_list(self, worker))
         self.grid_tree.grids_selected.connect(self.select_grids)
         self.grid_tree.worker_dropped.connect(self.assign_worker_to_grid)
         self.rules.check_requested.connect(self.check_rules)
@@ -400,6 +404,8 @@ class MainWindow(GridEditActions, GridWorkActions, QMainWindow):
             )
             title = definition.title.in_language(self.model.language)
             self.identify.show_feature(f"{title}：{pairs[0][1] if pairs else ''}", pairs)
+            self.household_shown(
+                int(frame["id"].iloc[row]) if definition.source == "households" else None)
             self.docks["识别"].raise_()
             return layer_id, row
         return None

@@ -63,7 +63,7 @@ class ProposalOverlay:
                                 color=QColor(self.colours[worker]), anchor=(0.5, 0.5),
                                 fill=pg.mkBrush(255, 255, 255, 210))
             label.setPos(float(x), float(y))
-            label.setZValue(self.Z + 1)
+            label.setZValue(6e5)  # over the map's own labels (5e5)
             self.labels.append(label)
         for item in (*self.items, *self.labels):
             plot.addItem(item, ignoreBounds=True)

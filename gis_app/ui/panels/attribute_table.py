@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -112,11 +113,14 @@ class AttributeTable(QWidget):
     selection_made = pyqtSignal(str, object)  # layer id, bool mask over the layer's features
     zoom_requested = pyqtSignal()
     export_requested = pyqtSignal()
+    record_requested = pyqtSignal(int)  # household id: open the visit form
 
     def __init__(self, translate, parent=None):
         super().__init__(parent)
         self.tr_ = translate
         self.layer_id: str | None = None
+        #: Layers whose rows are households (double-click or right-click opens the visit form).
+        self.household_layers: set[str] = set()
         self.model: FrameTableModel | None = None
         self._syncing = False
         self.expression = QLineEdit(
@@ -144,6 +148,9 @@ class AttributeTable(QWidget):
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setDefaultSectionSize(110)
+        self.view.doubleClicked.connect(lambda index: self._request_record(index.row()))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
@@ -230,6 +237,26 @@ class AttributeTable(QWidget):
         if len(positions):
             self.view.scrollTo(self.model.index(int(positions[0]), 0))
         self._update_status()
+
+    def household_at(self, view_row: int) -> int | None:
+        """Household id of a table row (in view order); None when the layer is not households."""
+        if self.model is None or self.layer_id not in self.household_layers or view_row < 0:
+            return None
+        return int(self.model.frame["id"].iloc[self.model.rows[view_row]])
+
+    def _request_record(self, view_row: int) -> None:
+        household = self.household_at(view_row)
+        if household is not None:
+            self.record_requested.emit(household)
+
+    def _context_menu(self, position) -> None:
+        household = self.household_at(self.view.indexAt(position).row())
+        if household is None:
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr_("录入走访记录…"),
+                       lambda: self.record_requested.emit(household))
+        menu.popup(self.view.viewport().mapToGlobal(position))
 
     def _update_status(self) -> None:
         if self.model is None:

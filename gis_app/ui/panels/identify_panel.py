@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -13,7 +15,9 @@ from PyQt6.QtWidgets import (
 
 
 class IdentifyPanel(QWidget):
-    """Field/value table of one feature."""
+    """Field/value table of one feature; for a household also its visit status and a button."""
+
+    record_requested = pyqtSignal(int)  # household id
 
     def __init__(self, translate, parent=None):
         super().__init__(parent)
@@ -29,6 +33,14 @@ class IdentifyPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.title)
         layout.addWidget(self.table)
+        self.household_id: int | None = None
+        self.visit_status = QLabel()
+        self.record_button = QPushButton(translate("录入走访记录"))
+        self.record_button.clicked.connect(
+            lambda: self.record_requested.emit(self.household_id))
+        layout.addWidget(self.visit_status)
+        layout.addWidget(self.record_button)
+        self.set_household(None)
 
     def show_feature(self, title: str, pairs: list[tuple[str, str]]) -> None:
         """Show ``pairs`` of (field label, value text)."""
@@ -38,6 +50,13 @@ class IdentifyPanel(QWidget):
             self.table.setItem(row, 0, QTableWidgetItem(label))
             self.table.setItem(row, 1, QTableWidgetItem(value))
         self.table.resizeRowsToContents()
+
+    def set_household(self, household_id: int | None, status: str = "") -> None:
+        """Offer the visit form for the household shown (None: the feature is not one)."""
+        self.household_id = household_id
+        self.visit_status.setText(status)
+        self.visit_status.setVisible(household_id is not None and bool(status))
+        self.record_button.setVisible(household_id is not None)
 
     def values(self) -> dict[str, str]:
         """What the panel shows, field label → value (for tests and copy)."""

@@ -47,6 +47,7 @@ class WorkerPanel(QWidget):
     retire_requested = pyqtSignal(int)
     assign_requested = pyqtSignal(list, str)  # worker ids, role
     unassign_requested = pyqtSignal(list)  # worker ids
+    visit_list_requested = pyqtSignal(int)  # worker id
 
     def __init__(self, translate, parent=None):
         super().__init__(parent)
@@ -67,7 +68,8 @@ class WorkerPanel(QWidget):
                            ("编辑…", self._edit),
                            ("退出", self._retire),
                            ("分配到所选网格", self._assign),
-                           ("取消分配所选网格", self._unassign)):
+                           ("取消分配所选网格", self._unassign),
+                           ("走访清单…", self._visit_list)):
             button = QPushButton(text)
             button.clicked.connect(slot)
             buttons.addWidget(button)
@@ -113,6 +115,11 @@ class WorkerPanel(QWidget):
         workers = self.selected_workers()
         if workers:
             self.assign_requested.emit(workers, self.role.currentText())
+
+    def _visit_list(self) -> None:
+        workers = self.selected_workers()
+        if workers:
+            self.visit_list_requested.emit(workers[0])
 
     def _unassign(self) -> None:
         workers = self.selected_workers()

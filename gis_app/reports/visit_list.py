@@ -1,0 +1,459 @@
+"""A worker's visit list (走访清单) for printing: Excel with a map picture, PDF with a vector map.
+
+Both take a :class:`gis_app.services.visit_list_service.VisitList` (read by attribute only, since
+reports sit below services): ``worker``, ``campaign``, ``households``, ``grids``, ``route_m``,
+``grid_names``, ``created_on`` and ``table()``. Personal data arrives already masked or not.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+#: Fonts with Chinese glyphs, most common first: Debian/Ubuntu, then Windows, then macOS.
+CJK_FONT_CANDIDATES: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simhei.ttf",
+    "C:/Windows/Fonts/simsun.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/System/Library/Fonts/STHeiti Light.ttc",
+)
+
+TITLE = "走访清单"
+_ROUTE_COLOUR = (214, 51, 108)
+_GRID_COLOUR = (90, 110, 140)
+_POINT_COLOUR = (25, 113, 194)
+_UNKNOWN_NOTE = "位置未知"
+#: Numbering every point of a long list would hide the map; above this, every k-th is numbered.
+_MAX_LABELS = 150
+
+
+class CJKFontNotFound(FileNotFoundError):
+    """No font with Chinese glyphs was found for the PDF."""
+
+
+def find_cjk_font() -> Path | None:
+    """A font file with Chinese glyphs: ``GIS_APP_CJK_FONT`` if set, else a known system font."""
+    override = os.environ.get("GIS_APP_CJK_FONT")
+    for candidate in ([override] if override else []) + list(CJK_FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def _summary_lines(visits) -> list[str]:
+    worker, campaign = visits.worker, visits.campaign
+    unknown = int((~visits.households["located"].to_numpy(bool)).sum())
+    who = "，".join(v for v in (worker.get("unit"), worker.get("title")) if v)
+    return [
+        f"网格员：{worker['name']}" + (f"（{who}）" if who else "")
+        + f"    联系电话：{worker.get('phone') or '未填'}    职务：{worker.get('roles') or '—'}",
+        f"负责网格：{'、'.join(visits.grid_names) or '（无，结对帮扶户）'}",
+        f"排查任务：{campaign['name']}（{campaign['start_date']} 至 {campaign['end_date']}）",
+        f"生成日期：{visits.created_on}    待走访：{visits.count}户"
+        + (f"（其中位置未知{unknown}户，列在最后）" if unknown else "")
+        + f"    路线长度：{visits.route_m / 1000:.2f}公里（直线距离）",
+    ]
+
+
+# --- the map, shared by the PNG and the PDF ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapFrame:
+    """Gauss–Krüger metres → page units in a box (y down), same scale on both axes."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    x0: float
+    y0: float
+    scale: float  # page units per metre
+
+    @classmethod
+    def fit(cls, bounds, left, top, width, height, margin: float = 0.06) -> MapFrame:
+        """The frame showing ``bounds`` (minx, miny, maxx, maxy) centred in the box."""
+        minx, miny, maxx, maxy = bounds
+        span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+        usable_w, usable_h = width * (1 - 2 * margin), height * (1 - 2 * margin)
+        scale = min(usable_w / span_x, usable_h / span_y)
+        x0 = (minx + maxx) / 2 - width / 2 / scale
+        y0 = (miny + maxy) / 2 + height / 2 / scale
+        return cls(left, top, width, height, x0, y0, scale)
+
+    def page(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Page coordinates of map points."""
+        return (self.left + (np.asarray(x, float) - self.x0) * self.scale,
+                self.top + (self.y0 - np.asarray(y, float)) * self.scale)
+
+
+def map_bounds(visits) -> tuple[float, float, float, float] | None:
+    """Extent of the grids and located households in metres; None when there is nothing."""
+    located = visits.located
+    parts = []
+    if len(visits.grids):
+        parts.append(np.asarray(visits.grids.total_bounds, float))
+    if len(located):
+        x, y = located["x"].to_numpy(float), located["y"].to_numpy(float)
+        parts.append(np.array([x.min(), y.min(), x.max(), y.max()]))
+    if not parts:
+        return None
+    stacked = np.vstack(parts)
+    return (*stacked[:, :2].min(axis=0), *stacked[:, 2:].max(axis=0))
+
+
+def grid_rings(grids) -> list[tuple[int, np.ndarray]]:
+    """Each grid's boundary lines as ``(grid level, (k, 2) coordinate array)``."""
+    if not len(grids):
+        return []
+    lines, owner = shapely.get_parts(shapely.boundary(grids.geometry.to_numpy()),
+                                     return_index=True)
+    coords, line = shapely.get_coordinates(lines, return_index=True)
+    if not len(coords):
+        return []
+    cuts = np.flatnonzero(np.diff(line)) + 1
+    levels = grids["level"].to_numpy()[owner[line[np.r_[0, cuts]]]]
+    return list(zip(levels.tolist(), np.split(coords, cuts), strict=True))
+
+
+def nice_length(metres: float) -> float:
+    """The largest 1, 2 or 5 × 10^k not above ``metres``."""
+    if metres <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(metres))
+    return max(step * power for step in (1, 2, 5) if step * power <= metres)
+
+
+def length_text(metres: float) -> str:
+    """``500 米`` or ``2 公里``."""
+    return f"{metres / 1000:g} 公里" if metres >= 1000 else f"{metres:g} 米"
+
+
+def _label_every(n: int) -> int:
+    return max(1, math.ceil(n / _MAX_LABELS))
+
+
+def render_map_png(visits, width: int = 1600, height: int = 1000) -> bytes:
+    """The route map as PNG bytes, drawn with Pillow (no Qt): grids, route, numbers, N, scale."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font_path = find_cjk_font()
+
+    def font(size: int):
+        if font_path is not None:
+            return ImageFont.truetype(str(font_path), size, index=0)
+        return ImageFont.load_default(size)
+
+    bounds = map_bounds(visits)
+    if bounds is None:
+        draw.text((width / 2, height / 2), "无可显示的位置", fill="black", font=font(36),
+                  anchor="mm")
+        return _png(image)
+    frame = MapFrame.fit(bounds, 0, 0, width, height)
+    for level, ring in grid_rings(visits.grids):
+        px, py = frame.page(ring[:, 0], ring[:, 1])
+        draw.line(list(zip(px.tolist(), py.tolist(), strict=True)), fill=_GRID_COLOUR,
+                  width=1 if level >= 3 else 3)
+    located = visits.located
+    px, py = frame.page(located["x"], located["y"])
+    if len(located) > 1:
+        draw.line(list(zip(px.tolist(), py.tolist(), strict=True)), fill=_ROUTE_COLOUR, width=3)
+    small, radius = font(18), 6
+    every = _label_every(len(located))
+    for i, (x, y, seq) in enumerate(zip(px, py, located["seq"], strict=True)):
+        colour = (47, 158, 68) if i == 0 else _POINT_COLOUR
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour,
+                     outline="white")
+        if i % every == 0 or i == len(located) - 1:
+            draw.text((x + radius + 2, y - radius - 2), str(seq), fill="black", font=small,
+                      stroke_width=2, stroke_fill="white")
+    _png_north_arrow(draw, width - 70, 30, font(28))
+    _png_scale_bar(draw, frame, 30, height - 40, width / 4, font(22))
+    return _png(image)
+
+
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _png_north_arrow(draw, x: float, y: float, font) -> None:
+    draw.polygon([(x, y), (x - 14, y + 44), (x, y + 34), (x + 14, y + 44)], fill="black")
+    draw.text((x, y + 50), "北", fill="black", font=font, anchor="mt")
+
+
+def _png_scale_bar(draw, frame: MapFrame, x: float, y: float, max_width: float, font) -> None:
+    metres = nice_length(max_width / frame.scale)
+    length = metres * frame.scale
+    draw.rectangle((x, y, x + length, y + 8), fill="black")
+    draw.rectangle((x + length / 2, y + 1, x + length - 1, y + 7), fill="white")
+    draw.text((x + length + 8, y + 4), length_text(metres), fill="black", font=font,
+              anchor="lm")
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+
+def write_visit_list_excel(visits, path: str | os.PathLike) -> Path:
+    """Write the visit list as ``.xlsx``: title block, table, print set-up, and a map sheet.
+
+    The table sheet prints on A4 landscape, one page wide, with the header row repeated; the
+    second sheet 路线图 holds the map as a picture.
+
+    Parameters
+    ----------
+    visits : VisitList
+        From :func:`gis_app.services.visit_list_service.visit_list`.
+    path : path-like
+        Target ``.xlsx``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image as SheetImage
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    table = visits.table()
+    headers = list(table.columns)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TITLE
+    ncols = len(headers)
+    last = get_column_letter(ncols)
+    ws.append([f"{TITLE}（{visits.worker['name']}）"])
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[1].height = 28
+    for line in _summary_lines(visits):
+        ws.append([line])
+        ws.merge_cells(f"A{ws.max_row}:{last}{ws.max_row}")
+    header_row = ws.max_row + 2
+    ws.append([])
+    ws.append(headers)
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+    households = visits.households
+    text_columns = {headers.index(h) for h in ("证件号码", "联系电话")}
+    for values in _excel_rows(table, households):
+        ws.append(values)
+        for index, cell in enumerate(ws[ws.max_row]):
+            cell.border = border
+            if index in text_columns:
+                cell.number_format = "@"  # an ID number must never become a number
+    widths = [6, 10, 21, 14, 6, 12, 16, 10, 14, 12, 12, 12, 24]
+    for index, width in enumerate(widths[:ncols], start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    _print_setup(ws)
+
+    sheet = wb.create_sheet("路线图")
+    picture = SheetImage(io.BytesIO(render_map_png(visits)))
+    picture.width, picture.height = 1000, 625
+    sheet.add_image(picture, "A2")
+    sheet["A1"] = f"{TITLE}路线图（{visits.worker['name']}）：序号与清单一致，线为建议走访顺序"
+    _print_setup(sheet)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _excel_rows(table, households) -> list[list]:
+    """Cell values: numbers as numbers (metres rounded), the rest as text."""
+    rows = table.astype(object).to_numpy().tolist()
+    seq = households["seq"].to_numpy().tolist()
+    members = households["members"].to_numpy().tolist()
+    leg = households["leg_m"].round(0).to_numpy()
+    walked = households["cumulative_m"].round(0).to_numpy()
+    headers = list(table.columns)
+    at = {name: headers.index(name) for name in ("序号", "人口", "距上一户（米）",
+                                                  "累计路程（米）")}
+    for row, s, m, a, b in zip(rows, seq, members, leg, walked, strict=True):
+        row[at["序号"]] = int(s)
+        row[at["人口"]] = int(m) if m is not None and not _nan(m) else None
+        row[at["距上一户（米）"]] = None if _nan(a) else int(a)
+        row[at["累计路程（米）"]] = None if _nan(b) else int(b)
+    return rows
+
+
+def _nan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _print_setup(ws) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages as the rows need
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def write_visit_list_pdf(visits, path: str | os.PathLike) -> Path:
+    """Write the visit list as an A4 landscape PDF: title, vector map, then the table.
+
+    The table runs over as many pages as needed with its header repeated; every page is
+    numbered. Chinese needs a CJK font on the system (see :func:`find_cjk_font`).
+
+    Parameters
+    ----------
+    visits : VisitList
+        From :func:`gis_app.services.visit_list_service.visit_list`.
+    path : path-like
+        Target ``.pdf``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    CJKFontNotFound
+        When no font with Chinese glyphs is installed.
+    """
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    font = find_cjk_font()
+    if font is None:
+        raise CJKFontNotFound(
+            "未找到中文字体，无法生成PDF。请安装文泉驿微米黑（fonts-wqy-microhei）或思源黑体，"
+            "或用环境变量 GIS_APP_CJK_FONT 指定字体文件（.ttf/.ttc/.otf）")
+
+    class _Pdf(FPDF):
+        def footer(self) -> None:
+            self.set_y(-10)
+            self.set_font("cjk", size=8)
+            self.cell(0, 6, f"{TITLE}（{visits.worker['name']}）  第 {self.page_no()} 页 / "
+                            f"共 {{nb}} 页", align="C")
+
+    pdf = _Pdf(orientation="L", unit="mm", format="A4")
+    pdf.set_title(f"{TITLE}（{visits.worker['name']}）")
+    pdf.set_creator("网格防返贫监测 GIS")
+    extra = {"collection_font_number": 0} if font.suffix.lower() == ".ttc" else {}
+    pdf.add_font("cjk", fname=str(font), **extra)
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.set_margins(10, 10, 10)
+    pdf.add_page()
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 9, f"{TITLE}（{visits.worker['name']}）", align="C", new_x="LMARGIN",
+             new_y="NEXT")
+    pdf.set_font("cjk", size=9)
+    for line in _summary_lines(visits):
+        pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    top = pdf.get_y() + 2
+    height = 105.0
+    _pdf_map(pdf, visits, pdf.l_margin, top, pdf.epw, height)
+    pdf.set_y(top + height + 4)
+    _pdf_table(pdf, visits.table(), FontFace)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
+def _pdf_map(pdf, visits, left: float, top: float, width: float, height: float) -> None:
+    pdf.set_draw_color(160)
+    pdf.set_line_width(0.2)
+    pdf.rect(left, top, width, height)
+    bounds = map_bounds(visits)
+    if bounds is None:
+        pdf.set_xy(left, top + height / 2 - 3)
+        pdf.cell(width, 6, "无可显示的位置", align="C")
+        return
+    frame = MapFrame.fit(bounds, left, top, width, height)
+    with pdf.rect_clip(left, top, width, height):
+        pdf.set_draw_color(*_GRID_COLOUR)
+        for level, ring in grid_rings(visits.grids):
+            pdf.set_line_width(0.15 if level >= 3 else 0.5)
+            px, py = frame.page(ring[:, 0], ring[:, 1])
+            pdf.polyline(list(zip(px.tolist(), py.tolist(), strict=True)))
+        located = visits.located
+        px, py = frame.page(located["x"], located["y"])
+        if len(located) > 1:
+            pdf.set_draw_color(*_ROUTE_COLOUR)
+            pdf.set_line_width(0.45)
+            pdf.polyline(list(zip(px.tolist(), py.tolist(), strict=True)))
+        pdf.set_line_width(0.1)
+        pdf.set_draw_color(255)
+        pdf.set_font("cjk", size=6)
+        every = _label_every(len(located))
+        circle = np.linspace(0, 2 * np.pi, 13)[:-1]
+        for i, (x, y, seq) in enumerate(zip(px, py, located["seq"], strict=True)):
+            pdf.set_fill_color(*((47, 158, 68) if i == 0 else _POINT_COLOUR))
+            pdf.polygon(list(zip((x + 0.9 * np.cos(circle)).tolist(),
+                                 (y + 0.9 * np.sin(circle)).tolist(), strict=True)),
+                        style="DF")
+            if i % every == 0 or i == len(located) - 1:
+                pdf.text(x + 1.1, y - 0.8, str(seq))
+    _pdf_north_arrow(pdf, left + width - 12, top + 5)
+    _pdf_scale_bar(pdf, frame, left + 6, top + height - 7, width / 4)
+
+
+def _pdf_north_arrow(pdf, x: float, y: float) -> None:
+    pdf.set_fill_color(0)
+    pdf.set_draw_color(0)
+    pdf.polygon([(x, y), (x - 2.5, y + 8), (x, y + 6), (x + 2.5, y + 8)], style="DF")
+    pdf.set_font("cjk", size=9)
+    pdf.text(x - 1.6, y + 12.5, "北")
+
+
+def _pdf_scale_bar(pdf, frame: MapFrame, x: float, y: float, max_width: float) -> None:
+    metres = nice_length(max_width / frame.scale)
+    length = metres * frame.scale
+    pdf.set_draw_color(0)
+    pdf.set_line_width(0.2)
+    pdf.set_fill_color(0)
+    pdf.rect(x, y, length / 2, 1.5, style="DF")
+    pdf.set_fill_color(255)
+    pdf.rect(x + length / 2, y, length / 2, 1.5, style="DF")
+    pdf.set_font("cjk", size=8)
+    pdf.text(x + length + 2, y + 1.5, length_text(metres))
+
+
+def _pdf_table(pdf, table, font_face) -> None:
+    widths = (10, 16, 30, 21, 9, 20, 26, 15, 21, 17, 24, 24, 44)
+    pdf.set_font("cjk", size=8)
+    headings = font_face(emphasis="", fill_color=(221, 235, 247))
+    with pdf.table(col_widths=widths[: len(table.columns)], headings_style=headings,
+                   line_height=5, text_align="CENTER", repeat_headings=1,
+                   width=pdf.epw) as grid:
+        grid.row([str(c) for c in table.columns])
+        for values in table.astype(str).to_numpy().tolist():
+            grid.row(values)
