@@ -286,7 +286,7 @@ def visit_list(
         "status": [CoverageStatus(int(s)).label for s in todo["status_code"]],
         "status_code": todo["status_code"].to_numpy(np.int8),
         "leg_m": legs,
-        "cumulative_m": np.cumsum(np.nan_to_num(legs)) + np.where(np.isnan(legs), np.nan, 0),
+        "cumulative_m": np.where(np.isnan(legs), np.nan, np.cumsum(np.nan_to_num(legs))),
         "note": note,
         "located": ~unknown,
         "x": np.asarray(x)[order],
