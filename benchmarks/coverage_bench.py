@@ -157,11 +157,68 @@ def bench_size(n: int, repeat: int = 3) -> list[tuple[str, float, str, float | N
     return rows
 
 
-def bench_coverage(sizes=(120_000, 1_000_000), repeat: int = 3, echo: bool = True):
-    """Rows of (what, seconds, baseline name, baseline seconds); printed when ``echo``."""
+def bench_record_service(n: int, project_path: Path | None = None, repeat: int = 3):
+    """RecordService.add_record on a generated project of ``n`` households (the window's path).
+
+    One call validates the record, reads the household's earlier answers, writes the record and
+    its audit row in one transaction, pushes the undo step and updates the tracker; then the
+    level-3 table is read from the tracker. The baseline writes the same kind of record and
+    recomputes the table from the store, as a window without the tracker would.
+    ``project_path``: a project of that size already built (run.py's), copied first.
+    """
+    import shutil
+    import tempfile
+
+    from gis_app.services.coverage_service import campaign_coverage
+    from gis_app.services.record_service import RecordService
+    from gis_app.services.sample_service import create_sample_project
+    from gis_app.storage.project import open_project
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "county.gmp"
+        if project_path is not None and Path(project_path).exists():
+            shutil.copy(project_path, path)
+            project = open_project(path)
+        else:
+            project = create_sample_project(path, households=n)
+        service = RecordService(project, campaign_id=1)
+        start = service.campaign["start_date"]
+        ids = service.households["id"].to_numpy()
+        rng = np.random.default_rng(3)
+
+        def one_record():
+            service.add_record(int(rng.choice(ids)), method=1, checker="新核查人",
+                               checked_on=start + dt.timedelta(days=int(rng.integers(0, 60))))
+            return service.table(3)
+
+        times = [_timed(one_record, 1)[0] for _ in range(20)]
+
+        def write_and_recompute():
+            service.add_record(int(rng.choice(ids)), method=1, checker="新核查人",
+                               checked_on=start + dt.timedelta(days=int(rng.integers(0, 60))))
+            return campaign_coverage(project, level=3, campaign_id=1)
+
+        base, _ = _timed(write_and_recompute, repeat)
+        fresh = RecordService(project, campaign_id=1)  # from scratch: the same statuses
+        assert np.array_equal(fresh.tracker.status, service.tracker.status)
+        project.close()
+    return (f"RecordService.add_record: checks, record + audit row in one transaction, undo "
+            f"step, tracker → level-3 table, median of 20 ({n:,} households in a project)",
+            statistics.median(times), "same write, then campaign_coverage() from the store", base)
+
+
+def bench_coverage(sizes=(120_000, 1_000_000), repeat: int = 3, echo: bool = True,
+                   projects: dict | None = None):
+    """Rows of (what, seconds, baseline name, baseline seconds); printed when ``echo``.
+
+    ``projects``: size → a project file of that size already built (for the record service
+    row, which runs for counties up to 200,000 households).
+    """
     rows = []
     for n in sizes:
-        for row in bench_size(n, repeat):
+        extra = ([bench_record_service(n, (projects or {}).get(n), repeat)]
+                 if n <= 200_000 else [])
+        for row in bench_size(n, repeat) + extra:
             rows.append(row)
             if echo:
                 what, seconds, base_name, base = row

@@ -163,7 +163,8 @@ def main() -> None:
     if not args.no_coverage:
         from benchmarks.coverage_bench import bench_coverage
 
-        bench_coverage(tuple(args.sizes), args.repeat)
+        bench_coverage(tuple(args.sizes), args.repeat,
+                       projects={n: WORK / f"county-{n}.gmp" for n in args.sizes})
     if not args.no_split:
         from benchmarks.split_bench import bench_split
 

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 
 from gis_app.core.codes import WorkerRole
+from gis_app.core.idcard import validation_error
 from gis_app.services.undo import Step, UndoStack
 from gis_app.storage.audit import current_user, log_change
 from gis_app.storage.models import GridAssignment, Worker
@@ -21,6 +22,19 @@ from gis_app.storage.reader import load_grids, load_households, load_table
 _EDITABLE = ("name", "phone", "unit", "title", "id_number")
 #: Roles a worker may hold on a grid (DOMAIN §2); 结对帮扶责任人 is paired with households.
 ASSIGNABLE_ROLES = tuple(WorkerRole)
+
+
+def _check_worker_fields(values: dict) -> None:
+    """Refuse an empty name, a phone that is not 11 digits, an ID number failing GB 11643."""
+    if "name" in values and not (values["name"] or "").strip():
+        raise ValueError("姓名不能为空")
+    phone = values.get("phone")
+    if phone and (not phone.isdigit() or len(phone) != 11):
+        raise ValueError(f"手机号码应为11位数字：{phone}")
+    if values.get("id_number"):
+        error = validation_error(values["id_number"])
+        if error:
+            raise ValueError(f"身份证号码有误：{error}")
 
 
 class StaleEdit(Exception):
@@ -55,10 +69,18 @@ class AssignmentService:
 
     def current_assignments(self) -> pd.DataFrame:
         """Open assignments with their grid's code, name and level."""
+        assignments = self._assignments_with_grids()
+        return assignments[assignments["end_date"].isna()].reset_index(drop=True)
+
+    def worker_history(self, worker_id: int) -> pd.DataFrame:
+        """Every assignment a worker held or holds (ended ones keep their dates)."""
+        assignments = self._assignments_with_grids()
+        return assignments[assignments["worker_id"] == worker_id].reset_index(drop=True)
+
+    def _assignments_with_grids(self) -> pd.DataFrame:
         assignments = load_table(self.project.engine, "grid_assignment")
         grids = load_table(self.project.engine, "grid", ["id", "code", "name", "level"])
-        current = assignments[assignments["end_date"].isna()]
-        return current.merge(grids.rename(columns={"id": "grid_id", "code": "grid_code",
+        return assignments.merge(grids.rename(columns={"id": "grid_id", "code": "grid_code",
                                                    "name": "grid_name", "level": "grid_level"}),
                              on="grid_id", how="left")
 
@@ -92,10 +114,7 @@ class AssignmentService:
     def add_worker(self, name: str, phone: str, unit: str | None = None,
                    title: str | None = None, id_number: str | None = None) -> int:
         """A new active worker; returns the id."""
-        if not name.strip():
-            raise ValueError("姓名不能为空")
-        if phone and (not phone.isdigit() or len(phone) != 11):
-            raise ValueError(f"手机号码应为11位数字：{phone}")
+        _check_worker_fields({"name": name, "phone": phone, "id_number": id_number})
         table = Worker.__table__
         with self.project.engine.begin() as connection:
             worker_id = connection.execute(insert(table).values(
@@ -110,6 +129,7 @@ class AssignmentService:
         unknown = set(values) - set(_EDITABLE)
         if unknown:
             raise ValueError(f"不能修改的字段：{sorted(unknown)}")
+        _check_worker_fields(values)
         before = self._update(Worker.__table__, worker_id, version, values)
         step = Step(f"修改网格员{worker_id}", updated=[(Worker.__table__, worker_id, before)])
         self._apply(step, "edit_worker", {"worker": worker_id, **values})

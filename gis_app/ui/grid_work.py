@@ -17,7 +17,6 @@ from gis_app.services.assignment_service import StaleEdit
 from gis_app.ui.dialogs.worker_dialog import WorkerDialog
 from gis_app.ui.panels.worker_panel import WORKER_MIME
 
-
 #: The role a worker dropped on a grid takes there, by grid level (DOMAIN §2).
 _LEVEL_ROLE = {0: "网格长", 1: "一级网格员", 2: "二级网格员", 3: "三级网格员"}
 

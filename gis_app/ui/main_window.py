@@ -37,8 +37,8 @@ from gis_app.ui.investigation import InvestigationActions
 from gis_app.ui.map_model import MapModel
 from gis_app.ui.panels.attribute_table import AttributeTable
 from gis_app.ui.panels.coverage_panel import CoveragePanel
-from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.grid_tree import GridTree
+from gis_app.ui.panels.identify_panel import IdentifyPanel
 from gis_app.ui.panels.layer_tree import LayerTree
 from gis_app.ui.panels.progress_chart import ProgressChart
 from gis_app.ui.panels.rules_panel import RulesPanel

@@ -1,4 +1,4 @@
-"""The grid tree: households per grid at every level, selection both ways, drop a worker on a grid."""
+"""The grid tree: households at every level, selection both ways, a worker dropped on a grid."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Add or edit a grid worker: name, phone, unit, title, ID number, and what they are responsible for."""
+"""Add or edit a grid worker: name, phone, unit, title, ID number, and their grids."""
 
 from __future__ import annotations
 
@@ -46,8 +46,9 @@ class WorkerDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color: #c92a2a")
         form = QFormLayout()
-        for label, widget in (("姓名", self.name), ("手机号码", self.phone), ("工作单位", self.unit),
-                              ("职务/身份", self.title_edit), ("身份证号码", self.id_number)):
+        for label, widget in (("姓名", self.name), ("手机号码", self.phone),
+                              ("工作单位", self.unit), ("职务/身份", self.title_edit),
+                              ("身份证号码", self.id_number)):
             form.addRow(self.tr_(label), widget)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -83,7 +84,8 @@ class WorkerDialog(QDialog):
         for row, record in enumerate(history.to_dict("records")):  # one worker's handful of rows
             for column, (key, _label) in enumerate(_HISTORY):
                 value = record.get(key)
-                text = "在任" if key == "end_date" and (value is None or pd.isna(value)) else str(value)
+                missing = value is None or pd.isna(value)
+                text = "在任" if key == "end_date" and missing else str(value)
                 self.history.setItem(row, column, QTableWidgetItem(text))
 
     def values(self) -> dict:
