@@ -73,14 +73,12 @@ class GridEditActions:
 
     def _edit(self, action, *args, **kwargs):
         """Run one grid edit; a refused one is explained and changes nothing."""
-        from gis_app.services.grid_edit_service import GridEditError
-
         try:
             edit = action(*args, **kwargs)
         except _Cancelled:
             self.statusBar().showMessage("已取消", 5000)
             return None
-        except (GridEditError, ValueError) as exc:  # analysis refusals carry Chinese text too
+        except ValueError as exc:  # GridEditError, and the analysis' refusals, speak Chinese
             QMessageBox.warning(self, self.tr_("网格"), str(exc))
             return None
         self._grid_undo_depths.append(len(self.undo_stack))
@@ -145,7 +143,8 @@ class GridEditActions:
         try:
             edit = self._edit(self.grid_edits.split_balanced, selected[0], parts, report)
         finally:
-            progress.close()
+            progress.reset()  # also stops its timer, so it never pops up afterwards
+            progress.deleteLater()
         if edit is not None:
             self._report(edit, f"已拆分为{len(edit.created) + len(edit.changed)}个网格")
         return edit
@@ -214,11 +213,13 @@ class GridEditActions:
     def undo(self) -> str | None:
         """Undo the latest change, a grid edit or an assignment, and redraw what it touched."""
         depths = self._grid_undo_depths
-        grid_step = bool(depths) and depths[-1] == len(self.undo_stack)
-        label = super().undo()
-        if label and grid_step:
+        if not depths or depths[-1] != len(self.undo_stack):  # an assignment: roster only
+            return super().undo()
+        label = self.grid_edits.undo()
+        if label:
             depths.pop()
             self.refresh_after_grid_edit()
+            self.statusBar().showMessage(f"已撤销：{label}", 5000)
         return label
 
     # -- rebalancing a village
@@ -272,8 +273,6 @@ class GridEditActions:
 
     def generate_proposal(self, village_id: int, limit: int, worker_ids: list[int]):
         """Compute a proposal; show it in the dialog and on the map beside the current grids."""
-        from gis_app.services.grid_edit_service import GridEditError
-
         dialog = self.rebalance_dialog
         self._remove_overlay()
         dialog.show_proposal(None)
@@ -282,7 +281,7 @@ class GridEditActions:
             return None
         try:
             proposal = self.grid_edits.propose_rebalance(village_id, limit, worker_ids)
-        except (GridEditError, ValueError) as exc:
+        except ValueError as exc:  # GridEditError included
             QMessageBox.warning(dialog, self.tr_("重新划分村网格"), str(exc))
             return None
         roster = self.assignments.roster()

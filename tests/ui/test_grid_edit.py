@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 from PyQt6.QtCore import QSettings, Qt
-from PyQt6.QtWidgets import QInputDialog, QMenu, QMessageBox
+from PyQt6.QtWidgets import QInputDialog, QMenu, QMessageBox, QProgressDialog
 from sqlalchemy import text
 
 from tests.ui.conftest import view_to_widget
@@ -318,6 +318,7 @@ def test_split_balance_merge_draw_then_undo_in_order(editor, qtbot, monkeypatch,
     _undo(window, qtbot)  # the worker
     for state in reversed(states):
         _undo(window, qtbot)
+        assert window.statusBar().currentMessage().startswith("已撤销")
         _assert_state(window, state)
         _assert_households_follow_location(window)
     _assert_state(window, start)
@@ -350,6 +351,12 @@ def test_refused_edits_explain_and_change_nothing(editor, qtbot, monkeypatch, me
     # the balanced split asks for k; cancelling does nothing
     monkeypatch.setattr(QInputDialog, "getInt", lambda *_a, **_k: (3, False))
     _grid_action(window, "split_balanced").trigger()
+    _assert_state(window, start)
+    # so does cancelling the computation from its progress dialog
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *_a, **_k: (3, True))
+    monkeypatch.setattr(QProgressDialog, "wasCanceled", lambda _self: True)
+    _grid_action(window, "split_balanced").trigger()
+    assert window.statusBar().currentMessage() == "已取消"
     _assert_state(window, start)
     assert not window.undo_stack.can_undo()
     assert len(messages) == 3
