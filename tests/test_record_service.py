@@ -237,6 +237,8 @@ def test_a_household_outside_the_campaigns_townships_is_refused(project):
     outside = _sql(project, f"SELECT h.id FROM household h JOIN admin_unit v ON v.id = "
                             f"h.village_id WHERE v.parent_id = {towns[1]} LIMIT 1")["id"][0]
     service = RecordService(project, campaign)
+    assert not service.covers(int(outside))
+    assert service.status_of(int(outside)) == CoverageStatus.UNCHECKED
     with pytest.raises(ValueError, match="不在本次集中排查的乡镇范围内"):
         service.add_record(int(outside), **GOOD)
     assert _count(project, "investigation_record", f"campaign_id = {campaign}") == 0

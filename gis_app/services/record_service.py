@@ -161,9 +161,13 @@ class RecordService:
         self._added: list[int] = []
 
     # -- reading
+    def covers(self, household_id: int) -> bool:
+        """True when the household lies in one of the campaign's townships."""
+        return int(household_id) in self._members
+
     def status_of(self, household_id: int) -> CoverageStatus:
         """The household's coverage status in this campaign (UNCHECKED when outside it)."""
-        if household_id not in self._members:
+        if not self.covers(household_id):
             return CoverageStatus.UNCHECKED
         return CoverageStatus(int(self.tracker.status[self._members.get_loc(household_id)]))
 
@@ -235,7 +239,7 @@ class RecordService:
         if connection.execute(select(Household.id).where(
                 Household.id == household_id)).one_or_none() is None:
             raise ValueError(f"项目中没有编号为{household_id}的农户")
-        if household_id not in self._members:
+        if not self.covers(household_id):
             raise ValueError("该户不在本次集中排查的乡镇范围内")
         worker = values["checker_worker_id"]
         if worker is not None and connection.execute(select(func.count()).where(

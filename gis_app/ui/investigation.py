@@ -138,7 +138,9 @@ class InvestigationActions:
         """The identify panel shows a household (None: something else): offer the form."""
         records = self.record_service()
         status = ""
-        if household_id is not None and records is not None:
+        if household_id is not None and records is not None and not records.covers(household_id):
+            status = "不在本次排查的乡镇范围内"
+        elif household_id is not None and records is not None:
             current = records.status_of(household_id)
             status = f"本次排查：{current.label}" + ("（已覆盖）" if current in COVERED else "")
         self.identify.set_household(household_id, status)
