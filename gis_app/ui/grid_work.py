@@ -1,4 +1,4 @@
-"""The window's actions on workers, grids and the investigation: roster, rules, coverage.
+"""The window's actions on workers and grids: roster, grid tree, assignments, rules, zooming.
 
 A mixin of :class:`~gis_app.ui.main_window.MainWindow`, kept apart so each file stays small; it
 uses the window's docks, canvas, data and settings and calls services only.
@@ -158,35 +158,6 @@ class GridWorkActions:
         self.canvas.plotItem.addItem(self._problem_marks)
         self.docks["网格规则"].raise_()
         return problems
-
-    def show_coverage(self, level=3) -> None:
-        """Fill the coverage table for townships (1), villages (2), grids (3) or workers."""
-        from gis_app.services import coverage_service
-
-        try:
-            table = (coverage_service.worker_coverage(self.data.project) if level == "worker"
-                     else coverage_service.campaign_coverage(self.data.project, level=level))
-        except coverage_service.CampaignNotFoundError as exc:
-            self.statusBar().showMessage(str(exc), 5000)
-            table = pd.DataFrame(columns=["code", "name", "households", "home", "remote",
-                                          "noncompliant", "unchecked", "coverage"])
-        self.coverage.set_table(table)
-
-    def show_progress(self, level: int = 1):
-        """Chart cumulative coverage per township (1) or village (2) against the milestones."""
-        import datetime as dt
-
-        from gis_app.services import coverage_service
-
-        as_of = self.data.project.settings().get("as_of")
-        try:
-            timeline = coverage_service.cumulative_coverage(
-                self.data.project, unit_level=level,
-                as_of=dt.date.fromisoformat(as_of) if as_of else None)
-        except coverage_service.CampaignNotFoundError:
-            return None
-        self.progress.set_timeline(timeline.daily, timeline.milestones)
-        return timeline
 
     def zoom_to_unit(self, code: str) -> None:
         """Zoom to a township, village or grid by its code."""
