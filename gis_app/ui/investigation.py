@@ -93,6 +93,7 @@ class InvestigationActions:
         else:
             workers = coverage_service.grid_workers(self.data.project) if level == 3 else None
             table = records.table(int(level), workers)
+        self.coverage.show_level(level)
         self.coverage.set_table(table)
 
     def show_progress(self, level: int = 1):

@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
 from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QPushButton
 from sqlalchemy import text
@@ -131,6 +131,24 @@ def test_coverage_table_per_level_with_the_gap_first(own_window, qtbot):
     assert shown == list(towns.sort_values("coverage", kind="stable")["name"])
     households = sum(int(panel.table.item(r, 1).text()) for r in range(panel.table.rowCount()))
     assert households == int(towns["households"].sum())
+    # A click on 未覆盖户数 sorts by the gap in households, largest first on the second click.
+    villages = campaign_coverage(window.data.project, level=2)
+    panel.level.setCurrentIndex(1)  # 村
+    header = panel.table.horizontalHeader()
+    gap_column = next(c for c in range(panel.table.columnCount())
+                      if panel.table.horizontalHeaderItem(c).text() == "未覆盖户数")
+    for _ in range(2):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(header.sectionViewportPosition(gap_column) + 5, 5))
+    gaps = [int(panel.table.item(r, gap_column).text()) for r in range(panel.table.rowCount())]
+    expected = villages["households"] - villages["home"] - villages["remote"]
+    assert gaps == sorted(expected, reverse=True)
+    coverage_column = gap_column + 1
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(coverage_column) + 5, 5))
+    shares = [float(panel.table.item(r, coverage_column).text().rstrip("%"))
+              for r in range(panel.table.rowCount())]
+    assert shares == sorted(shares)  # as numbers: 100.0% is not sorted before 28.1%
     panel.level.setCurrentIndex(3)  # 网格员
     assert panel.table.rowCount() > 0
     panel.level.setCurrentIndex(1)  # 村

@@ -17,7 +17,16 @@ from PyQt6.QtWidgets import (
 
 LEVELS = (("乡镇", 1), ("村", 2), ("三级网格", 3), ("网格员", "worker"))
 _COLUMNS = (("name", "名称"), ("households", "户数"), ("home", "入户"), ("remote", "电话微信"),
-            ("noncompliant", "不合规"), ("unchecked", "未排查"), ("coverage", "覆盖率"))
+            ("noncompliant", "不合规"), ("unchecked", "未排查"), ("gap", "未覆盖户数"),
+            ("coverage", "覆盖率"))
+_SORT_KEY = Qt.ItemDataRole.UserRole + 1
+
+
+class _Cell(QTableWidgetItem):
+    """A cell that sorts by its value (a share shown as 82.4% sorts as a number)."""
+
+    def __lt__(self, other):  # noqa: D105 - Qt override
+        return self.data(_SORT_KEY) < other.data(_SORT_KEY)
 
 
 class CoveragePanel(QWidget):
@@ -53,13 +62,15 @@ class CoveragePanel(QWidget):
 
     def set_table(self, frame: pd.DataFrame) -> None:
         """Show a coverage table (code, name, households, home, remote, …, coverage)."""
+        frame = frame.assign(gap=frame["households"] - frame["home"] - frame["remote"])
         self.frame = frame.sort_values("coverage", kind="stable").reset_index(drop=True)
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(self.frame))
         for row, record in enumerate(self.frame.to_dict("records")):  # units, not households
             for column, (key, _label) in enumerate(_COLUMNS):
                 value = record[key]
-                item = QTableWidgetItem()
+                item = _Cell()
+                item.setData(_SORT_KEY, value if key == "name" else float(value))
                 if key == "coverage":
                     item.setData(Qt.ItemDataRole.DisplayRole, f"{value:.1%}")
                 else:
@@ -67,10 +78,20 @@ class CoveragePanel(QWidget):
                     item.setData(Qt.ItemDataRole.DisplayRole, shown)
                 item.setData(Qt.ItemDataRole.UserRole, record.get("code"))
                 self.table.setItem(row, column, item)
+        self.table.setSortingEnabled(True)  # a click on a header sorts; the gap first to start
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         households = int(self.frame["households"].sum()) if len(self.frame) else 0
         covered = int((self.frame["home"] + self.frame["remote"]).sum()) if len(self.frame) else 0
         self.summary.setText(f"合计 {households} 户，已覆盖 {covered} 户"
                              f"（{covered / households:.1%}）" if households else "没有排查任务")
+
+    def show_level(self, level) -> None:
+        """Point the level chooser at ``level`` without asking for the table again."""
+        index = self.level.findData(level)
+        if index >= 0 and index != self.level.currentIndex():
+            self.level.blockSignals(True)
+            self.level.setCurrentIndex(index)
+            self.level.blockSignals(False)
 
     def _zoom(self, row: int, _column: int) -> None:
         code = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
