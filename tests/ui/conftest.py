@@ -36,6 +36,27 @@ def window(qtbot, map_data, tmp_path):
     return win
 
 
+@pytest.fixture
+def own_window(qtbot, sample_project_path, tmp_path):
+    """The main window on a private copy of the sample: tests that edit the store use it."""
+    import shutil
+
+    from gis_app.services.map_service import load_map_data
+    from gis_app.storage.project import open_project
+    from gis_app.ui.main_window import MainWindow
+
+    copy = tmp_path / "copy.gmp"
+    shutil.copy(sample_project_path, copy)
+    window = MainWindow(load_map_data(open_project(copy)),
+                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.canvas.zoom_full()
+    return window
+
+
 def view_to_widget(window, x: float, y: float):
     """Widget (viewport) position of map point (x, y)."""
     canvas = window.canvas

@@ -7,35 +7,16 @@ point-in-polygon test; the window's frames are only used to choose where to draw
 from __future__ import annotations
 
 import math
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QInputDialog, QMenu, QMessageBox, QProgressDialog
 from sqlalchemy import text
 
 from tests.ui.conftest import view_to_widget
-
-
-@pytest.fixture
-def editor(qtbot, sample_project_path, tmp_path):
-    from gis_app.services.map_service import load_map_data
-    from gis_app.storage.project import open_project
-    from gis_app.ui.main_window import MainWindow
-
-    copy = tmp_path / "copy.gmp"
-    shutil.copy(sample_project_path, copy)
-    window = MainWindow(load_map_data(open_project(copy)),
-                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.canvas.zoom_full()
-    return window
 
 
 @pytest.fixture
@@ -195,8 +176,8 @@ def _neighbours(window, exclude_villages=()):
 # -- the tests
 
 
-def test_split_balance_merge_draw_then_undo_in_order(editor, qtbot, monkeypatch, messages):
-    window = editor
+def test_split_balance_merge_draw_then_undo_in_order(own_window, qtbot, monkeypatch, messages):
+    window = own_window
     start = _state(window)
     grids_gk = window.data.frames["grids"].query("level == 3").set_index("id")
     households = _households(window)
@@ -326,8 +307,8 @@ def test_split_balance_merge_draw_then_undo_in_order(editor, qtbot, monkeypatch,
     assert messages == []
 
 
-def test_refused_edits_explain_and_change_nothing(editor, qtbot, monkeypatch, messages):
-    window = editor
+def test_refused_edits_explain_and_change_nothing(own_window, qtbot, monkeypatch, messages):
+    window = own_window
     start = _state(window)
     grids = window.data.frames["grids"].query("level == 3").set_index("id")
     # merging with one grid selected: the user is told to select more
@@ -399,8 +380,8 @@ def _generate(window, qtbot, dialog, village):
     return proposal, mine, limit
 
 
-def test_rebalance_proposal_on_the_map_then_cancel(editor, qtbot, messages):
-    window = editor
+def test_rebalance_proposal_on_the_map_then_cancel(own_window, qtbot, messages):
+    window = own_window
     start = _state(window)
     dialog, village = _open_rebalance(window, qtbot)
     proposal, mine, limit = _generate(window, qtbot, dialog, village)
@@ -432,8 +413,8 @@ def test_rebalance_proposal_on_the_map_then_cancel(editor, qtbot, messages):
     assert messages == []
 
 
-def test_rebalance_apply_then_undo(editor, qtbot, messages):
-    window = editor
+def test_rebalance_apply_then_undo(own_window, qtbot, messages):
+    window = own_window
     start = _state(window)
     dialog, village = _open_rebalance(window, qtbot)
     proposal, mine, limit = _generate(window, qtbot, dialog, village)

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-from PyQt6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication
 from sqlalchemy import text
-
-
-@pytest.fixture
-def own_window(qtbot, sample_project_path, tmp_path):
-    from gis_app.services.map_service import load_map_data
-    from gis_app.storage.project import open_project
-    from gis_app.ui.main_window import MainWindow
-
-    copy = tmp_path / "copy.gmp"
-    shutil.copy(sample_project_path, copy)
-    window = MainWindow(load_map_data(open_project(copy)),
-                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def _scalar(window, sql, **params):

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import openpyxl
 import pytest
-from PyQt6.QtCore import QDate, QPoint, QRectF, QSettings, Qt
+from PyQt6.QtCore import QDate, QPoint, QRectF, Qt
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QMessageBox
 
 from tests.test_record_service import recount
 from tests.ui.conftest import view_to_widget
-
-
-@pytest.fixture
-def own_window(qtbot, sample_project_path, tmp_path):
-    from gis_app.services.map_service import load_map_data
-    from gis_app.storage.project import open_project
-    from gis_app.ui.main_window import MainWindow
-
-    copy = tmp_path / "copy.gmp"
-    shutil.copy(sample_project_path, copy)
-    window = MainWindow(load_map_data(open_project(copy)),
-                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.canvas.zoom_full()
-    return window
 
 
 def _query(window, sql: str, params=()):

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import openpyxl
 import pytest
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QFileDialog, QPushButton
 
 from tests.test_visit_list import HEADERS, MASKED_ID, expected_households
-
-
-@pytest.fixture
-def own_window(qtbot, sample_project_path, tmp_path):
-    from gis_app.services.map_service import load_map_data
-    from gis_app.storage.project import open_project
-    from gis_app.ui.main_window import MainWindow
-
-    copy = tmp_path / "copy.gmp"
-    shutil.copy(sample_project_path, copy)
-    window = MainWindow(load_map_data(open_project(copy)),
-                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
 
 
 def _query(window, sql: str, params=()):

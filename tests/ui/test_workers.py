@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
-import pytest
-from PyQt6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QPushButton
 from sqlalchemy import text
 
 from tests.ui.conftest import view_to_widget
-
-
-@pytest.fixture
-def own_window(qtbot, sample_project_path, tmp_path):
-    from gis_app.services.map_service import load_map_data
-    from gis_app.storage.project import open_project
-    from gis_app.ui.main_window import MainWindow
-
-    copy = tmp_path / "copy.gmp"
-    shutil.copy(sample_project_path, copy)
-    window = MainWindow(load_map_data(open_project(copy)),
-                        QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
-    qtbot.waitExposed(window)
-    window.canvas.zoom_full()
-    return window
 
 
 def _count(window, sql, **params):
