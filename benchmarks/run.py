@@ -135,6 +135,8 @@ def main() -> None:
     parser.add_argument("--no-map", action="store_true", help="skip the map window figures")
     parser.add_argument("--no-join", action="store_true", help="skip the 1M x 3,000 join")
     parser.add_argument("--no-split", action="store_true", help="skip the grid split figures")
+    parser.add_argument("--no-route", action="store_true",
+                        help="skip the visit-list route figures")
     parser.add_argument("--no-coverage", action="store_true",
                         help="skip the investigation coverage figures")
     args = parser.parse_args()
@@ -169,6 +171,12 @@ def main() -> None:
         from benchmarks.split_bench import bench_split
 
         for what, seconds, base_name, base in bench_split(max(args.repeat, 5)):
+            base_text = f"{base:.3f}" if base is not None else ""
+            print(f"| {what} | {seconds:.3f} | {base_name} | {base_text} |", flush=True)
+    if not args.no_route:
+        from benchmarks.route_bench import run_rows
+
+        for what, seconds, base_name, base in run_rows(args.repeat):
             base_text = f"{base:.3f}" if base is not None else ""
             print(f"| {what} | {seconds:.3f} | {base_name} | {base_text} |", flush=True)
     shutil.rmtree(WORK, ignore_errors=True)

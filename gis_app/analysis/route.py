@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: A reversal must shorten the route by more than this (metres) to count; without a tolerance,
+#: A move must shorten the route by more than this (metres) to count; without a tolerance,
 #: rounding lets zero-gain moves between duplicate points loop forever.
 _MIN_GAIN = 1e-6
-#: Rows of the gain matrix computed at once, which bounds the memory of long routes.
+#: Rows of a gain or distance matrix computed at once, which bounds the memory of long routes.
 _CHUNK = 256
 
 
@@ -73,7 +73,7 @@ _FULL_2OPT_MAX = 300
 #: Rings of grid cells searched for neighbours before falling back to plain distances.
 _RINGS = (1, 2, 4, 8)
 #: Points per cell, as seen from a typical point, that the neighbour grid aims for.
-_CELL_LOAD = 2.5
+_CELL_LOAD = 6.0
 
 
 def _neighbours(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,11 +92,13 @@ def _neighbours(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
     x0, y0 = x.min(), y.min()
     span = max(np.ptp(x), np.ptp(y), 1e-9)
     size = max(np.sqrt(np.ptp(x) * np.ptp(y) / n), span / n)
-    for _ in range(2):  # shrink the cells where points crowd (hamlets), within reason
+    for _ in range(4):  # shrink the cells to where most points are (hamlets), within reason
         rows = int(np.ptp(y) / size) + 2
         cells = np.floor((x - x0) / size).astype(np.int64) * rows + np.floor((y - y0) / size)
         load = (np.unique(cells, return_counts=True)[1] ** 2).sum() / n
-        size = max(size * np.sqrt(_CELL_LOAD / load), span / (4 * n))
+        if load <= 2 * _CELL_LOAD:
+            break
+        size = max(size * np.sqrt(_CELL_LOAD / load), span * 1e-6)
     pad = _RINGS[-1]
     cx = np.floor((x - x0) / size).astype(np.int64) + pad
     cy = np.floor((y - y0) / size).astype(np.int64) + pad
@@ -119,11 +121,11 @@ def _neighbours(x: np.ndarray, y: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
         keep = other != pending[owner]
         owner, other = owner[keep], other[keep]
         gap = np.hypot(x[pending[owner]] - x[other], y[pending[owner]] - y[other])
-        ranked = np.lexsort((other, gap, owner))
+        ranked = np.lexsort((gap, owner))  # stable: ties keep the (deterministic) cell order
         owner, other, gap = owner[ranked], other[ranked], gap[ranked]
         size_of = np.bincount(owner, minlength=len(pending))
         start = np.cumsum(size_of) - size_of
-        kth = gap[np.minimum(start + k - 1, len(gap) - 1)] if len(gap) else np.zeros(0)
+        kth = gap[np.minimum(start + k - 1, len(gap) - 1)] if len(gap) else np.inf
         done = (size_of >= k) & (kth <= rings * size)
         rank = np.arange(len(owner)) - start[owner]
         take = done[owner] & (rank < k)
@@ -148,8 +150,37 @@ def nearest_neighbour_order(x, y, start=None) -> np.ndarray:
     Ties go to the point given first.
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
-    return _nearest_neighbour_order(x, y, _start_index(x, y, start) if len(x) else 0,
-                                    _neighbours(x, y, _NEIGHBOURS))
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = _start_index(x, y, start)
+    where, ux, uy = _locations(x, y)
+    order = _nearest_neighbour_order(ux, uy, where[first], _neighbours(ux, uy, _NEIGHBOURS))
+    return _expand(order, where, first)
+
+
+def _locations(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct locations, numbered in order of first appearance, and each point's location.
+
+    Households sharing a spot (one house, a village centroid) are walked to once and visited
+    together, which also keeps them from crowding each other's neighbour lists.
+    """
+    by_place = np.lexsort((y, x))
+    new = np.r_[True, (np.diff(x[by_place]) != 0) | (np.diff(y[by_place]) != 0)]
+    group = np.empty(len(x), dtype=np.int64)
+    group[by_place] = np.cumsum(new) - 1
+    earliest = np.minimum.reduceat(by_place, np.flatnonzero(new))
+    ranked = np.argsort(earliest, kind="stable")
+    renumber = np.empty(len(ranked), dtype=np.int64)
+    renumber[ranked] = np.arange(len(ranked))
+    return renumber[group], x[earliest[ranked]], y[earliest[ranked]]
+
+
+def _expand(route: np.ndarray, where: np.ndarray, first: int) -> np.ndarray:
+    """Points in the order of their locations along ``route``, ``first`` first, then by index."""
+    rank = np.empty(len(route), dtype=np.int64)
+    rank[route] = np.arange(len(route))
+    index = np.arange(len(where))
+    return np.lexsort((index, index != first, rank[where]))
 
 
 def _nearest_neighbour_order(x, y, current: int, near) -> np.ndarray:
@@ -201,31 +232,32 @@ def _variants(or_opt: bool) -> list[tuple]:
     return moves
 
 
-def _decode(move, p: int, q: int, n: int, closed: bool) -> tuple[int, int, tuple]:
-    """The first and last edge a move rewrites (edge e joins positions e-1 and e), and its plan."""
+def _plans(move, p, q, n: int, closed: bool) -> tuple[np.ndarray, ...]:
+    """Vectorised plans of ``move``: first and last edge rewritten, and ``(s, e, g, forward)``.
+
+    Edge e joins positions e-1 and e. The plan puts positions s..e after position g (reversed
+    unless ``forward``), or, when g < 0, reverses positions s..e-1.
+    """
     if move[0] == "2opt":
-        lo, hi = min(p, q), max(p, q)
+        lo, hi = np.minimum(p, q), np.maximum(p, q)
         if move[1]:
-            return lo + 1, hi + 1, (lo + 1, hi + 1)
-        if closed and lo == 0:  # joining c and t across the way back to the start
-            return hi, n, (hi, n)
-        return lo, hi, (lo, hi)
+            a, b = lo + 1, hi + 1
+        else:
+            wrap = closed & (lo == 0)  # joining c and t across the way back to the start
+            a, b = np.where(wrap, hi, lo), np.where(wrap, n, hi)
+        return a, b, a, b, np.full_like(a, -1), np.zeros_like(a)
     _, length, first, after = move
     s, e = (p, p + length - 1) if first else (p - length + 1, p)
     g = q if after else (q - 1) % n
-    forward = first if after else not first
-    if g > e:
-        return s, g + 1, (s, e, g, forward)
-    return g + 1, e + 1, (s, e, g, forward)
+    forward = np.full_like(s, first if after else not first)
+    return np.where(g > e, s, g + 1), np.where(g > e, g + 1, e + 1), s, e, g, forward
 
 
-def _apply(order: np.ndarray, plan: tuple) -> None:
-    """Carry out a decoded move in place."""
-    if len(plan) == 2:  # reverse positions a..b-1
-        a, b = plan
-        order[a:b] = order[a:b][::-1]
+def _apply(order: np.ndarray, s: int, e: int, g: int, forward: int) -> None:
+    """Carry out a planned move in place."""
+    if g < 0:
+        order[s:e] = order[s:e][::-1]
         return
-    s, e, g, forward = plan
     segment = order[s : e + 1] if forward else order[s : e + 1][::-1]
     if g > e:
         order[s : g + 1] = np.r_[order[e + 1 : g + 1], segment]
@@ -233,16 +265,47 @@ def _apply(order: np.ndarray, plan: tuple) -> None:
         order[g + 1 : e + 1] = np.r_[segment, order[g + 1 : s]]
 
 
-def _gains(move, p, q, n: int, closed: bool, edge, gap) -> np.ndarray:
-    """Vectorised length saved by ``move`` for points at positions ``p`` and neighbours at ``q``."""
+def _disjoint(first: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:
+    """Greedily, in the given order, the moves whose edge ranges overlap no move taken before.
+
+    Long reversals block many others; rather than testing each of those in Python, the ones
+    left are screened at once against everything taken so far, whenever a run of them clashes.
+    """
+    taken = np.zeros(n + 2, dtype=bool)
+    accepted = np.zeros(len(first), dtype=bool)
+    left = np.arange(len(first))
+    while len(left):
+        covered = np.r_[0, np.cumsum(taken)]
+        left = left[covered[last[left] + 1] == covered[first[left]]]
+        clashes, stop = 0, len(left)
+        for at, (lo, hi) in enumerate(zip(first[left].tolist(), last[left].tolist(),
+                                          strict=True)):
+            if taken[lo : hi + 1].any():
+                clashes += 1
+                if clashes > 32:
+                    stop = at
+                    break
+                continue
+            taken[lo : hi + 1] = True
+            accepted[left[at]] = True
+        left = left[stop:]
+    return accepted
+
+
+def _gains(move, p, q, joined, n: int, closed: bool, edge, gap) -> np.ndarray:
+    """Vectorised metres saved by ``move`` for points at positions ``p``, neighbours at ``q``.
+
+    ``joined`` holds their distances: the new edge every move makes.
+    """
     if move[0] == "2opt":
         lo, hi = np.minimum(p, q), np.maximum(p, q)
         if move[1]:
             a, b = lo + 1, hi + 1
+            gain = edge[a] + edge[b] - joined - gap(a, b)
         else:
             wrap = closed & (lo == 0)
             a, b = np.where(wrap, hi, lo), np.where(wrap, n, hi)
-        gain = edge[a] + edge[b] - gap(a - 1, b - 1) - gap(a, b)
+            gain = edge[a] + edge[b] - gap(a - 1, b - 1) - joined
         return np.where(a >= 1, gain, -np.inf)
     _, length, first, after = move
     s, e = (p, p + length - 1) if first else (p - length + 1, p)
@@ -251,75 +314,80 @@ def _gains(move, p, q, n: int, closed: bool, edge, gap) -> np.ndarray:
         g = np.where(g < 0, n - 1, g)
     valid = (s >= 1) & (e <= n - 1) & (g >= 0) & ((g < s - 1) | (g > e))
     s, e, g = np.clip(s, 1, n - 1), np.clip(e, 0, n - 1), np.clip(g, 0, n - 1)
-    near, far = (s, e) if first else (e, s)  # c's end of the segment, and the other
-    left, right = (near, far) if after else (far, near)  # next to order[g], next to order[g+1]
-    gain = (edge[s] + edge[e + 1] + edge[g + 1]
-            - gap(s - 1, e + 1) - gap(g, left) - gap(right, g + 1))
+    far = e if first else s  # the end of the segment away from c
+    # After t: (t, c) and (far, next of t) are new; before t: (previous of t, far) and (c, t).
+    new = gap(far, g + 1) if after else gap(g, far)
+    gain = edge[s] + edge[e + 1] + edge[g + 1] - gap(s - 1, e + 1) - joined - new
     return np.where(valid, gain, -np.inf)
 
 
-def _improve(x, y, order, closed: bool, or_opt: bool, max_passes: int, neighbours) -> np.ndarray:
+def _improve(x, y, order, closed: bool, or_opt: bool, max_passes: int, near) -> np.ndarray:
     """2-opt (and Or-opt) limited to moves that join a point to one of its near neighbours.
 
     Each pass prices every move of the points still worth a look at once, then applies the best
     move of each point, largest first, skipping those that touch a stretch already rewritten in
-    the pass. Only the ends of rewritten edges and the skipped points are looked at again.
+    the pass. Only the ends of rewritten edges and the skipped points are looked at again, and
+    every point once more before stopping.
     """
     n = len(order)
     order = order.copy()
+    neighbours, distances = near
     if n < (4 if closed else 3) or neighbours.shape[1] == 0:
         return order
     moves = _variants(or_opt)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
-    active = np.ones(n, dtype=bool)
+    active, full_check = np.ones(n, dtype=bool), False
     for _ in range(max_passes):
         cities = np.flatnonzero(active)
-        if len(cities) == 0:
-            break
+        if len(cities) == 0:  # neighbour lists are one-sided: check everything once more
+            if full_check:
+                break
+            active[:], full_check = True, True
+            continue
+        full_check = len(cities) == n
         # Coordinates by position; position n is the start again (closed) or nowhere (open).
-        px = np.r_[x[order], x[order[0]] if closed else np.nan]
-        py = np.r_[y[order], y[order[0]] if closed else np.nan]
+        at = np.r_[x[order] + 1j * y[order], x[order[0]] + 1j * y[order[0]] if closed else np.nan]
 
-        def gap(i, j, px=px, py=py):
-            return np.fmax(np.hypot(px[i] - px[j], py[i] - py[j]), 0.0)  # nowhere: 0 m
+        def gap(i, j, at=at):
+            return np.fmax(np.abs(at[i] - at[j]), 0.0)  # to nowhere: 0 m
 
         edge = np.r_[0.0, gap(np.arange(n), np.arange(1, n + 1))]
         p = position[cities][:, None]
         q = position[neighbours[cities]]
+        joined = distances[cities]
         best, best_move = np.full(len(cities), -np.inf), np.zeros(len(cities), np.int64)
         best_column = np.zeros(len(cities), np.int64)
         rows = np.arange(len(cities))
         for index, move in enumerate(moves):
-            gain = _gains(move, p, q, n, closed, edge, gap)
+            gain = _gains(move, p, q, joined, n, closed, edge, gap)
             column = np.argmax(gain, axis=1)
             gain = gain[rows, column]
             better = gain > best
             best[better], best_move[better], best_column[better] = gain[better], index, \
                 column[better]
         chosen = np.flatnonzero(best > _MIN_GAIN)
-        if len(chosen) == 0:
+        if len(chosen) == 0 and full_check:
             break
         chosen = chosen[np.argsort(-best[chosen], kind="stable")]
-        plans = zip(best_move[chosen].tolist(), p[chosen, 0].tolist(),
-                    q[chosen, best_column[chosen]].tolist(), cities[chosen].tolist(), strict=True)
-        taken = np.zeros(n + 2, dtype=bool)
-        touched, skipped = [], []
-        for index, at, other, city in plans:  # choosing disjoint moves; the pricing is vectorised
-            first, last, plan = _decode(moves[index], at, other, n, closed)
-            if taken[first : last + 1].any():
-                skipped.append(city)
-                continue
-            taken[first : last + 1] = True
-            ends = (first - 1, first, last - 1, last)
-            if len(plan) == 4:
-                ends += (plan[0], plan[1], plan[2], plan[2] + 1)
-            touched.extend(order[np.array(ends) % n].tolist())
-            _apply(order, plan)
+        plans = [np.zeros(len(chosen), np.int64) for _ in range(6)]
+        for index, move in enumerate(moves):
+            mine = best_move[chosen] == index
+            picked = chosen[mine]
+            for plan, part in zip(plans, _plans(move, p[picked, 0], q[picked, best_column[picked]],
+                                                n, closed), strict=True):
+                plan[mine] = part
+        accepted = _disjoint(plans[0], plans[1], n)
+        first, last, s, e, g, forward = (plan[accepted] for plan in plans)
+        # The ends of every rewritten edge get a fresh look, and so do the moves left out.
+        ends = np.r_[first - 1, first, last - 1, last, s, e, g, g + 1]
+        touched = order[ends[ends >= 0] % n]
+        for move in zip(s.tolist(), e.tolist(), g.tolist(), forward.tolist(), strict=True):
+            _apply(order, *move)  # disjoint stretches; their plans were priced at once
         position[order] = np.arange(n)
         active[:] = False
         active[touched] = True
-        active[skipped] = True
+        active[cities[chosen[~accepted]]] = True
     return order
 
 
@@ -406,11 +474,11 @@ def two_opt(x, y, order, closed: bool = False, max_passes: int = 1000) -> np.nda
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     order = np.asarray(order, dtype=np.int64)
-    return _shorten(x, y, order, closed, False, max_passes, _neighbours(x, y, _NEIGHBOURS)[0])
+    return _shorten(x, y, order, closed, False, max_passes, _neighbours(x, y, _NEIGHBOURS))
 
 
-def _shorten(x, y, order, closed: bool, or_opt: bool, max_passes: int, neighbours) -> np.ndarray:
-    order = _improve(x, y, order, closed, or_opt, max_passes, neighbours)
+def _shorten(x, y, order, closed: bool, or_opt: bool, max_passes: int, near) -> np.ndarray:
+    order = _improve(x, y, order, closed, or_opt, max_passes, near)
     if len(order) <= _FULL_2OPT_MAX:
         order = _full_two_opt(x, y, order, closed, max_passes)
     return order
@@ -444,10 +512,13 @@ def visit_route(x, y, start=None, closed: bool = False) -> Route:
         raise ValueError("x、y坐标的个数不一致")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("坐标中有空值或无效值，位置未知的点不能参与路线计算")
-    near = _neighbours(x, y, _NEIGHBOURS)
-    first = _start_index(x, y, start) if len(x) else 0
-    order = _nearest_neighbour_order(x, y, first, near)
-    order = _shorten(x, y, order, closed, True, 1000, near[0])
+    if len(x) == 0:
+        return Route(np.zeros(0, dtype=np.int64), np.zeros(0), 0.0)
+    first = _start_index(x, y, start)
+    where, ux, uy = _locations(x, y)
+    near = _neighbours(ux, uy, _NEIGHBOURS)
+    order = _nearest_neighbour_order(ux, uy, where[first], near)
+    order = _expand(_shorten(ux, uy, order, closed, True, 1000, near), where, first)
     px, py = x[order], y[order]
     legs = np.hypot(np.diff(px, prepend=px[:1]), np.diff(py, prepend=py[:1]))
     return Route(order, legs, route_length(x, y, order, closed))

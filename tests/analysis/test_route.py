@@ -126,3 +126,123 @@ def test_bad_input_is_refused_in_chinese():
         visit_route([0.0, 1.0], [0.0])
     with pytest.raises(ValueError, match="超出范围"):
         visit_route([0.0, 1.0], [0.0, 1.0], start=5)
+
+
+def _hamlets(n: int, seed: int) -> np.ndarray:
+    """A township's households: most in hamlets of ~60 m spread, the rest scattered farms."""
+    rng = np.random.default_rng(seed)
+    side, hamlets = 1000 * math.sqrt(n / 100), max(3, n // 60)
+    centres = rng.uniform(0, side, (hamlets, 2))
+    clustered = int(0.85 * n)
+    return np.r_[centres[rng.integers(0, hamlets, clustered)] + rng.normal(0, 60, (clustered, 2)),
+                 rng.uniform(0, side, (n - clustered, 2))]
+
+
+def test_no_single_reversal_shortens_a_short_closed_route():
+    rng = np.random.default_rng(12)
+    points = [tuple(p) for p in rng.uniform(0, 1000, (30, 2))]
+    x, y = np.array(points).T
+    order = visit_route(x, y, closed=True).order.tolist()
+    best = _length(points, order, closed=True)
+    for i in range(1, len(order) - 1):
+        for j in range(i + 1, len(order)):
+            candidate = order[:i] + order[i : j + 1][::-1] + order[j + 1 :]
+            assert _length(points, candidate, closed=True) >= best - 1e-6
+
+
+@pytest.mark.parametrize("start", [None, 417])
+def test_nearest_neighbour_matches_a_plain_search_on_many_points(start):
+    # Hamlets, lone farms and a far-off group: the grid search, its wider rings and the fallback
+    # to plain distances all come into play.
+    points = np.r_[_hamlets(1500, 4), np.random.default_rng(4).normal(60_000, 30, (40, 2))]
+    x, y = points.T
+    current = int(np.lexsort((y, x))[0]) if start is None else start
+    left, expected = np.ones(len(x), dtype=bool), []
+    for _ in range(len(x)):  # the textbook loop: the nearest point not yet visited
+        expected.append(current)
+        left[current] = False
+        distance = np.where(left, np.hypot(x - x[current], y - y[current]), np.inf)
+        current = int(np.argmin(distance))
+    assert nearest_neighbour_order(x, y, start).tolist() == expected
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_township_list_is_a_local_optimum_for_near_moves(closed):
+    """On 1,500 households no reversal or single move that joins a household to one of its ten
+    nearest (found by brute force here) shortens the route."""
+    points = _hamlets(1500, 8)
+    x, y = points.T
+    order = visit_route(x, y, closed=closed).order
+    n = len(order)
+    assert sorted(order.tolist()) == list(range(n))
+    distance = np.hypot(x[:, None] - x, y[:, None] - y)
+    np.fill_diagonal(distance, np.inf)
+    near = np.argsort(distance, axis=1, kind="stable")[:, :10]
+    pts = [tuple(p) for p in points]
+    route = order.tolist()
+    stop = route + [route[0]] if closed else route + [None]  # None: the open end, 0 m away
+    position = {city: at for at, city in enumerate(route)}
+
+    def d(a, b):
+        return 0.0 if a is None or b is None else math.dist(pts[a], pts[b])
+
+    for c in range(n):
+        for t in near[c].tolist():
+            i, j = sorted((position[c], position[t]))
+            # Reverse i+1..j: edges (i, i+1) and (j, j+1) become (i, j) and (i+1, j+1).
+            gain = d(stop[i], stop[i + 1]) + d(stop[j], stop[j + 1]) - d(stop[i], stop[j]) \
+                - d(stop[i + 1], stop[j + 1])
+            assert gain <= 1e-6
+            p = position[c]
+            if p == 0:
+                continue  # the first point stays first
+            # Take c out and put it after t: no shorter either.
+            q = position[t]
+            if q not in (p - 1, p):
+                saved = d(stop[p - 1], stop[p]) + d(stop[p], stop[p + 1]) \
+                    - d(stop[p - 1], stop[p + 1])
+                added = d(stop[q], c) + d(c, stop[q + 1]) - d(stop[q], stop[q + 1])
+                assert saved - added <= 1e-6
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_township_list_is_much_shorter_than_nearest_neighbour(closed):
+    points = _hamlets(3000, 21)
+    x, y = points.T
+    route = visit_route(x, y, start=(0.0, 0.0), closed=closed)
+    pts = [tuple(p) for p in points]
+    greedy = nearest_neighbour_order(x, y, (0.0, 0.0)).tolist()
+    assert route.order[0] == greedy[0] == int(np.argmin(np.hypot(x, y)))
+    assert route.length == pytest.approx(_length(pts, route.order.tolist(), closed))
+    # Nearest neighbour strands long jumps back to missed hamlets; the moves remove most of them.
+    assert route.length < 0.9 * _length(pts, greedy, closed)
+
+
+def test_two_opt_untangles_a_random_order_of_many_points():
+    points = _hamlets(1000, 2)
+    x, y = points.T
+    shuffled = np.random.default_rng(2).permutation(1000)
+    improved = two_opt(x, y, shuffled)
+    assert sorted(improved.tolist()) == list(range(1000))
+    assert improved[0] == shuffled[0]
+    pts = [tuple(p) for p in points]
+    assert _length(pts, improved.tolist()) < 0.05 * _length(pts, shuffled.tolist())
+
+
+def test_households_sharing_a_spot_are_visited_together_at_no_cost():
+    points = _hamlets(600, 6)
+    spots = np.random.default_rng(6).integers(0, 600, 400)  # 400 more at existing spots
+    x, y = np.r_[points, points[spots]].T
+    route = visit_route(x, y)
+    assert sorted(route.order.tolist()) == list(range(1000))
+    assert route.length == pytest.approx(visit_route(*points.T).length)
+    # Every spot's households follow one another.
+    place = {tuple(p): i for i, p in enumerate(points)}
+    walked = [place[(x[i], y[i])] for i in route.order]
+    runs = [a for a, b in itertools.pairwise(walked) if a != b] + [walked[-1]]
+    assert len(runs) == len(set(runs)) == 600
+
+
+def test_the_same_large_input_gives_the_same_route():
+    x, y = _hamlets(2500, 9).T
+    assert visit_route(x, y).order.tolist() == visit_route(x.copy(), y.copy()).order.tolist()
