@@ -20,12 +20,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gis_app.analysis.route import nearest_neighbour_order, route_length, visit_route  # noqa: E402
+from gis_app.analysis.route import (  # noqa: E402
+    _full_two_opt,
+    nearest_neighbour_order,
+    route_length,
+    visit_route,
+)
 
 #: CGCS2000 / 3-degree Gauss–Krüger zone 37 origin of the layout (about 111.0°E, 27.0°N).
 E0, N0 = 37_500_000.0, 2_988_000.0
-#: The baseline's smallest gain that counts (metres) and rows of its gain matrix at once.
-_MIN_GAIN, _CHUNK = 1e-6, 256
 
 
 def township(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -59,68 +62,11 @@ def baseline_nearest_neighbour(x, y) -> np.ndarray:
     return order
 
 
-def _baseline_best_moves(px: np.ndarray, py: np.ndarray, closed: bool) -> tuple[np.ndarray, ...]:
-    """For every segment start ``i``, the end ``j`` whose reversal gains most, and the gain.
-
-    Reversing ``route[i..j]`` replaces edges (i-1, i) and (j, j+1) by (i-1, j) and (i, j+1). On
-    an open route the last point has no next edge, so reversing a tail only changes (i-1, i).
-    The first point stays first.
-    """
-    n = len(px)
-    if closed:
-        nx, ny = np.r_[px[1:], px[:1]], np.r_[py[1:], py[:1]]
-        after = np.hypot(px - nx, py - ny)  # edge (j, j+1), wrapping to the start
-    else:
-        nx, ny = np.r_[px[1:], np.nan], np.r_[py[1:], np.nan]
-        after = np.r_[np.hypot(np.diff(px), np.diff(py)), 0.0]
-    open_end = np.zeros(n, dtype=bool)
-    if not closed:
-        open_end[-1] = True
-    best_j = np.zeros(n, dtype=np.int64)
-    best_gain = np.zeros(n)
-    columns = np.arange(n)
-    for lo in range(1, n, _CHUNK):
-        rows = np.arange(lo, min(lo + _CHUNK, n))
-        ax, ay = px[rows - 1][:, None], py[rows - 1][:, None]  # point before the segment
-        bx, by = px[rows][:, None], py[rows][:, None]  # first point of the segment
-        old = np.hypot(ax - bx, ay - by) + after[None, :]
-        new = np.hypot(ax - px[None, :], ay - py[None, :])
-        tail = np.hypot(bx - nx[None, :], by - ny[None, :])
-        new = new + np.where(open_end[None, :], 0.0, tail)
-        gain = old - new
-        gain[columns[None, :] <= rows[:, None]] = -np.inf  # segments of two points or more
-        j = np.argmax(gain, axis=1)
-        best_j[rows] = j
-        best_gain[rows] = gain[np.arange(len(rows)), j]
-    return best_j, best_gain
-
-
-def baseline_two_opt(x, y, order, closed: bool = False, max_passes: int = 1000) -> np.ndarray:
-    """The former exhaustive 2-opt: every reversal priced per pass, disjoint best ones applied."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    order = np.asarray(order, dtype=np.int64).copy()
-    if len(order) < (4 if closed else 3):
-        return order
-    for _ in range(max_passes):
-        best_j, gain = _baseline_best_moves(x[order], y[order], closed)
-        candidates = np.flatnonzero(gain > _MIN_GAIN)
-        if len(candidates) == 0:
-            break
-        candidates = candidates[np.argsort(-gain[candidates], kind="stable")]
-        taken = np.zeros(len(order) + 1, dtype=bool)  # edges k = (k-1, k), k in 1..n
-        for i in candidates:  # selecting disjoint moves; the gains above are vectorised
-            j = int(best_j[i])
-            if taken[i : j + 2].any():
-                continue
-            taken[i : j + 2] = True
-            order[i : j + 1] = order[i : j + 1][::-1]
-    return order
-
-
-
 def baseline_route(x, y, closed: bool = False) -> np.ndarray:
     """The former ``visit_route`` order, from the westernmost point."""
-    return baseline_two_opt(x, y, baseline_nearest_neighbour(x, y), closed)
+    order = baseline_nearest_neighbour(x, y)
+    # The exhaustive 2-opt the module still applies to short lists (≤ 300 stops).
+    return _full_two_opt(np.asarray(x, float), np.asarray(y, float), order, closed, 1000)
 
 
 def _timed(function, repeat: int):
