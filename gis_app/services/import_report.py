@@ -18,6 +18,8 @@ class ImportReport:
     file: str
     written: int
     warnings: list[Issue] = field(default_factory=list)
+    #: Ids of the rows written, where a window may offer to take them back (visit records).
+    inserted_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """JSON-ready summary."""

@@ -391,5 +391,6 @@ def _import_records(
 
     records = checked[[k for k in RECORD_KEYS if k in checked]]
     with project.engine.begin() as connection:
-        written = cw.insert_records(connection, records, campaign_id)
-    return ImportReport("records", path.name, written, list(result.issues))
+        ids = cw.insert_records(connection, records, campaign_id)
+    return ImportReport("records", path.name, len(ids), list(result.issues),
+                        inserted_ids=ids.tolist())

@@ -352,9 +352,12 @@ def insert_campaign(connection: Connection, campaign: dict, township_codes: list
     return campaign_id
 
 
-def insert_records(connection: Connection, records: pd.DataFrame, campaign_id: int) -> int:
-    """Insert investigation records given with RECORD_KEYS; returns how many were written."""
-    frame = records.drop(columns=["head_id_number"]).copy()
+def insert_records(
+    connection: Connection, records: pd.DataFrame, campaign_id: int
+) -> np.ndarray:
+    """Insert investigation records given with RECORD_KEYS; returns the new rows' ids."""
+    frame = _with_ids(connection, m.InvestigationRecord.__table__,
+                      records.drop(columns=["head_id_number"]))
     frame["household_id"] = _map_required(
         records["head_id_number"], household_ids(connection), "户主证件号码"
     ).to_numpy()
@@ -369,7 +372,8 @@ def insert_records(connection: Connection, records: pd.DataFrame, campaign_id: i
     ):
         if name in frame:
             frame[name] = frame[name].fillna(False).astype(bool)
-    return _insert(connection, m.InvestigationRecord.__table__, frame)
+    _insert(connection, m.InvestigationRecord.__table__, frame)
+    return frame["id"].to_numpy()
 
 
 def insert_case_work(
