@@ -18,6 +18,7 @@ from gis_app.core.codes import InvestigationMethod, LabeledIntEnum, MonitoringTy
 from gis_app.core.compliance import answer_codes, local_flags
 from gis_app.core.coverage import COVERED, CoverageStatus
 from gis_app.services.coverage_service import load_campaign
+from gis_app.services.import_report import ImportReport
 from gis_app.services.undo import Step, UndoStack
 from gis_app.storage.audit import current_user, log_change
 from gis_app.storage.models import GridAssignment, Household, InvestigationRecord, Worker
@@ -158,7 +159,7 @@ class RecordService:
         self._members = pd.Index(data.households["id"].to_numpy())
         self.tracker = CoverageTracker(data.households, data.records,
                                        self.campaign["start_date"], self.campaign["end_date"])
-        self._added: list[int] = []
+        self._counted = len(data.records)  # records of the campaign the tracker holds
 
     # -- reading
     def covers(self, household_id: int) -> bool:
@@ -301,19 +302,34 @@ class RecordService:
                         "method": values["method"], "checked_on": values["checked_on"],
                         "flags": list(flags)}, self.user)
         self.undo_stack.push(Step(f"录入走访记录（户主{head}）", inserted=[(table, record_id)]))
-        self._added.append(record_id)
+        self._counted += 1
         status = self.tracker.apply_record({"household_id": household_id, **values})
         return RecordResult(record_id, flags, status)
 
+    def import_ledger(self, path) -> ImportReport:
+        """The records of a filled annex-2 ledger, into this campaign, as one undo step.
+
+        The file is checked first (nothing written on an error), then written in one
+        transaction; the kept counts follow.
+        """
+        from gis_app.services.import_service import import_file
+
+        report = import_file(self.project, path, "records", campaign_id=self.campaign_id,
+                             user=self.user)
+        if report.inserted_ids:
+            table = InvestigationRecord.__table__
+            self.undo_stack.push(Step(f"导入{report.written}条走访记录",
+                                      inserted=[(table, i) for i in report.inserted_ids]))
+        self.reload()
+        return report
+
     def sync_after_undo(self) -> bool:
         """Rebuild the tracker if an undo took back records it counted; True when it did."""
-        if not self._added:
-            return False
         table = InvestigationRecord.__table__
         with self.project.engine.connect() as connection:
             present = connection.execute(select(func.count()).where(
-                table.c.id.in_(self._added))).scalar_one()
-        if present == len(self._added):
+                table.c.campaign_id == self.campaign_id)).scalar_one()
+        if present == self._counted:
             return False
         self.reload()
         return True

@@ -8,6 +8,7 @@ so a worker assignment and a grid split made one after the other are undone in r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import groupby
 
 from sqlalchemy import Connection, Table, delete, insert, update
 
@@ -75,8 +76,12 @@ class UndoStack:
             for table, row in reversed(step.deleted):  # children were deleted before parents
                 connection.execute(insert(table).values(**row))
             _restore(connection, step.updated)
-            for table, row_id in reversed(step.inserted):
-                connection.execute(delete(table).where(table.c.id == row_id))
+            # Latest first; a run of one table's rows (an import) goes in chunked DELETEs.
+            for table, rows in groupby(reversed(step.inserted), key=lambda row: row[0]):
+                ids = [row_id for _, row_id in rows]
+                for start in range(0, len(ids), CHUNK):
+                    connection.execute(delete(table).where(
+                        table.c.id.in_(ids[start:start + CHUNK])))
             tables = [t.name for t, *_ in (*step.updated, *step.inserted, *step.deleted)]
             log_change(connection, "undo", tables[0] if tables else "", None,
                        {"step": step.label}, user)

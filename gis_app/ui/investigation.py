@@ -41,6 +41,8 @@ class InvestigationActions:
                                     lambda: self.import_records_dialog()))  # not `checked`
         self.campaign_menu = self._text(menu.addMenu("当前排查"), "当前排查")
         self._fill_campaign_menu()
+        # The panels' own texts follow the language (the window relabels menus and docks).
+        self.model.language_changed.connect(self.retranslate_panels)
         self.identify.record_requested.connect(self.open_record_form)
         self.table.household_layers = {
             layer_id for layer_id, d in self.definitions.items() if d.source == "households"}
@@ -85,7 +87,7 @@ class InvestigationActions:
         """Fill the coverage table of townships (1), villages (2), grids (3) or workers."""
         records = self.record_service()
         if records is None:
-            self.statusBar().showMessage("项目中还没有集中排查，请先新建排查任务", 5000)
+            self.statusBar().showMessage(self.tr_("项目中还没有集中排查，请先新建排查任务"), 5000)
             table = pd.DataFrame(columns=_EMPTY_COVERAGE)
         elif level == "worker":
             table = coverage_service.worker_coverage(self.data.project,
@@ -140,10 +142,11 @@ class InvestigationActions:
         records = self.record_service()
         status = ""
         if household_id is not None and records is not None and not records.covers(household_id):
-            status = "不在本次排查的乡镇范围内"
+            status = self.tr_("不在本次排查的乡镇范围内")
         elif household_id is not None and records is not None:
             current = records.status_of(household_id)
-            status = f"本次排查：{current.label}" + ("（已覆盖）" if current in COVERED else "")
+            status = (self.tr_("本次排查：{status}").format(status=current.label)
+                      + (self.tr_("（已覆盖）") if current in COVERED else ""))
         self.identify.set_household(household_id, status)
 
     def selected_household(self) -> int | None:
@@ -159,7 +162,7 @@ class InvestigationActions:
         """The visit form for the selected household."""
         household = self.selected_household()
         if household is None:
-            self.statusBar().showMessage("请先在地图或属性表中选择一户", 5000)
+            self.statusBar().showMessage(self.tr_("请先在地图或属性表中选择一户"), 5000)
             return None
         return self.open_record_form(household)
 
@@ -168,8 +171,9 @@ class InvestigationActions:
         """Open the visit form of a household for the current campaign (window-modal)."""
         records = self.record_service()
         if records is None:
-            QMessageBox.information(self, self.tr_("录入走访记录"),
-                                    "项目中还没有集中排查，请先通过“排查 → 新建排查…”创建")
+            QMessageBox.information(
+                self, self.tr_("录入走访记录"),
+                self.tr_("项目中还没有集中排查，请先通过“排查 → 新建排查…”创建"))
             return None
         household_id = int(household_id)
         try:
@@ -179,7 +183,8 @@ class InvestigationActions:
             return None
         if not household["in_campaign"]:
             self.statusBar().showMessage(
-                f"户主{household['head_name']}不在“{records.campaign['name']}”的乡镇范围内", 5000)
+                self.tr_("户主{head}不在“{campaign}”的乡镇范围内").format(
+                    head=household["head_name"], campaign=records.campaign["name"]), 5000)
             return None
         dialog = RecordDialog(
             self.tr_, household, records.campaign,
@@ -198,7 +203,8 @@ class InvestigationActions:
             self.household_shown(household_id)
         flags = "；".join(result.flags.values())
         self.statusBar().showMessage(
-            f"已保存走访记录（{result.status.label}）" + (f"，不合规：{flags}" if flags else ""),
+            self.tr_("已保存走访记录（{status}）").format(status=result.status.label)
+            + (self.tr_("，不合规：{flags}").format(flags=flags) if flags else ""),
             8000)
 
     # -- campaigns
@@ -219,50 +225,49 @@ class InvestigationActions:
 
     def _campaign_created(self, campaign_id: int) -> None:
         self.set_campaign(campaign_id)
-        self.statusBar().showMessage(f"已新建排查：{self._records.campaign['name']}", 8000)
+        self.statusBar().showMessage(
+            self.tr_("已新建排查：{name}").format(name=self._records.campaign["name"]), 8000)
 
     # -- the annex-2 ledger
     def import_records_dialog(self, path: str | None = None):
         """Import a filled annex-2 ledger into the current campaign; report what happened."""
         from gis_app.io.errors import InputFileError
-        from gis_app.services.import_service import import_file
-
         records = self.record_service()
         if records is None:
             QMessageBox.information(self, self.tr_("从台账导入走访记录…"),
-                                    "项目中还没有集中排查，请先新建排查任务")
+                                    self.tr_("项目中还没有集中排查，请先新建排查任务"))
             return None
         if path is None:
             path, _ = QFileDialog.getOpenFileName(
                 self, self.tr_("从台账导入走访记录…"), "",
-                "台账 (*.xlsx *.xlsm *.xls *.csv);;所有文件 (*)")
+                self.tr_("台账 (*.xlsx *.xlsm *.xls *.csv);;所有文件 (*)"))
         if not path:
             return None
-        progress = QProgressDialog("正在读取、检查并写入台账…", None, 0, 0, self)
+        progress = QProgressDialog(self.tr_("正在读取、检查并写入台账…"), None, 0, 0, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.show()
         QApplication.processEvents()
         try:
-            report = import_file(self.data.project, path, "records",
-                                 campaign_id=records.campaign_id)
+            report = records.import_ledger(path)  # one undo step: 撤销 takes it back
         except InputFileError as exc:
-            self._show_import_report("台账有误，未导入任何记录", [str(i) for i in exc.issues],
-                                     QMessageBox.Icon.Critical)
+            self._show_import_report(self.tr_("台账有误，未导入任何记录"),
+                                     [str(i) for i in exc.issues], QMessageBox.Icon.Critical)
             return None
         finally:
             progress.close()
-        records.reload()
         self.refresh_investigation()
         self._show_import_report(
-            f"已导入 {report.written} 条走访记录到“{records.campaign['name']}”",
+            self.tr_("已导入 {n} 条走访记录到“{campaign}”").format(
+                n=report.written, campaign=records.campaign["name"]),
             [str(w) for w in report.warnings], QMessageBox.Icon.Information)
         return report
 
     def _show_import_report(self, summary: str, lines: list[str], icon) -> None:
         """Show an import's outcome without blocking; every line in the details."""
         box = QMessageBox(icon, self.tr_("从台账导入走访记录…"), summary, parent=self)
-        shown = lines[:10] + ([f"……共{len(lines)}条"] if len(lines) > 10 else [])
+        more = [self.tr_("……共{n}条").format(n=len(lines))] if len(lines) > 10 else []
+        shown = lines[:10] + more
         box.setInformativeText("\n".join(shown))
         if lines:
             box.setDetailedText("\n".join(lines))

@@ -228,6 +228,11 @@ def test_import_a_filled_ledger_from_the_window(own_window, filled_ledger, monke
     covered = expected["home"] + expected["remote"]
     assert window.coverage.summary.text() == (
         f"合计 {expected.sum()} 户，已覆盖 {covered} 户（{covered / expected.sum():.1%}）")
+    # 撤销 takes the whole import back in one step, and the dock follows.
+    window.undo()
+    assert _query(window, "SELECT count(*) FROM investigation_record WHERE campaign_id = ?",
+                  (campaign,))[0][0] == 0
+    assert window.coverage.summary.text().endswith("已覆盖 0 户（0.0%）")
 
 
 def test_a_malformed_ledger_is_reported_and_nothing_is_written(own_window, filled_ledger,
