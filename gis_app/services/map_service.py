@@ -96,7 +96,6 @@ class MapData:
 
 def load_map_data(project: Project, progress=None) -> MapData:
     """Read and project every layer (``progress(done, total)`` after each)."""
-    from gis_app.services.export_service import load_layer
     from gis_app.storage.reader import load_table
 
     settings = project.settings()
@@ -104,21 +103,17 @@ def load_map_data(project: Project, progress=None) -> MapData:
     epsg = settings.get("gauss_kruger_epsg")
     unlocated = pd.DataFrame()
     for done, name in enumerate(SOURCES, start=1):
-        frame = household_points(project) if name == "households" else load_layer(project, name)
+        frame, missing = _read_source(project, name)
         if name == "households":
-            located = frame["lon"].notna()
-            unlocated = pd.DataFrame(frame[~located].drop(columns="geometry"))
-            frame = frame[located].reset_index(drop=True)
-        frame = gpd.GeoDataFrame(frame, geometry=frame.geometry, crs=STORAGE_EPSG)
+            unlocated = missing
         if epsg is None and len(frame):
             epsg = gauss_kruger_epsg(float(frame.geometry.union_all().centroid.x))
         frames[name] = frame
         if progress:
             progress(done, len(SOURCES) + 1)
     frames = {name: frame.to_crs(epsg) for name, frame in frames.items()}
-    frames["coverage"] = coverage_layer(project, frames["grids"])
-    grids = frames["grids"]
-    grids["label"] = grids["name"].str.replace(r"(总网格|一级网格|二级网格)$", "", regex=True)
+    _label_grids(frames["grids"])
+    frames.update(coverage_layers(project, frames["grids"]))
     received = frames["households"].groupby("resettlement_site_code").size()
     sites = frames["sites"]
     sites["received"] = sites["code"].map(received).fillna(0).astype(int)
@@ -143,41 +138,71 @@ def refresh_frames(data: MapData, sources: tuple[str, ...] = ("grids", "househol
     The frames keep the map's zone; the coverage layer and the current assignments, which
     follow the grids, are read again too.
     """
-    from gis_app.services.export_service import load_layer
     from gis_app.storage.reader import load_table
 
     for name in sources:
-        frame = household_points(data.project) if name == "households" else load_layer(
-            data.project, name)
+        frame, missing = _read_source(data.project, name)
         if name == "households":
-            located = frame["lon"].notna()
-            data.unlocated = pd.DataFrame(frame[~located].drop(columns="geometry"))
-            frame = frame[located].reset_index(drop=True)
-        frame = gpd.GeoDataFrame(frame, geometry=frame.geometry, crs=STORAGE_EPSG)
+            data.unlocated = missing
         data.frames[name] = frame.to_crs(data.epsg)
-    grids = data.frames["grids"]
     if "grids" in sources:
-        grids["label"] = grids["name"].str.replace(r"(总网格|一级网格|二级网格)$", "", regex=True)
-    data.frames["coverage"] = coverage_layer(data.project, grids)
+        _label_grids(data.frames["grids"])
+    data.frames.update(coverage_layers(data.project, data.frames["grids"]))
     data.tables["assignments"] = load_table(data.project.engine, "grid_assignment")
 
 
-def coverage_layer(
-    project: Project, grids: gpd.GeoDataFrame, table: pd.DataFrame | None = None
-) -> gpd.GeoDataFrame:
-    """Level-3 grids with the newest campaign's coverage (the choropleth); empty without one.
+def _read_source(project: Project, name: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """One source in storage lon/lat, and (for households) those without a location."""
+    from gis_app.services.export_service import load_layer
 
-    ``table``: a level-3 coverage table already at hand (a tracker's), instead of reading it.
+    frame = household_points(project) if name == "households" else load_layer(project, name)
+    missing = pd.DataFrame()
+    if name == "households":
+        located = frame["lon"].notna()
+        missing = pd.DataFrame(frame[~located].drop(columns="geometry"))
+        frame = frame[located].reset_index(drop=True)
+    return gpd.GeoDataFrame(frame, geometry=frame.geometry, crs=STORAGE_EPSG), missing
+
+
+def _label_grids(grids: gpd.GeoDataFrame) -> None:
+    grids["label"] = grids["name"].str.replace(r"(总网格|一级网格|二级网格)$", "", regex=True)
+
+
+#: The coverage choropleth sources and the unit level each colours (township, village, grid).
+COVERAGE_SOURCES = {"coverage_townships": 1, "coverage_villages": 2, "coverage": 3}
+
+
+def coverage_layers(project: Project, grids: gpd.GeoDataFrame, tables=None) -> dict:
+    """Every coverage choropleth source (see :data:`COVERAGE_SOURCES`) by its name.
+
+    ``tables``: ``level → coverage table`` already at hand (a tracker's), instead of reading.
+    """
+    return {source: coverage_layer(project, grids, None if tables is None else tables(level),
+                                   level)
+            for source, level in COVERAGE_SOURCES.items()}
+
+
+def coverage_layer(
+    project: Project, grids: gpd.GeoDataFrame, table: pd.DataFrame | None = None, level: int = 3
+) -> gpd.GeoDataFrame:
+    """The grids of one level coloured by the newest campaign's coverage; empty without one.
+
+    Level-3 grids match the table by grid code; township (1) and village (2) grids by the code
+    of the administrative unit they cover. ``table``: a coverage table of that level already
+    at hand (a tracker's), instead of reading it.
     """
     from gis_app.services.coverage_service import CampaignNotFoundError, campaign_coverage
 
-    level3 = grids[grids["level"] == 3][["id", "code", "name", "geometry"]]
+    key = "code" if level == 3 else "admin_code"
+    units = grids[grids["level"] == level][["id", "code", "name", "admin_code", "geometry"]]
     try:
-        table = campaign_coverage(project, level=3) if table is None else table
+        table = campaign_coverage(project, level=level) if table is None else table
     except CampaignNotFoundError:  # no campaign yet: nothing to colour
-        return level3.iloc[0:0].assign(coverage=pd.Series(dtype=float))
-    table = table.drop(columns=["name"]).dropna(subset=["code"])
-    layer = level3.merge(table, on="code", how="inner").reset_index(drop=True)
+        return units.iloc[0:0].assign(coverage=pd.Series(dtype=float))
+    table = table.drop(columns=["name"]).dropna(subset=["code"]).rename(columns={"code": key})
+    if key != "code":
+        table = table.drop(columns=["code"], errors="ignore")
+    layer = units.merge(table, on=key, how="inner").reset_index(drop=True)
     layer["coverage_label"] = (layer["coverage"] * 100).round().astype(int).astype(str) + "%"
     return layer
 

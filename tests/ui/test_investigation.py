@@ -89,6 +89,13 @@ def test_visit_from_the_identify_panel_updates_the_coverage_views_and_undoes(own
     assert after_dock["覆盖率"] == f"{share:.1%}"
     choropleth = window.canvas.adapters["coverage_grids"].frame.set_index("code")
     assert choropleth.loc[grid, "coverage"] == pytest.approx(share)
+    # The village and township choropleths follow too (recounted from the tables alone).
+    for layer_id, column in (("coverage_villages", "village_code"),
+                             ("coverage_townships", "township_code")):
+        counts = recount(project, column=column)
+        shares = (counts["home"] + counts["remote"]) / counts.sum(axis=1)
+        shown = window.canvas.adapters[layer_id].frame.set_index("admin_code")["coverage"]
+        assert shown.sort_index().to_numpy() == pytest.approx(shares.sort_index().to_numpy())
     assert window.identify.visit_status.text() == "本次排查：入户排查（已覆盖）"
 
     window.canvas.setFocus()

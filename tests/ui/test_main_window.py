@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import shapely
 from PyQt6.QtCore import QEvent, QPoint, QPointF, Qt
 from PyQt6.QtGui import QMouseEvent
@@ -344,6 +345,25 @@ def test_coverage_choropleth_colours_grids_by_their_coverage(window, map_data):
     assert {code: int(b) for code, b in zip(table["code"], bands, strict=True)} == shown
     legend = [item.child(i).text(0) for i in range(item.childCount())]
     assert sum(int(t.split("（")[1].rstrip("）")) for t in legend) == len(table)
+
+
+@pytest.mark.parametrize(("layer_id", "level"), [("coverage_villages", 2),
+                                                 ("coverage_townships", 1)])
+def test_coverage_choropleth_of_villages_and_townships(window, map_data, layer_id, level):
+    from gis_app.services.coverage_service import campaign_coverage
+
+    _tree_item(window, layer_id).setCheckState(0, Qt.CheckState.Checked)
+    adapter = window.canvas.adapters[layer_id]
+    assert adapter.items()[0].isVisible()
+    # Each unit's level-1/2 grid is coloured by the coverage of the township / village it covers.
+    table = campaign_coverage(map_data.project, level=level).set_index("code")
+    grids = map_data.frames["grids"].query(f"level == {level}")
+    assert len(adapter.frame) == len(grids) == len(table)
+    shown = dict(zip(adapter.frame["admin_code"], window.class_of(layer_id), strict=True))
+    bands = np.digitize(table["coverage"].to_numpy(), [0.5, 0.7, 0.9])
+    assert dict(zip(table.index, bands.tolist(), strict=True)) == shown
+    assert (adapter.frame.set_index("admin_code")["households"]
+            == table.loc[adapter.frame["admin_code"], "households"]).all()
 
 
 def test_a_project_without_campaign_opens_with_an_empty_coverage_layer(tmp_path, capsys):
