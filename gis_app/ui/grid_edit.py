@@ -76,7 +76,7 @@ class GridEditActions:
         try:
             edit = action(*args, **kwargs)
         except _Cancelled:
-            self.statusBar().showMessage("已取消", 5000)
+            self.statusBar().showMessage(self.tr_("已取消"), 5000)
             return None
         except ValueError as exc:  # GridEditError, and the analysis' refusals, speak Chinese
             QMessageBox.warning(self, self.tr_("网格"), str(exc))
@@ -86,7 +86,8 @@ class GridEditActions:
         return edit
 
     def _report(self, edit, what: str) -> None:
-        self.statusBar().showMessage(f"{what}，调整{edit.households_moved}户", 8000)
+        self.statusBar().showMessage(
+            self.tr_("{what}，调整{n}户").format(what=what, n=edit.households_moved), 8000)
 
     # -- the edits
     def grid_tool_drawn(self, vertices: np.ndarray, tool: str):
@@ -109,14 +110,15 @@ class GridEditActions:
             under = np.flatnonzero(shapely.contains_xy(level3.geometry.to_numpy(),
                                                        middle.x, middle.y))
             if not len(under):
-                self.statusBar().showMessage("线的中点不在任何三级网格内，请重画或先选择网格",
-                                             5000)
+                self.statusBar().showMessage(
+                    self.tr_("线的中点不在任何三级网格内，请重画或先选择网格"), 5000)
                 return None
             grid_id = int(level3["id"].iloc[under[0]])
         edit = self._edit(self.grid_edits.split_by_line, grid_id,
                           shapely.LineString(self._lonlat(vertices)))
         if edit is not None:
-            self._report(edit, f"已拆分为{len(edit.created) + len(edit.changed)}个网格")
+            self._report(edit, self.tr_("已拆分为{n}个网格").format(
+                n=len(edit.created) + len(edit.changed)))
         return edit
 
     def split_selected_balanced(self):
@@ -124,13 +126,13 @@ class GridEditActions:
         selected = self._selected_level3()
         if len(selected) != 1:
             QMessageBox.information(self, self.tr_("均衡拆分网格…"),
-                                    "请先在地图上选择一个三级网格")
+                                    self.tr_("请先在地图上选择一个三级网格"))
             return None
         parts, ok = QInputDialog.getInt(self, self.tr_("均衡拆分网格…"),
-                                        "拆分为几个网格（户数均衡）", 2, 2, 50)
+                                        self.tr_("拆分为几个网格（户数均衡）"), 2, 2, 50)
         if not ok:
             return None
-        progress = QProgressDialog("正在计算网格划分…", self.tr_("取消"), 0, 100, self)
+        progress = QProgressDialog(self.tr_("正在计算网格划分…"), self.tr_("取消"), 0, 100, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(800)  # only a large grid makes the user wait
 
@@ -146,7 +148,8 @@ class GridEditActions:
             progress.reset()  # also stops its timer, so it never pops up afterwards
             progress.deleteLater()
         if edit is not None:
-            self._report(edit, f"已拆分为{len(edit.created) + len(edit.changed)}个网格")
+            self._report(edit, self.tr_("已拆分为{n}个网格").format(
+                n=len(edit.created) + len(edit.changed)))
         return edit
 
     def merge_selected_grids(self):
@@ -154,25 +157,25 @@ class GridEditActions:
         selected = self._selected_level3()
         if len(selected) < 2:
             QMessageBox.information(self, self.tr_("合并所选网格"),
-                                    "请在地图上选择至少两个相邻的三级网格（按住Shift多选）")
+                                    self.tr_("请在地图上选择至少两个相邻的三级网格（按住Shift多选）"))
             return None
         edit = self._edit(self.grid_edits.merge, selected)
         if edit is not None:
-            self._report(edit, f"已将{len(selected)}个网格合并为1个")
+            self._report(edit, self.tr_("已将{n}个网格合并为1个").format(n=len(selected)))
         return edit
 
     def draw_grid(self, vertices: np.ndarray):
         """A new level-3 grid from a drawn polygon (clipped to its village)."""
         edit = self._edit(self.grid_edits.add_grid, shapely.Polygon(self._lonlat(vertices)))
         if edit is not None:
-            self._report(edit, "已新建网格")
+            self._report(edit, self.tr_("已新建网格"))
         return edit
 
     # -- after an edit and on undo
     def refresh_after_grid_edit(self) -> None:
         """Read grids and households again; redraw their layers and the docks that show them."""
         map_service.refresh_frames(self.data, EDITED_SOURCES)
-        self.reload_layers({*EDITED_SOURCES, "coverage"})
+        self.reload_layers({*EDITED_SOURCES, *map_service.COVERAGE_SOURCES})
         self.refresh_roster()
         if self.docks["排查覆盖"].isVisible():
             self.show_coverage(self.coverage.level.currentData())
@@ -219,7 +222,7 @@ class GridEditActions:
         if label:
             depths.pop()
             self.refresh_after_grid_edit()
-            self.statusBar().showMessage(f"已撤销：{label}", 5000)
+            self.statusBar().showMessage(self.tr_("已撤销：{label}").format(label=label), 5000)
         return label
 
     # -- rebalancing a village
@@ -238,7 +241,8 @@ class GridEditActions:
         listed = workers[workers["id"].isin(here["worker_id"]) | free]
         listed = listed.assign(checked=listed["id"].isin(default)).sort_values(
             ["checked", "id"], ascending=[False, True])
-        return [(int(w), f"{name}（{roles or '未分配'}）", bool(c)) for w, name, roles, c in
+        unassigned = self.tr_("未分配")
+        return [(int(w), f"{name}（{roles or unassigned}）", bool(c)) for w, name, roles, c in
                 zip(listed["id"], listed["name"], listed["roles"], listed["checked"], strict=True)]
 
     def open_rebalance_dialog(self) -> RebalanceDialog:
@@ -277,7 +281,8 @@ class GridEditActions:
         self._remove_overlay()
         dialog.show_proposal(None)
         if not worker_ids:
-            QMessageBox.warning(dialog, self.tr_("重新划分村网格"), "请至少选择一名网格员")
+            QMessageBox.warning(dialog, self.tr_("重新划分村网格"),
+                                self.tr_("请至少选择一名网格员"))
             return None
         try:
             proposal = self.grid_edits.propose_rebalance(village_id, limit, worker_ids)
@@ -289,7 +294,7 @@ class GridEditActions:
         grids = proposal.grids.to_crs(self.data.epsg)
         self.proposal_overlay = ProposalOverlay(
             self.canvas.plotItem, grids.geometry.to_numpy(), grids["worker"].to_numpy(),
-            grids["households"].to_numpy(), names)
+            grids["households"].to_numpy(), names, self.tr_)
         dialog.show_proposal(proposal, names)
         self.zoom_to_unit(self.data.frames["villages"].set_index("id").loc[village_id, "code"])
         return proposal
@@ -303,5 +308,5 @@ class GridEditActions:
         edit = self._edit(self.grid_edits.apply_proposal, dialog.village_id(), proposal)
         if edit is not None:
             dialog.accept()
-            self._report(edit, f"已重新划分为{len(proposal.grids)}个网格")
+            self._report(edit, self.tr_("已重新划分为{n}个网格").format(n=len(proposal.grids)))
         return edit

@@ -24,6 +24,13 @@ _LEVEL_ROLE = {0: "网格长", 1: "一级网格员", 2: "二级网格员", 3: "�
 class GridWorkActions:
     """Roster changes, assignments (with undo), grid rules, coverage and progress."""
 
+    def retranslate_panels(self, language: str) -> None:
+        """Relabel the panels' own buttons and headers, and redraw the roster and grid tree."""
+        self.tr_.language = language  # the window's retranslate sets it only after this signal
+        for panel in (self.workers, self.grid_tree, self.identify, self.table):
+            panel.retranslate()
+        self.refresh_roster()
+
     def refresh_roster(self) -> None:
         """Redraw the roster and the grid tree from the store."""
         roster = self.assignments.roster()
@@ -82,11 +89,11 @@ class GridWorkActions:
         """Make the chosen workers responsible for the grids selected on the map."""
         grids = self.selected_grid_ids()
         if not grids:
-            self.statusBar().showMessage("请先在地图或网格图层中选择网格", 5000)
+            self.statusBar().showMessage(self.tr_("请先在地图或网格图层中选择网格"), 5000)
             return None
         created = self._change(self.assignments.assign, workers, grids, role)
         if created is not None:
-            self.statusBar().showMessage(f"已分配 {len(created)} 项", 5000)
+            self.statusBar().showMessage(self.tr_("已分配 {n} 项").format(n=len(created)), 5000)
         return created
 
     def unassign_from_selected_grids(self, workers: list[int]) -> None:
@@ -138,7 +145,8 @@ class GridWorkActions:
             QMessageBox.warning(self, self.tr_("网格员"), str(exc))
             return dialog
         self.refresh_roster()
-        self.statusBar().showMessage(f"已修改网格员{worker['name']}", 5000)
+        self.statusBar().showMessage(
+            self.tr_("已修改网格员{name}").format(name=worker["name"]), 5000)
         return dialog
 
     def check_rules(self):
@@ -181,6 +189,6 @@ class GridWorkActions:
         label = self.assignments.undo()
         if label:
             self.refresh_roster()
-            self.statusBar().showMessage(f"已撤销：{label}", 5000)
+            self.statusBar().showMessage(self.tr_("已撤销：{label}").format(label=label), 5000)
         return label
 

@@ -124,10 +124,10 @@ class InvestigationActions:
 
     def _redraw_coverage_layer(self) -> None:
         records = self.record_service()
-        grids = self.data.frames["grids"]
-        self.data.frames["coverage"] = map_service.coverage_layer(
-            self.data.project, grids, None if records is None else records.table(3, sort=False))
-        self.reload_layers({"coverage"})
+        tables = None if records is None else (lambda level: records.table(level, sort=False))
+        self.data.frames.update(map_service.coverage_layers(
+            self.data.project, self.data.frames["grids"], tables))
+        self.reload_layers(set(map_service.COVERAGE_SOURCES))
 
     def refresh_after_grid_edit(self) -> None:
         """Households changed grids: count them in their new ones, then redraw."""

@@ -34,12 +34,12 @@ def _qdate(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
 
-def _money() -> QDoubleSpinBox:
+def _money(suffix: str) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(0, 1_000_000)
     box.setDecimals(0)
     box.setSingleStep(100)
-    box.setSuffix(" 元/人·年")
+    box.setSuffix(f" {suffix}")
     return box
 
 
@@ -77,8 +77,8 @@ class CampaignDialog(QDialog):
         self.round = QSpinBox()
         self.round.setRange(1, 24)
         self.name = QLineEdit()
-        self.income = _money()
-        self.warning_income = _money()
+        self.income = _money(self.tr_("元/人·年"))
+        self.warning_income = _money(self.tr_("元/人·年"))
         self.start = QDateEdit(calendarPopup=True)
         self.end = QDateEdit(calendarPopup=True)
         for edit in (self.start, self.end):
@@ -190,8 +190,8 @@ class CampaignDialog(QDialog):
             try:
                 target = float(target_text) / 100 if target_text else None
             except ValueError:
-                raise ValueError(
-                    f"第{row + 1}个里程碑的覆盖率目标不是数字：{target_text}") from None
+                raise ValueError(self.tr_("第{n}个里程碑的覆盖率目标不是数字：{text}").format(
+                    n=row + 1, text=target_text)) from None
             rows.append({
                 "key": name.data(_KEY) if name else None,
                 "name": name.text().strip() if name else "",

@@ -40,8 +40,10 @@ class ProposalOverlay:
 
     Z = 800  # above every layer of layers/, below the labels and the sketch
 
-    def __init__(self, plot: pg.PlotItem, geometries, workers, households, names: dict):
+    def __init__(self, plot: pg.PlotItem, geometries, workers, households, names: dict,
+                 translate=None):
         """Draw ``geometries`` (map metres) of ``workers`` (ids) holding ``households``."""
+        translate = translate or (lambda text: text)
         self.plot = plot
         self.items: list = []
         self.labels: list[pg.TextItem] = []
@@ -59,7 +61,8 @@ class ProposalOverlay:
             self.items.append(item)
         spots = shapely.get_coordinates(shapely.point_on_surface(geometries))
         for (x, y), worker, count in zip(spots, workers, households, strict=True):
-            label = pg.TextItem(f"{names.get(worker, worker)} {int(count)}户",
+            label = pg.TextItem(translate("{name} {n}户").format(name=names.get(worker, worker),
+                                                                n=int(count)),
                                 color=QColor(self.colours[worker]), anchor=(0.5, 0.5),
                                 fill=pg.mkBrush(255, 255, 255, 210))
             label.setPos(float(x), float(y))
@@ -99,7 +102,7 @@ class RebalanceDialog(QDialog):
         self.limit = QSpinBox()
         self.limit.setRange(1, 100_000)
         self.limit.setValue(int(limit))
-        self.limit.setSuffix(" 户")
+        self.limit.setSuffix(f" {translate('户')}")
         self.workers = QListWidget()
         self.workers.setMaximumHeight(150)
         self.generate = QPushButton(translate("生成方案"))
@@ -111,13 +114,13 @@ class RebalanceDialog(QDialog):
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet("color: #c92a2a")
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["网格", "网格员", "户数"])
+        self.table.setHorizontalHeaderLabels([translate(t) for t in ("网格", "网格员", "户数")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         form = QFormLayout()
-        form.addRow("村", self.village)
-        form.addRow("每名网格员户数上限", self.limit)
-        form.addRow("网格员", self.workers)
+        form.addRow(translate("村"), self.village)
+        form.addRow(translate("每名网格员户数上限"), self.limit)
+        form.addRow(translate("网格员"), self.workers)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate)
         buttons.addStretch(1)
@@ -177,12 +180,13 @@ class RebalanceDialog(QDialog):
         self.table.setRowCount(len(grids))
         rows = zip(grids["part"], grids["worker"], grids["households"], strict=True)
         for row, (part, worker, count) in enumerate(rows):  # a village's few grids
-            for column, value in enumerate((f"第{int(part) + 1}网格", names.get(worker, worker),
-                                            int(count))):
+            title = self.tr_("第{n}网格").format(n=int(part) + 1)
+            for column, value in enumerate((title, names.get(worker, worker), int(count))):
                 item = QTableWidgetItem()
                 item.setData(Qt.ItemDataRole.DisplayRole, value)
                 self.table.setItem(row, column, item)
         loads = proposal.loads.values()
-        self.summary.setText(f"{len(grids)}个网格，共{int(grids['households'].sum())}户，"
-                             f"每名网格员{min(loads, default=0)}–{max(loads, default=0)}户")
+        self.summary.setText(self.tr_("{grids}个网格，共{households}户，每名网格员{low}–{high}户")
+                             .format(grids=len(grids), households=int(grids["households"].sum()),
+                                     low=min(loads, default=0), high=max(loads, default=0)))
         self.warnings.setText("\n".join(proposal.warnings))

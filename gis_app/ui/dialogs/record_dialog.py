@@ -71,13 +71,14 @@ class RecordDialog(QDialog):
         self.result_value = None
         self._confirmed = False
         self.setWindowTitle(self.tr_("录入走访记录"))
-        head = QLabel(
-            f"户主：{household['head_name']}　证件号码："
-            f"{display_value('head_id_number', household['head_id_number'], unmask)}<br>"
-            f"{household.get('township') or ''}{household.get('village') or ''}　"
-            f"网格：{household.get('grid_name') or '未划入网格'}<br>"
-            f"排查：{campaign['name']}（{campaign['start_date']:%Y-%m-%d} 至 "
-            f"{campaign['end_date']:%Y-%m-%d}）")
+        head = QLabel(self.tr_(
+            "户主：{head}　证件号码：{id_number}<br>{place}　网格：{grid}<br>"
+            "排查：{campaign}（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}）").format(
+            head=household["head_name"],
+            id_number=display_value("head_id_number", household["head_id_number"], unmask),
+            place=f"{household.get('township') or ''}{household.get('village') or ''}",
+            grid=household.get("grid_name") or self.tr_("未划入网格"),
+            campaign=campaign["name"], start=campaign["start_date"], end=campaign["end_date"]))
         head.setWordWrap(True)
         self.method = QComboBox()
         for member in InvestigationMethod:
@@ -90,18 +91,18 @@ class RecordDialog(QDialog):
         self.checker.addItem("", None)
         for worker in household["workers"].itertuples():
             self.checker.addItem(worker.name, int(worker.id))
-        self.checker.lineEdit().setPlaceholderText("核查人姓名")
+        self.checker.lineEdit().setPlaceholderText(self.tr_("核查人姓名"))
         if len(household["workers"]):
             self.checker.setCurrentIndex(1)
         self.away = QCheckBox(self.tr_("整户外出"))
         self.problems = {key: QCheckBox(self.tr_(label)) for key, label in PROBLEMS}
-        self.other = QLineEdit(placeholderText="其他问题（可不填）")
+        self.other = QLineEdit(placeholderText=self.tr_("其他问题（可不填）"))
         self.has_risk = QCheckBox(self.tr_("存在致返贫风险"))
         self.risk_type = QComboBox()
         for member in RiskType:
             self.risk_type.addItem(member.label, int(member))
         self.proposed = QComboBox()
-        self.proposed.addItem("（不纳入监测）", None)
+        self.proposed.addItem(self.tr_("（不纳入监测）"), None)
         for member in MonitoringType:
             self.proposed.addItem(member.label, int(member))
         self.rollback = QCheckBox(self.tr_("拟风险消除回退"))
@@ -191,8 +192,8 @@ class RecordDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.warning.setText(
-            f"注意：该记录将被标记为不合规（{'；'.join(flags.values())}），不计入排查覆盖。"
-            if flags else "")
+            self.tr_("注意：该记录将被标记为不合规（{flags}），不计入排查覆盖。").format(
+                flags="；".join(flags.values())) if flags else "")
 
     def save(self) -> None:
         """Save; a record that breaks a rule needs a second press (the warning stays shown)."""

@@ -46,7 +46,7 @@ class VisitListDialog(QDialog):
         self.summary.setWordWrap(True)
         self.status = QLabel()
         self.table = QTableWidget(0, len(service.COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(service.COLUMNS.values()))
+        self.table.setHorizontalHeaderLabels([self.tr_(text) for text in service.COLUMNS.values()])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -99,11 +99,13 @@ class VisitListDialog(QDialog):
         visits = self.visits
         self.setWindowTitle(f"{self.tr_('走访清单')} — {visits.worker['name']}")
         unknown = int((~visits.households["located"].to_numpy(bool)).sum())
+        tr_ = self.tr_
         self.summary.setText(
-            f"{visits.worker['name']}（{visits.worker['roles'] or '无职务'}）  "
-            f"{visits.campaign['name']}  待走访 {visits.count} 户"
-            + (f"（位置未知 {unknown} 户）" if unknown else "")
-            + f"  路线约 {visits.route_m / 1000:.2f} 公里（直线）  双击一户可登记走访")
+            f"{visits.worker['name']}（{visits.worker['roles'] or tr_('无职务')}）  "
+            f"{visits.campaign['name']}  " + tr_("待走访 {n} 户").format(n=visits.count)
+            + (tr_("（位置未知 {n} 户）").format(n=unknown) if unknown else "")
+            + "  " + tr_("路线约 {km:.2f} 公里（直线）").format(km=visits.route_m / 1000)
+            + "  " + tr_("双击一户可登记走访"))
         self._fill_table(visits)
         self._draw_map(visits)
         return visits

@@ -38,11 +38,11 @@ class WorkerDialog(QDialog):
         self.setWindowTitle(self.tr_("编辑网格员") if worker else self.tr_("添加网格员"))
         self.name = QLineEdit(self.worker.get("name") or "")
         self.phone = QLineEdit(self._shown("phone"))
-        self.phone.setPlaceholderText("11位手机号码")
+        self.phone.setPlaceholderText(self.tr_("11位手机号码"))
         self.unit = QLineEdit(self.worker.get("unit") or "")
         self.title_edit = QLineEdit(self.worker.get("title") or "")
         self.id_number = QLineEdit(self._shown("id_number"))
-        self.id_number.setPlaceholderText("18位身份证号码（可不填）")
+        self.id_number.setPlaceholderText(self.tr_("18位身份证号码（可不填）"))
         self.error = QLabel()
         self.error.setStyleSheet("color: #c92a2a")
         form = QFormLayout()
@@ -53,9 +53,10 @@ class WorkerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         if worker:
-            load = (f"负责网格：{worker.get('grids') or '无'}；"
-                    f"{worker.get('households', 0)}户，监测户{worker.get('monitored', 0)}户，"
-                    f"{worker.get('persons', 0)}人")
+            load = self.tr_(
+                "负责网格：{grids}；{households}户，监测户{monitored}户，{persons}人").format(
+                grids=worker.get("grids") or self.tr_("无"), households=worker.get("households", 0),
+                monitored=worker.get("monitored", 0), persons=worker.get("persons", 0))
             self.load_label = QLabel(load)
             self.load_label.setWordWrap(True)
             layout.addWidget(self.load_label)
@@ -85,7 +86,7 @@ class WorkerDialog(QDialog):
             for column, (key, _label) in enumerate(_HISTORY):
                 value = record.get(key)
                 missing = value is None or pd.isna(value)
-                text = "在任" if key == "end_date" and missing else str(value)
+                text = self.tr_("在任") if key == "end_date" and missing else str(value)
                 self.history.setItem(row, column, QTableWidgetItem(text))
 
     def values(self) -> dict:
@@ -106,18 +107,18 @@ class WorkerDialog(QDialog):
         return changed
 
     def problem(self) -> str | None:
-        """What is wrong with the input, in Chinese, or None."""
+        """What is wrong with the input, in the interface language, or None."""
         values = self.values()
         if not self.worker or "name" in values:
             if not values.get("name"):
-                return "姓名不能为空"
+                return self.tr_("姓名不能为空")
         phone = values.get("phone")
         if phone and (not phone.isdigit() or len(phone) != 11):
-            return f"手机号码应为11位数字：{phone}"
+            return self.tr_("手机号码应为11位数字：{phone}").format(phone=phone)
         if values.get("id_number"):
             error = validation_error(values["id_number"])
             if error:
-                return f"身份证号码有误：{error}"
+                return self.tr_("身份证号码有误：{error}").format(error=error)
         return None
 
     def accept(self) -> None:  # noqa: D102 - Qt override: refuse bad input in place

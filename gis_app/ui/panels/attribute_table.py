@@ -123,19 +123,16 @@ class AttributeTable(QWidget):
         self.household_layers: set[str] = set()
         self.model: FrameTableModel | None = None
         self._syncing = False
-        self.expression = QLineEdit(
-            placeholderText=translate("筛选表达式，如 attribute == 2 and members >= 4")
-        )
+        self.expression = QLineEdit()
         self.expression.returnPressed.connect(self.apply_expression)
         self.column = QComboBox()
         self.value = QComboBox(editable=True)
         self.column.currentIndexChanged.connect(self._fill_values)
         self.value.activated.connect(lambda _i: self.apply_column_value())
-        clear = QPushButton(translate("清除"))
+        clear, zoom, export = QPushButton(), QPushButton(), QPushButton()
+        self.buttons = {"清除": clear, "缩放到选择": zoom, "导出选择到Excel…": export}
         clear.clicked.connect(self.clear_filter)
-        zoom = QPushButton(translate("缩放到选择"))
         zoom.clicked.connect(self.zoom_requested)
-        export = QPushButton(translate("导出选择到Excel…"))
         export.clicked.connect(self.export_requested)
         self.status = QLabel()
         bar = QHBoxLayout()
@@ -155,6 +152,14 @@ class AttributeTable(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
         layout.addWidget(self.view)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The filter bar in the current language (the header follows :meth:`show_layer`)."""
+        self.expression.setPlaceholderText(
+            self.tr_("筛选表达式，如 attribute == 2 and members >= 4"))
+        for text, button in self.buttons.items():
+            button.setText(self.tr_(text))
 
     def show_layer(self, layer_id: str, frame: pd.DataFrame, language: str, unmask: bool) -> None:
         """Show ``frame`` (the layer's features in map order)."""
@@ -189,7 +194,7 @@ class AttributeTable(QWidget):
         try:
             mask = np.asarray(self.model.frame.eval(text), dtype=bool)
         except Exception as exc:  # a user's typo: say so, keep the table
-            self.status.setText(f"表达式有误：{exc}")
+            self.status.setText(self.tr_("表达式有误：{error}").format(error=exc))
             return str(exc)
         self.model.set_filter(mask)
         self._update_status()

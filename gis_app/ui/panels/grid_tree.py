@@ -45,13 +45,17 @@ class GridTree(QTreeWidget):
         super().__init__(parent)
         self.tr_ = translate
         self.setColumnCount(4)
-        self.setHeaderLabels([self.tr_(t) for t in ("网格", "级别", "户数", "负责人")])
+        self.retranslate()
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.items: dict[int, QTreeWidgetItem] = {}
         self._syncing = False
         self.itemSelectionChanged.connect(self._selection_changed)
+
+    def retranslate(self) -> None:
+        """Header in the current language (rows follow on the next :meth:`set_grids`)."""
+        self.setHeaderLabels([self.tr_(t) for t in ("网格", "级别", "户数", "负责人")])
 
     def set_grids(self, grids: pd.DataFrame, households: pd.Series,
                   responsible: dict[int, str]) -> None:

@@ -25,7 +25,6 @@ class IdentifyPanel(QWidget):
         self.title = QLabel()
         self.title.setStyleSheet("font-weight: bold; padding: 4px;")
         self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels([translate("字段"), translate("值")])
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
@@ -35,12 +34,18 @@ class IdentifyPanel(QWidget):
         layout.addWidget(self.table)
         self.household_id: int | None = None
         self.visit_status = QLabel()
-        self.record_button = QPushButton(translate("录入走访记录"))
+        self.record_button = QPushButton()
         self.record_button.clicked.connect(
             lambda: self.record_requested.emit(self.household_id))
         layout.addWidget(self.visit_status)
         layout.addWidget(self.record_button)
+        self.retranslate()
         self.set_household(None)
+
+    def retranslate(self) -> None:
+        """Header and button in the current language."""
+        self.table.setHorizontalHeaderLabels([self.tr_("字段"), self.tr_("值")])
+        self.record_button.setText(self.tr_("录入走访记录"))
 
     def show_feature(self, title: str, pairs: list[tuple[str, str]]) -> None:
         """Show ``pairs`` of (field label, value text)."""

@@ -53,7 +53,6 @@ class WorkerPanel(QWidget):
         super().__init__(parent)
         self.tr_ = translate
         self.table = _DraggableTable(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels([label for _, label in _COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setDragEnabled(True)
@@ -64,20 +63,29 @@ class WorkerPanel(QWidget):
             self.role.addItem(role.value)
         self.role.setCurrentText(WorkerRole.LEVEL3_WORKER.value)
         buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}  # by Chinese text
         for text, slot in (("添加…", self.add_requested.emit),
                            ("编辑…", self._edit),
                            ("退出", self._retire),
                            ("分配到所选网格", self._assign),
                            ("取消分配所选网格", self._unassign),
                            ("走访清单…", self._visit_list)):
-            button = QPushButton(text)
+            button = QPushButton()
             button.clicked.connect(slot)
             buttons.addWidget(button)
+            self.buttons[text] = button
         buttons.addWidget(self.role)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(buttons)
         layout.addWidget(self.table)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Buttons and headers in the current language (rows follow on :meth:`set_roster`)."""
+        for text, button in self.buttons.items():
+            button.setText(self.tr_(text))
+        self.table.setHorizontalHeaderLabels([self.tr_(label) for _, label in _COLUMNS])
 
     def set_roster(self, roster: pd.DataFrame, unmask: bool) -> None:
         """Show the roster (active workers first)."""
@@ -89,7 +97,8 @@ class WorkerPanel(QWidget):
                       "phone": display_value("phone", record.phone, unmask),
                       "grids": record.grids, "households": record.households,
                       "monitored": record.monitored, "persons": record.persons,
-                      "state": "在岗" if record.active else f"已退出（{record.retired_on}）"}
+                      "state": self.tr_("在岗") if record.active
+                      else self.tr_("已退出（{day}）").format(day=record.retired_on)}
             for column, (key, _label) in enumerate(_COLUMNS):
                 item = QTableWidgetItem()
                 item.setData(Qt.ItemDataRole.DisplayRole, values[key])
