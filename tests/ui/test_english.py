@@ -1,4 +1,4 @@
-"""The English interface: after 设置 → 语言 → 英文 the newer menus, panels and dialogs speak English.
+"""The English interface: after 设置 → 语言 → 英文 the newer menus, panels and dialogs are English.
 
 Only the interface's own words are checked: names of people, places, grids and campaigns are data
 and stay as stored (as do codes' labels and the services' Chinese messages).
@@ -99,7 +99,8 @@ def test_english_covers_menus_panels_and_dialogs(window, qtbot, monkeypatch):
     for text in ("Edit…", "Visit list…"):
         _button(panel, text)  # present under its English name
     roster = panel.table
-    assert _chinese(roster.horizontalHeaderItem(c).text() for c in range(roster.columnCount())) == []
+    headers = [roster.horizontalHeaderItem(c).text() for c in range(roster.columnCount())]
+    assert _chinese(headers) == []
     assert _chinese(roster.item(r, 8).text() for r in range(roster.rowCount())) == []
 
     # the attribute table's context menu on a household
@@ -173,8 +174,8 @@ def test_english_covers_menus_panels_and_dialogs(window, qtbot, monkeypatch):
     assert rebalance.proposal is not None
     assert _chinese(_shown(rebalance, skip=[rebalance.warnings])) == []
     names = [rebalance.table.item(r, 1).text() for r in range(rebalance.table.rowCount())]
-    assert _chinese((rebalance.table.item(r, 0).text()
-                     for r in range(rebalance.table.rowCount()))) == []
+    assert _chinese(rebalance.table.item(r, 0).text()
+                    for r in range(rebalance.table.rowCount())) == []
     assert _chinese(window.proposal_overlay.texts(), names) == []
     workers = [rebalance.workers.item(i).text() for i in range(rebalance.workers.count())]
     roster_names = [roster.item(r, 0).text() for r in range(roster.rowCount())]

@@ -42,7 +42,10 @@ class ProposalOverlay:
 
     def __init__(self, plot: pg.PlotItem, geometries, workers, households, names: dict,
                  translate=None):
-        """Draw ``geometries`` (map metres) of ``workers`` (ids) holding ``households``."""
+        """Draw ``geometries`` (map metres) of ``workers`` (ids) holding ``households``.
+
+        ``translate`` is the window's translator for the labels (Chinese when None).
+        """
         translate = translate or (lambda text: text)
         self.plot = plot
         self.items: list = []
