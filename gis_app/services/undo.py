@@ -61,6 +61,13 @@ class UndoStack:
         """Label of the step :meth:`undo` would revert, None when there is none."""
         return self._steps[-1].label if self._steps else None
 
+    def tables(self) -> set[str]:
+        """Names of the tables the step :meth:`undo` would revert touches (what to redraw)."""
+        if not self._steps:
+            return set()
+        step = self._steps[-1]
+        return {table.name for table, *_ in (*step.inserted, *step.updated, *step.deleted)}
+
     def undo(self, project, user: str) -> str | None:
         """Revert the latest step in one transaction (one audit row "undo"); returns its label.
 

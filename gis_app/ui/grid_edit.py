@@ -34,7 +34,6 @@ class GridEditActions:
     # -- construction (called by the window)
     def _build_grid_edit_actions(self, menu_bar) -> None:
         """The 网格 menu and toolbar; the drawing tools join the window's tool group."""
-        self._grid_undo_depths: list[int] = []  # stack depths right after each grid edit
         self.rebalance_dialog: RebalanceDialog | None = None
         self.proposal_overlay: ProposalOverlay | None = None
         toolbar = QToolBar("grids", self)
@@ -81,7 +80,6 @@ class GridEditActions:
         except ValueError as exc:  # GridEditError, and the analysis' refusals, speak Chinese
             QMessageBox.warning(self, self.tr_("网格"), str(exc))
             return None
-        self._grid_undo_depths.append(len(self.undo_stack))
         self.refresh_after_grid_edit()
         return edit
 
@@ -212,18 +210,6 @@ class GridEditActions:
         if "households" in sources:
             self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         canvas._relabel()
-
-    def undo(self) -> str | None:
-        """Undo the latest change, a grid edit or an assignment, and redraw what it touched."""
-        depths = self._grid_undo_depths
-        if not depths or depths[-1] != len(self.undo_stack):  # an assignment: roster only
-            return super().undo()
-        label = self.grid_edits.undo()
-        if label:
-            depths.pop()
-            self.refresh_after_grid_edit()
-            self.statusBar().showMessage(self.tr_("已撤销：{label}").format(label=label), 5000)
-        return label
 
     # -- rebalancing a village
     def _village_workers(self, village_id: int) -> list[tuple[int, str, bool]]:

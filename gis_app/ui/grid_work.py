@@ -185,10 +185,17 @@ class GridWorkActions:
         self.canvas.zoom_to(QRectF(x - 300, y - 300, 600, 600), padding=0)
 
     def undo(self) -> str | None:
-        """Undo the last roster or assignment change."""
-        label = self.assignments.undo()
-        if label:
+        """Undo the latest change of any kind (one shared stack) and redraw what it touched."""
+        touched = self.undo_stack.tables()
+        label = self.undo_stack.undo(self.data.project, self.assignments.user)
+        if not label:
+            return None
+        if touched & {"grid", "household"}:  # a grid edit: layers, docks and roster
+            self.refresh_after_grid_edit()
+        elif touched & {"worker", "grid_assignment"}:
             self.refresh_roster()
-            self.statusBar().showMessage(self.tr_("已撤销：{label}").format(label=label), 5000)
+        if touched & {"campaign", "investigation_record"}:
+            self.sync_investigation()
+        self.statusBar().showMessage(self.tr_("已撤销：{label}").format(label=label), 5000)
         return label
 

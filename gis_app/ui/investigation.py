@@ -276,13 +276,12 @@ class InvestigationActions:
         box.open()
 
     # -- undo
-    def undo(self) -> str | None:
-        """Undo the last change; coverage follows when it took back a visit or a campaign."""
-        label = super().undo()
-        if label and self._records is not None:
-            campaigns = set(campaign_service.list_campaigns(self.data.project)["id"])
-            if self._records.campaign_id not in campaigns:
-                self.set_campaign(None)
-            elif self._records.sync_after_undo():
-                self.refresh_investigation()
-        return label
+    def sync_investigation(self) -> None:
+        """After an undo took back visits or a campaign: recount, or drop a campaign gone."""
+        if self._records is None:
+            return
+        campaigns = set(campaign_service.list_campaigns(self.data.project)["id"])
+        if self._records.campaign_id not in campaigns:
+            self.set_campaign(None)
+        elif self._records.sync_after_undo():
+            self.refresh_investigation()
