@@ -175,29 +175,33 @@ COVERAGE_SOURCES = {"coverage_townships": 1, "coverage_villages": 2, "coverage":
 def coverage_layers(project: Project, grids: gpd.GeoDataFrame, tables=None) -> dict:
     """Every coverage choropleth source (see :data:`COVERAGE_SOURCES`) by its name.
 
-    ``tables``: ``level → coverage table`` already at hand (a tracker's), instead of reading.
+    ``tables``: ``level → coverage table`` already at hand (a tracker's); by default the
+    newest campaign is read once and counted at every level. Without a campaign the layers
+    are empty.
     """
-    return {source: coverage_layer(project, grids, None if tables is None else tables(level),
-                                   level)
+    from gis_app.services.coverage_service import CampaignNotFoundError, coverage_tracker
+
+    if tables is None:
+        try:
+            tracker = coverage_tracker(project)
+        except CampaignNotFoundError:  # no campaign yet: nothing to colour
+            tables = lambda level: None  # noqa: E731
+        else:
+            tables = lambda level: tracker.table(level, sort=False)  # noqa: E731
+    return {source: coverage_layer(grids, tables(level), level)
             for source, level in COVERAGE_SOURCES.items()}
 
 
-def coverage_layer(
-    project: Project, grids: gpd.GeoDataFrame, table: pd.DataFrame | None = None, level: int = 3
-) -> gpd.GeoDataFrame:
-    """The grids of one level coloured by the newest campaign's coverage; empty without one.
+def coverage_layer(grids: gpd.GeoDataFrame, table: pd.DataFrame | None,
+                   level: int = 3) -> gpd.GeoDataFrame:
+    """The grids of one level coloured by a coverage table of that level (empty for None).
 
     Level-3 grids match the table by grid code; township (1) and village (2) grids by the code
-    of the administrative unit they cover. ``table``: a coverage table of that level already
-    at hand (a tracker's), instead of reading it.
+    of the administrative unit they cover.
     """
-    from gis_app.services.coverage_service import CampaignNotFoundError, campaign_coverage
-
     key = "code" if level == 3 else "admin_code"
     units = grids[grids["level"] == level][["id", "code", "name", "admin_code", "geometry"]]
-    try:
-        table = campaign_coverage(project, level=level) if table is None else table
-    except CampaignNotFoundError:  # no campaign yet: nothing to colour
+    if table is None:
         return units.iloc[0:0].assign(coverage=pd.Series(dtype=float))
     table = table.drop(columns=["name"]).dropna(subset=["code"]).rename(columns={"code": key})
     if key != "code":
