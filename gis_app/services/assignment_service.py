@@ -78,7 +78,10 @@ class AssignmentService:
         return assignments[assignments["worker_id"] == worker_id].reset_index(drop=True)
 
     def _assignments_with_grids(self) -> pd.DataFrame:
+        """Assignments with their grid's code, name and level and the worker's name."""
         assignments = load_table(self.project.engine, "grid_assignment")
+        names = load_table(self.project.engine, "worker", ["id", "name"]).set_index("id")["name"]
+        assignments["worker_name"] = assignments["worker_id"].map(names)
         grids = load_table(self.project.engine, "grid", ["id", "code", "name", "level"])
         return assignments.merge(grids.rename(columns={"id": "grid_id", "code": "grid_code",
                                                    "name": "grid_name", "level": "grid_level"}),

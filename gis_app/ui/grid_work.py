@@ -7,7 +7,6 @@ uses the window's docks, canvas, data and settings and calls services only.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import shapely
 from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QDialog, QMessageBox
@@ -31,23 +30,41 @@ class GridWorkActions:
             panel.retranslate()
         self.refresh_roster()
 
-    def refresh_roster(self) -> None:
-        """Redraw the roster and the grid tree from the store."""
-        roster = self.assignments.roster()
-        self.workers.set_roster(roster, self.model.unmask)
-        self.refresh_grid_tree(roster)
+    # -- docks that read the store are filled when shown, not at every change
+    def _dock_refreshers(self) -> dict:
+        return {"网格员": self.refresh_roster, "网格树": self.refresh_grid_tree,
+                "排查覆盖": lambda: self.show_coverage(self.coverage.level.currentData()),
+                "排查进度": lambda: self.show_progress(self.progress_level())}
 
-    def refresh_grid_tree(self, roster: pd.DataFrame | None = None) -> None:
+    def _on_screen(self, dock: str) -> bool:
+        """True when ``dock`` is shown (redraw it now); otherwise it is redrawn when shown."""
+        if self.docks[dock].isVisible():
+            self._stale_docks.discard(dock)
+            return True
+        self._stale_docks.add(dock)
+        return False
+
+    def _dock_visibility(self, dock: str, visible: bool) -> None:
+        refresh = self._dock_refreshers().get(dock)
+        if visible and refresh is not None and dock in self._stale_docks:
+            refresh()
+
+    def refresh_roster(self) -> None:
+        """Redraw the roster and the grid tree from the store (each when it is shown)."""
+        if self._on_screen("网格员"):
+            self.workers.set_roster(self.assignments.roster(), self.model.unmask)
+        self.refresh_grid_tree()
+
+    def refresh_grid_tree(self) -> None:
         """Rebuild the grid tree: households per grid and who is responsible for it."""
         from gis_app.ui.panels.grid_tree import household_totals
 
-        roster = self.assignments.roster() if roster is None else roster
+        if not self._on_screen("网格树"):
+            return
         grids = self.data.frames["grids"]
-        current = self.assignments.current_assignments()
-        current = current.assign(worker=current["worker_id"].map(roster.set_index("id")["name"]))
-        responsible = (current.sort_values("role").groupby("grid_id")
-                       .apply(lambda g: "、".join(f"{n}（{r}）" for n, r in zip(
-                           g["worker"], g["role"], strict=True)), include_groups=False).to_dict())
+        current = self.assignments.current_assignments().sort_values(["grid_id", "role"])
+        names = current["worker_name"] + "（" + current["role"] + "）"
+        responsible = names.groupby(current["grid_id"]).agg("、".join).to_dict()
         totals = household_totals(grids, self.data.frames["households"])
         self.grid_tree.set_grids(grids, totals, responsible)
 

@@ -104,6 +104,7 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
         self.assignments = AssignmentService(self.data.project, undo_stack=self.undo_stack)
         self.grid_edits = GridEditService(self.data.project, undo_stack=self.undo_stack)
         self.docks = {}
+        self._stale_docks: set[str] = set()  # docks to redraw from the store when shown
         for key, widget, area in (
             ("图层", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("网格树", self.grid_tree, Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -120,6 +121,8 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = self._text(dock, key)
+            dock.visibilityChanged.connect(lambda visible, k=key: self._dock_visibility(k, visible))
+        self._stale_docks.update(self.docks)  # each is filled when first shown
         self.tabifyDockWidget(self.docks["图层"], self.docks["网格树"])
         self.tabifyDockWidget(self.docks["识别"], self.docks["位置未知农户"])
         self.tabifyDockWidget(self.docks["属性表"], self.docks["网格员"])
@@ -231,9 +234,6 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
         self.layer_tree.set_layers(entries)
         self.unlocated.set_households(self.data.unlocated, self.model.unmask)
         self.show_table(self.active_layer)
-        self.refresh_roster()
-        self.show_coverage(3)
-        self.show_progress(1)
 
     def _connect(self) -> None:
         self.model.selection_changed.connect(self._selection_changed)

@@ -20,6 +20,8 @@ def _village_grid(window):
 def test_tree_counts_households_at_every_level(own_window):
     window = own_window
     tree = window.grid_tree
+    assert tree.topLevelItemCount() == 0  # not read from the store until shown
+    window.docks["网格树"].raise_()  # the user clicks its tab
     village_grid = _village_grid(window)
     # Independent count: households whose level-3 grid hangs under this level-2 grid.
     expected = _scalar(window, "SELECT count(*) FROM household h JOIN grid g ON h.grid_id = g.id "

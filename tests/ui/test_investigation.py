@@ -56,6 +56,7 @@ def _identify(window, qtbot, x: float, y: float) -> None:
 
 def test_visit_from_the_identify_panel_updates_the_coverage_views_and_undoes(own_window, qtbot):
     window = own_window
+    window.docks["排查覆盖"].raise_()
     project = window.data.project
     household, grid, x, y = _unchecked_on_map(window)
     _identify(window, qtbot, x, y)
@@ -108,6 +109,7 @@ def test_visit_from_the_identify_panel_updates_the_coverage_views_and_undoes(own
 def test_a_phone_check_of_a_household_at_home_is_warned_then_saved_as_noncompliant(
         own_window, qtbot):
     window = own_window
+    window.docks["排查覆盖"].raise_()
     household, grid, _x, _y = _unchecked_on_map(window)
     # From the attribute table: double-click the household's row.
     window.show_table("households")

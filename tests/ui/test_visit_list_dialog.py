@@ -28,6 +28,7 @@ def worker(own_window) -> int:
 def _open_from_roster(window, qtbot, worker_id):
     from gis_app.ui.dialogs.visit_list_dialog import VisitListDialog
 
+    window.docks["网格员"].raise_()  # the roster tab
     table = window.workers.table
     row = next(r for r in range(table.rowCount())
                if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == worker_id)

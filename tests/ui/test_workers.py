@@ -102,6 +102,8 @@ def test_coverage_table_per_level_with_the_gap_first(own_window, qtbot):
 
     window = own_window
     panel = window.coverage
+    assert panel.table.rowCount() == 0  # read from the store only once shown
+    window.docks["排查覆盖"].raise_()
     assert panel.table.rowCount() == len(campaign_coverage(window.data.project, level=3))
     panel.level.setCurrentIndex(0)  # 乡镇
     towns = campaign_coverage(window.data.project, level=1)
