@@ -55,14 +55,18 @@ class InvestigationActions:
     def record_service(self) -> RecordService | None:
         """The visits of the current campaign (None when the project has no campaign)."""
         if self._records is None:
-            campaigns = campaign_service.list_campaigns(self.data.project)
-            if self.campaign_id not in set(campaigns["id"]):
-                self.campaign_id = int(campaigns["id"].iloc[-1]) if len(campaigns) else None
-            if self.campaign_id is None:
+            if self.current_campaign_id() is None:
                 return None
             self._records = RecordService(self.data.project, self.campaign_id,
                                           undo_stack=self.undo_stack)
         return self._records
+
+    def current_campaign_id(self) -> int | None:
+        """The campaign the views follow: the one chosen, else the newest (None: none yet)."""
+        campaigns = campaign_service.list_campaigns(self.data.project)
+        if self.campaign_id not in set(campaigns["id"]):
+            self.campaign_id = int(campaigns["id"].iloc[-1]) if len(campaigns) else None
+        return self.campaign_id
 
     def set_campaign(self, campaign_id: int | None) -> None:
         """Follow another campaign in the coverage dock, the progress chart and the map."""
@@ -74,11 +78,11 @@ class InvestigationActions:
     def _fill_campaign_menu(self) -> None:
         self.campaign_menu.clear()
         group = QActionGroup(self.campaign_menu)
-        current = self.record_service()
+        current = self.current_campaign_id()  # its visits are read only when a view needs them
         for campaign in campaign_service.list_campaigns(self.data.project).itertuples():
             action = self.campaign_menu.addAction(campaign.name)
             action.setCheckable(True)
-            action.setChecked(current is not None and current.campaign_id == campaign.id)
+            action.setChecked(current == campaign.id)
             action.triggered.connect(lambda _=False, c=int(campaign.id): self.set_campaign(c))
             group.addAction(action)
 
