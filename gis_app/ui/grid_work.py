@@ -23,9 +23,8 @@ _LEVEL_ROLE = {0: "网格长", 1: "一级网格员", 2: "二级网格员", 3: "�
 class GridWorkActions:
     """Roster changes, assignments (with undo), grid rules, coverage and progress."""
 
-    def retranslate_panels(self, language: str) -> None:
+    def retranslate_panels(self) -> None:
         """Relabel the panels' own buttons and headers, and redraw the roster and grid tree."""
-        self.tr_.language = language  # the window's retranslate sets it only after this signal
         for panel in (self.workers, self.grid_tree, self.identify, self.table):
             panel.retranslate()
         self.refresh_roster()

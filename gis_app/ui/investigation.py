@@ -41,8 +41,6 @@ class InvestigationActions:
                                     lambda: self.import_records_dialog()))  # not `checked`
         self.campaign_menu = self._text(menu.addMenu("当前排查"), "当前排查")
         self._fill_campaign_menu()
-        # The panels' own texts follow the language (the window relabels menus and docks).
-        self.model.language_changed.connect(self.retranslate_panels)
         self.identify.record_requested.connect(self.open_record_form)
         self.table.household_layers = {
             layer_id for layer_id, d in self.definitions.items() if d.source == "households"}

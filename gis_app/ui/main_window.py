@@ -328,6 +328,7 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
         self.model.set_language(language)
         self.settings.setValue("language", language)
         self.retranslate()
+        self.retranslate_panels()
         self.show_table(self.active_layer)
 
     def toggle_unmask(self, checked: bool) -> None:
