@@ -147,6 +147,16 @@ def grid_workers(project: Project, as_of: dt.date | None = None) -> dict[str, li
     return current.groupby("grid_code")["name"].agg(list).to_dict()
 
 
+def _campaign_status(project: Project, campaign_year: int | None, campaign_id: int | None):
+    """The campaign's data and the coverage status of each of its households."""
+    data = load_campaign(project, campaign_year, campaign_id)
+    status, _ = household_coverage(
+        data.households["id"], data.records, data.campaign["start_date"],
+        data.campaign["end_date"],
+    )
+    return data, status
+
+
 def campaign_coverage(
     project: Project, campaign_year: int | None = None, level: int = 3,
     campaign_id: int | None = None,
@@ -170,11 +180,7 @@ def campaign_coverage(
         ``code, name, households, home, remote, noncompliant, unchecked, coverage``
         (see :func:`gis_app.analysis.coverage.coverage_by_unit`).
     """
-    data = load_campaign(project, campaign_year, campaign_id)
-    status, _ = household_coverage(
-        data.households["id"], data.records, data.campaign["start_date"],
-        data.campaign["end_date"],
-    )
+    data, status = _campaign_status(project, campaign_year, campaign_id)
     workers = grid_workers(project) if level == 3 else None
     return coverage_by_unit(data.households, status, level, workers)
 
@@ -184,11 +190,7 @@ def worker_coverage(
     campaign_id: int | None = None,
 ) -> pd.DataFrame:
     """Coverage of the households of each level-3 worker's current grids, largest gap first."""
-    data = load_campaign(project, campaign_year, campaign_id)
-    status, _ = household_coverage(
-        data.households["id"], data.records, data.campaign["start_date"],
-        data.campaign["end_date"],
-    )
+    data, status = _campaign_status(project, campaign_year, campaign_id)
     workers = load_table(project.engine, "worker", ["id", "name"])
     return coverage_by_worker(data.households, status, _assignments(project), workers, as_of)
 
