@@ -62,6 +62,9 @@ class MapData:
     frames: dict[str, gpd.GeoDataFrame]
     unlocated: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: True while the coverage layers are empty placeholders of a project that has a campaign:
+    #: reading a campaign costs seconds on a large county, so it waits until one is shown.
+    coverage_pending: bool = False
 
     def household_counts(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(x, y, households) at a point inside each level-3 grid, then each village.
@@ -113,7 +116,7 @@ def load_map_data(project: Project, progress=None) -> MapData:
             progress(done, len(SOURCES) + 1)
     frames = {name: frame.to_crs(epsg) for name, frame in frames.items()}
     _label_grids(frames["grids"])
-    frames.update(coverage_layers(project, frames["grids"]))
+    frames.update(coverage_layers(frames["grids"]))
     received = frames["households"].groupby("resettlement_site_code").size()
     sites = frames["sites"]
     sites["received"] = sites["code"].map(received).fillna(0).astype(int)
@@ -129,14 +132,15 @@ def load_map_data(project: Project, progress=None) -> MapData:
     }
     if progress:
         progress(len(SOURCES) + 1, len(SOURCES) + 1)
-    return MapData(project, int(epsg), frames, unlocated, tables)
+    pending = bool(len(load_table(project.engine, "campaign", ["id"])))
+    return MapData(project, int(epsg), frames, unlocated, tables, pending)
 
 
 def refresh_frames(data: MapData, sources: tuple[str, ...] = ("grids", "households")) -> None:
     """Re-read layers after an edit (grids redrawn, households re-assigned), in place.
 
-    The frames keep the map's zone; the coverage layer and the current assignments, which
-    follow the grids, are read again too.
+    The frames keep the map's zone; the current assignments, which follow the grids, are read
+    again too, and the coverage layers wait to be recounted (``coverage_pending``).
     """
     from gis_app.storage.reader import load_table
 
@@ -147,7 +151,8 @@ def refresh_frames(data: MapData, sources: tuple[str, ...] = ("grids", "househol
         data.frames[name] = frame.to_crs(data.epsg)
     if "grids" in sources:
         _label_grids(data.frames["grids"])
-    data.frames.update(coverage_layers(data.project, data.frames["grids"]))
+    data.frames.update(coverage_layers(data.frames["grids"]))
+    data.coverage_pending = bool(len(load_table(data.project.engine, "campaign", ["id"])))
     data.tables["assignments"] = load_table(data.project.engine, "grid_assignment")
 
 
@@ -172,23 +177,13 @@ def _label_grids(grids: gpd.GeoDataFrame) -> None:
 COVERAGE_SOURCES = {"coverage_townships": 1, "coverage_villages": 2, "coverage": 3}
 
 
-def coverage_layers(project: Project, grids: gpd.GeoDataFrame, tables=None) -> dict:
+def coverage_layers(grids: gpd.GeoDataFrame, tables=None) -> dict:
     """Every coverage choropleth source (see :data:`COVERAGE_SOURCES`) by its name.
 
-    ``tables``: ``level → coverage table`` already at hand (a tracker's); by default the
-    newest campaign is read once and counted at every level. Without a campaign the layers
-    are empty.
+    ``tables``: ``level → coverage table`` (a tracker's); None gives the empty layers a map
+    starts with, filled once one is shown (:attr:`MapData.coverage_pending`).
     """
-    from gis_app.services.coverage_service import CampaignNotFoundError, coverage_tracker
-
-    if tables is None:
-        try:
-            tracker = coverage_tracker(project)
-        except CampaignNotFoundError:  # no campaign yet: nothing to colour
-            tables = lambda level: None  # noqa: E731
-        else:
-            tables = lambda level: tracker.table(level, sort=False)  # noqa: E731
-    return {source: coverage_layer(grids, tables(level), level)
+    return {source: coverage_layer(grids, None if tables is None else tables(level), level)
             for source, level in COVERAGE_SOURCES.items()}
 
 

@@ -201,7 +201,7 @@ class GridEditActions:
                 adapter.set_detail(canvas.metres_per_pixel())
             self.model.selection[layer_id] = np.zeros(len(frame), dtype=bool)
             self.layer_tree.update_legend(layer_id, style, definition.geometry,
-                                          adapter.class_counts())
+                                          self.legend_counts(layer_id))
             rebuilt.append(layer_id)
         if self.table.layer_id in rebuilt:
             self.show_table(self.table.layer_id)

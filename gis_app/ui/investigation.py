@@ -125,11 +125,23 @@ class InvestigationActions:
         return int(chooser.currentData()) if chooser is not None else 1
 
     def _redraw_coverage_layer(self) -> None:
+        """Recolour the coverage layers from the current campaign.
+
+        While all are hidden they are only emptied and marked to be recoloured when one is
+        shown: reading a campaign takes seconds on a large county.
+        """
+        sources = set(map_service.COVERAGE_SOURCES)
+        if not any(self.model.visible[layer_id] for layer_id, definition in
+                   self.definitions.items() if definition.source in sources):
+            self.data.frames.update(map_service.coverage_layers(self.data.frames["grids"]))
+            self.data.coverage_pending = self.current_campaign_id() is not None
+            self.reload_layers(sources)  # empty until shown; the legends lose their counts
+            return
         records = self.record_service()
         tables = None if records is None else (lambda level: records.table(level, sort=False))
-        self.data.frames.update(map_service.coverage_layers(
-            self.data.project, self.data.frames["grids"], tables))
-        self.reload_layers(set(map_service.COVERAGE_SOURCES))
+        self.data.frames.update(map_service.coverage_layers(self.data.frames["grids"], tables))
+        self.data.coverage_pending = False
+        self.reload_layers(sources)
 
     def refresh_after_grid_edit(self) -> None:
         """Households changed grids: count them in their new ones, then redraw."""

@@ -226,7 +226,7 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
                     definition.title.in_language(self.model.language),
                     definition.geometry,
                     style,
-                    adapter.class_counts(),
+                    self.legend_counts(definition.id),
                     definition.visible,
                     (definition.style, *definition.alternative_styles),
                 )
@@ -482,9 +482,20 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
         total = sum(int(m.sum()) for m in self.model.selection.values())
         self.selection_label.setText(f"{self.tr_('已选择')} {total} {self.tr_('个要素')}")
 
+    def legend_counts(self, layer_id: str) -> list[int] | None:
+        """Features per style class for the legend; None for a layer not counted yet."""
+        adapter = self.canvas.adapters[layer_id]
+        if self.data.coverage_pending and adapter.definition.source in map_service.COVERAGE_SOURCES:
+            return None
+        return adapter.class_counts()
+
     def _layer_changed(self, layer_id: str, what: str) -> None:
         adapter = self.canvas.adapters[layer_id]
         if what == "visible":
+            if (self.model.visible[layer_id] and self.data.coverage_pending
+                    and adapter.definition.source in map_service.COVERAGE_SOURCES):
+                self._redraw_coverage_layer()  # first shown: count the campaign now
+                adapter = self.canvas.adapters[layer_id]
             adapter.set_visible(self.model.visible[layer_id])
             self.layer_tree.set_checked(layer_id, self.model.visible[layer_id])
             self.canvas._relabel()
@@ -496,7 +507,7 @@ class MainWindow(InvestigationActions, GridEditActions, GridWorkActions, QMainWi
             style = self.styles[self.model.style[layer_id]]
             adapter.restyle(style)
             self.layer_tree.update_legend(
-                layer_id, style, adapter.definition.geometry, adapter.class_counts()
+                layer_id, style, adapter.definition.geometry, self.legend_counts(layer_id)
             )
 
     def _tree_current(self, current, _previous) -> None:

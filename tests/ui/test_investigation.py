@@ -54,9 +54,18 @@ def _identify(window, qtbot, x: float, y: float) -> None:
                      pos=view_to_widget(window, x, y))
 
 
+def _tick_layer(window, layer_id: str) -> None:
+    tree = window.layer_tree
+    item = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                if tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole) == layer_id)
+    item.setCheckState(0, Qt.CheckState.Checked)
+
+
 def test_visit_from_the_identify_panel_updates_the_coverage_views_and_undoes(own_window, qtbot):
     window = own_window
     window.docks["排查覆盖"].raise_()
+    for layer_id in ("coverage_grids", "coverage_villages", "coverage_townships"):
+        _tick_layer(window, layer_id)  # the choropleths are counted once shown
     project = window.data.project
     household, grid, x, y = _unchecked_on_map(window)
     _identify(window, qtbot, x, y)

@@ -381,3 +381,21 @@ def test_a_project_without_campaign_opens_with_an_empty_coverage_layer(tmp_path,
     capsys.readouterr()
     data = load_map_data(open_project(project))
     assert len(data.frames["coverage"]) == 0 and len(data.frames["grids"]) > 0
+
+
+def test_coverage_layers_are_counted_only_once_shown(own_window):
+    from gis_app.services.coverage_service import campaign_coverage
+
+    window = own_window
+    item = _tree_item(window, "coverage_villages")
+    # Reading a campaign takes seconds on a large county: hidden, nothing is counted yet.
+    assert window.data.coverage_pending
+    assert len(window.canvas.adapters["coverage_villages"].frame) == 0
+    legend = [item.child(i).text(0) for i in range(item.childCount())]
+    assert legend and not any("（" in text for text in legend)
+    item.setCheckState(0, Qt.CheckState.Checked)
+    assert not window.data.coverage_pending
+    villages = campaign_coverage(window.data.project, level=2)
+    assert len(window.canvas.adapters["coverage_villages"].frame) == len(villages)
+    legend = [item.child(i).text(0) for i in range(item.childCount())]
+    assert sum(int(t.split("（")[1].rstrip("）")) for t in legend) == len(villages)

@@ -87,8 +87,10 @@ class LayerTree(QTreeWidget):
     def _legend(self, item: QTreeWidgetItem, style: Style, geometry: str, counts) -> None:
         item.takeChildren()
         language = getattr(self.tr_, "language", "zh")
+        counts = [None] * len(style.classes) if counts is None else counts  # not counted yet
         for style_class, count in zip(style.classes, counts, strict=False):
-            child = QTreeWidgetItem([f"{style_class.label.in_language(language)}（{count}）"])
+            label = style_class.label.in_language(language)
+            child = QTreeWidgetItem([label if count is None else f"{label}（{count}）"])
             child.setIcon(0, legend_icon(style_class.symbol, geometry))
             child.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.addChild(child)
