@@ -156,6 +156,24 @@ def refresh_frames(data: MapData, sources: tuple[str, ...] = ("grids", "househol
     data.tables["assignments"] = load_table(data.project.engine, "grid_assignment")
 
 
+def refresh_household_grids(data: MapData) -> None:
+    """After grids were redrawn: each household's grid (and row version), in place.
+
+    A grid edit moves households between grids but changes nothing else of them, so only
+    these columns are read again, not every household with all its fields.
+    """
+    from gis_app.storage.reader import load_table
+
+    stored = load_table(data.project.engine, "household",
+                        ["id", "grid_id", "grid_override", "version"]).set_index("id")
+    codes = data.frames["grids"].set_index("id")["code"]
+    for frame in (data.frames["households"], data.unlocated):
+        if len(frame):
+            for column in ("grid_id", "grid_override", "version"):
+                frame[column] = frame["id"].map(stored[column]).to_numpy()
+            frame["grid_code"] = frame["grid_id"].map(codes).to_numpy()
+
+
 def _read_source(project: Project, name: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """One source in storage lon/lat, and (for households) those without a location."""
     from gis_app.services.export_service import load_layer

@@ -20,8 +20,6 @@ from gis_app.ui.dialogs.rebalance_dialog import ProposalOverlay, RebalanceDialog
 
 #: (tool, Chinese label) of the drawing tools on the 网格 menu and toolbar.
 GRID_TOOLS = (("split_line", "沿线拆分网格"), ("draw_grid", "绘制新网格"))
-#: Map sources an edit of the grids changes (layers on them are rebuilt).
-EDITED_SOURCES = ("grids", "households")
 
 
 class _Cancelled(Exception):
@@ -172,8 +170,15 @@ class GridEditActions:
     # -- after an edit and on undo
     def refresh_after_grid_edit(self) -> None:
         """Read grids and households again; redraw their layers and the docks that show them."""
-        map_service.refresh_frames(self.data, EDITED_SOURCES)
-        self.reload_layers({*EDITED_SOURCES, *map_service.COVERAGE_SOURCES})
+        map_service.refresh_frames(self.data, ("grids",))
+        map_service.refresh_household_grids(self.data)  # moved between grids, nothing else
+        self.reload_layers({"grids", *map_service.COVERAGE_SOURCES})
+        for layer_id, definition in self.definitions.items():
+            if definition.source == "households":
+                self.canvas.adapters[layer_id].set_aggregates(self.data.household_counts())
+        shown = self.definitions.get(self.table.layer_id)
+        if shown is not None and shown.source == "households":
+            self.show_table(self.table.layer_id)  # the grid column changed
         self.refresh_roster()
         if self.docks["排查覆盖"].isVisible():
             self.show_coverage(self.coverage.level.currentData())
