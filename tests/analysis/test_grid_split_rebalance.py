@@ -8,20 +8,7 @@ import pytest
 import shapely
 
 from gis_app.analysis import Proposal, merge_grids, propose_rebalance
-
-GK37 = 4525
-E0, N0 = 37_500_000.0, 2_988_000.0
-
-
-def lonlat(geom):
-    shifted = shapely.transform(geom, lambda c: c + [E0, N0])
-    return gpd.GeoSeries([shifted], crs=GK37).to_crs(4490).iloc[0]
-
-
-def lonlat_xy(xy):
-    points = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0] + E0, xy[:, 1] + N0), crs=GK37)
-    points = points.to_crs(4490)
-    return np.c_[points.x, points.y]
+from tests.analysis.test_grid_split import GK37, lonlat, lonlat_xy
 
 
 def households(n, seed=0, size=(2500.0, 2000.0)):
