@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -51,11 +52,28 @@ class ProjectSetting(Base):
     value: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+class Edit(Base):
+    """One unit of work: who, when, what (the label the user saw), and which edit it undid."""
+
+    __tablename__ = "edit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    user_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    label: Mapped[str] = mapped_column(Text, nullable=False)
+    undoes: Mapped[int | None] = mapped_column(Integer)
+
+
 class AuditLog(Base):
-    """Who changed what, when."""
+    """Who changed what, when: one row per changed row (or per bulk insert), of one edit.
+
+    ``details`` is JSON: ``{"old": …, "new": …}`` with ID numbers and phones masked (and a
+    keyed digest, to show that they changed), or a summary for bulk inserts and notes.
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_row", "table_name", "row_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    edit_id: Mapped[int | None] = mapped_column(ForeignKey("edit.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     user_name: Mapped[str] = mapped_column(String(64), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)

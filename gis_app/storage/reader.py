@@ -58,23 +58,33 @@ def _dtype(column) -> str:
     return "object"
 
 
-def _typed_select(name: str, columns: list[str] | None = None) -> tuple[str, dict[str, str]]:
-    """SELECT of a table's columns (not geometry) and the pandas dtype each should come as."""
-    table = m.Base.metadata.tables[name]
-    cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
-    sql = f"SELECT {', '.join(c.name for c in cols)} FROM {name} ORDER BY {cols[0].name}"
-    return sql, {c.name: _dtype(c) for c in cols if _dtype(c) != "object"}
+def _typed_select(name: str, columns: list[str] | None = None,
+                  ids=None) -> tuple[str, dict[str, str]]:
+    """SELECT of a table's columns (not geometry) and the pandas dtype each should come as.
 
-
-def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """A non-spatial read of ``columns`` (default: every non-geometry column) of table ``name``.
-
-    Columns come typed from the model: dates as ``datetime.date`` (None when empty), booleans,
-    nullable integers as ``Int64``.
+    ``ids``: only these rows (by ``id``), as a literal list of integers.
     """
     table = m.Base.metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
-    sql, dtypes = _typed_select(name, columns)
+    where = ""
+    if ids is not None:
+        listed = ",".join(str(int(i)) for i in ids) or "NULL"
+        where = f" WHERE id IN ({listed})"
+    sql = f"SELECT {', '.join(c.name for c in cols)} FROM {name}{where} ORDER BY {cols[0].name}"
+    return sql, {c.name: _dtype(c) for c in cols if _dtype(c) != "object"}
+
+
+def load_table(engine: Engine, name: str, columns: list[str] | None = None,
+               ids=None) -> pd.DataFrame:
+    """A non-spatial read of ``columns`` (default: every non-geometry column) of table ``name``.
+
+    Columns come typed from the model: dates as ``datetime.date`` (None when empty), booleans,
+    nullable integers as ``Int64``. ``ids``: only the rows with these ids (a session re-reading
+    what an edit changed).
+    """
+    table = m.Base.metadata.tables[name]
+    cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
+    sql, dtypes = _typed_select(name, columns, ids)
     frame = read_frame(engine, sql, dtypes)
     for column in cols:
         if _dtype(column) == "object" and column.name in frame:
@@ -84,13 +94,15 @@ def load_table(engine: Engine, name: str, columns: list[str] | None = None) -> p
     return frame
 
 
-def load_geo_table(engine: Engine, name: str, where=None) -> gpd.GeoDataFrame:
-    """Every row of a geometry table as a GeoDataFrame in EPSG:4490."""
+def load_geo_table(engine: Engine, name: str, where=None, ids=None) -> gpd.GeoDataFrame:
+    """Every row (or the rows of ``ids``) of a geometry table as a GeoDataFrame in EPSG:4490."""
     table = m.Base.metadata.tables[name]
     cols = [c for c in table.c if c.name != "geom"]
     query = select(*cols, table.c.geom).order_by(table.c.id)
     if where is not None:
         query = query.where(where)
+    if ids is not None:
+        query = query.where(table.c.id.in_([int(i) for i in ids]))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     frame = pd.DataFrame(rows, columns=[c.name for c in cols] + ["geom"])

@@ -1,0 +1,199 @@
+"""What a session keeps of each stored entity, loaded when first asked, re-read row by row.
+
+A source holds one frame sorted by ``id``. After an edit it re-reads only the rows of the
+change set (:meth:`Source.apply`), so a session stays equal to the store without reloading.
+Households are kept lean: the columns the map draws and styles, with points as projected
+x/y in map metres (NaN: location unknown); other attributes are read when asked
+(:meth:`HouseholdSource.columns`).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from gis_app.core.changes import EntityChange
+from gis_app.core.crs import STORAGE_EPSG
+from gis_app.storage.reader import load_geo_table, load_table
+
+#: The household columns the map needs (symbols, counts, identify's keys); the rest on demand.
+LEAN_HOUSEHOLD_COLUMNS = ("id", "lon", "lat", "grid_id", "village_id", "attribute",
+                          "monitoring_type", "risk_eliminated", "members", "version")
+
+
+class Source:
+    """One stored table as a frame sorted by id, read lazily and kept current.
+
+    Parameters
+    ----------
+    session : ProjectSession
+        The owner (engine, map projection).
+    table : str
+        The stored table (entity) it mirrors.
+    """
+
+    def __init__(self, session, table: str):
+        self.session = session
+        self.table = table
+        self._frame = None
+
+    @property
+    def loaded(self) -> bool:
+        """True once the frame has been read."""
+        return self._frame is not None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows, read on first use."""
+        if self._frame is None:
+            self._frame = self.finish(self.read())
+        return self._frame
+
+    def read(self, ids=None) -> pd.DataFrame:
+        """Rows from the store (all, or ``ids``)."""
+        return load_table(self.session.project.engine, self.table, ids=ids)
+
+    def finish(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Derived columns of a frame just read (override); rows stay sorted by id."""
+        return frame.reset_index(drop=True)
+
+    def unload(self) -> None:
+        """Forget the frame; the next use reads it again."""
+        self._frame = None
+
+    def apply(self, change: EntityChange) -> bool:
+        """Re-read the changed rows; True when the frame changed."""
+        if self._frame is None or not change:
+            return False
+        fresh = self.read(sorted(change.present)) if change.present else None
+        frame = self._frame
+        ids = frame["id"].to_numpy()
+        touched = np.isin(ids, np.fromiter(change.ids, dtype=np.int64, count=len(change.ids)))
+        if fresh is not None and not change.inserted and not change.deleted and \
+                len(fresh) == int(touched.sum()):
+            self._frame = self.update_in_place(frame, np.flatnonzero(touched), fresh)
+            return True
+        parts = [frame[~touched]] + ([fresh] if fresh is not None and len(fresh) else [])
+        merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        merged = merged.sort_values("id", kind="stable").reset_index(drop=True)
+        self._frame = self.finish(merged.drop(columns=self.derived(), errors="ignore"))
+        return True
+
+    def derived(self) -> list[str]:
+        """Columns :meth:`finish` adds (dropped before they are derived again)."""
+        return []
+
+    def update_in_place(self, frame: pd.DataFrame, rows: np.ndarray,
+                        fresh: pd.DataFrame) -> pd.DataFrame:
+        """Rows ``rows`` (positions, in id order) replaced by ``fresh`` (same ids, same order)."""
+        fresh = self.finish(fresh)
+        frame = frame.copy(deep=False)
+        for column in frame.columns:
+            if column in fresh.columns:
+                values = frame[column].array.copy()
+                values[rows] = fresh[column].array
+                frame[column] = values
+        return frame
+
+
+class GeoSource(Source):
+    """A table with a geometry column, projected to the map's metres."""
+
+    def read(self, ids=None) -> gpd.GeoDataFrame:
+        frame = load_geo_table(self.session.project.engine, self.table, ids=ids)
+        return frame.to_crs(self.session.epsg) if len(frame) else frame.set_crs(
+            self.session.epsg, allow_override=True)
+
+    def finish(self, frame):
+        if not isinstance(frame, gpd.GeoDataFrame):
+            frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=self.session.epsg)
+        return frame.reset_index(drop=True)
+
+    def update_in_place(self, frame, rows, fresh):
+        frame = Source.update_in_place(self, frame, rows, fresh)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=self.session.epsg)
+
+
+class GridSource(GeoSource):
+    """Grids of every level with ``label``, ``admin_code`` and ``parent_code``."""
+
+    def derived(self) -> list[str]:
+        return ["label", "admin_code", "parent_code"]
+
+    def finish(self, frame):
+        frame = super().finish(frame)
+        units = self.session.admin_codes()
+        codes = pd.Series(frame["code"].to_numpy(), index=frame["id"].to_numpy())
+        frame["admin_code"] = frame["admin_unit_id"].map(units)
+        frame["parent_code"] = frame["parent_id"].map(codes)
+        frame["label"] = frame["name"].str.replace(r"(总网格|一级网格|二级网格)$", "", regex=True)
+        return frame
+
+    def update_in_place(self, frame, rows, fresh):
+        # A renamed code would change other grids' parent_code: derive the whole frame again.
+        merged = Source.update_in_place(self, frame.drop(columns=self.derived()), rows,
+                                        fresh.drop(columns=self.derived(), errors="ignore"))
+        return self.finish(gpd.GeoDataFrame(merged, geometry="geometry", crs=self.session.epsg))
+
+
+class HouseholdSource(Source):
+    """Households, lean: ``x``/``y`` in map metres (NaN unknown) and the drawn attributes."""
+
+    def __init__(self, session):
+        super().__init__(session, "household")
+        self._columns: dict[str, pd.Series] = {}  # other attributes, read when asked, by id
+
+    def read(self, ids=None) -> pd.DataFrame:
+        frame = load_table(self.session.project.engine, "household",
+                           list(LEAN_HOUSEHOLD_COLUMNS), ids=ids)
+        x, y = self.session.project_points(frame.pop("lon").to_numpy(float),
+                                           frame.pop("lat").to_numpy(float))
+        frame.insert(1, "x", x)
+        frame.insert(2, "y", y)
+        return frame
+
+    def columns(self, names, ids=None) -> pd.DataFrame:
+        """Other stored attributes of households (all, or ``ids``), indexed by id.
+
+        Whole columns are kept once read, and follow later edits.
+        """
+        names = list(dict.fromkeys(names))
+        missing = [n for n in names if n not in self._columns]
+        if missing:
+            read = load_table(self.session.project.engine, "household", ["id", *missing])
+            for name in missing:
+                self._columns[name] = pd.Series(read[name].to_numpy(dtype=object),
+                                                index=read["id"].to_numpy())
+        frame = pd.DataFrame({n: self._columns[n] for n in names})
+        return frame if ids is None else frame.reindex(np.asarray(ids, dtype=np.int64))
+
+    def apply(self, change: EntityChange) -> bool:
+        if self._columns and change:
+            if change.inserted or change.deleted:
+                self._columns.clear()
+            elif change.updated:
+                fresh = load_table(self.session.project.engine, "household",
+                                   ["id", *self._columns], ids=sorted(change.updated))
+                for name, series in self._columns.items():
+                    values = series.copy()
+                    values.loc[fresh["id"].to_numpy()] = fresh[name].to_numpy(dtype=object)
+                    self._columns[name] = values
+        return super().apply(change)
+
+    def unload(self) -> None:
+        super().unload()
+        self._columns.clear()
+
+
+def transformer(source_epsg: int, target_epsg: int) -> pyproj.Transformer:
+    """An always-xy transformer between two CRS."""
+    return pyproj.Transformer.from_crs(source_epsg, target_epsg, always_xy=True)
+
+
+def project_lonlat(points: tuple[np.ndarray, np.ndarray], epsg: int):
+    """CGCS2000 lon/lat arrays (NaN kept) → map metres of ``epsg``."""
+    lon, lat = points
+    x, y = transformer(STORAGE_EPSG, epsg).transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
