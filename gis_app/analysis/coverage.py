@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gis_app.core.assignments import in_force
 from gis_app.core.codes import RESPONSIBLE_ROLES
 from gis_app.core.compliance import (
     LOCAL_RULES,
@@ -216,7 +217,9 @@ def coverage_by_unit(
 def current_assignments(
     assignments: pd.DataFrame, as_of: dt.date | None = None, level: int = 3
 ) -> pd.DataFrame:
-    """The assignments in force on ``as_of`` (default today) in a role responsible for ``level``.
+    """Assignments in force on ``as_of`` (default today) in a role responsible for ``level``.
+
+    In force: the rule of :mod:`gis_app.core.assignments`.
 
     Parameters
     ----------
@@ -232,15 +235,12 @@ def current_assignments(
     pandas.DataFrame
         The rows of ``assignments`` that qualify.
     """
-    day = to_days([as_of or dt.date.today()])[0]
     roles = [r.value for r in RESPONSIBLE_ROLES[level]]
     keep = np.array(assignments["role"].isin(roles), dtype=bool)
-    if "start_date" in assignments:
-        start = to_days(assignments["start_date"].to_numpy())
-        keep &= start <= day
-    if "end_date" in assignments:
-        end = to_days(assignments["end_date"].to_numpy())
-        keep &= (assignments["end_date"].isna().to_numpy()) | (end >= day)
+    if "start_date" in assignments or "end_date" in assignments:
+        none = np.full(len(assignments), None, dtype=object)
+        keep &= in_force(assignments.get("start_date", pd.Series(none)).to_numpy(),
+                         assignments.get("end_date", pd.Series(none)).to_numpy(), as_of)
     return assignments[keep]
 
 
@@ -444,6 +444,11 @@ class CoverageTracker:
         self._added: dict[int, list[tuple[bool, int, int]]] = {}
         self.units = {level: UnitIndex.of(households, level) for level in LEVEL_COLUMNS}
         self.counts = {level: index.counts(self.status) for level, index in self.units.items()}
+
+    @property
+    def ids(self) -> pd.Index:
+        """The campaign's households, in the order of :attr:`status`."""
+        return self._ids
 
     def apply_record(self, record: Mapping) -> CoverageStatus:
         """Add one record and update its household's status and the unit counts.

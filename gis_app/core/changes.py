@@ -41,7 +41,7 @@ class EntityChange:
         return (self.inserted | self.updated) - self.deleted
 
     def then(self, later: EntityChange) -> EntityChange:
-        """This change followed by ``later``: a row inserted then deleted was never there."""
+        """The change followed by ``later``: a row inserted then deleted was never there."""
         a, b = self, later
         inserted = (a.inserted - b.deleted) | (b.inserted - a.deleted - a.updated)
         deleted = (a.deleted - b.inserted) | (b.deleted - a.inserted)
@@ -78,7 +78,7 @@ class ChangeSet:
         return bool(self.entities.get(entity))
 
     def then(self, later: ChangeSet) -> ChangeSet:
-        """This change set followed by ``later`` (one refresh for both)."""
+        """The change set followed by ``later`` (one refresh for both)."""
         names = set(self.entities) | set(later.entities)
         merged = {n: self[n].then(later[n]) for n in names}
         return ChangeSet({n: c for n, c in merged.items() if c}, later.label or self.label,

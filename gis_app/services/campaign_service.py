@@ -2,7 +2,7 @@
 
 A campaign covers every rural household of the townships chosen for it; its milestones default to
 seed 002's timetable stretched to its dates (:mod:`gis_app.core.campaign`). Everything is checked
-before anything is written, then written in one transaction with one audit row.
+before anything is written, then written as one unit of work of the session.
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
 
 from gis_app.core.campaign import campaign_name, default_milestones, reference_window
 from gis_app.core.codes import AdminLevel
-from gis_app.services.undo import Step, UndoStack
-from gis_app.storage.audit import current_user, log_change
-from gis_app.storage.models import Campaign, CampaignMilestone, CampaignTownship
 from gis_app.storage.project import Project
 from gis_app.storage.reader import load_table
+from gis_app.storage.repositories.records import campaign_exists
+from gis_app.storage.uow import ConflictError
 
 
 class CampaignError(ValueError):
@@ -136,7 +133,7 @@ def _problems(project: Project, year, round_, income_line, early_warning_income,
 
 
 def create_campaign(
-    project: Project,
+    session,
     year: int,
     round: int,  # the brief's and the table's name, though it shadows the builtin
     income_line: float,
@@ -146,15 +143,14 @@ def create_campaign(
     township_ids,
     milestones: list[dict] | None = None,
     name: str | None = None,
-    user: str | None = None,
-    undo_stack: UndoStack | None = None,
 ) -> int:
     """Create a campaign covering every rural household of ``township_ids``.
 
     Parameters
     ----------
-    project : Project
-        The open project.
+    session : ProjectSession
+        The session the campaign is created in (one unit of work, one undo step that deletes
+        it again with its milestones and townships).
     year, round : int
         The campaign's year and round; one campaign per (year, round).
     income_line, early_warning_income : float
@@ -168,10 +164,6 @@ def create_campaign(
         dates (:func:`gis_app.core.campaign.default_milestones`).
     name : str, optional
         Title; default "{year}年防止返贫监测帮扶集中排查" (with the round after the first).
-    user : str, optional
-        Who the audit log names.
-    undo_stack : UndoStack, optional
-        Gets one step that deletes the campaign again (milestones and townships follow).
 
     Returns
     -------
@@ -183,6 +175,7 @@ def create_campaign(
     CampaignError
         Listing every problem (Chinese); nothing is written then.
     """
+    project = session.project
     year, round_ = int(year), int(round)
     township_ids = sorted({int(t) for t in township_ids})
     income_line, early_warning_income = float(income_line), float(early_warning_income)
@@ -195,27 +188,21 @@ def create_campaign(
     if problems:
         raise CampaignError("；".join(problems))
     name = (name or "").strip() or campaign_name(year, round_)
-    table = Campaign.__table__
+    taken = f"{year}年第{round_}轮集中排查已存在，请换一个轮次"
     try:
-        with project.engine.begin() as connection:
-            campaign_id = connection.execute(insert(table).values(
-                year=year, round=round_, name=name, income_line=income_line,
-                early_warning_income=early_warning_income, start_date=start_date,
-                end_date=end_date, version=1).returning(table.c.id)).scalar_one()
-            if milestones:
-                connection.execute(insert(CampaignMilestone.__table__), [
-                    {"campaign_id": campaign_id, "key": m["key"], "name": str(m["name"]).strip(),
-                     "due_date": m["due_date"], "target_coverage": m.get("target_coverage")}
-                    for m in milestones])
-            connection.execute(insert(CampaignTownship.__table__), [
+        with session.edit(f"新建排查{name}") as uow:
+            if campaign_exists(uow.connection, year, round_):  # created a moment ago elsewhere
+                raise CampaignError(taken)
+            campaign_id = int(uow.insert("campaign", {
+                "year": year, "round": round_, "name": name, "income_line": income_line,
+                "early_warning_income": early_warning_income, "start_date": start_date,
+                "end_date": end_date}))
+            uow.insert_rows("campaign_milestone", [
+                {"campaign_id": campaign_id, "key": m["key"], "name": str(m["name"]).strip(),
+                 "due_date": m["due_date"], "target_coverage": m.get("target_coverage")}
+                for m in milestones])
+            uow.insert_rows("campaign_township", [
                 {"campaign_id": campaign_id, "township_id": t} for t in township_ids])
-            log_change(connection, "create_campaign", "campaign", campaign_id,
-                       {"year": year, "round": round_, "townships": township_ids},
-                       user or current_user())
-    except IntegrityError:  # another user created the same round a moment ago
-        raise CampaignError(f"{year}年第{round_}轮集中排查已存在，请换一个轮次") from None
-    if undo_stack is not None:
-        # Milestones and townships go with the campaign (ON DELETE CASCADE).
-        undo_stack.push(Step(f"新建排查{name}", inserted=[(table, campaign_id)]))
+    except ConflictError:  # another user created the same round a moment ago
+        raise CampaignError(taken) from None
     return campaign_id
-

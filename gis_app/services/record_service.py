@@ -1,8 +1,9 @@
 """Recording a visit (走访记录) of the centralized investigation, one household at a time.
 
-Each record is checked (codes, the household, the campaign), written in one transaction with an
-audit row, pushed on the window's undo stack and handed to a :class:`CoverageTracker`, so the
-coverage views redraw from counts kept up to date instead of a recomputation.
+Each record is checked (codes, the household, the campaign) and written as one unit of work of
+the session (record, audit row, undo step); the session hands it to the campaign's
+:class:`CoverageTracker`, so the coverage views redraw from counts kept up to date instead of a
+recomputation.
 """
 
 from __future__ import annotations
@@ -11,18 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, insert, select
 
-from gis_app.analysis.coverage import CoverageTracker
 from gis_app.core.codes import InvestigationMethod, LabeledIntEnum, MonitoringType, RiskType
 from gis_app.core.compliance import answer_codes, local_flags
 from gis_app.core.coverage import COVERED, CoverageStatus
-from gis_app.services.coverage_service import load_campaign
 from gis_app.services.import_report import ImportReport
-from gis_app.services.undo import Step, UndoStack
-from gis_app.storage.audit import current_user, log_change
-from gis_app.storage.models import GridAssignment, Household, InvestigationRecord, Worker
-from gis_app.storage.project import Project
+from gis_app.storage.repositories import records as repository
 
 #: A record's broken rules as the form and the status bar name them (rule of
 #: :data:`gis_app.core.compliance.RULES` → short Chinese flag).
@@ -129,48 +124,44 @@ def clean_fields(fields: dict) -> dict:
 
 
 class RecordService:
-    """Visits of one campaign, bound to a project, a user and the window's undo stack.
+    """Visits of one campaign, on a :class:`~gis_app.services.session.ProjectSession`.
 
     Parameters
     ----------
-    project : Project
-        The open project.
-    campaign_id : int
-        The campaign records go to.
-    user : str, optional
-        Who the audit log names (default: the current user).
-    undo_stack : UndoStack, optional
-        The window's shared stack; a private one when None.
+    session : ProjectSession
+        The session whose views follow the records.
+    campaign_id : int, optional
+        The campaign records go to (default: the session's current campaign).
     """
 
-    def __init__(self, project: Project, campaign_id: int, user: str | None = None,
-                 undo_stack: UndoStack | None = None):
-        self.project = project
+    def __init__(self, session, campaign_id: int | None = None):
+        self.session = session
+        campaign_id = session.campaign_id if campaign_id is None else int(campaign_id)
+        campaigns = session.frame("campaigns")
+        rows = campaigns[campaigns["id"] == campaign_id]
+        if campaign_id is None or not len(rows):
+            raise ValueError("项目中还没有这个集中排查，请先新建排查任务")
         self.campaign_id = int(campaign_id)
-        self.user = user or current_user()
-        self.undo_stack = undo_stack if undo_stack is not None else UndoStack()
-        self.reload()
+        self.campaign = rows.iloc[0].to_dict()
 
-    def reload(self) -> None:
-        """Rebuild the tracker from the store (after an undo or a bulk import)."""
-        data = load_campaign(self.project, campaign_id=self.campaign_id)
-        self.campaign = data.campaign
-        self.households = data.households
-        self._members = pd.Index(data.households["id"].to_numpy())
-        self.tracker = CoverageTracker(data.households, data.records,
-                                       self.campaign["start_date"], self.campaign["end_date"])
-        self._counted = len(data.records)  # records of the campaign the tracker holds
+    @property
+    def tracker(self):
+        """The campaign's coverage counts (the session's, when it follows this campaign)."""
+        if self.session.campaign_id != self.campaign_id:
+            self.session.set_campaign(self.campaign_id)
+        return self.session.coverage()
 
     # -- reading
     def covers(self, household_id: int) -> bool:
         """True when the household lies in one of the campaign's townships."""
-        return int(household_id) in self._members
+        return int(household_id) in self.tracker.ids
 
     def status_of(self, household_id: int) -> CoverageStatus:
         """The household's coverage status in this campaign (UNCHECKED when outside it)."""
-        if not self.covers(household_id):
+        tracker = self.tracker
+        if int(household_id) not in tracker.ids:
             return CoverageStatus.UNCHECKED
-        return CoverageStatus(int(self.tracker.status[self._members.get_loc(household_id)]))
+        return CoverageStatus(int(tracker.status[tracker.ids.get_loc(int(household_id))]))
 
     def household(self, household_id: int) -> dict:
         """What the form shows of a household: head, ID, village, grid, and its grid's workers.
@@ -179,8 +170,8 @@ class RecordService:
         -------
         dict
             ``id, head_name, head_id_number, township, village, grid_code, grid_name,
-            in_campaign, workers`` (a DataFrame ``id, name, role`` of the workers currently
-            assigned to the household's grid).
+            in_campaign, workers`` (a DataFrame ``id, name, role`` of the workers in force on
+            the household's grid today, by the rule of :mod:`gis_app.core.assignments`).
 
         Raises
         ------
@@ -188,29 +179,35 @@ class RecordService:
             When the project has no such household.
         """
         household_id = int(household_id)
-        rows = self.households[self.households["id"] == household_id]
-        with self.project.engine.connect() as connection:
-            head = connection.execute(select(
-                Household.head_name, Household.head_id_number, Household.grid_id).where(
-                Household.id == household_id)).one_or_none()
-            if head is None:
-                raise ValueError(f"项目中没有编号为{household_id}的农户")
-            today = dt.date.today()
-            workers = pd.DataFrame(connection.execute(select(
-                Worker.id, Worker.name, GridAssignment.role).join(
-                GridAssignment, GridAssignment.worker_id == Worker.id).where(
-                (GridAssignment.grid_id == head.grid_id)
-                & (GridAssignment.start_date <= today)
-                & (GridAssignment.end_date.is_(None) | (GridAssignment.end_date >= today))
-                & Worker.active).order_by(Worker.name)).all(), columns=["id", "name", "role"])
-        first = rows.iloc[0] if len(rows) else {}
+        households = self.session.households
+        rows = households[households["id"] == household_id]
+        if not len(rows):
+            raise ValueError(f"项目中没有编号为{household_id}的农户")
+        row = rows.iloc[0]
+        head = self.session.household_columns(["head_name", "head_id_number"],
+                                              [household_id]).iloc[0]
+        grids = self.session.grids.set_index("id")
+        units = self.session.frame("admin_units").set_index("id")
+        grid_id = None if pd.isna(row["grid_id"]) else int(row["grid_id"])
+        village_id = None if pd.isna(row["village_id"]) else int(row["village_id"])
+        township_id = None if village_id is None else units.loc[village_id, "parent_id"]
+        now = self.session.current_assignments()
+        workers = now[(now["grid_id"] == grid_id)]
+        active = self.session.workers.set_index("id")["active"]
+        workers = workers[workers["worker_id"].map(active).fillna(False).astype(bool)]
+        workers = workers.rename(columns={"worker_id": "id", "worker_name": "name"})
         return {
             "id": household_id,
-            "head_name": head.head_name,
-            "head_id_number": head.head_id_number,
-            **{k: first.get(k) for k in ("township", "village", "grid_code", "grid_name")},
-            "in_campaign": bool(len(rows)),
-            "workers": workers.drop_duplicates("id").reset_index(drop=True),
+            "head_name": head["head_name"],
+            "head_id_number": head["head_id_number"],
+            "township": None if pd.isna(township_id) or township_id is None
+            else units.loc[int(township_id), "name"],
+            "village": None if village_id is None else units.loc[village_id, "name"],
+            "grid_code": None if grid_id is None else grids.loc[grid_id, "code"],
+            "grid_name": None if grid_id is None else grids.loc[grid_id, "name"],
+            "in_campaign": self.covers(household_id),
+            "workers": workers[["id", "name", "role"]].sort_values("name")
+            .drop_duplicates("id").reset_index(drop=True),
         }
 
     # -- checking and saving
@@ -219,15 +216,11 @@ class RecordService:
         local = local_flags([values["method"]], [values["checked_on"]], [values["checker"]],
                             [values["whole_household_away"]], self.campaign["start_date"],
                             self.campaign["end_date"])
-        table = InvestigationRecord.__table__
-        earlier = connection.execute(select(
-            table.c.has_risk, table.c.risk_type, table.c.proposed_monitoring_type).where(
-            (table.c.campaign_id == self.campaign_id)
-            & (table.c.household_id == household_id))).all()
+        earlier = repository.household_answers(connection, self.campaign_id, household_id)
         answers = answer_codes(
-            [*(bool(r.has_risk) for r in earlier), values["has_risk"]],
-            pd.array([*(r.risk_type for r in earlier), values["risk_type"]], dtype="Int64"),
-            pd.array([*(r.proposed_monitoring_type for r in earlier),
+            [*earlier["has_risk"].astype(bool), values["has_risk"]],
+            pd.array([*earlier["risk_type"], values["risk_type"]], dtype="Int64"),
+            pd.array([*earlier["proposed_monitoring_type"],
                       values["proposed_monitoring_type"]], dtype="Int64"),
         )
         broken = {rule for rule, flag in local.items() if flag[0]}
@@ -237,14 +230,12 @@ class RecordService:
 
     def _validate(self, connection, household_id: int, fields: dict) -> dict:
         values = clean_fields(fields)
-        if connection.execute(select(Household.id).where(
-                Household.id == household_id)).one_or_none() is None:
+        if not repository.household_exists(connection, household_id):
             raise ValueError(f"项目中没有编号为{household_id}的农户")
         if not self.covers(household_id):
             raise ValueError("该户不在本次集中排查的乡镇范围内")
         worker = values["checker_worker_id"]
-        if worker is not None and connection.execute(select(func.count()).where(
-                Worker.id == worker)).scalar_one() == 0:
+        if worker is not None and not repository.worker_exists(connection, worker):
             raise ValueError(f"项目中没有编号为{worker}的网格员")
         return values
 
@@ -257,12 +248,12 @@ class RecordService:
             As :meth:`add_record` does for invalid input.
         """
         household_id = int(household_id)
-        with self.project.engine.connect() as connection:
+        with self.session.project.engine.connect() as connection:
             values = self._validate(connection, household_id, fields)
             return self._verdict(connection, household_id, values)
 
     def add_record(self, household_id: int, **fields) -> RecordResult:
-        """Save one visit of a household and update the coverage counts.
+        """Save one visit of a household; the session's coverage counts follow.
 
         Parameters
         ----------
@@ -288,51 +279,25 @@ class RecordService:
             nothing is written then.
         """
         household_id = int(household_id)
-        table = InvestigationRecord.__table__
-        with self.project.engine.begin() as connection:
-            values = self._validate(connection, household_id, fields)
-            flags = self._verdict(connection, household_id, values)
-            record_id = connection.execute(insert(table).values(
-                campaign_id=self.campaign_id, household_id=household_id, version=1,
-                **values).returning(table.c.id)).scalar_one()
-            head = connection.execute(select(Household.head_name).where(
-                Household.id == household_id)).scalar_one()
-            log_change(connection, "add_record", table.name, record_id,
-                       {"campaign": self.campaign_id, "household": household_id,
-                        "method": values["method"], "checked_on": values["checked_on"],
-                        "flags": list(flags)}, self.user)
-        self.undo_stack.push(Step(f"录入走访记录（户主{head}）", inserted=[(table, record_id)]))
-        self._counted += 1
-        status = self.tracker.apply_record({"household_id": household_id, **values})
-        return RecordResult(record_id, flags, status)
+        head = self.session.household_columns(["head_name"], [household_id])["head_name"]
+        name = head.iloc[0] if len(head) and pd.notna(head.iloc[0]) else household_id
+        _ = self.tracker  # counted before the record, so the record is added to the counts
+        with self.session.edit(f"录入走访记录（户主{name}）") as uow:
+            values = self._validate(uow.connection, household_id, fields)
+            flags = self._verdict(uow.connection, household_id, values)
+            record_id = int(uow.insert("investigation_record", {
+                "campaign_id": self.campaign_id, "household_id": household_id, **values}))
+        return RecordResult(record_id, flags, self.status_of(household_id))
 
     def import_ledger(self, path) -> ImportReport:
         """The records of a filled annex-2 ledger, into this campaign, as one undo step.
 
-        The file is checked first (nothing written on an error), then written in one
-        transaction; the kept counts follow.
+        The file is checked first (nothing written on an error), then written as one unit of
+        work; the session's counts follow.
         """
         from gis_app.services.import_service import import_file
 
-        report = import_file(self.project, path, "records", campaign_id=self.campaign_id,
-                             user=self.user)
-        if report.inserted_ids:
-            table = InvestigationRecord.__table__
-            self.undo_stack.push(Step(f"导入{report.written}条走访记录",
-                                      inserted=[(table, i) for i in report.inserted_ids]))
-        self.reload()
-        return report
-
-    def sync_after_undo(self) -> bool:
-        """Rebuild the tracker if an undo took back records it counted; True when it did."""
-        table = InvestigationRecord.__table__
-        with self.project.engine.connect() as connection:
-            present = connection.execute(select(func.count()).where(
-                table.c.campaign_id == self.campaign_id)).scalar_one()
-        if present == self._counted:
-            return False
-        self.reload()
-        return True
+        return import_file(self.session, path, "records", campaign_id=self.campaign_id)
 
     def table(self, level: int = 3, workers=None, sort: bool = True) -> pd.DataFrame:
         """The per-unit coverage table from the kept counts (see ``CoverageTracker.table``)."""

@@ -286,8 +286,9 @@ class ProjectSession:
     # -- editing
     @contextmanager
     def edit(self, label: str) -> Iterator[UnitOfWork]:
-        """One unit of work of this session's user; on success the views follow and it can be
-        undone.
+        """One unit of work of this session's user; on success the views follow it.
+
+        The edit's step goes on the session's undo stack.
 
         Raises whatever the edit raised (nothing written then), including ``StaleEditError``.
         """

@@ -87,10 +87,12 @@ def load_table(engine: Engine, name: str, columns: list[str] | None = None,
     sql, dtypes = _typed_select(name, columns, ids)
     frame = read_frame(engine, sql, dtypes)
     for column in cols:
-        if _dtype(column) == "object" and column.name in frame:
-            frame[column.name] = (
-                frame[column.name].astype(object).where(frame[column.name].notna(), None)
-            )
+        if _dtype(column) in ("object", "date") and column.name in frame:
+            # Object columns of dates or text, None for empty (an all-empty date column would
+            # otherwise come as datetime64 and refuse the dates of a later read).
+            values = frame[column.name].astype(object).to_numpy(copy=True)
+            values[pd.isna(values)] = None
+            frame[column.name] = pd.Series(values, index=frame.index, dtype=object)
     return frame
 
 

@@ -109,7 +109,7 @@ def revert(uow, step: Step) -> None:
         elif kind == "updated":
             uow.update_rows(table, {k: step.expected.get((table, k)) for k in run}, values)
         else:
-            for k, (_, _, _, row) in zip(run, effects[index - len(run):index], strict=True):
+            for _, _, _, row in effects[index - len(run):index]:
                 uow.restore(table, row)
     for op in reversed(step.ops):
         if isinstance(op, BulkInsert):

@@ -1,5 +1,4 @@
-"""The unit of work: every edit is one transaction holding its rows, their audit rows and its
-undo step.
+"""The unit of work: every edit is one transaction with its rows, audit rows and undo step.
 
 ::
 
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Connection, Table, delete, insert, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from gis_app.core.changes import CHILD_TABLES, ChangeSet, ChangeSetBuilder
 from gis_app.core.describe import describe_row
@@ -38,6 +38,10 @@ CHUNK = 900
 BULK_AUDIT = 50
 #: The PostgreSQL channel on which every commit is announced (payload: the edit id).
 NOTIFY_CHANNEL = "gis_app_edits"
+
+
+class ConflictError(ValueError):
+    """The store refused a row (a unique code or a reference): nothing of the edit was written."""
 
 
 class StaleEditError(ValueError):
@@ -202,6 +206,24 @@ class UnitOfWork:
             before[key] = {c: current[key][c] for c in values}
             version = current[key]["version"] + 1 if versioned else None
             self.ops.append(RowOp("update", table, key, before[key], dict(values), version))
+        return before
+
+    def update_each(self, table: str, rows: Mapping) -> dict:
+        """Different values per row: ``{key: (version expected, {column: value})}``.
+
+        Rows with equal values go in one statement; returns key → values before.
+        """
+        groups: dict[tuple, tuple[dict, dict]] = {}
+        for key, (version, values) in rows.items():
+            try:
+                signature = tuple(sorted(values.items()))
+                hash(signature)
+            except TypeError:  # unhashable (e.g. a geometry): a group of its own
+                signature = ("__row__", key)
+            groups.setdefault(signature, (values, {}))[1][key] = version
+        before = {}
+        for values, versions in groups.values():
+            before.update(self.update_rows(table, versions, values))
         return before
 
     def delete(self, table: str, key, version: int | None) -> dict:
@@ -415,6 +437,11 @@ def edit(project, user: str, label: str, undoes: int | None = None) -> Iterator[
                 connection.commit()
             else:
                 connection.rollback()
+        except IntegrityError as exc:
+            connection.rollback()
+            uow.changes, uow.step = ChangeSet(), None
+            raise ConflictError(
+                f"保存失败，数据与已有记录冲突（{exc.orig}），未写入任何数据") from exc
         except BaseException:
             connection.rollback()
             uow.changes, uow.step = ChangeSet(), None

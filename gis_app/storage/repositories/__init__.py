@@ -1,0 +1,1 @@
+"""Repositories: the SQL the services need, returning plain values and frames, never ORM rows."""
