@@ -1,11 +1,14 @@
 """Exporting layers and tables: GeoPackage, GeoJSON, Shapefile (with .cpg) and Excel.
 
 Personal data (ID numbers, phones) is masked unless the user is allowed to see it (project
-setting ``personal_data_users``) and asks to.
+setting ``personal_data_users``) and asks to: the columns that hold it by name, and any ID
+number or mobile phone typed into a free-text column (notes, edit labels, audit details). The
+project's settings, which hold the audit log's digest secret, are never exported.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from gis_app.core.crs import STORAGE_EPSG
+from gis_app.core.fields import PERSONAL_ID_FIELDS, PERSONAL_PHONE_FIELDS
 from gis_app.core.idcard import mask_id, mask_phone
-from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.audit import current_user
 from gis_app.storage.project import Project
 from gis_app.storage.reader import (
     load_admin_units,
@@ -23,6 +27,8 @@ from gis_app.storage.reader import (
     load_households,
     load_table,
 )
+from gis_app.storage.repositories.exports import free_text_columns
+from gis_app.storage.uow import edit
 
 SPATIAL_LAYERS = (
     "townships",
@@ -45,6 +51,7 @@ TABLES = (
     "visits",
     "rectifications",
     "audit_log",
+    "edit",
 )
 _TABLE_NAMES = {
     "workers": "worker",
@@ -58,9 +65,11 @@ _TABLE_NAMES = {
     "visits": "contact_visit",
     "rectifications": "rectification_item",
     "audit_log": "audit_log",
+    "edit": "edit",
 }
-_ID_COLUMNS = ("head_id_number", "id_number")
-_PHONE_COLUMNS = ("phone", "responsible_phone")
+#: An 18-character ID number or an 11-digit mobile number standing on its own in free text (a
+#: 12-character hex digest of the audit log or a longer digit run is neither).
+_TYPED_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[0-9Xx]|1[3-9]\d{9})(?![0-9A-Za-z])")
 
 
 class PersonalDataDenied(PermissionError):
@@ -72,14 +81,32 @@ def may_see_personal_data(project: Project, user: str | None = None) -> bool:
     return (user or current_user()) in project.settings().get("personal_data_users", [])
 
 
+def _mask_typed(match: re.Match) -> str:
+    text = match.group(0)
+    return mask_id(text) if len(text) == 18 else mask_phone(text)
+
+
+def scrub_numbers(text):
+    """``text`` with every ID number and mobile number in it masked (non-text kept as is)."""
+    return _TYPED_NUMBER.sub(_mask_typed, text) if isinstance(text, str) else text
+
+
 def mask_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with ID numbers and phones masked (``430***********1234``, ``138****5678``)."""
+    """A copy with ID numbers and phones masked (``430***********1234``, ``138****5678``).
+
+    Columns of personal data (:data:`~gis_app.core.fields.PERSONAL_ID_FIELDS`,
+    :data:`~gis_app.core.fields.PERSONAL_PHONE_FIELDS`) are masked whole; numbers typed into
+    free-text columns are masked where they stand.
+    """
     frame = frame.copy()
+    free_text = free_text_columns()
     for name in frame.columns:
-        if name in _ID_COLUMNS:
+        if name in PERSONAL_ID_FIELDS:
             frame[name] = frame[name].map(mask_id)
-        elif name in _PHONE_COLUMNS:
+        elif name in PERSONAL_PHONE_FIELDS:
             frame[name] = frame[name].map(mask_phone)
+        elif name in free_text:
+            frame[name] = frame[name].map(scrub_numbers)
     return frame
 
 
@@ -207,8 +234,6 @@ def export_project(
             written.append(target)
     else:
         raise ValueError(f"不支持的导出格式：{out.suffix}（可用 .gpkg .geojson .shp .xlsx）")
-    with project.engine.begin() as connection:
-        log_change(
-            connection, "export", layer or "all", None, {"file": str(out), "unmasked": unmask}, user
-        )
+    with edit(project, user, f"导出{layer or '全部图层'}：{out.name}") as uow:
+        uow.note("export", layer or "all", {"file": str(out), "unmasked": unmask})
     return written

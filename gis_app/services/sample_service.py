@@ -9,10 +9,11 @@ import geopandas as gpd
 from gis_app.core.crs import gauss_kruger_epsg
 from gis_app.core.thresholds import Thresholds
 from gis_app.storage import county_writer as cw
-from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.audit import current_user
 from gis_app.storage.frame_sink import FrameSink
 from gis_app.storage.project import Project, ProjectError, open_project
 from gis_app.storage.reader import count_rows
+from gis_app.storage.uow import edit
 
 
 def _write_county(target, county, user: str) -> None:
@@ -43,17 +44,19 @@ def save_county(project: Project, county, user: str | None = None) -> None:
     user = user or current_user()
     if count_rows(project.engine, "admin_unit"):
         raise ProjectError(f"项目中已有数据，不能再写入示例县：{project.location}")
+    note = ("create_sample", "project", {"households": len(county.households)})
+    label = f"生成示例县{county.county['name']}"
     if project.dialect == "sqlite":
         sink = FrameSink()
         _write_county(sink, county, user)
         project.engine.dispose()  # no sqlite3 connection may be open while ADBC writes
         sink.write_sqlite(project.engine.url.database)
+        with edit(project, user, label) as uow:  # ADBC wrote the rows: only the note is left
+            uow.note(*note)
     else:
-        with project.engine.begin() as connection:
-            _write_county(connection, county, user)
-    with project.engine.begin() as connection:
-        log_change(connection, "create_sample", "project", None,
-                   {"households": len(county.households)}, user)
+        with edit(project, user, label) as uow:  # the rows and their note in one transaction
+            _write_county(uow.connection, county, user)
+            uow.note(*note)
     centre = county.townships.geometry.union_all().centroid
     project.set_settings({
         "county_code": county.county["code"],

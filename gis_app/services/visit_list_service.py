@@ -26,9 +26,10 @@ from gis_app.core.crs import STORAGE_EPSG, gauss_kruger_epsg
 from gis_app.core.idcard import mask_id, mask_phone
 from gis_app.services.coverage_service import load_campaign
 from gis_app.services.export_service import PersonalDataDenied, may_see_personal_data
-from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.audit import current_user
 from gis_app.storage.project import Project
 from gis_app.storage.reader import load_grids, load_table
+from gis_app.storage.uow import edit
 
 #: Columns of :attr:`VisitList.households` shown to users, with their Chinese headers.
 COLUMNS: dict[str, str] = {
@@ -333,8 +334,8 @@ def export_visit_list(
     visits = visit_list(project, worker_id, campaign_year, unmask, user)
     out.parent.mkdir(parents=True, exist_ok=True)
     writers[out.suffix.lower()](visits, out)
-    with project.engine.begin() as connection:
-        log_change(connection, "export_visit_list", "household", None,
-                   {"file": str(out), "worker": int(worker_id), "households": visits.count,
-                    "unmasked": unmask}, user)
+    with edit(project, user, f"导出走访清单：{out.name}") as uow:
+        uow.note("export_visit_list", "household",
+                 {"file": str(out), "worker": int(worker_id), "households": visits.count,
+                  "unmasked": unmask})
     return visits, out
