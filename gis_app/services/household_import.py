@@ -1,7 +1,9 @@
 """Importing households: the annex-2 ledger, or a point layer joined by ID number.
 
 A household's point comes from 经度/纬度 or Gauss–Krüger X/Y columns; without one it is kept as
-位置未知. Households are placed in level-3 grids by location, manual overrides kept.
+位置未知. Households are placed in level-3 grids by location, manual overrides kept. Both are
+checked first and return a writer for :func:`gis_app.services.import_service.import_file`'s
+unit of work: new households are bulk-inserted, located ones updated at the version they have.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from gis_app.core.crs import zone_of_epsg
 from gis_app.io.errors import InputFileError, Issue
 from gis_app.services.import_report import LEDGER_SUFFIXES, ImportReport
 from gis_app.storage import county_writer as cw
-from gis_app.storage import models as m
 from gis_app.storage.project import Project
 from gis_app.storage.reader import load_admin_units, load_grids, load_table
+from gis_app.storage.repositories.imports import grid_ids_by_code, households_by_id_number
 
 
 def _gauss_kruger_to_lonlat(frame: pd.DataFrame, crs: int | None, file: str) -> pd.DataFrame:
@@ -175,7 +177,8 @@ def _assign_grids(
 
 def import_households(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> ImportReport:
+):
+    """Check a ledger (or a point layer) of households; returns the writer of its rows."""
     from gis_app.io import read_ledger
 
     if path.suffix.lower() not in LEDGER_SUFFIXES:
@@ -212,17 +215,23 @@ def import_households(
         )
     frame["village_code"] = _resolve_villages(project, frame, path.name, rows)
     frame["grid_code"], warnings = _assign_grids(project, frame, path.name, rows)
-    with project.engine.begin() as connection:
-        written = len(cw.insert_households(connection, frame))
-    return ImportReport("households", path.name, written, list(result.issues) + warnings)
+
+    def write(uow) -> ImportReport:
+        ids = list(cw.insert_households(uow.connection, frame).values())
+        uow.bulk_inserted("household", ids)
+        return ImportReport("households", path.name, len(ids), list(result.issues) + warnings)
+
+    return write
 
 
 def import_household_points(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> ImportReport:
-    """A separate point layer joined to existing households by ID number."""
-    from sqlalchemy import bindparam, update
+):
+    """A separate point layer joined to existing households by ID number; returns its writer.
 
+    Each household is updated at the version it has when the import writes (another user's
+    placement made meanwhile is overwritten by the file, as the file is newer).
+    """
     from gis_app.io import read_vector
 
     result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
@@ -268,29 +277,19 @@ def import_household_points(
         }
     )
     grid_codes, warnings = _assign_grids(project, matched, path.name, np.arange(len(frame)) + 1)
-    grid_ids = grid_codes.map(cw_code_map(project, m.Grid.__table__))
-    table = m.Household.__table__
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("hid"))
-        .values(
-            lon=bindparam("x"),
-            lat=bindparam("y"),
-            grid_id=bindparam("gid"),
-            location_source=LocationSource.POINT_LAYER.value,
-            version=table.c.version + 1,
-        )
-    )
-    params = [
-        {"hid": int(h), "x": float(x), "y": float(y), "gid": None if pd.isna(g) else int(g)}
-        for h, x, y, g in zip(ids, matched["lon"], matched["lat"], grid_ids, strict=True)
-    ]
-    with project.engine.begin() as connection:
-        connection.execute(statement, params)
-    return ImportReport("households", path.name, len(params), list(result.issues) + warnings)
+    matched["id"] = ids.to_numpy(np.int64)
+    matched["grid_code"] = grid_codes.to_numpy()
+    matched = matched.drop_duplicates("id", keep="last")  # a household listed twice: last wins
 
+    def write(uow) -> ImportReport:
+        versions = households_by_id_number(uow.connection).set_index("id")["version"]
+        grid_ids = matched["grid_code"].map(grid_ids_by_code(uow.connection))
+        uow.update_each("household", {  # a household deleted meanwhile: StaleEditError
+            int(h): (int(versions[h]) if h in versions.index else None, {
+                "lon": float(x), "lat": float(y), "grid_id": None if pd.isna(g) else int(g),
+                "location_source": LocationSource.POINT_LAYER.value})
+            for h, x, y, g in zip(matched["id"], matched["lon"], matched["lat"], grid_ids,
+                                  strict=True)})
+        return ImportReport("households", path.name, len(frame), list(result.issues) + warnings)
 
-def cw_code_map(project: Project, table) -> dict[str, int]:
-    """``{code: id}`` of a table, read in its own connection."""
-    with project.engine.connect() as connection:
-        return cw.code_map(connection, table)
+    return write

@@ -1,11 +1,13 @@
-"""Importing the files a county hands over, each file one transaction: all rows or none.
+"""Importing the files a county hands over, each file one unit of work: all rows or none.
 
 Reading and checking happen first (``gis_app.io`` raises :class:`InputFileError` listing every
-problem with its file, row and field); only a file without errors reaches the store.
+problem with its file, row and field); only a file without errors reaches the store, in one
+transaction with its audit note (file and row count), as one undo step of the session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,11 +19,22 @@ from gis_app.io.errors import InputFileError, Issue
 from gis_app.services.household_import import import_households
 from gis_app.services.import_report import ImportReport
 from gis_app.storage import county_writer as cw
-from gis_app.storage.audit import current_user, log_change
+from gis_app.storage.audit import current_user
 from gis_app.storage.project import Project
 from gis_app.storage.reader import load_admin_units, load_grids, load_table
+from gis_app.storage.repositories.imports import write_settings
+from gis_app.storage.uow import UnitOfWork, edit
 
+#: What can be imported: the one list (the CLI's ``--kind`` choices).
 KINDS = ("boundaries", "households", "grids", "workers", "sites", "hazards", "records")
+#: Each kind's name in the undo label and the table its audit note names.
+_KIND_NAMES = {"boundaries": ("行政区界", "admin_unit"), "households": ("农户", "household"),
+               "grids": ("网格", "grid"), "workers": ("网格员", "worker"),
+               "sites": ("安置点", "resettlement_site"), "hazards": ("灾害隐患", "hazard_zone"),
+               "records": ("排查记录", "investigation_record")}
+
+#: What a checked file becomes: a writer of its rows into the open unit of work.
+Writer = Callable[[UnitOfWork], ImportReport]
 
 
 def create_project(location: str | Path, user: str | None = None) -> Project:
@@ -38,7 +51,7 @@ def create_project(location: str | Path, user: str | None = None) -> Project:
 
 
 def import_file(
-    project: Project,
+    session,
     path: str | Path,
     kind: str,
     crs: int | None = None,
@@ -48,10 +61,30 @@ def import_file(
     layer: str | None = None,
     campaign_id: int | None = None,
 ) -> ImportReport:
-    """Import one file of ``kind`` into ``project``.
+    """Import one file of ``kind`` as one unit of work: its rows and its audit note.
 
-    Records go to ``campaign_id`` when given, else to the last round of ``campaign_year``
-    (of the newest year when that is None too).
+    Parameters
+    ----------
+    session : ProjectSession or Project
+        The session whose views (and undo stack) follow the import; a bare project is edited
+        as ``user`` (default: the current user), with nobody to tell.
+    path : str or Path
+        The file.
+    kind : str
+        One of :data:`KINDS`.
+    crs, gcj02, layer
+        How to read a vector file (its CRS when it declares none, GCJ-02 coordinates, the
+        GeoPackage layer).
+    campaign_year, campaign_id : int, optional
+        Records go to ``campaign_id`` when given, else to the last round of ``campaign_year``
+        (of the newest year when that is None too).
+    user : str, optional
+        Who the audit log names when ``session`` is a bare project.
+
+    Returns
+    -------
+    ImportReport
+        Rows written, warnings and the change set.
 
     Raises
     ------
@@ -63,7 +96,13 @@ def import_file(
         raise ValueError(f"未知的导入类型：{kind}（可选：{'、'.join(KINDS)}）")
     if not path.exists():
         raise InputFileError([Issue(path.name, None, None, "文件不存在", "error")])
-    user = user or current_user()
+    if isinstance(session, Project):
+        project, who = session, user or current_user()
+
+        def editing(label: str):
+            return edit(project, who, label)
+    else:
+        project, editing = session.project, session.edit
     handler = {
         "boundaries": _import_boundaries,
         "households": import_households,
@@ -74,20 +113,16 @@ def import_file(
         "records": _import_records,
     }[kind]
     if kind == "records":
-        report = handler(project, path, campaign_year, campaign_id)
+        write = handler(project, path, campaign_year, campaign_id)
     elif kind in ("boundaries", "households", "grids", "sites", "hazards"):
-        report = handler(project, path, crs, gcj02, layer)
+        write = handler(project, path, crs, gcj02, layer)
     else:
-        report = handler(project, path)
-    with project.engine.begin() as connection:
-        log_change(
-            connection,
-            f"import_{kind}",
-            kind,
-            None,
-            {"file": path.name, "rows": report.written},
-            user,
-        )
+        write = handler(project, path)
+    what, table = _KIND_NAMES[kind]
+    with editing(f"导入{what}：{path.name}") as uow:
+        report = write(uow)
+        uow.note(f"import_{kind}", table, {"file": path.name, "rows": report.written})
+    report.changes = uow.changes
     return report
 
 
@@ -141,7 +176,7 @@ def _read_layer(
 
 def _import_grids(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> ImportReport:
+) -> Writer:
     """Grids of any level (a 层级 column; level 3 when absent); level-3 grids must tile villages."""
     from gis_app.analysis import check_grid_tiling
 
@@ -197,14 +232,17 @@ def _import_grids(
     new["parent_code"] = new["parent_code"].where(
         new["parent_code"].notna() | (new["level"] != 3), new["admin_code"].map(level2)
     )
-    with project.engine.begin() as connection:
-        cw.insert_grids(connection, new)
-    return ImportReport("grids", path.name, len(new), list(result.issues))
+
+    def write(uow: UnitOfWork) -> ImportReport:
+        uow.bulk_inserted("grid", cw.insert_grids(uow.connection, new))
+        return ImportReport("grids", path.name, len(new), list(result.issues))
+
+    return write
 
 
 def _import_boundaries(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> ImportReport:
+) -> Writer:
     """Townships (代码, 名称) or villages (with 乡镇代码); the county is created when missing."""
     from gis_app.core.crs import gauss_kruger_epsg
 
@@ -222,45 +260,45 @@ def _import_boundaries(
         )
     is_village = units["township_code"].notna().any()
     empty = units.iloc[0:0]
-    with project.engine.begin() as connection:
-        county = existing[existing["level"] == 1]
-        if is_village:
-            towns = set(existing.loc[existing["level"] == 2, "code"])
-            unknown = ~units["township_code"].isin(towns)
-            if unknown.any():
-                raise InputFileError(
-                    [
-                        Issue(
-                            path.name,
-                            int(i) + 1,
-                            "乡镇代码",
-                            f"项目中没有乡镇{units['township_code'].iloc[i]}（请先导入乡镇界）",
-                            "error",
-                        )
-                        for i in np.flatnonzero(unknown.to_numpy())[:50]
-                    ]
-                )
-            cw.insert_admin_units(connection, None, empty, units)
-        else:
-            code = str(units["code"].iloc[0])[:6]
-            cw.insert_admin_units(
-                connection,
-                None
-                if len(county)
-                else {"code": code, "name": project.settings().get("county_name", code)},
-                units,
-                empty,
+    county = existing[existing["level"] == 1]
+    if is_village:
+        towns = set(existing.loc[existing["level"] == 2, "code"])
+        unknown = ~units["township_code"].isin(towns)
+        if unknown.any():
+            raise InputFileError(
+                [
+                    Issue(
+                        path.name,
+                        int(i) + 1,
+                        "乡镇代码",
+                        f"项目中没有乡镇{units['township_code'].iloc[i]}（请先导入乡镇界）",
+                        "error",
+                    )
+                    for i in np.flatnonzero(unknown.to_numpy())[:50]
+                ]
             )
-    if not is_village:
-        centre = units.geometry.union_all().centroid
-        project.set_settings({"gauss_kruger_epsg": gauss_kruger_epsg(centre.x)})
-    return ImportReport("boundaries", path.name, len(units), list(result.issues))
+    code = str(units["code"].iloc[0])[:6]
+    new_county = None if is_village or len(county) else {
+        "code": code, "name": project.settings().get("county_name", code)}
+
+    def write(uow: UnitOfWork) -> ImportReport:
+        if is_village:
+            ids = cw.insert_admin_units(uow.connection, None, empty, units)
+        else:
+            ids = cw.insert_admin_units(uow.connection, new_county, units, empty)
+            # The map's zone comes with the townships, in the same transaction.
+            centre = units.geometry.union_all().centroid
+            write_settings(uow.connection, {"gauss_kruger_epsg": gauss_kruger_epsg(centre.x)})
+        uow.bulk_inserted("admin_unit", ids)
+        return ImportReport("boundaries", path.name, len(units), list(result.issues))
+
+    return write
 
 
 # --- workers, sites, hazards, records ---------------------------------------------------------
 
 
-def _import_workers(project: Project, path: Path) -> ImportReport:
+def _import_workers(project: Project, path: Path) -> Writer:
     from gis_app.io import read_workers
 
     result = read_workers(path)
@@ -303,10 +341,14 @@ def _import_workers(project: Project, path: Path) -> ImportReport:
             ),
         }
     )
-    with project.engine.begin() as connection:
-        cw.insert_workers(connection, frame)
-        cw.insert_assignments(connection, assignments, current_user())
-    return ImportReport("workers", path.name, len(frame), list(result.issues))
+
+    def write(uow: UnitOfWork) -> ImportReport:
+        uow.bulk_inserted("worker", list(cw.insert_workers(uow.connection, frame).values()))
+        uow.bulk_inserted("grid_assignment",
+                          cw.insert_assignments(uow.connection, assignments, uow.user))
+        return ImportReport("workers", path.name, len(frame), list(result.issues))
+
+    return write
 
 
 _SITE_HEADERS = {
@@ -331,28 +373,36 @@ _ZONE_HEADERS = {
 
 def _import_sites(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> ImportReport:
+) -> Writer:
     result, sites = _read_layer(path, _SITE_HEADERS, ("code", "name"), crs, gcj02, layer)
     sites["kind"] = sites["kind"].fillna("集中安置点")
-    with project.engine.begin() as connection:
-        cw.insert_sites(connection, sites)
-    return ImportReport("sites", path.name, len(sites), list(result.issues))
+
+    def write(uow: UnitOfWork) -> ImportReport:
+        uow.bulk_inserted("resettlement_site", cw.insert_sites(uow.connection, sites))
+        return ImportReport("sites", path.name, len(sites), list(result.issues))
+
+    return write
 
 
 def _import_hazards(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> ImportReport:
+) -> Writer:
     result, hazards = _read_layer(path, _ZONE_HEADERS, ("code", "kind", "level"), crs, gcj02, layer)
     hazards["name"] = hazards["name"].fillna(hazards["code"])
     points = hazards.geom_type.isin(["Point", "MultiPoint"])
-    with project.engine.begin() as connection:
-        cw.insert_hazards(connection, hazards[~points], hazards[points])
-    return ImportReport("hazards", path.name, len(hazards), list(result.issues))
+
+    def write(uow: UnitOfWork) -> ImportReport:
+        zones, spots = cw.insert_hazards(uow.connection, hazards[~points], hazards[points])
+        uow.bulk_inserted("hazard_zone", zones)
+        uow.bulk_inserted("hazard_point", spots)
+        return ImportReport("hazards", path.name, len(hazards), list(result.issues))
+
+    return write
 
 
 def _import_records(
     project: Project, path: Path, campaign_year: int | None, campaign_id: int | None = None
-) -> ImportReport:
+) -> Writer:
     from gis_app.io import read_ledger
 
     result = read_ledger(path)
@@ -390,7 +440,11 @@ def _import_records(
     from gis_app.core.ledger import RECORD_KEYS
 
     records = checked[[k for k in RECORD_KEYS if k in checked]]
-    with project.engine.begin() as connection:
-        ids = cw.insert_records(connection, records, campaign_id)
-    return ImportReport("records", path.name, len(ids), list(result.issues),
-                        inserted_ids=ids.tolist())
+
+    def write(uow: UnitOfWork) -> ImportReport:
+        ids = cw.insert_records(uow.connection, records, campaign_id)
+        uow.bulk_inserted("investigation_record", ids)
+        return ImportReport("records", path.name, len(ids), list(result.issues),
+                            inserted_ids=ids.tolist())
+
+    return write

@@ -3,7 +3,9 @@
 Files and generators speak in codes (village code, grid code, ID number, worker phone); the
 database speaks in integer ids. Each function here maps one to the other with vectorised
 ``Series.map`` and hands the rows to :func:`gis_app.storage.bulk.bulk_insert`, all inside the
-caller's transaction so an import is all or nothing.
+caller's transaction so an import is all or nothing. Ids are assigned up front and each function
+returns those of the rows it inserted, for the unit of work to record
+(:meth:`~gis_app.storage.uow.UnitOfWork.bulk_inserted`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def _with_ids(connection: Connection, table, frame: pd.DataFrame) -> pd.DataFram
     return frame
 
 
+def _insert_new(connection, table, frame: pd.DataFrame) -> np.ndarray:
+    """Rows with ids assigned here (the next free ones); returns the ids."""
+    frame = _with_ids(connection, table, frame)
+    _insert(connection, table, frame)
+    return frame["id"].to_numpy(np.int64)
+
+
 def _map_required(values: pd.Series, mapping: pd.Series, what: str) -> pd.Series:
     """Ids for ``values`` by one hash lookup per value; an unknown non-empty value is an error."""
     values = pd.Series(values).reset_index(drop=True)
@@ -58,9 +67,14 @@ def _map_required(values: pd.Series, mapping: pd.Series, what: str) -> pd.Series
     return pd.Series(ids, dtype="int64").where(known, None).astype("Int64")
 
 
-def insert_admin_units(connection: Connection, county: dict | None, townships, villages) -> None:
-    """Insert the county (unless None: it exists), townships and villages (EPSG:4490 frames)."""
+def insert_admin_units(connection: Connection, county: dict | None, townships,
+                       villages) -> np.ndarray:
+    """Insert the county (unless None: it exists), townships and villages (EPSG:4490 frames).
+
+    Returns the new rows' ids.
+    """
     table = m.AdminUnit.__table__
+    county_id = None
     if county is not None:
         county_id = _next_id(connection, table)
         _insert(connection,
@@ -76,8 +90,9 @@ def insert_admin_units(connection: Connection, county: dict | None, townships, v
                 }
             ),
         )
-    else:
-        county_id = (
+    parent_id = county_id
+    if county is None:
+        parent_id = (
             connection.first_id(table, "level", int(AdminLevel.COUNTY))
             if isinstance(connection, FrameSink)
             else connection.execute(
@@ -92,7 +107,7 @@ def insert_admin_units(connection: Connection, county: dict | None, townships, v
                 "code": townships["code"].to_numpy(),
                 "name": townships["name"].to_numpy(),
                 "level": int(AdminLevel.TOWNSHIP),
-                "parent_id": county_id,
+                "parent_id": parent_id,
                 "geom": townships.geometry.to_numpy(),
             }
         ),
@@ -115,10 +130,13 @@ def insert_admin_units(connection: Connection, county: dict | None, townships, v
         ),
     )
     _insert(connection, table, vill)
+    new = [] if county_id is None else [county_id]
+    return np.concatenate([np.asarray(new, dtype=np.int64), town["id"].to_numpy(np.int64),
+                           vill["id"].to_numpy(np.int64)])
 
 
-def insert_grids(connection: Connection, grids) -> None:
-    """Insert grids of all levels; parents are written before children."""
+def insert_grids(connection: Connection, grids) -> np.ndarray:
+    """Insert grids of all levels, parents before children; returns the new rows' ids."""
     admin = code_map(connection, m.AdminUnit.__table__)
     table = m.Grid.__table__
     frame = _with_ids(
@@ -143,10 +161,11 @@ def insert_grids(connection: Connection, grids) -> None:
     )
     frame = frame.sort_values("level", kind="stable")
     _insert(connection, table, frame)
+    return frame["id"].to_numpy(np.int64)
 
 
-def insert_sites(connection: Connection, sites) -> None:
-    """Insert resettlement sites (points)."""
+def insert_sites(connection: Connection, sites) -> np.ndarray:
+    """Insert resettlement sites (points); returns their ids."""
     admin = code_map(connection, m.AdminUnit.__table__)
     frame = pd.DataFrame(
         {
@@ -159,21 +178,23 @@ def insert_sites(connection: Connection, sites) -> None:
             "geom": sites.geometry.to_numpy(),
         }
     )
-    _insert(connection, m.ResettlementSite.__table__, frame)
+    return _insert_new(connection, m.ResettlementSite.__table__, frame)
 
 
-def insert_hazards(connection: Connection, zones, points) -> None:
-    """Insert hazard zones (polygons) and hazard points."""
+def insert_hazards(connection: Connection, zones, points) -> tuple[np.ndarray, np.ndarray]:
+    """Insert hazard zones (polygons) and hazard points; returns (zone ids, point ids)."""
+    zone_ids = point_ids = np.empty(0, dtype=np.int64)
     zone_cols = ["code", "name", "kind", "level", "source", "year"]
     if zones is not None and len(zones):
         frame = pd.DataFrame({c: zones[c].to_numpy() for c in zone_cols})
         frame["geom"] = zones.geometry.to_numpy()
-        _insert(connection, m.HazardZone.__table__, frame)
+        zone_ids = _insert_new(connection, m.HazardZone.__table__, frame)
     point_cols = ["code", "name", "kind", "level", "threatened_households", "threatened_persons"]
     if points is not None and len(points):
         frame = pd.DataFrame({c: points[c].to_numpy() for c in point_cols if c in points})
         frame["geom"] = points.geometry.to_numpy()
-        _insert(connection, m.HazardPoint.__table__, frame)
+        point_ids = _insert_new(connection, m.HazardPoint.__table__, frame)
+    return zone_ids, point_ids
 
 
 #: Household columns taken from the input frame (ids and provenance are set here).
@@ -231,13 +252,13 @@ def household_ids(connection: Connection) -> dict[str, int]:
     return code_map(connection, m.Household.__table__, key="head_id_number")
 
 
-def insert_persons(connection: Connection, persons: pd.DataFrame) -> None:
-    """Insert household members; ``head_id_number`` names their household."""
+def insert_persons(connection: Connection, persons: pd.DataFrame) -> np.ndarray:
+    """Insert household members (``head_id_number`` names their household); returns ids."""
     frame = persons.drop(columns=["head_id_number"]).copy()
     frame["household_id"] = _map_required(
         persons["head_id_number"], household_ids(connection), "户主证件号码"
     ).to_numpy()
-    _insert(connection, m.Person.__table__, frame)
+    return _insert_new(connection, m.Person.__table__, frame)
 
 
 def insert_workers(connection: Connection, workers: pd.DataFrame) -> dict[str, int]:
@@ -255,8 +276,9 @@ def worker_ids(connection: Connection) -> dict[str, int]:
     return code_map(connection, m.Worker.__table__, key="phone")
 
 
-def insert_assignments(connection: Connection, assignments: pd.DataFrame, user: str) -> None:
-    """Insert worker-to-grid assignments (worker_phone, grid_code, role, start_date)."""
+def insert_assignments(connection: Connection, assignments: pd.DataFrame,
+                       user: str) -> np.ndarray:
+    """Insert worker-to-grid assignments (worker_phone, grid_code, role, start_date); ids."""
     grids = code_map(connection, m.Grid.__table__)
     frame = pd.DataFrame(
         {
@@ -269,11 +291,11 @@ def insert_assignments(connection: Connection, assignments: pd.DataFrame, user: 
             "assigned_by": user,
         }
     )
-    _insert(connection, m.GridAssignment.__table__, frame)
+    return _insert_new(connection, m.GridAssignment.__table__, frame)
 
 
-def insert_helper_pairs(connection: Connection, pairs: pd.DataFrame) -> None:
-    """Insert helper pairings (head_id_number, worker_phone, start_date)."""
+def insert_helper_pairs(connection: Connection, pairs: pd.DataFrame) -> np.ndarray:
+    """Insert helper pairings (head_id_number, worker_phone, start_date); returns ids."""
     frame = pd.DataFrame(
         {
             "household_id": _map_required(
@@ -283,11 +305,11 @@ def insert_helper_pairs(connection: Connection, pairs: pd.DataFrame) -> None:
             "start_date": pairs["start_date"].to_numpy(),
         }
     )
-    _insert(connection, m.HelperPair.__table__, frame)
+    return _insert_new(connection, m.HelperPair.__table__, frame)
 
 
-def insert_relocations(connection: Connection, relocations: pd.DataFrame) -> None:
-    """Insert relocations (head_id_number, site_code, from_village_code, moved_on)."""
+def insert_relocations(connection: Connection, relocations: pd.DataFrame) -> np.ndarray:
+    """Insert relocations (head_id_number, site_code, from_village_code, moved_on); ids."""
     admin = code_map(connection, m.AdminUnit.__table__)
     frame = pd.DataFrame(
         {
@@ -303,7 +325,7 @@ def insert_relocations(connection: Connection, relocations: pd.DataFrame) -> Non
             "moved_on": relocations["moved_on"].to_numpy(),
         }
     )
-    _insert(connection, m.Relocation.__table__, frame)
+    return _insert_new(connection, m.Relocation.__table__, frame)
 
 
 def insert_campaign(connection: Connection, campaign: dict, township_codes: list[str]) -> int:
@@ -382,8 +404,11 @@ def insert_case_work(
     cases: pd.DataFrame,
     measures: pd.DataFrame,
     visits: pd.DataFrame,
-) -> None:
-    """Insert risk clues, five-step cases, assistance measures and contact visits."""
+) -> dict[str, np.ndarray]:
+    """Insert risk clues, five-step cases, assistance measures and contact visits.
+
+    Returns the new ids by table.
+    """
     households = household_ids(connection)
     clue_frame = _with_ids(connection, m.RiskClue.__table__, clues.drop(columns=["head_id_number"]))
     clue_frame["household_id"] = _map_required(
@@ -397,27 +422,29 @@ def insert_case_work(
     clue_ids = clue_frame["id"].to_numpy()
     index = pd.to_numeric(cases["clue_index"], errors="coerce").to_numpy()
     case_frame["clue_id"] = [None if np.isnan(i) else int(clue_ids[int(i)]) for i in index]
-    _insert(connection, m.MonitoringCase.__table__, case_frame)
+    case_ids = _insert_new(connection, m.MonitoringCase.__table__, case_frame)
     measure_frame = measures.drop(columns=["head_id_number"]).copy()
     measure_frame["household_id"] = _map_required(
         measures["head_id_number"], households, "户主证件号码"
     ).to_numpy()
-    _insert(connection, m.AssistanceMeasure.__table__, measure_frame)
+    measure_ids = _insert_new(connection, m.AssistanceMeasure.__table__, measure_frame)
     visit_frame = visits.drop(columns=["head_id_number", "worker_phone"]).copy()
     visit_frame["household_id"] = _map_required(
         visits["head_id_number"], households, "户主证件号码"
     ).to_numpy()
     visit_frame["worker_id"] = visits["worker_phone"].map(worker_ids(connection)).to_numpy()
-    _insert(connection, m.ContactVisit.__table__, visit_frame)
+    visit_ids = _insert_new(connection, m.ContactVisit.__table__, visit_frame)
+    return {"risk_clue": clue_ids.astype(np.int64), "monitoring_case": case_ids,
+            "assistance_measure": measure_ids, "contact_visit": visit_ids}
 
 
 def insert_rectifications(
     connection: Connection, items: pd.DataFrame, campaign_id: int | None
-) -> None:
-    """Insert annex-4 rectification items (village_code, head_id_number optional)."""
+) -> np.ndarray:
+    """Insert annex-4 rectification items (village_code, head_id_number optional); ids."""
     admin = code_map(connection, m.AdminUnit.__table__)
     frame = items.drop(columns=["village_code", "head_id_number"]).copy()
     frame["village_id"] = items["village_code"].map(admin).to_numpy()
     frame["household_id"] = items["head_id_number"].map(household_ids(connection)).to_numpy()
     frame["campaign_id"] = campaign_id
-    _insert(connection, m.RectificationItem.__table__, frame)
+    return _insert_new(connection, m.RectificationItem.__table__, frame)
