@@ -58,3 +58,32 @@ def pg_url(pg_server):
     yield pg_server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(pg_server, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server):
+    """A database with the project schema (PostGIS, every migration), copied by pg_project_url."""
+    import psycopg
+
+    from gis_app.storage.project import open_project
+
+    name = f"gis_tmpl_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    open_project(pg_server.rsplit("/", 1)[0] + "/" + name, create=True).close()
+    yield name
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_project_url(pg_server, pg_template):
+    """A fresh, empty project on the test server (a copy of the migrated template); dropped."""
+    import psycopg
+
+    name = f"gis_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

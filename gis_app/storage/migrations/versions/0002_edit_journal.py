@@ -6,6 +6,9 @@ Revision ID: 0002
 Revises: 0001
 """
 
+import json
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -29,9 +32,14 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_audit_log_edit_id_edit', 'edit', ['edit_id'], ['id'])
         batch_op.create_index(batch_op.f('ix_audit_log_edit_id'), ['edit_id'], unique=False)
         batch_op.create_index('ix_audit_log_row', ['table_name', 'row_id'], unique=False)
+    # The audit log's digest key (storage/audit.py), made with the project, not by its first edit.
+    op.get_bind().execute(
+        sa.text("INSERT INTO project_setting (key, value) VALUES (:k, :v)"),
+        {"k": "audit_digest_key", "v": json.dumps(secrets.token_hex(16))})
 
 
 def downgrade() -> None:
+    op.get_bind().execute(sa.text("DELETE FROM project_setting WHERE key = 'audit_digest_key'"))
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_row')
         batch_op.drop_index(batch_op.f('ix_audit_log_edit_id'))
