@@ -87,3 +87,32 @@ def pg_project_url(pg_server, pg_template):
     yield pg_server.rsplit("/", 1)[0] + "/" + name
     with psycopg.connect(pg_server, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_sample_template(pg_server):
+    """The sample county on the test server, once per test session, copied by pg_sample_url."""
+    import psycopg
+
+    from gis_app.services.sample_service import create_sample_project
+
+    name = f"gis_sample_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    create_sample_project(pg_server.rsplit("/", 1)[0] + "/" + name).close()
+    yield name
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def pg_sample_url(pg_server, pg_sample_template):
+    """A private copy of the sample county on the test server; dropped afterwards."""
+    import psycopg
+
+    name = f"gis_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name} TEMPLATE {pg_sample_template}")
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
