@@ -140,3 +140,25 @@ def distance_m(lon1, lat1, lon2, lat2):
     dist = np.asarray(dist, dtype=np.float64)
     dist[~np.isfinite(np.stack(flat)).all(axis=0)] = np.nan
     return float(dist[0]) if shape == () else dist.reshape(shape)
+
+
+#: One 亩 is 1/15 of a hectare (666.67 m²), the unit officials measure land in.
+SQUARE_METRES_PER_MU = 10_000 / 15
+
+
+def area_in_units(square_metres: float) -> dict[str, float]:
+    """An area in square metres, 亩 and hectares."""
+    return {"m2": float(square_metres), "mu": float(square_metres) / SQUARE_METRES_PER_MU,
+            "ha": float(square_metres) / 10_000}
+
+
+def polyline_length(vertices) -> float:
+    """Length (map units) of a line through ``vertices`` ((n, 2) array)."""
+    vertices = np.asarray(vertices, dtype=float)
+    return float(np.hypot(*np.diff(vertices, axis=0).T).sum()) if len(vertices) > 1 else 0.0
+
+
+def polygon_area(vertices) -> float:
+    """Area (map units²) of the polygon through ``vertices`` (shoelace; closed implicitly)."""
+    x, y = np.asarray(vertices, dtype=float).T
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2)

@@ -10,6 +10,7 @@ and keeps their features equal to the session's as edits arrive.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from psygnal import Signal, SignalGroup
@@ -77,7 +78,9 @@ class MapLayer:
     @property
     def frame(self) -> pd.DataFrame:
         """The features (rows in id order); empty until the layer's source has been read."""
-        return self._frame if self._frame is not None else pd.DataFrame({"id": []})
+        if self._frame is None:
+            return gpd.GeoDataFrame({"id": np.empty(0, np.int64)}, geometry=[])
+        return self._frame
 
     @property
     def loaded(self) -> bool:

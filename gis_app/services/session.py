@@ -201,6 +201,15 @@ class ProjectSession:
         """Stored household attributes beyond the lean ones, indexed by id (read when asked)."""
         return self.sources["households"].columns(names, ids)
 
+    def load(self, names=None, progress=None) -> None:
+        """Read sources now (default: what the map draws), ``progress(done, total)`` after each."""
+        names = list(names or ("admin_units", "grids", "households", "sites", "hazard_zones",
+                               "hazard_points", "workers", "assignments"))
+        for done, name in enumerate(names, start=1):
+            _ = self.sources[name].frame
+            if progress:
+                progress(done, len(names))
+
     # -- rules every view shares
     def current_assignments(self, day: dt.date | None = None) -> pd.DataFrame:
         """Assignments in force on ``day`` (default today) with worker and grid names.

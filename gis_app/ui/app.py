@@ -34,14 +34,15 @@ def application() -> QApplication:
 
 
 def load_project(location: str | None, parent=None):
-    """Open a project (the sample when None) and read its layers, showing progress.
+    """Open a project (the sample when None) in a session and read its layers, with progress.
 
     Returns
     -------
-    MapData or None
+    ProjectSession or None
         None when the user cancelled or the project could not be opened (after a message).
     """
     from gis_app.services import map_service
+    from gis_app.services.session import ProjectSession
     from gis_app.storage.project import ProjectError, open_project
 
     dialog = QProgressDialog("正在打开项目…", "取消", 0, 100, parent)
@@ -61,7 +62,8 @@ def load_project(location: str | None, parent=None):
             if location
             else map_service.open_or_create_sample(progress=progress)
         )
-        data = map_service.load_map_data(project, progress=progress)
+        data = ProjectSession(project, watch=True)
+        data.load(progress=progress)
     except LoadCancelled:
         return None
     except ProjectError as exc:

@@ -219,6 +219,10 @@ class MapCanvas(pg.PlotWidget):
         self._label_timer.start()
         self.sigViewChanged.emit(self.view_box.viewRect())
 
+    def relabel(self) -> None:
+        """Place the labels of the current view again (after layers changed)."""
+        self._relabel()
+
     def _relabel(self) -> None:
         self.labels.update_labels(
             self.view_box.viewRect(), self.metres_per_pixel(), self.scale_denominator()

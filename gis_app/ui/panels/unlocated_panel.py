@@ -19,26 +19,33 @@ class UnlocatedPanel(QWidget):
         self.tr_ = translate
         self.summary = QLabel()
         self.list = QListWidget()
-        self.button = QPushButton(translate("在地图上点选位置"))
+        self.button = QPushButton()
         self.button.clicked.connect(self._request)
+        self.count = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.summary)
         layout.addWidget(self.list)
         layout.addWidget(self.button)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Button and summary in the current language."""
+        self.button.setText(self.tr_("在地图上点选位置"))
+        self.summary.setText(self.tr_("位置未知：{n} 户").format(n=self.count))
 
     def set_households(self, frame: pd.DataFrame, unmask: bool) -> None:
         """List the households without a location."""
         self.list.clear()
         for record in frame.itertuples():  # dozens of households, not the county
-            text = (
-                f"{record.head_name}（{record.village or '未知村'}，证件"
-                f"{display_value('head_id_number', record.head_id_number, unmask)}）"
-            )
+            village = record.village if isinstance(record.village, str) else self.tr_("未知村")
+            text = (f"{record.head_name}（{village}，{self.tr_('证件')}"
+                    f"{display_value('head_id_number', record.head_id_number, unmask)}）")
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, int(record.id))
             self.list.addItem(item)
-        self.summary.setText(f"位置未知：{len(frame)} 户")
+        self.count = len(frame)
+        self.summary.setText(self.tr_("位置未知：{n} 户").format(n=self.count))
 
     def _request(self) -> None:
         item = self.list.currentItem()

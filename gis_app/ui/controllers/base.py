@@ -1,0 +1,107 @@
+"""What every controller has and declares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QMessageBox, QWidget
+
+from gis_app.storage.uow import ConflictError, StaleEditError
+
+LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+@dataclass
+class DockSpec:
+    """A dock: its Chinese title (also its key), widget, area and the dock it is tabbed with."""
+
+    title: str
+    widget: QWidget
+    area: Qt.DockWidgetArea
+    tab_with: str | None = None
+    #: Called when the dock is shown while stale (it was changed while hidden).
+    refresh: Callable[[], None] | None = None
+    raised: bool = False
+
+
+@dataclass
+class ActionSpec:
+    """A menu (and optionally toolbar) action: where, its Chinese text, what it does."""
+
+    menu: str
+    text: str
+    slot: Callable
+    shortcut: str | None = None
+    checkable: bool = False
+    #: Toolbar name ("tools", "grids"), or None.
+    toolbar: str | None = None
+    #: Tools of the map (pan, select …) share one exclusive group.
+    tool: str | None = None
+    separator_before: bool = False
+    key: str | None = None
+    #: Filled by the window: the QAction made for the spec.
+    action: object = field(default=None, repr=False)
+
+
+class Controller:
+    """Base of the window's features.
+
+    Parameters
+    ----------
+    window : MainWindow
+        Gives ``session``, ``layers``, ``canvas``, ``state``, ``tr_`` (translator),
+        ``settings``, and is the parent of dialogs.
+    """
+
+    def __init__(self, window):
+        self.window = window
+        self.session = window.session
+        self.layers = window.layers
+        self.canvas = window.canvas
+        self.state = window.state
+        self.tr_ = window.tr_
+
+    def docks(self) -> list[DockSpec]:
+        """The docks this feature adds."""
+        return []
+
+    def actions(self) -> list[ActionSpec]:
+        """The actions this feature adds."""
+        return []
+
+    def tools(self) -> dict[str, Callable]:
+        """Map tools this feature handles: tool name → handler(vertices or (x, y), modifiers)."""
+        return {}
+
+    def assembled(self) -> None:
+        """Every dock, menu and toolbar exists now (place widgets into toolbars here)."""
+
+    def retranslate(self) -> None:
+        """Relabel the feature's own widgets in ``state.language``."""
+
+    def close(self) -> None:
+        """The window is closing."""
+
+    # -- shared helpers
+    def shown(self, dock_title: str) -> bool:
+        """True when the dock is on screen; otherwise it is redrawn when next shown."""
+        return self.window.dock_shown(dock_title)
+
+    def status(self, text: str, msecs: int = 5000) -> None:
+        """A status-bar message."""
+        self.state.status(text, msecs)
+
+    def run_edit(self, title: str, action, *args, **kwargs):
+        """Run a service edit; a refused one (stale, invalid, conflicting) is explained.
+
+        Returns the action's result, or None when it was refused (nothing was written).
+        """
+        try:
+            return action(*args, **kwargs)
+        except (StaleEditError, ConflictError, ValueError) as exc:
+            QMessageBox.warning(self.window, self.tr_(title), str(exc))
+            return None

@@ -1,0 +1,68 @@
+"""Households without a location (位置未知): listed, and placed where the user clicks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gis_app.services.household_service import HouseholdService
+from gis_app.ui.controllers.base import RIGHT, Controller, DockSpec
+from gis_app.ui.panels.unlocated_panel import UnlocatedPanel
+
+
+class PlacingController(Controller):
+    """The 位置未知农户 dock and the ``place`` tool."""
+
+    name = "placing"
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.service = HouseholdService(self.session)
+        self.panel = UnlocatedPanel(self.tr_)
+        self.panel.place_requested.connect(self.start_placing)
+        self.placing: int | None = None
+        self.session.events.households.connect(lambda _change: self.refresh())
+        self.session.events.reset.connect(self.refresh)
+        self.state.events.unmask.connect(lambda _u: self.refresh())
+        self.refresh()
+
+    def docks(self):
+        return [DockSpec("位置未知农户", self.panel, RIGHT, tab_with="识别")]
+
+    def tools(self):
+        return {"place": self._clicked}
+
+    def retranslate(self) -> None:
+        self.panel.retranslate()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """List the households the session has without a location."""
+        households = self.session.households
+        ids = households.loc[np.isnan(households["x"].to_numpy(float)), "id"].to_numpy()
+        frame = self.session.household_columns(["head_name", "head_id_number"], ids)
+        units = self.session.frame("admin_units").set_index("id")["name"]
+        villages = households.set_index("id").loc[ids, "village_id"].map(units)
+        self.panel.set_households(frame.assign(id=ids, village=villages.to_numpy()),
+                                  self.state.unmask)
+
+    def start_placing(self, household_id: int) -> None:
+        """The next map click sets this household's location."""
+        self.placing = int(household_id)
+        self.window.set_tool("place")
+        self.status(self.tr_("请在地图上点击该户的位置"), 0)
+
+    def _clicked(self, point, _modifiers) -> None:
+        if self.placing is None:
+            return
+        x, y = point
+        self.finish_placing(x, y)
+
+    def finish_placing(self, x: float, y: float):
+        """Store the clicked point for the household being placed (one undoable edit)."""
+        household_id, self.placing = self.placing, None
+        self.window.set_tool("identify")
+        placed = self.run_edit("位置未知农户", self.service.place, household_id, x, y)
+        if placed is not None:
+            self.status(self.tr_("已设置位置，所属网格：{grid}").format(
+                grid=placed.grid_code or self.tr_("无")))
+        return placed

@@ -1,0 +1,29 @@
+"""The one table of the window's features: each is a controller; a new feature is one line."""
+
+from __future__ import annotations
+
+from gis_app.ui.controllers.grid_edit import GridEditController
+from gis_app.ui.controllers.investigation import InvestigationController
+from gis_app.ui.controllers.layers import LayerController
+from gis_app.ui.controllers.map_tools import MapController
+from gis_app.ui.controllers.placing import PlacingController
+from gis_app.ui.controllers.project import ProjectController
+from gis_app.ui.controllers.roster import RosterController
+from gis_app.ui.controllers.rules import RulesController
+from gis_app.ui.controllers.table import TableController
+
+#: Menus in the order of the menu bar (Chinese titles; translated like every label).
+MENUS = ("文件", "编辑", "视图", "网格", "排查", "设置")
+
+#: The window's features, in the order their docks and actions are added.
+CONTROLLERS = (
+    ProjectController,
+    LayerController,
+    MapController,
+    TableController,
+    PlacingController,
+    RosterController,
+    RulesController,
+    GridEditController,
+    InvestigationController,
+)
