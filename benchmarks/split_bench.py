@@ -135,6 +135,7 @@ def bench_service_split(village, xy: np.ndarray, repeat: int = 5) -> tuple[float
 
     from gis_app.analysis import split_balanced
     from gis_app.services.grid_edit_service import GridEditService
+    from gis_app.services.session import ProjectSession
     from gis_app.storage.bulk import as_multipolygons
     from gis_app.storage.models import AdminUnit, Grid, GridAssignment, Household, Worker
     from gis_app.storage.project import open_project
@@ -158,13 +159,14 @@ def bench_service_split(village, xy: np.ndarray, repeat: int = 5) -> tuple[float
                  "members": 3, "attribute": 1, "village_id": 1, "grid_id": 1,
                  "lon": float(lon), "lat": float(lat), "location_source": "经纬度", "version": 1}
                 for i, (lon, lat) in enumerate(xy)])
-        service = GridEditService(project, user="bench")
+        session = ProjectSession(project, user="bench")
+        service = GridEditService(session)
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
             service.split_balanced(1, 30)
             times.append(time.perf_counter() - start)
-            service.undo()
+            session.undo()
         project.close()
     base, _ = _timed(lambda: split_balanced(village, xy, 30), repeat)
     return statistics.median(times), base

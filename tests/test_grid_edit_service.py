@@ -2,7 +2,8 @@
 
 Every result is checked against the stored tables read back on their own (geopandas ``within``
 on the stored polygons, plain SQL for assignments and the audit log), and undo against full
-snapshots of the tables taken before the edit.
+snapshots of the tables taken before the edit (every column but ``version``, which only grows).
+Edits made meanwhile by another session refuse the edit, or its undo, and write nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from sqlalchemy import text
 
 from gis_app.services.assignment_service import AssignmentService
 from gis_app.services.grid_edit_service import GridEditError, GridEditService
-from gis_app.services.undo import UndoStack
+from gis_app.services.session import ProjectSession
 from gis_app.storage.project import open_project
+from gis_app.storage.uow import StaleEditError
 
 #: CGCS2000 / 3-degree Gauss–Krüger zone 37 (central meridian 111°E, where the sample lies).
 GK37 = 4525
@@ -74,9 +76,28 @@ def execute(project, sql, **params) -> None:
 
 
 def snapshot(project) -> dict:
-    """Every row of the edited tables, all columns, by id (geometry as stored)."""
+    """Every row of the edited tables, all columns but ``version``, by id (geometry as stored).
+
+    Versions only grow (an undo bumps them too), so an undone edit leaves every value as it
+    was but the versions.
+    """
     tables = ("grid", "household", "grid_assignment", "worker", "admin_unit")
-    return {t: rows(project, f"SELECT * FROM {t} ORDER BY id") for t in tables}
+    return {t: [{k: v for k, v in r._asdict().items() if k != "version"}
+                for r in rows(project, f"SELECT * FROM {t} ORDER BY id")] for t in tables}
+
+
+def versions(project, table) -> dict:
+    return dict(rows(project, f"SELECT id, version FROM {table}"))
+
+
+def edits(project) -> list:
+    """The ``edit`` rows (one per unit of work), oldest first."""
+    return rows(project, "SELECT id, user_name, label, undoes FROM edit ORDER BY id")
+
+
+def service_of(project, user=USER) -> GridEditService:
+    """A grid edit service on a new session of ``project``."""
+    return GridEditService(ProjectSession(project, user=user))
 
 
 def grids(project, where="level = 3") -> gpd.GeoDataFrame:
@@ -120,9 +141,11 @@ def audit(project, action):
 
 
 def open_roles(project, grid_id) -> set:
+    """(worker, role) of the assignments in force today: started, and not ended by today."""
     return {(r.worker_id, r.role) for r in rows(
-        project, "SELECT worker_id, role FROM grid_assignment "
-                 "WHERE grid_id=:g AND end_date IS NULL", g=grid_id)}
+        project, "SELECT worker_id, role FROM grid_assignment WHERE grid_id=:g "
+                 "AND start_date <= :d AND (end_date IS NULL OR end_date > :d)",
+        g=grid_id, d=TODAY)}
 
 
 def assert_tiles(parts, whole, rel=1e-9, slack=1.0):
@@ -173,7 +196,7 @@ def test_balanced_split_places_households_and_copies_assignments(any_project):
     assert roles  # the sample's grids have workers
     members = households(project, f"grid_id = {grid_id}")
     before = snapshot(project)
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
 
     seen = []
     edit = service.split_balanced(grid_id, 4, progress=lambda done, total: seen.append(done))
@@ -214,15 +237,33 @@ def test_balanced_split_places_households_and_copies_assignments(any_project):
             for r in rows(project, "SELECT start_date, assigned_by FROM grid_assignment "
                                    f"WHERE grid_id IN ({','.join(map(str, edit.created))})")
             } == {(TODAY, USER)}
-    # One audit row naming the codes; one undo step that restores every row.
+    # One edit: a note naming the codes and an audit row per row it changed.
     (log,) = audit(project, "split_grid")
     details = json.loads(log.details)
     assert log.user_name == USER and details["grid"] == original["code"]
     assert sorted(details["new"]) == sorted(new["code"])
-    assert service.can_undo() and service.undo_stack.label() == edit.label
-    assert service.undo() == edit.label
+    (done,) = edits(project)[-1:]
+    assert (done.user_name, done.label, done.undoes) == (USER, edit.label, None)
+    assert edit.changes.edit_id == done.id
+    changed = dict(((r.action, r.table_name), r.n) for r in rows(
+        project, "SELECT action, table_name, count(*) AS n FROM audit_log WHERE edit_id=:e "
+                 "GROUP BY action, table_name", e=done.id))
+    assert changed == {("update", "grid"): 1, ("insert", "grid"): 3,
+                       ("update", "household"): edit.households_moved,
+                       ("insert", "grid_assignment"): 3 * len(roles),
+                       ("split_grid", "grid"): 1}
+    assert edit.changes["grid"].inserted == set(edit.created)
+    assert edit.changes["grid"].updated == {grid_id}
+    assert edit.changes["household"].updated == set(
+        after.index[after["grid_id"] != grid_id])
+    # One undo step that restores every value (versions move on).
+    session = service.session
+    assert session.can_undo() and session.undo_label() == edit.label
+    grid_version = versions(project, "grid")[grid_id]
+    assert session.undo().label == f"撤销：{edit.label}"
     assert snapshot(project) == before
-    assert not service.can_undo() and len(audit(project, "undo")) == 1
+    assert versions(project, "grid")[grid_id] == grid_version + 1
+    assert not session.can_undo() and edits(project)[-1].undoes == done.id
 
 
 def test_split_by_line_cuts_along_the_line(project):
@@ -232,7 +273,7 @@ def test_split_by_line_cuts_along_the_line(project):
     middle = (south + north) / 2
     line = shapely.LineString([(west - 0.01, middle), (east + 0.01, middle)])
     before = snapshot(project)
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
 
     edit = service.split_by_line(grid_id, line)
 
@@ -257,7 +298,7 @@ def test_split_by_line_cuts_along_the_line(project):
     xy = np.c_[located.geometry.x, located.geometry.y]
     assert len(xy) and ((side(xy) > 0) == located["grid_id"].map(north_of)).all()
     assert len(audit(project, "split_grid")) == 1
-    service.undo()
+    service.session.undo()
     assert snapshot(project) == before
 
 
@@ -277,8 +318,8 @@ def test_split_refuses_bad_input_and_writes_nothing(project, how, message):
     shape = grids(project, f"id = {grid_id}").geometry.iloc[0]
     centre = shape.representative_point()
     west, south, east, north = shape.bounds
-    service = GridEditService(project, user=USER)
-    before = snapshot(project)
+    service = service_of(project)
+    before, done = snapshot(project), len(edits(project))
     calls = {
         "line_inside": lambda: service.split_by_line(
             grid_id, shapely.LineString([(west - 0.01, centre.y), (centre.x, centre.y)])),
@@ -297,7 +338,8 @@ def test_split_refuses_bad_input_and_writes_nothing(project, how, message):
     with pytest.raises(GridEditError, match=message):
         calls[how]()
     assert snapshot(project) == before
-    assert not service.can_undo() and not audit(project, "split_grid")
+    assert not service.session.can_undo() and not audit(project, "split_grid")
+    assert len(edits(project)) == done
 
 
 # ----------------------------------------------------------------------------- merge
@@ -328,7 +370,7 @@ def test_merge_moves_households_and_history_to_the_fuller_grid(any_project):
                             f"WHERE grid_id = {gone}")
     kept_open = open_roles(project, kept)
     before = snapshot(project)
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
 
     edit = service.merge([two, one])
 
@@ -358,7 +400,8 @@ def test_merge_moves_households_and_history_to_the_fuller_grid(any_project):
     (log,) = audit(project, "merge_grids")
     codes = dict(zip(shapes["id"], shapes["code"], strict=True))
     assert json.loads(log.details)["merged"] == [codes[gone]]
-    service.undo()
+    assert edit.changes["grid"].deleted == {gone} and edit.changes["grid"].updated == {kept}
+    service.session.undo()
     assert snapshot(project) == before
 
 
@@ -372,7 +415,7 @@ def test_merge_refuses_bad_selections(project):
                  and not shapely.intersects(*grids(project, f"id IN ({a},{b})").geometry))
     other = int(level3.loc[level3["admin_unit_id"] != village, "id"].iloc[0])
     level2 = scalar(project, "SELECT min(id) FROM grid WHERE level=2")
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
     before = snapshot(project)
     for ids, message in [(list(apart), "不相邻"), ([int(mine["id"].iloc[0]), other], "同一个村"),
                          ([int(mine["id"].iloc[0])], "至少选择两个"),
@@ -380,7 +423,7 @@ def test_merge_refuses_bad_selections(project):
                          ([int(mine["id"].iloc[0]), 999_999], "不存在")]:
         with pytest.raises(GridEditError, match=message):
             service.merge(ids)
-    assert snapshot(project) == before and not service.can_undo()
+    assert snapshot(project) == before and not service.session.can_undo()
 
 
 # ----------------------------------------------------------------------------- add
@@ -403,7 +446,7 @@ def test_add_grid_cuts_it_out_of_the_village(any_project):
     execute(project, "UPDATE household SET grid_override=:t WHERE id=:h", t=True, h=pinned)
     before = snapshot(project)
     before_households = households(project).set_index("id")
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
 
     edit = service.add_grid(drawn, name="新建网格")
 
@@ -437,7 +480,8 @@ def test_add_grid_cuts_it_out_of_the_village(any_project):
     assert set(changed) == set(inside) and edit.households_moved == len(inside)
     assert not open_roles(project, grid_id)
     assert len(audit(project, "add_grid")) == 1
-    service.undo()
+    assert edit.label == "新增网格新建网格" == edits(project)[-1].label
+    service.session.undo()
     assert snapshot(project) == before
 
 
@@ -446,7 +490,7 @@ def test_add_grid_refuses_bad_drawings(project):
     first = level3.iloc[0]
     bowtie = shapely.Polygon([(111.0, 27.0), (111.01, 27.01), (111.01, 27.0), (111.0, 27.01)])
     swallow = first.geometry.buffer(1e-4)  # covers a whole grid
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
     before = snapshot(project)
     for drawn, message in [(shapely.box(100.0, 30.0, 100.01, 30.01), "不在任何村"),
                            (bowtie, "无效"),
@@ -459,7 +503,7 @@ def test_add_grid_refuses_bad_drawings(project):
             service.add_grid(drawn)
     with pytest.raises(GridEditError, match="名称"):
         service.add_grid(first.geometry.representative_point().buffer(1e-4), name="  ")
-    assert snapshot(project) == before and not service.can_undo()
+    assert snapshot(project) == before and not service.session.can_undo()
 
 
 # ----------------------------------------------------------------------------- rebalance
@@ -510,7 +554,7 @@ def test_apply_rebalance_replaces_the_village_grids(any_project, mode):
     project = any_project
     village = _busy_village(project)
     old = grids(project, f"level = 3 AND admin_unit_id = {village}")
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
     workers = sorted({w for g in old["id"] for w, r in open_roles(project, g)
                       if r == "三级网格员"})
     if mode == "fewer":  # one worker with a high limit: grids go away
@@ -543,7 +587,7 @@ def test_apply_rebalance_replaces_the_village_grids(any_project, mode):
     assert scalar(project, "SELECT count(*) FROM grid_assignment") >= assignments
     (log,) = audit(project, "apply_rebalance")
     assert json.loads(log.details)["workers"] == list(proposal.grids["worker"])
-    service.undo()
+    service.session.undo()
     assert snapshot(project) == before
 
 
@@ -553,7 +597,7 @@ def test_default_proposal_uses_the_village_workers_and_limit(project):
     workers = {w for g in old["id"] for w, r in open_roles(project, g) if r == "三级网格员"}
     count = scalar(project, f"SELECT count(*) FROM household WHERE grid_id IN "
                             f"({','.join(map(str, old['id']))})")
-    proposal = GridEditService(project, user=USER).propose_rebalance(village)
+    proposal = service_of(project).propose_rebalance(village)
     assert set(proposal.loads) == workers
     assert len(proposal.grids) == max(len(workers), -(-count // 100))
     assert sum(proposal.loads.values()) == (proposal.assignment >= 0).sum()
@@ -561,7 +605,7 @@ def test_default_proposal_uses_the_village_workers_and_limit(project):
 
 def test_rebalance_refuses_bad_input_and_stale_proposals(project):
     village = _busy_village(project)
-    service = GridEditService(project, user=USER)
+    service = service_of(project)
     retired = scalar(project, "SELECT min(id) FROM worker")
     execute(project, "UPDATE worker SET active=:f WHERE id=:w", f=False, w=retired)
     for kwargs, message in [({"worker_ids": [retired]}, "已退出"),
@@ -585,31 +629,139 @@ def test_rebalance_refuses_bad_input_and_stale_proposals(project):
     before = snapshot(project)
     with pytest.raises(GridEditError, match="重新生成"):
         service.apply_proposal(village, proposal)
-    assert snapshot(project) == before and not service.can_undo()
+    assert snapshot(project) == before and not service.session.can_undo()
 
 
-# ----------------------------------------------------------------------------- shared stack
+# ----------------------------------------------------------------------------- shared session
 
 
 def test_assignment_then_split_are_undone_in_reverse_order(project):
-    stack = UndoStack()
-    assignments = AssignmentService(project, user=USER, undo_stack=stack)
-    edits = GridEditService(project, user=USER, undo_stack=stack)
+    session = ProjectSession(project, user=USER)
+    assignments = AssignmentService(session)
+    grid_edits = GridEditService(session)
     grid_id = busiest_grid(project)
     worker = assignments.add_worker("新网格员", "13912345678")
     before = snapshot(project)
 
     assignments.assign([worker], [grid_id], "网格员")
     after_assign = snapshot(project)
-    edit = edits.split_balanced(grid_id, 2)
+    edit = grid_edits.split_balanced(grid_id, 2)
     # The new worker follows the grid onto its new part.
     assert (worker, "网格员") in open_roles(project, edit.created[0])
+    # The session shows what the store holds.
+    assert set(edit.created) <= set(session.grids["id"])
+    stored = dict(rows(project, "SELECT id, grid_id FROM household WHERE grid_id IS NOT NULL"))
+    shown = session.households.dropna(subset=["grid_id"])
+    assert dict(zip(shown["id"], shown["grid_id"].astype(int), strict=True)) == stored
 
-    assert stack.label() == edit.label
-    assert edits.undo() == edit.label
+    assert session.undo_label() == edit.label
+    assert session.undo().label == f"撤销：{edit.label}"
     assert snapshot(project) == after_assign
-    assert stack.label().startswith("分配")
-    assert assignments.can_undo() and edits.can_undo()
-    assert edits.undo().startswith("分配")  # either service undoes the shared stack
+    assert not set(edit.created) & set(session.grids["id"])
+    assert session.undo_label().startswith("分配")
+    session.undo()  # the assignment, made through another service of the same session
+    assert snapshot(project) == before and session.undo_label().startswith("添加网格员")
+    assert [e.undoes is not None for e in edits(project)][-2:] == [True, True]
+
+
+# ----------------------------------------------------------------------------- other sessions
+
+
+@pytest.fixture
+def other_project(any_project):
+    """The same store opened a second time, as another user's window would."""
+    other = open_project(any_project.location)
+    yield other
+    other.close()
+
+
+def test_split_of_a_grid_another_session_split_is_refused(any_project, other_project):
+    project = any_project
+    grid_id = busiest_grid(project)
+    mine = service_of(project)
+    assert grid_id in set(mine.session.grids["id"])  # what the window shows
+    shape = grids(project, f"id = {grid_id}").geometry.iloc[0]
+    west, south, east, north = shape.bounds
+    line = shapely.LineString([(west - 0.01, (south + north) / 2),
+                               (east + 0.01, (south + north) / 2)])
+    theirs = service_of(other_project, user="李四").split_by_line(grid_id, line)
+    assert theirs.changed == [grid_id]
+    before, done = snapshot(project), len(edits(project))
+    code = scalar(project, "SELECT code FROM grid WHERE id=:g", g=grid_id)
+    name = scalar(project, "SELECT name FROM grid WHERE id=:g", g=grid_id)
+
+    with pytest.raises(StaleEditError) as refused:
+        mine.split_balanced(grid_id, 2)
+
+    assert re.fullmatch(rf"网格“{name}”（{code}）已被李四于\d{{4}}-\d\d-\d\d \d\d:\d\d修改，"
+                        "本次操作未保存，请刷新后重试", str(refused.value))
+    assert snapshot(project) == before and len(edits(project)) == done
+    assert not mine.session.can_undo()
+
+
+def test_split_refused_when_another_session_changes_the_grid_during_it(any_project,
+                                                                       other_project):
+    project = any_project
+    grid_id = busiest_grid(project)
+    mine = service_of(project)
+    theirs = ProjectSession(other_project, user="李四")
+    version = int(theirs.grids.set_index("id").loc[grid_id, "version"])
+
+    def meanwhile(done, total):  # while the parts are computed, the other user saves
+        if not edits(project) or edits(project)[-1].user_name != "李四":
+            with theirs.edit("重命名网格") as uow:
+                uow.update("grid", grid_id, version, name="别人改的网格")
+
+    assert len(mine.session.grids)
+    before, done = snapshot(project), len(edits(project))
+    with pytest.raises(StaleEditError, match="网格“别人改的网格”.*已被李四于.*修改"):
+        mine.split_balanced(grid_id, 3, progress=meanwhile)
+    # Only the other user's rename was written.
+    for row in before["grid"]:
+        if row["id"] == grid_id:
+            row["name"] = "别人改的网格"
     assert snapshot(project) == before
-    assert len(audit(project, "undo")) == 2
+    assert len(edits(project)) == done + 1 and not mine.session.can_undo()
+
+
+def test_merge_with_a_grid_another_session_renamed_is_refused(any_project, other_project):
+    project = any_project
+    level3 = grids(project)
+    village = int(level3["admin_unit_id"].value_counts().idxmax())
+    one, two = neighbours(level3[level3["admin_unit_id"] == village])[0]
+    mine = service_of(project)
+    assert len(mine.session.grids)  # the window has read the grids
+    theirs = ProjectSession(other_project, user="李四")
+    shown = theirs.grids.set_index("id")
+    with theirs.edit("重命名网格") as uow:
+        uow.update("grid", two, int(shown.loc[two, "version"]), name="改名后的网格")
+    before, done = snapshot(project), len(edits(project))
+
+    with pytest.raises(StaleEditError, match="网格“改名后的网格”.*已被李四于.*修改"):
+        mine.merge([one, two])
+
+    assert snapshot(project) == before and len(edits(project)) == done
+    # Once the session has read the change, the same merge goes through.
+    mine.session.reload()
+    edit = mine.merge([one, two])
+    assert sorted([*edit.changed, *edit.removed]) == sorted([one, two])
+
+
+def test_undo_after_another_session_moved_a_household_is_refused(any_project, other_project):
+    project = any_project
+    grid_id = busiest_grid(project)
+    mine = service_of(project)
+    edit = mine.split_balanced(grid_id, 2)
+    household = min(edit.changes["household"].updated)
+    theirs = ProjectSession(other_project, user="李四")
+    version = int(theirs.households.set_index("id").loc[household, "version"])
+    with theirs.edit("调整农户所属网格") as uow:
+        uow.update("household", household, version, grid_id=grid_id, grid_override=True)
+    before, done = snapshot(project), len(edits(project))
+    head = scalar(project, "SELECT head_name FROM household WHERE id=:h", h=household)
+
+    with pytest.raises(StaleEditError, match=f"农户“{head}”已被李四于.*修改"):
+        mine.session.undo()
+
+    assert snapshot(project) == before and len(edits(project)) == done
+    assert mine.session.can_undo() and mine.session.undo_label() == edit.label

@@ -228,6 +228,75 @@ def merge_grids(grids: Sequence):
     return shapely.union_all(geoms)
 
 
+def clip_to_village(polygon, villages: np.ndarray):
+    """The village a drawn polygon mostly falls in, and the polygon clipped to it.
+
+    Parameters
+    ----------
+    polygon : shapely Polygon or MultiPolygon
+        The drawing, EPSG:4490.
+    villages : numpy.ndarray of polygons
+        The villages' boundaries, EPSG:4490.
+
+    Returns
+    -------
+    (int, shapely geometry)
+        The village's position in ``villages`` and the polygonal part of the clipped drawing.
+
+    Raises
+    ------
+    ValueError
+        所画网格不在任何村的范围内 when it overlaps no village.
+    """
+    villages = np.asarray(villages, dtype=object)
+    overlap = shapely.area(shapely.intersection(villages, polygon)) if villages.size else \
+        np.zeros(0)
+    if not overlap.size or overlap.max() <= 0:
+        raise ValueError("所画网格不在任何村的范围内")
+    best = int(np.argmax(overlap))
+    parts = shapely.get_parts(shapely.intersection(villages[best], polygon))
+    return best, shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
+
+
+def carve_out(polygon, grids: np.ndarray):
+    """Cut ``polygon`` out of ``grids``: the new grid and what is left of each grid.
+
+    All boundaries are noded once and the faces dissolved again, so the new grid and the
+    grids it cuts share their new edges exactly (no slivers, no overlaps).
+
+    Parameters
+    ----------
+    polygon : shapely Polygon or MultiPolygon
+        The new grid as drawn (clipped to its village), EPSG:4490.
+    grids : numpy.ndarray of polygons
+        The village's grids, EPSG:4490 (may be empty).
+
+    Returns
+    -------
+    (shapely geometry, numpy.ndarray)
+        The new grid and, per grid, what is left of it (empty where the polygon covers it).
+    """
+    grids = np.asarray(grids, dtype=object)
+    if not grids.size:
+        return polygon, grids
+    lines = shapely.union_all(np.r_[shapely.boundary(grids), [shapely.boundary(polygon)]])
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    spot = shapely.get_coordinates(shapely.point_on_surface(faces))
+    inside = shapely.contains_xy(polygon, spot[:, 0], spot[:, 1])
+    owner = PolygonIndex(grids).locate(spot[:, 0], spot[:, 1]).index
+    new = shapely.coverage_union_all(faces[inside])
+    rest = [shapely.coverage_union_all(faces[(owner == i) & ~inside]) for i in range(grids.size)]
+    return new, np.array(rest, dtype=object)
+
+
+def largest_overlap(grids: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """For each grid, the position of the part covering most of it (grids going away)."""
+    grids, parts = np.asarray(grids, dtype=object), np.asarray(parts, dtype=object)
+    if not grids.size:
+        return np.empty(0, dtype=np.int64)
+    return shapely.area(shapely.intersection(grids[:, None], parts[None, :])).argmax(axis=1)
+
+
 def assign_households(households_xy, grids_geoms, override_mask=None, current=None) -> np.ndarray:
     """The grid of every household by location, keeping recorded manual overrides.
 

@@ -1,8 +1,11 @@
 """Redrawing level-3 grids: split, merge, draw a new one, apply a rebalancing proposal.
 
-Every edit is validated first, then written in one transaction with one audit row, and pushed
-as one step on the (shared) undo stack. Households follow their location (manual overrides
-kept where their grid still exists) and the assignments follow the grids.
+Every edit is checked first, then written as one unit of work of the session (its rows, their
+audit rows and the undo step, in one transaction). The grids the user acts on must still be at
+the version the session shows, or the edit is refused (``StaleEditError``) and writes nothing.
+Households follow their location (manual overrides kept where their grid still exists) and the
+assignments follow the grids; rows moved as a consequence are read, with their versions, inside
+the edit's transaction.
 """
 
 from __future__ import annotations
@@ -15,26 +18,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, delete, insert, select, update
 
 from gis_app.analysis.grid_split import (
     assign_households,
+    carve_out,
+    clip_to_village,
+    largest_overlap,
     merge_grids,
     split_balanced,
     split_by_line,
 )
 from gis_app.analysis.point_in_polygon import PolygonIndex
 from gis_app.analysis.rebalance import Proposal, propose_rebalance
+from gis_app.core.assignments import current, in_force
+from gis_app.core.changes import ChangeSet
 from gis_app.core.codes import WorkerRole
 from gis_app.core.crs import CHINA_BOUNDS, STORAGE_EPSG
-from gis_app.services.undo import CHUNK, Step, UndoStack
-from gis_app.storage.audit import current_user, log_change
-from gis_app.storage.bulk import as_multipolygons
-from gis_app.storage.models import AdminUnit, Grid, GridAssignment, Household, Worker
-from gis_app.storage.project import Project
+from gis_app.storage.repositories import grids as repo
+from gis_app.storage.uow import StaleEditError, stale_message
 
-_GRID, _HOUSEHOLD = Grid.__table__, Household.__table__
-_ASSIGNMENT, _UNIT = GridAssignment.__table__, AdminUnit.__table__
 _L3 = WorkerRole.LEVEL3_WORKER.value
 
 
@@ -44,7 +46,7 @@ class GridEditError(ValueError):
 
 @dataclass(frozen=True)
 class GridEdit:
-    """What an edit did, for the window to redraw and report.
+    """What an edit did, for the window to report.
 
     Attributes
     ----------
@@ -58,6 +60,8 @@ class GridEdit:
         Grid ids deleted (merged away or replaced).
     households_moved : int
         Households whose ``grid_id`` changed.
+    changes : ChangeSet
+        Every row the edit changed, by entity (the session has re-read them already).
     """
 
     label: str
@@ -65,6 +69,7 @@ class GridEdit:
     changed: list[int]
     removed: list[int]
     households_moved: int
+    changes: ChangeSet = field(default_factory=ChangeSet)
 
 
 @dataclass
@@ -77,15 +82,6 @@ class VillageProposal(Proposal):
 
     village_id: int = 0
     household_ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-
-
-def _geom(row: dict):
-    """The stored geometry of a row (WKB bytes on SQLite, hex EWKB on PostGIS)."""
-    return shapely.from_wkb(row["geom"])
-
-
-def _multi(geom):
-    return as_multipolygons(np.array([geom], dtype=object))[0]
 
 
 def _user_polygon(polygon, what: str):
@@ -111,51 +107,34 @@ def _count(value, what: str) -> int:
     return int(value)
 
 
-def _carve(polygon, grids: np.ndarray):
-    """Cut ``polygon`` out of ``grids``: the new grid and what is left of each grid.
-
-    All boundaries are noded once and the faces dissolved again, so the new grid and the
-    grids it cuts share their new edges exactly (no slivers, no overlaps).
-    """
-    lines = shapely.union_all(np.r_[shapely.boundary(grids), [shapely.boundary(polygon)]])
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-    spot = shapely.get_coordinates(shapely.point_on_surface(faces))
-    inside = shapely.contains_xy(polygon, spot[:, 0], spot[:, 1])
-    owner = PolygonIndex(grids).locate(spot[:, 0], spot[:, 1]).index
-    new = shapely.coverage_union_all(faces[inside])
-    rest = [shapely.coverage_union_all(faces[(owner == i) & ~inside]) for i in range(grids.size)]
-    return new, np.array(rest, dtype=object)
-
-
-def _new_codes(connection: Connection, unit_id: int, count: int) -> list[tuple[str, str]]:
+def _next_codes(village: dict, taken: set[str], count: int) -> list[tuple[str, str]]:
     """Codes and names for new level-3 grids of a village, after the highest number in use.
 
     The scheme of :mod:`gis_app.synth.frames`: ``G3-<village code>-NN``, 「<村>第N网格」.
     """
-    unit = connection.execute(select(_UNIT.c.code, _UNIT.c.name).where(
-        _UNIT.c.id == unit_id)).one()
-    prefix = f"G3-{unit.code}-"
-    taken = set(connection.execute(select(_GRID.c.code).where(
-        _GRID.c.code.like(prefix + "%"))).scalars())
+    prefix = f"G3-{village['code']}-"
     pattern = re.compile(re.escape(prefix) + r"(\d+)")
     numbers = [int(m.group(1)) for c in taken if (m := pattern.fullmatch(c))]
     number, out = max(numbers, default=0) + 1, []
     while len(out) < count:
         if f"{prefix}{number:02d}" not in taken:
-            out.append((f"{prefix}{number:02d}", f"{unit.name}第{number}网格"))
+            out.append((f"{prefix}{number:02d}", f"{village['name']}第{number}网格"))
         number += 1
     return out
 
 
 class GridEditService:
-    """Editing use cases of the level-3 grids, bound to a project, a user and an undo stack."""
+    """Editing use cases of the level-3 grids, on a project session.
 
-    def __init__(self, project: Project, user: str | None = None,
-                 undo_stack: UndoStack | None = None):
-        self.project = project
-        self.user = user or current_user()
-        # The window passes the stack its other editing services share.
-        self.undo_stack = undo_stack if undo_stack is not None else UndoStack()
+    Parameters
+    ----------
+    session : ProjectSession
+        The session whose grids the user sees; undo is its :meth:`ProjectSession.undo`,
+        shared with every other edit.
+    """
+
+    def __init__(self, session):
+        self.session = session
 
     # -- edits
     def split_by_line(self, grid_id: int, line) -> GridEdit:
@@ -168,7 +147,7 @@ class GridEditService:
             raise GridEditError("分割线必须是线（LineString）")
         row = self._level3([grid_id])[0]
         try:
-            parts = split_by_line(_geom(row), line)
+            parts = split_by_line(row["geom"], line)
         except ValueError as error:
             raise GridEditError(str(error)) from None
         return self._split(row, parts, {"method": "line"})
@@ -182,14 +161,14 @@ class GridEditService:
         if parts < 2:
             raise GridEditError("拆分的网格数至少为 2")
         row = self._level3([grid_id])[0]
-        with self.project.engine.connect() as connection:
-            frame = self._households(connection, _HOUSEHOLD.c.grid_id == row["id"])
+        with self.session.project.engine.connect() as connection:
+            frame = repo.households(connection, [row["id"]])
         xy = frame[["lon", "lat"]].to_numpy()
         located = int(np.isfinite(xy).all(axis=1).sum())
         if parts > located:
             raise GridEditError(f"{row['name']}只有{located}户有位置，不能分成{parts}个网格")
         try:
-            split = split_balanced(_geom(row), xy, parts, progress)
+            split = split_balanced(row["geom"], xy, parts, progress)
         except ValueError as error:
             raise GridEditError(str(error)) from None
         geoms = split.geometry.to_numpy()
@@ -209,26 +188,25 @@ class GridEditService:
         if len({r["admin_unit_id"] for r in rows}) > 1:
             raise GridEditError("所选网格不在同一个村，不能合并")
         try:
-            merged = merge_grids(np.array([_geom(r) for r in rows], dtype=object))
+            merged = merge_grids(np.array([r["geom"] for r in rows], dtype=object))
         except ValueError as error:
             raise GridEditError(str(error)) from None
+        shown = self._shown(rows)
+        label = f"合并网格{'、'.join(r['name'] for r in rows)}"
         today = dt.date.today()
-        with self.project.engine.begin() as connection:
-            frame = self._households(connection, _HOUSEHOLD.c.grid_id.in_(ids))
+        with self.session.edit(label) as uow:
+            frame = repo.households(uow.connection, ids)
             counts = frame["grid_id"].value_counts()
             kept = max(rows, key=lambda r: (counts.get(r["id"], 0), -r["id"]))
             others = [r for r in rows if r is not kept]
-            step = Step(f"合并网格{'、'.join(r['name'] for r in rows)}")
-            self._update_grid(connection, step, kept, geom=merged)
-            moved = self._move_households(connection, step, frame,
-                                          np.full(len(frame), kept["id"], dtype=np.int64))
-            self._repoint(connection, step, {r["id"]: kept["id"] for r in others}, today)
-            self._delete_grids(connection, step, others)
-            log_change(connection, "merge_grids", "grid", kept["id"], {
-                "kept": kept["code"], "merged": [r["code"] for r in others],
-                "households_moved": moved}, self.user)
-        self.undo_stack.push(step)
-        return GridEdit(step.label, [], [kept["id"]], [r["id"] for r in others], moved)
+            uow.update("grid", kept["id"], shown[kept["id"]], geom=repo.stored_polygon(merged))
+            moved = self._move_households(uow, frame, np.full(len(frame), kept["id"]))
+            self._repoint(uow, {r["id"]: kept["id"] for r in others}, today)
+            uow.delete_rows("grid", {r["id"]: shown[r["id"]] for r in others})
+            uow.note("merge_grids", "grid", {
+                "id": kept["id"], "kept": kept["code"], "merged": [r["code"] for r in others],
+                "households_moved": moved})
+        return GridEdit(label, [], [kept["id"]], [r["id"] for r in others], moved, uow.changes)
 
     def add_grid(self, polygon, name: str | None = None) -> GridEdit:
         """A new level-3 grid drawn by the user (shapely polygon, EPSG:4490).
@@ -241,20 +219,16 @@ class GridEditService:
             name = str(name).strip()
             if not name or len(name) > 64:
                 raise GridEditError("网格名称不能为空，且不超过64个字")
-        with self.project.engine.connect() as connection:
-            villages = connection.execute(select(_UNIT.c.id, _UNIT.c.geom).where(
-                (_UNIT.c.level == 3) & _UNIT.c.geom.is_not(None)).order_by(_UNIT.c.id)).all()
-        shapes = shapely.from_wkb(np.array([v.geom for v in villages], dtype=object))
-        overlap = shapely.area(shapely.intersection(shapes, polygon)) if villages else np.zeros(0)
-        if not overlap.size or overlap.max() <= 0:
-            raise GridEditError("所画网格不在任何村的范围内")
-        best = int(np.argmax(overlap))
-        village_id, clipped = villages[best].id, shapely.intersection(shapes[best], polygon)
-        clipped = shapely.union_all(shapely.get_parts(clipped)[np.isin(
-            shapely.get_type_id(shapely.get_parts(clipped)), (3, 6))])
-        siblings = self._village_grids(village_id)
-        geoms = np.array([_geom(r) for r in siblings], dtype=object)
-        new, rest = _carve(clipped, geoms) if siblings else (clipped, geoms)
+        with self.session.project.engine.connect() as connection:
+            village_ids, shapes = repo.village_boundaries(connection)
+            try:
+                best, clipped = clip_to_village(polygon, shapes)
+            except ValueError as error:
+                raise GridEditError(str(error)) from None
+            village_id = int(village_ids[best])
+            siblings = repo.village_grids(connection, village_id)
+        geoms = np.array([r["geom"] for r in siblings], dtype=object)
+        new, rest = carve_out(clipped, geoms)
         if new.is_empty or new.area <= 0:
             raise GridEditError("所画网格在村内没有面积")
         touched = shapely.area(shapely.intersection(geoms, new)) > 0 if siblings else \
@@ -262,32 +236,26 @@ class GridEditService:
         for row, left in zip(siblings, rest, strict=True):
             if left.is_empty or left.area <= 0:
                 raise GridEditError(f"所画网格完全覆盖了{row['name']}，请改用合并网格")
-        with self.project.engine.begin() as connection:
+        cut = [(row, left) for row, left, hit in zip(siblings, rest, touched, strict=True) if hit]
+        shown = self._shown([row for row, _ in cut])
+        with self.session.edit("新增网格") as uow:
             template = {"admin_unit_id": village_id,
-                        "parent_id": self._parent(connection, village_id)}
-            step = Step("新增网格")
-            grid_id = self._insert_grids(connection, step, template, [new], name)[0]
-            for row, left in zip(np.array(siblings, dtype=object)[touched], rest[touched],
-                                 strict=True):
-                self._update_grid(connection, step, row, geom=left)
-            ids = [r["id"] for r in siblings]
-            x0, y0, x1, y1 = new.bounds
-            h = _HOUSEHOLD
-            frame = self._households(connection, (h.c.grid_id.in_(ids) | h.c.grid_id.is_(None)) & (
-                h.c.lon.between(x0, x1) & h.c.lat.between(y0, y1)) & ~h.c.grid_override)
+                        "parent_id": repo.village_grid(uow.connection, village_id)}
+            (grid_id, code, grid_name), = self._insert_grids(uow, template, [new], name)
+            uow.label = f"新增网格{grid_name}"
+            for row, left in cut:
+                uow.update("grid", row["id"], shown[row["id"]], geom=repo.stored_polygon(left))
+            frame = repo.households(uow.connection, [r["id"] for r in siblings], ungridded=True,
+                                    within=new.bounds, manual=False)
             inside = PolygonIndex(np.array([new], dtype=object)).locate(
                 frame["lon"].to_numpy(), frame["lat"].to_numpy()).index >= 0
-            moved = self._move_households(connection, step, frame,
+            moved = self._move_households(uow, frame,
                                           np.where(inside, grid_id, frame["grid_id"].to_numpy()))
-            code, label = connection.execute(select(_GRID.c.code, _GRID.c.name).where(
-                _GRID.c.id == grid_id)).one()
-            step.label = f"新增网格{label}"
-            log_change(connection, "add_grid", "grid", grid_id, {
-                "grid": code, "cut": [r["code"] for r in np.array(siblings, dtype=object)[touched]],
-                "households_moved": moved}, self.user)
-        self.undo_stack.push(step)
-        return GridEdit(step.label, [grid_id], [r["id"] for r in np.array(siblings)[touched]],
-                        [], moved)
+            uow.note("add_grid", "grid", {"id": grid_id, "grid": code,
+                                          "cut": [row["code"] for row, _ in cut],
+                                          "households_moved": moved})
+        return GridEdit(uow.label, [grid_id], [row["id"] for row, _ in cut], [], moved,
+                        uow.changes)
 
     def propose_rebalance(self, village_id: int, household_limit: int | None = None,
                           worker_ids: list[int] | None = None) -> Proposal:
@@ -296,36 +264,34 @@ class GridEditService:
         Default limit: the project's threshold of households per worker; default workers: the
         current 三级网格员 of the village's level-3 grids. Returns a :class:`VillageProposal`.
         """
-        limit = self.project.thresholds().household_limit if household_limit is None else \
-            _count(household_limit, "每名网格员的户数上限")
+        limit = self.session.project.thresholds().household_limit if household_limit is None \
+            else _count(household_limit, "每名网格员的户数上限")
         if limit < 1:
             raise GridEditError("每名网格员的户数上限必须至少为 1")
-        with self.project.engine.connect() as connection:
+        with self.session.project.engine.connect() as connection:
             village = self._village(connection, village_id)
-            grids = self._village_grids(village_id)
+            grids = repo.village_grids(connection, village_id)
             ids = [r["id"] for r in grids]
-            current = [a for a in self._assignments(connection, ids, open_only=True)
-                       if a["role"] == _L3]
-            frame = self._village_households(connection, village_id, ids)
+            serving = self._level3_workers(connection, ids, dt.date.today())
+            frame = repo.households(connection, ids, ungridded=True, village_id=village_id)
             if worker_ids is None:
-                workers = sorted({a["worker_id"] for a in current})
+                workers = sorted(set(serving["worker_id"].astype(int)))
                 if not workers:
                     raise GridEditError(f"{village['name']}的网格没有三级网格员，请选择网格员")
             else:
                 workers = [_count(w, "网格员编号") for w in worker_ids]
                 self._check_workers(connection, workers)
         first = {}
-        for a in current:  # the grid's longest-serving worker speaks for it
-            if a["worker_id"] in workers:
-                first.setdefault(a["grid_id"], a["worker_id"])
+        for grid, worker in zip(serving["grid_id"], serving["worker_id"], strict=True):
+            if worker in workers:  # the grid's longest-serving worker speaks for it
+                first.setdefault(int(grid), int(worker))
         served = [r for r in grids if r["id"] in first]
         current_grids = gpd.GeoDataFrame(
             {"worker": [first[r["id"]] for r in served]},
-            geometry=[_geom(r) for r in served], crs=STORAGE_EPSG) if served else None
+            geometry=[r["geom"] for r in served], crs=STORAGE_EPSG) if served else None
         try:
-            proposal = propose_rebalance(shapely.from_wkb(village["geom"]),
-                                         frame[["lon", "lat"]].to_numpy(), workers, limit,
-                                         current_grids=current_grids)
+            proposal = propose_rebalance(village["geom"], frame[["lon", "lat"]].to_numpy(),
+                                         workers, limit, current_grids=current_grids)
         except ValueError as error:
             raise GridEditError(str(error)) from None
         return VillageProposal(proposal.grids, proposal.assignment, proposal.loads,
@@ -356,10 +322,13 @@ class GridEditService:
         except (TypeError, ValueError):
             raise GridEditError("方案中的网格员编号无效") from None
         today = dt.date.today()
-        with self.project.engine.begin() as connection:
+        with self.session.project.engine.connect() as connection:
             village = self._village(connection, village_id)
-            old = self._village_grids(village_id, connection)
-            frame = self._village_households(connection, village_id, [r["id"] for r in old])
+        with self.session.edit(f"重新划分{village['name']}的网格") as uow:
+            connection = uow.connection
+            old = repo.village_grids(connection, village_id)
+            frame = repo.households(connection, [r["id"] for r in old], ungridded=True,
+                                    village_id=village_id)
             assignment = np.asarray(proposal.assignment, dtype=np.int64)
             stale = len(assignment) != len(frame) or (
                 isinstance(proposal, VillageProposal)
@@ -367,127 +336,95 @@ class GridEditService:
             if stale or (assignment >= geoms.size).any():
                 raise GridEditError("村里的户或网格已有变化，请重新生成方案")
             self._check_workers(connection, sorted({w for w in workers if w is not None}))
-            step = Step(f"重新划分{village['name']}的网格")
+            shown = self._shown(old)
             reuse = min(len(old), geoms.size)
             for row, geom in zip(old[:reuse], geoms[:reuse], strict=True):
-                self._update_grid(connection, step, row, geom=geom)
-            template = old[0] if old else {"admin_unit_id": village_id,
-                                           "parent_id": self._parent(connection, village_id)}
-            created = self._insert_grids(connection, step, template, list(geoms[reuse:]))
+                uow.update("grid", row["id"], shown[row["id"]], geom=repo.stored_polygon(geom))
+            template = old[0] if old else {
+                "admin_unit_id": village_id, "parent_id": repo.village_grid(connection,
+                                                                            village_id)}
+            new_rows = self._insert_grids(uow, template, list(geoms[reuse:]))
+            created = [grid_id for grid_id, _, _ in new_rows]
             part_ids = np.array([r["id"] for r in old[:reuse]] + created, dtype=np.int64)
             removed = old[reuse:]
-            target_of = {}
-            if removed:
-                spare = np.array([_geom(r) for r in removed], dtype=object)
-                overlap = shapely.area(shapely.intersection(spare[:, None], geoms[None, :]))
-                target_of = {r["id"]: int(part_ids[j])
-                             for r, j in zip(removed, overlap.argmax(axis=1), strict=True)}
-            current = frame["grid_id"].to_numpy()
-            gone = np.isin(current, list(target_of))
-            fallback = pd.Series(current).replace(target_of).to_numpy() if target_of else current
+            nearest = largest_overlap(np.array([r["geom"] for r in removed], dtype=object), geoms)
+            target_of = {r["id"]: int(part_ids[j]) for r, j in zip(removed, nearest, strict=True)}
+            now = frame["grid_id"].to_numpy()
+            gone = np.isin(now, list(target_of))
+            fallback = pd.Series(now).replace(target_of).to_numpy() if target_of else now
             by_place = np.where(assignment >= 0, part_ids[np.maximum(assignment, 0)], fallback)
-            target = np.where(frame["grid_override"].to_numpy() & ~gone, current, by_place)
-            moved = self._move_households(connection, step, frame, target)
-            self._set_level3_workers(connection, step, part_ids[:reuse], workers[:reuse],
-                                     created, workers[reuse:], today)
-            self._repoint(connection, step, target_of, today, end_roles={_L3})
-            self._delete_grids(connection, step, removed)
-            codes = [r["code"] for r in old[:reuse]] + [
-                c for c, in connection.execute(select(_GRID.c.code).where(
-                    _GRID.c.id.in_(created)).order_by(_GRID.c.id))]
-            log_change(connection, "apply_rebalance", "admin_unit", int(village_id), {
-                "village": village["code"], "grids": codes, "workers": workers,
-                "removed": [r["code"] for r in removed], "households_moved": moved}, self.user)
-        self.undo_stack.push(step)
-        return GridEdit(step.label, created, [r["id"] for r in old[:reuse]],
-                        [r["id"] for r in removed], moved)
-
-    # -- undo
-    def can_undo(self) -> bool:
-        """True when the shared stack has a change to undo."""
-        return self.undo_stack.can_undo()
-
-    def undo(self) -> str | None:
-        """Revert the latest change on the shared stack; returns its label."""
-        return self.undo_stack.undo(self.project, self.user)
+            target = np.where(frame["grid_override"].to_numpy() & ~gone, now, by_place)
+            moved = self._move_households(uow, frame, target)
+            self._set_level3_workers(uow, part_ids, workers, today)
+            self._repoint(uow, target_of, today, end_roles={_L3})
+            uow.delete_rows("grid", {r["id"]: shown[r["id"]] for r in removed})
+            uow.note("apply_rebalance", "admin_unit", {
+                "id": int(village_id), "village": village["code"],
+                "grids": [r["code"] for r in old[:reuse]] + [c for _, c, _ in new_rows],
+                "workers": workers, "removed": [r["code"] for r in removed],
+                "households_moved": moved})
+        return GridEdit(uow.label, created, [r["id"] for r in old[:reuse]],
+                        [r["id"] for r in removed], moved, uow.changes)
 
     # -- reading
+    def _shown(self, rows: list[dict]) -> dict[int, int]:
+        """Grid id → the version the session shows (the stored one for a grid it has not read).
+
+        An edit expects these versions: a grid changed by someone since the session read it
+        refuses the edit, naming who changed it.
+        """
+        grids = self.session.grids
+        seen = dict(zip(grids["id"].to_numpy().tolist(), grids["version"].to_numpy().tolist(),
+                        strict=True))
+        return {r["id"]: int(seen.get(r["id"], r["version"])) for r in rows}
+
     def _level3(self, grid_ids: list[int]) -> list[dict]:
-        """Whole rows of level-3 grids with a boundary, in the order asked; GridEditError else."""
+        """Whole rows of level-3 grids with a boundary, in the order asked; GridEditError else.
+
+        A grid stored at another version than the session shows refuses the edit at once
+        (StaleEditError), before any computation on a shape the user has not seen.
+        """
         ids = [_count(i, "网格编号") for i in grid_ids]
-        with self.project.engine.connect() as connection:
-            rows = {r.id: r._asdict() for r in connection.execute(
-                select(_GRID).where(_GRID.c.id.in_(ids)))}
-        missing = [i for i in ids if i not in rows]
-        if missing:
-            raise GridEditError(f"网格不存在：{missing}")
-        for row in rows.values():
-            if row["level"] != 3:
-                raise GridEditError(f"只能编辑三级网格（{row['name']}是{row['level']}级网格）")
-            if row["geom"] is None:
-                raise GridEditError(f"{row['name']}没有边界，不能编辑")
+        with self.session.project.engine.connect() as connection:
+            rows = repo.grid_rows(connection, ids)
+            missing = [i for i in ids if i not in rows]
+            shown = set(self.session.grids["id"].tolist())
+            for grid_id in missing:
+                if grid_id in shown:  # deleted since the session read it: say by whom
+                    raise StaleEditError(stale_message(connection, "grid", grid_id, True))
+            if missing:
+                raise GridEditError(f"网格不存在：{missing}")
+            for row in rows.values():
+                if row["level"] != 3:
+                    raise GridEditError(
+                        f"只能编辑三级网格（{row['name']}是{row['level']}级网格）")
+                if row["geom"] is None:
+                    raise GridEditError(f"{row['name']}没有边界，不能编辑")
+            for grid_id, version in self._shown(list(rows.values())).items():
+                if rows[grid_id]["version"] != version:
+                    raise StaleEditError(stale_message(connection, "grid", grid_id, False))
         return [rows[i] for i in ids]
 
-    def _village_grids(self, village_id: int, connection: Connection | None = None) -> list[dict]:
-        """Whole rows of a village's level-3 grids, by code."""
-        query = select(_GRID).where((_GRID.c.level == 3) & (_GRID.c.admin_unit_id == village_id)
-                                    & _GRID.c.geom.is_not(None)).order_by(_GRID.c.code)
-        if connection is not None:
-            return [r._asdict() for r in connection.execute(query)]
-        with self.project.engine.connect() as own:
-            return [r._asdict() for r in own.execute(query)]
-
     @staticmethod
-    def _village(connection: Connection, village_id: int) -> dict:
-        row = connection.execute(select(_UNIT.c.id, _UNIT.c.code, _UNIT.c.name, _UNIT.c.level,
-                                        _UNIT.c.geom).where(_UNIT.c.id == village_id)).first()
-        if row is None or row.level != 3:
+    def _village(connection, village_id: int) -> dict:
+        village = repo.village(connection, village_id)
+        if village is None or village["level"] != 3:
             raise GridEditError(f"村不存在：{village_id}")
-        if row.geom is None:
-            raise GridEditError(f"{row.name}没有村界，不能划分网格")
-        return row._asdict()
+        if village["geom"] is None:
+            raise GridEditError(f"{village['name']}没有村界，不能划分网格")
+        return village
 
     @staticmethod
-    def _parent(connection: Connection, village_id: int) -> int | None:
-        """The village's level-2 grid, parent of its level-3 grids."""
-        return connection.execute(select(_GRID.c.id).where(
-            (_GRID.c.level == 2) & (_GRID.c.admin_unit_id == village_id)
-        ).order_by(_GRID.c.id)).scalars().first()
+    def _level3_workers(connection, grid_ids, day: dt.date) -> pd.DataFrame:
+        """The 三级网格员 rows in force on ``day`` on these grids, by id."""
+        serving = current(repo.assignments(connection, grid_ids), day)
+        return serving[serving["role"] == _L3].reset_index(drop=True)
 
     @staticmethod
-    def _households(connection: Connection, where) -> pd.DataFrame:
-        """Id, grid (-1 for none), override flag, lon/lat (NaN unknown) and version, by id."""
-        h = _HOUSEHOLD
-        rows = connection.execute(select(h.c.id, h.c.grid_id, h.c.grid_override, h.c.lon,
-                                         h.c.lat, h.c.version).where(where).order_by(h.c.id)).all()
-        frame = pd.DataFrame(rows, columns=["id", "grid_id", "grid_override", "lon", "lat",
-                                            "version"])
-        return frame.astype({"id": np.int64, "grid_override": bool, "lon": float, "lat": float,
-                             "version": np.int64}).assign(
-            grid_id=frame["grid_id"].astype(float).fillna(-1).astype(np.int64))
-
-    def _village_households(self, connection: Connection, village_id: int,
-                            grid_ids: list[int]) -> pd.DataFrame:
-        """Households in the village's level-3 grids, or in the village without a grid."""
-        h = _HOUSEHOLD
-        return self._households(connection, h.c.grid_id.in_(grid_ids) | (
-            h.c.grid_id.is_(None) & (h.c.village_id == village_id)))
-
-    @staticmethod
-    def _assignments(connection: Connection, grid_ids, open_only: bool = False) -> list[dict]:
-        a = _ASSIGNMENT
-        query = select(a).where(a.c.grid_id.in_([int(i) for i in grid_ids]))
-        if open_only:
-            query = query.where(a.c.end_date.is_(None))
-        return [r._asdict() for r in connection.execute(query.order_by(a.c.id))]
-
-    @staticmethod
-    def _check_workers(connection: Connection, worker_ids: list[int]) -> None:
+    def _check_workers(connection, worker_ids: list[int]) -> None:
         if len(set(worker_ids)) != len(worker_ids):
             raise GridEditError("网格员名单中有重复")
-        table = Worker.__table__
-        active = dict(connection.execute(select(table.c.id, table.c.active).where(
-            table.c.id.in_(worker_ids))).all())
+        active = repo.worker_activity(connection, worker_ids)
         missing = [w for w in worker_ids if w not in active]
         if missing:
             raise GridEditError(f"网格员不存在：{missing}")
@@ -495,47 +432,37 @@ class GridEditService:
         if retired:
             raise GridEditError(f"已退出的网格员不能分配网格：{retired}")
 
-    # -- writing, inside the caller's transaction; each records what it did on the step
-    def _update_grid(self, connection: Connection, step: Step, row: dict, **values) -> None:
-        if "geom" in values:
-            values["geom"] = _multi(values["geom"])
-        changed = connection.execute(update(_GRID).where(
-            (_GRID.c.id == row["id"]) & (_GRID.c.version == row["version"])).values(
-            **values, version=row["version"] + 1)).rowcount
-        if changed != 1:
-            raise GridEditError("网格已被他人修改，请刷新后重试")
-        step.updated.append((_GRID, row["id"], {**{k: row[k] for k in values},
-                                                "version": row["version"]}))
+    # -- writing, inside the edit's unit of work
+    def _insert_grids(self, uow, template: dict, geoms: list,
+                      name: str | None = None) -> list[tuple[int, str, str]]:
+        """New level-3 grids beside ``template`` (same village and parent), with new codes.
 
-    def _insert_grids(self, connection: Connection, step: Step, template: dict, geoms: list,
-                      name: str | None = None) -> list[int]:
-        """New level-3 grids beside ``template`` (same village and parent), with new codes."""
-        ids = []
-        codes = _new_codes(connection, template["admin_unit_id"], len(geoms))
-        for (code, default_name), geom in zip(codes, geoms, strict=True):  # a few new grids
-            ids.append(connection.execute(insert(_GRID).values(
-                code=code, name=name or default_name, level=3, parent_id=template["parent_id"],
-                admin_unit_id=template["admin_unit_id"], geom=_multi(geom), version=1,
-            ).returning(_GRID.c.id)).scalar_one())
-            step.inserted.append((_GRID, ids[-1]))
-        return ids
-
-    def _delete_grids(self, connection: Connection, step: Step, rows: list[dict]) -> None:
-        for row in rows:
-            changed = connection.execute(delete(_GRID).where(
-                (_GRID.c.id == row["id"]) & (_GRID.c.version == row["version"]))).rowcount
-            if changed != 1:
-                raise GridEditError("网格已被他人修改，请刷新后重试")
-            step.deleted.append((_GRID, row))
+        Returns (id, code, name) of each.
+        """
+        if not geoms:
+            return []
+        village = repo.village(uow.connection, template["admin_unit_id"])
+        taken = repo.grid_codes(uow.connection, f"G3-{village['code']}-")
+        out = []
+        for (code, default_name), geom in zip(_next_codes(village, taken, len(geoms)), geoms,
+                                              strict=True):  # a few new grids
+            grid_id = uow.insert("grid", {
+                "code": code, "name": name or default_name, "level": 3,
+                "parent_id": template["parent_id"], "admin_unit_id": template["admin_unit_id"],
+                "geom": repo.stored_polygon(geom)})
+            out.append((int(grid_id), code, name or default_name))
+        return out
 
     def _split(self, row: dict, parts: list, details: dict) -> GridEdit:
         """Write a split: the grid becomes ``parts[0]``, the other parts new grids."""
         today = dt.date.today()
-        step = Step(f"拆分网格{row['name']}为{len(parts)}个")
-        with self.project.engine.begin() as connection:
-            frame = self._households(connection, _HOUSEHOLD.c.grid_id == row["id"])
-            self._update_grid(connection, step, row, geom=parts[0])
-            created = self._insert_grids(connection, step, row, parts[1:])
+        label = f"拆分网格{row['name']}为{len(parts)}个"
+        shown = self._shown([row])[row["id"]]
+        with self.session.edit(label) as uow:
+            frame = repo.households(uow.connection, [row["id"]])
+            uow.update("grid", row["id"], shown, geom=repo.stored_polygon(parts[0]))
+            new_rows = self._insert_grids(uow, row, parts[1:])
+            created = [grid_id for grid_id, _, _ in new_rows]
             ids = np.array([row["id"], *created], dtype=np.int64)
             try:
                 where = assign_households(frame[["lon", "lat"]].to_numpy(),
@@ -544,86 +471,70 @@ class GridEditService:
                 raise GridEditError(str(error)) from None
             # Manual placements, and households outside every part, stay in the grid.
             follow = (where >= 0) & ~frame["grid_override"].to_numpy()
-            moved = self._move_households(connection, step, frame,
+            moved = self._move_households(uow, frame,
                                           np.where(follow, ids[np.maximum(where, 0)], row["id"]))
-            # Whoever covered the grid covers its parts until the user reassigns them.
-            for a in self._assignments(connection, [row["id"]], open_only=True):
-                for grid_id in created:
-                    self._add_assignment(connection, step, a["worker_id"], grid_id, a["role"],
-                                         today)
-            codes = connection.execute(select(_GRID.c.code).where(
-                _GRID.c.id.in_(created)).order_by(_GRID.c.id)).scalars().all()
-            log_change(connection, "split_grid", "grid", row["id"], {
-                "grid": row["code"], "new": codes, "households_moved": moved, **details},
-                self.user)
-        self.undo_stack.push(step)
-        return GridEdit(step.label, created, [row["id"]], [], moved)
-
-    def _move_households(self, connection: Connection, step: Step, frame: pd.DataFrame,
-                         target: np.ndarray) -> int:
-        """Set each household's grid to ``target`` (-1: leave it); one UPDATE per target grid."""
-        current = frame["grid_id"].to_numpy()
-        moved = (target >= 0) & (target != current)
-        ids, to = frame["id"].to_numpy()[moved], target[moved]
-        h = _HOUSEHOLD
-        for grid_id in np.unique(to):  # a few target grids, not one statement per household
-            chosen = ids[to == grid_id].tolist()
-            for start in range(0, len(chosen), CHUNK):
-                connection.execute(update(h).where(h.c.id.in_(chosen[start:start + CHUNK])).values(
-                    grid_id=int(grid_id), version=h.c.version + 1))
-        before = current[moved].tolist()
-        step.updated += [(h, i, {"grid_id": None if g < 0 else g, "version": v})
-                         for i, g, v in zip(ids.tolist(), before,
-                                            frame["version"].to_numpy()[moved].tolist(),
-                                            strict=True)]
-        return int(moved.sum())
-
-    def _add_assignment(self, connection: Connection, step: Step, worker_id: int, grid_id: int,
-                        role: str, today: dt.date) -> None:
-        a = _ASSIGNMENT
-        step.inserted.append((a, connection.execute(insert(a).values(
-            worker_id=int(worker_id), grid_id=int(grid_id), role=role, start_date=today,
-            assigned_by=self.user, version=1).returning(a.c.id)).scalar_one()))
+            # Whoever covers the grid covers its parts until the user reassigns them.
+            serving = current(repo.assignments(uow.connection, [row["id"]]), today)
+            uow.insert_rows("grid_assignment", [
+                {"worker_id": int(worker), "grid_id": grid_id, "role": role,
+                 "start_date": today, "assigned_by": uow.user}
+                for worker, role in zip(serving["worker_id"], serving["role"], strict=True)
+                for grid_id in created])
+            uow.note("split_grid", "grid", {"id": row["id"], "grid": row["code"],
+                                            "new": [c for _, c, _ in new_rows],
+                                            "households_moved": moved, **details})
+        return GridEdit(label, created, [row["id"]], [], moved, uow.changes)
 
     @staticmethod
-    def _update_assignment(connection: Connection, step: Step, row: dict, **values) -> None:
-        a = _ASSIGNMENT
-        connection.execute(update(a).where(a.c.id == row["id"]).values(
-            **values, version=row["version"] + 1))
-        step.updated.append((a, row["id"], {**{k: row[k] for k in values},
-                                            "version": row["version"]}))
+    def _move_households(uow, frame: pd.DataFrame, target: np.ndarray) -> int:
+        """Set each household's grid to ``target`` (-1: leave it), at the version read."""
+        target = np.asarray(target, dtype=np.int64)
+        moved = (target >= 0) & (target != frame["grid_id"].to_numpy())
+        uow.update_each("household", {  # one statement per target grid
+            int(h): (int(v), {"grid_id": int(g)}) for h, v, g in zip(
+                frame["id"].to_numpy()[moved], frame["version"].to_numpy()[moved],
+                target[moved], strict=True)})
+        return int(moved.sum())
 
-    def _repoint(self, connection: Connection, step: Step, target_of: dict[int, int],
-                 today: dt.date, end_roles: set[str] = frozenset()) -> None:
+    @staticmethod
+    def _repoint(uow, target_of: dict[int, int], today: dt.date,
+                 end_roles: set[str] = frozenset()) -> None:
         """Move every assignment row of the grids going away (history too) to their targets.
 
-        An open row that would repeat a (worker, role) already open on the target, or whose
-        role is in ``end_roles``, is ended today instead of staying open.
+        A row in force today that would repeat a (worker, role) in force on the target, or whose
+        role is in ``end_roles``, is ended today instead of staying in force.
         """
         if not target_of:
             return
-        held = {(a["grid_id"], a["worker_id"], a["role"]) for a in self._assignments(
-            connection, set(target_of.values()), open_only=True)}
-        for a in self._assignments(connection, target_of):  # rows of a few grids
-            values = {"grid_id": target_of[a["grid_id"]]}
-            key = (values["grid_id"], a["worker_id"], a["role"])
-            if a["end_date"] is None:
-                if key in held or a["role"] in end_roles:
+        held = current(repo.assignments(uow.connection, set(target_of.values())), today)
+        held = set(zip(held["grid_id"], held["worker_id"], held["role"], strict=True))
+        rows = repo.assignments(uow.connection, target_of)  # rows of a few grids
+        now = in_force(rows["start_date"].to_numpy(), rows["end_date"].to_numpy(), today) \
+            if len(rows) else np.zeros(0, bool)
+        changes = {}
+        for a, serving in zip(rows.itertuples(), now, strict=True):
+            values = {"grid_id": target_of[a.grid_id]}
+            key = (values["grid_id"], a.worker_id, a.role)
+            if serving:
+                if key in held or a.role in end_roles:
                     values["end_date"] = today
                 else:
                     held.add(key)
-            self._update_assignment(connection, step, a, **values)
+            changes[int(a.id)] = (int(a.version), values)
+        uow.update_each("grid_assignment", changes)
 
-    def _set_level3_workers(self, connection: Connection, step: Step, kept_ids, kept_workers,
-                            created: list[int], new_workers: list, today: dt.date) -> None:
-        """Each grid's open 三级网格员 becomes the proposal's worker (unchanged rows stay)."""
-        open_rows = [a for a in self._assignments(connection, kept_ids, open_only=True)
-                     if a["role"] == _L3]
-        for grid_id, worker in zip([*map(int, kept_ids), *created], [*kept_workers, *new_workers],
-                                   strict=True):
-            mine = [a for a in open_rows if a["grid_id"] == grid_id]
-            for a in mine:
-                if a["worker_id"] != worker:
-                    self._update_assignment(connection, step, a, end_date=today)
-            if worker is not None and all(a["worker_id"] != worker for a in mine):
-                self._add_assignment(connection, step, worker, grid_id, _L3, today)
+    def _set_level3_workers(self, uow, grid_ids: np.ndarray, workers: list,
+                            today: dt.date) -> None:
+        """Each grid's 三级网格员 in force becomes the proposal's worker (unchanged rows stay)."""
+        serving = self._level3_workers(uow.connection, grid_ids, today)
+        ended, added = {}, []
+        for grid_id, worker in zip(grid_ids.tolist(), workers, strict=True):
+            mine = serving[serving["grid_id"] == grid_id]
+            for a in mine.itertuples():
+                if a.worker_id != worker:
+                    ended[int(a.id)] = (int(a.version), {"end_date": today})
+            if worker is not None and not (mine["worker_id"] == worker).any():
+                added.append({"worker_id": int(worker), "grid_id": int(grid_id), "role": _L3,
+                              "start_date": today, "assigned_by": uow.user})
+        uow.update_each("grid_assignment", ended)
+        uow.insert_rows("grid_assignment", added)
