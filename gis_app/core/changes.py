@@ -92,22 +92,39 @@ class ChangeSet:
 
 
 class ChangeSetBuilder:
-    """Collects row changes as an edit makes them, then freezes into a :class:`ChangeSet`."""
+    """Collects row changes as an edit makes them, then freezes into a :class:`ChangeSet`.
+
+    Each :meth:`add` costs what its own ids cost (an import's thousands of single-row changes
+    stay linear): the sets are kept mutable, with :meth:`EntityChange.then`'s rules applied to
+    one action at a time.
+    """
 
     def __init__(self) -> None:
-        self._changes: dict[str, EntityChange] = {}
+        self._changes: dict[str, tuple[set[int], set[int], set[int]]] = {}
 
     def add(self, table: str, action: str, ids: Iterable[int] | int) -> None:
         """Record ``action`` (insert, update, delete) on rows of ``table``."""
-        ids = frozenset([int(ids)] if isinstance(ids, int) else map(int, ids))
+        ids = {int(ids)} if isinstance(ids, int) else set(map(int, ids))
         if not ids:
             return
-        parts = {"insert": (ids, frozenset(), frozenset()),
-                 "update": (frozenset(), ids, frozenset()),
-                 "delete": (frozenset(), frozenset(), ids)}[action]
-        current = self._changes.get(table, EntityChange())
-        self._changes[table] = current.then(EntityChange(*parts))
+        if action not in ("insert", "update", "delete"):
+            raise KeyError(action)
+        inserted, updated, deleted = self._changes.setdefault(table, (set(), set(), set()))
+        if action == "insert":
+            back = deleted & ids  # deleted, then inserted again: still there, changed
+            inserted |= ids - deleted - updated
+            deleted -= ids
+            updated |= back
+        elif action == "update":
+            updated |= ids - inserted - deleted
+        else:
+            gone = ids - inserted  # inserted by this edit, then deleted: never there
+            inserted -= ids
+            updated -= ids
+            deleted |= gone
 
     def build(self, label: str = "", edit_id: int | None = None) -> ChangeSet:
         """The change set so far."""
-        return ChangeSet({n: c for n, c in self._changes.items() if c}, label, edit_id)
+        changes = {n: EntityChange(frozenset(i), frozenset(u), frozenset(d))
+                   for n, (i, u, d) in self._changes.items()}
+        return ChangeSet({n: c for n, c in changes.items() if c}, label, edit_id)

@@ -117,10 +117,17 @@ def households(connection: Connection, grid_ids, *, ungridded: bool = False,
         where = where & ~h.c.grid_override
     rows = connection.execute(select(*(h.c[c] for c in HOUSEHOLD_COLUMNS)).where(where)
                               .order_by(h.c.id)).all()
-    frame = pd.DataFrame(rows, columns=HOUSEHOLD_COLUMNS)
-    return frame.astype({"id": np.int64, "grid_override": bool, "lon": float, "lat": float,
-                         "version": np.int64}).assign(
-        grid_id=frame["grid_id"].astype(float).fillna(-1).astype(np.int64))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(HOUSEHOLD_COLUMNS)
+    values = dict(zip(HOUSEHOLD_COLUMNS, columns, strict=True))
+    grid = np.array(values["grid_id"], dtype=float)  # None → NaN
+    return pd.DataFrame({
+        "id": np.array(values["id"], dtype=np.int64),
+        "grid_id": np.where(np.isnan(grid), -1, grid).astype(np.int64),
+        "grid_override": np.array(values["grid_override"], dtype=bool),
+        "lon": np.array(values["lon"], dtype=float),
+        "lat": np.array(values["lat"], dtype=float),
+        "version": np.array(values["version"], dtype=np.int64),
+    })
 
 
 def assignments(connection: Connection, grid_ids) -> pd.DataFrame:
