@@ -263,6 +263,11 @@ _ENGLISH: dict[str, str] = {
     "本版本尚不能在此登记走访": "This version cannot record visits here",
     "导出失败": "Export failed",
     "已导出": "Exported",
+    # -- attribute table (panels/attribute_table.py)
+    "{shown:,} / {total:,} 行，已选择 {selected:,}":
+        "{shown:,} / {total:,} rows, {selected:,} selected",
+    "表达式中不能使用 @": "Expressions cannot use @",
+    "表达式的结果不是每行一个是/否": "The expression does not give one yes/no per row",
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from PyQt6.QtCore import QEvent, QPoint, QPointF, Qt
@@ -147,33 +146,6 @@ def test_lasso_selection_with_shift_adds(window, map_data):
     assert np.array_equal(window.model.selection["households"], expected)
 
 
-def test_attribute_table_filters_and_syncs_selection(window, qtbot, map_data):
-    households = map_data.frames["households"]
-    table = window.table
-    qtbot.keyClicks(table.expression, "attribute == 2 and members >= 4")
-    qtbot.keyClick(table.expression, Qt.Key.Key_Return)
-    expected = int(((households["attribute"] == 2) & (households["members"] >= 4)).sum())
-    assert table.model.rowCount() == expected > 0
-    table.view.selectRow(0)
-    table.view.selectionModel().select(
-        table.model.index(1, 0),
-        table.view.selectionModel().SelectionFlag.Select
-        | table.view.selectionModel().SelectionFlag.Rows,
-    )
-    selected = window.model.selection["households"]
-    assert selected.sum() == 2
-    chosen = households[selected]
-    assert (chosen["attribute"] == 2).all() and (chosen["members"] >= 4).all()
-    assert window.canvas.adapters["households"].selected.sum() == 2
-
-
-def test_bad_filter_expression_says_so(window, qtbot):
-    qtbot.keyClicks(window.table.expression, "members >>> 3")
-    qtbot.keyClick(window.table.expression, Qt.Key.Key_Return)
-    assert "表达式有误" in window.table.status.text()
-    assert window.table.model.rowCount() == len(window.canvas.adapters["households"].frame)
-
-
 def test_search_by_name_zooms_to_the_household(window, qtbot, map_data):
     households = map_data.frames["households"]
     counts = households["head_name"].value_counts()
@@ -287,29 +259,6 @@ def test_place_an_unlocated_household(qtbot, sample_project_path, tmp_path):
     assert row[0] == "地图点选" and row[1] == grids["code"].iloc[0]
     assert audit == 1
     assert household_id not in set(window.data.unlocated["id"])
-
-
-def test_export_selection_to_excel(window, tmp_path, map_data):
-    import openpyxl
-
-    mask = np.zeros(len(window.canvas.adapters["households"].frame), dtype=bool)
-    mask[:5] = True
-    window.model.select("households", mask)
-    path = window.export_selection(str(tmp_path / "sel.xlsx"))
-    book = openpyxl.load_workbook(path)
-    values = [[c.value for c in row] for row in book.active.iter_rows()]
-    header_row = next(i for i, row in enumerate(values) if "户主姓名" in row)
-    names = [
-        row[values[header_row].index("户主姓名")] for row in values[header_row + 1 :] if any(row)
-    ]
-    assert names == list(map_data.frames["households"]["head_name"][:5])
-    ids = [
-        row[values[header_row].index("户主证件号码")]
-        for row in values[header_row + 1 :]
-        if any(row)
-    ]
-    assert all("*" in i for i in ids)
-    assert isinstance(pd.DataFrame(values), pd.DataFrame)
 
 
 def test_editing_a_style_file_and_reloading_changes_the_map(window, tmp_path, monkeypatch):
