@@ -11,19 +11,24 @@ import pytest
 
 from gis_app.services import campaign_service as cs
 from gis_app.services import coverage_service
-from gis_app.services.undo import UndoStack
+from gis_app.services.session import ProjectSession
 from gis_app.storage.project import open_project
 
 D = dt.date
 
 
 @pytest.fixture
-def project(sample_project_path, tmp_path):
+def session(sample_project_path, tmp_path):
     copy = tmp_path / "copy.gmp"
     shutil.copy(sample_project_path, copy)
-    project = open_project(copy)
-    yield project
-    project.close()
+    session = ProjectSession(open_project(copy), user="检查员")
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def project(session):
+    return session.project
 
 
 def _sql(project, query: str) -> pd.DataFrame:
@@ -43,10 +48,10 @@ def _valid(project, **changes) -> dict:
     return {**values, **changes}
 
 
-def test_default_timetable_follows_seed_002(project):
+def test_default_timetable_follows_seed_002(project, session):
     """The 2023 notice: plan by late April, training by early May, investigation by early
     June, data entry by 10 June, report by 20 June (DOMAIN §9)."""
-    campaign = cs.create_campaign(project, **_valid(project))
+    campaign = cs.create_campaign(session, **_valid(project))
     rows = _sql(project, f"SELECT key, name, due_date, target_coverage FROM campaign_milestone "
                          f"WHERE campaign_id = {campaign}").set_index("key")
     due = rows["due_date"].map(dt.date.fromisoformat)
@@ -60,8 +65,8 @@ def test_default_timetable_follows_seed_002(project):
     assert rows.loc["report", "name"] == "提交总结报告"
 
 
-def test_default_timetable_is_stretched_to_a_shorter_round(project):
-    campaign = cs.create_campaign(project, **_valid(
+def test_default_timetable_is_stretched_to_a_shorter_round(project, session):
+    campaign = cs.create_campaign(session, **_valid(
         project, year=2024, round=1, start_date=D(2024, 3, 1), end_date=D(2024, 3, 31)))
     rows = _sql(project, f"SELECT key, due_date FROM campaign_milestone "
                          f"WHERE campaign_id = {campaign}").set_index("key")["due_date"]
@@ -80,19 +85,31 @@ def test_sample_timetable_comes_from_the_same_definitions(sample_project_path):
         "investigation": "2023-06-10", "data_entry": "2023-06-10", "report": "2023-06-20"}
 
 
-def test_campaign_is_written_in_one_transaction_with_an_audit_row(project):
+def test_campaign_is_written_as_one_edit_with_its_audit_rows(project, session):
     chosen = _townships(project)[:2]
-    campaign = cs.create_campaign(project, **_valid(project, township_ids=chosen),
-                                  user="检查员")
+    campaign = cs.create_campaign(session, **_valid(project, township_ids=chosen))
     stored = _sql(project, f"SELECT * FROM campaign WHERE id = {campaign}").iloc[0]
     assert (stored["year"], stored["round"]) == (2023, 2)
     assert stored["name"] == "2023年防止返贫监测帮扶集中排查（第2轮）"
     links = _sql(project, f"SELECT township_id FROM campaign_township WHERE campaign_id = "
                           f"{campaign}")["township_id"]
     assert sorted(links) == chosen
-    audit = _sql(project, "SELECT * FROM audit_log WHERE action = 'create_campaign'")
-    assert len(audit) == 1 and audit["row_id"].iloc[0] == campaign
-    assert audit["user_name"].iloc[0] == "检查员"
+    # One edit by the user; an audit row per row written: the campaign, its six milestones
+    # and its two townships.
+    edits = _sql(project, "SELECT * FROM edit WHERE user_name = '检查员'")
+    assert edits["label"].tolist() == ["新建排查2023年防止返贫监测帮扶集中排查（第2轮）"]
+    audit = _sql(project, f"SELECT * FROM audit_log WHERE edit_id = {edits['id'].iloc[0]}")
+    assert set(audit["action"]) == {"insert"} and set(audit["user_name"]) == {"检查员"}
+    assert audit["table_name"].value_counts().to_dict() == {
+        "campaign_milestone": 6, "campaign_township": 2, "campaign": 1}
+    assert audit.loc[audit["table_name"] == "campaign", "row_id"].tolist() == [campaign]
+    milestones = _sql(project, f"SELECT id FROM campaign_milestone WHERE campaign_id = "
+                               f"{campaign}")["id"]
+    assert sorted(audit.loc[audit["table_name"] == "campaign_milestone", "row_id"]) == sorted(
+        milestones)
+    # The session follows: the new campaign is listed and, the newest, the one the views show.
+    assert campaign in set(session.frame("campaigns")["id"])
+    assert session.campaign_id == campaign
     # It covers every household of those townships, counted straight from the tables.
     expected = _sql(project, "SELECT count(*) AS n FROM household h JOIN admin_unit v ON "
                              f"v.id = h.village_id WHERE v.parent_id IN "
@@ -102,8 +119,8 @@ def test_campaign_is_written_in_one_transaction_with_an_audit_row(project):
     assert len(data.records) == 0
 
 
-def test_the_new_round_is_chosen_over_the_first(project):
-    campaign = cs.create_campaign(project, **_valid(project, township_ids=_townships(project)[:1]))
+def test_the_new_round_is_chosen_over_the_first(project, session):
+    campaign = cs.create_campaign(session, **_valid(project, township_ids=_townships(project)[:1]))
     assert coverage_service.load_campaign(project, 2023).campaign["id"] == campaign
     first = coverage_service.load_campaign(project, campaign_id=1)
     assert first.campaign["round"] == 1 and len(first.records) > 0
@@ -134,30 +151,31 @@ def test_the_new_round_is_chosen_over_the_first(project):
                           "target_coverage": 1.5}]}, "覆盖率目标应在0—100%之间"),
     ],
 )
-def test_invalid_campaigns_are_refused_and_nothing_is_written(project, changes, message):
-    before = _sql(project, "SELECT (SELECT count(*) FROM campaign) AS c, "
-                           "(SELECT count(*) FROM campaign_milestone) AS m, "
-                           "(SELECT count(*) FROM audit_log) AS a")
+def test_invalid_campaigns_are_refused_and_nothing_is_written(project, session, changes,
+                                                             message):
+    counts = ("SELECT (SELECT count(*) FROM campaign) AS c, "
+              "(SELECT count(*) FROM campaign_milestone) AS m, "
+              "(SELECT count(*) FROM campaign_township) AS t, "
+              "(SELECT count(*) FROM audit_log) AS a, (SELECT count(*) FROM edit) AS e")
+    before = _sql(project, counts)
     with pytest.raises(cs.CampaignError, match=message):
-        cs.create_campaign(project, **_valid(project, **changes))
-    after = _sql(project, "SELECT (SELECT count(*) FROM campaign) AS c, "
-                          "(SELECT count(*) FROM campaign_milestone) AS m, "
-                          "(SELECT count(*) FROM audit_log) AS a")
-    assert after.equals(before)
+        cs.create_campaign(session, **_valid(project, **changes))
+    assert _sql(project, counts).equals(before)
+    assert not session.can_undo()
 
 
-def test_every_problem_is_listed_at_once(project):
+def test_every_problem_is_listed_at_once(project, session):
     with pytest.raises(cs.CampaignError) as error:
-        cs.create_campaign(project, **_valid(project, round=1, income_line=0, township_ids=[]))
+        cs.create_campaign(session, **_valid(project, round=1, income_line=0, township_ids=[]))
     text = str(error.value)
     assert "已存在" in text and "监测收入基准线" in text and "请至少选择一个乡镇" in text
 
 
-def test_custom_milestones_are_kept(project):
+def test_custom_milestones_are_kept(project, session):
     milestones = [{"key": None, "name": "动员部署", "due_date": D(2023, 4, 25)},
                   {"key": None, "name": "全面完成", "due_date": D(2023, 6, 15),
                    "target_coverage": 1.0}]
-    campaign = cs.create_campaign(project, **_valid(project, milestones=milestones))
+    campaign = cs.create_campaign(session, **_valid(project, milestones=milestones))
     rows = _sql(project, f"SELECT key, name, due_date, target_coverage FROM campaign_milestone "
                          f"WHERE campaign_id = {campaign} ORDER BY due_date")
     assert rows["name"].tolist() == ["动员部署", "全面完成"]
@@ -177,13 +195,38 @@ def test_defaults_take_the_years_line_or_the_projects_thresholds(project):
     assert other["township_ids"] == _townships(project)
 
 
-def test_undo_removes_the_campaign_with_its_timetable(project):
-    stack = UndoStack()
-    campaign = cs.create_campaign(project, **_valid(project), undo_stack=stack)
-    assert stack.label() == "新建排查2023年防止返贫监测帮扶集中排查（第2轮）"
-    stack.undo(project, "检查员")
+def test_undo_removes_the_campaign_with_its_timetable(project, session):
+    campaign = cs.create_campaign(session, **_valid(project))
+    assert session.undo_label() == "新建排查2023年防止返贫监测帮扶集中排查（第2轮）"
+    changes = session.undo()
+    assert changes["campaign"].deleted == {campaign}
+    assert campaign not in set(session.frame("campaigns")["id"])
+    assert session.campaign_id == 1  # back to the sample's campaign
+    assert not session.can_undo()
     counts = _sql(project, f"SELECT (SELECT count(*) FROM campaign WHERE id = {campaign}) AS c, "
                            f"(SELECT count(*) FROM campaign_milestone WHERE campaign_id = "
                            f"{campaign}) AS m, (SELECT count(*) FROM campaign_township WHERE "
                            f"campaign_id = {campaign}) AS t").iloc[0]
     assert counts.tolist() == [0, 0, 0]
+    edits = _sql(project, "SELECT * FROM edit WHERE user_name = '检查员' ORDER BY id")
+    assert edits["label"].tolist()[1] == "撤销：新建排查2023年防止返贫监测帮扶集中排查（第2轮）"
+    assert edits["undoes"].iloc[1] == edits["id"].iloc[0]
+    audit = _sql(project, f"SELECT * FROM audit_log WHERE edit_id = {edits['id'].iloc[1]}")
+    assert set(audit["action"]) == {"delete"}
+    assert audit["table_name"].value_counts().to_dict() == {
+        "campaign_milestone": 6, "campaign_township": 3, "campaign": 1}
+
+
+def test_a_round_created_meanwhile_in_another_session_is_refused(project, session):
+    """Two users create the same round: the second is told, and nothing of theirs is written."""
+    other = ProjectSession(open_project(project.location), user="另一用户")
+    try:
+        cs.create_campaign(other, **_valid(project))
+        counts = "SELECT (SELECT count(*) FROM campaign) AS c, (SELECT count(*) FROM edit) AS e"
+        before = _sql(project, counts)
+        with pytest.raises(cs.CampaignError, match="2023年第2轮集中排查已存在"):
+            cs.create_campaign(session, **_valid(project))
+        assert _sql(project, counts).equals(before)
+        assert not session.can_undo()
+    finally:
+        other.close()

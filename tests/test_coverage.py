@@ -187,7 +187,7 @@ def test_coverage_per_worker_matches_the_independent_count(sample_project, sampl
     current = assignments[
         assignments["role"].isin(LEVEL3_ROLES)
         & (assignments["start_date"] <= today)
-        & (assignments["end_date"].isna() | (assignments["end_date"] >= today))
+        & (assignments["end_date"].isna() | (assignments["end_date"] > today))
     ].drop_duplicates(["worker_id", "grid_code"])
     per_grid = reference_counts(ref["households"], "grid_code")
     expected = (
@@ -473,3 +473,42 @@ def test_a_record_of_a_household_outside_the_campaign_is_refused(campaign):
                               campaign.campaign["start_date"], campaign.campaign["end_date"])
     with pytest.raises(KeyError, match="不在本次集中排查"):
         tracker.apply_record({"household_id": -1, "method": 1})
+
+
+def test_an_assignment_ended_today_leaves_the_grid_workers_and_worker_coverage(
+        sample_project_path, tmp_path):
+    """取消分配 through the roster today: the worker is no longer the grid's (core.assignments)."""
+    from gis_app.services.assignment_service import AssignmentService
+    from gis_app.services.session import ProjectSession
+
+    path = tmp_path / "unassigned.gmp"
+    shutil.copy(sample_project_path, path)
+    session = ProjectSession(open_project(path), user="测试员")
+    try:
+        held = session.current_assignments()
+        held = held[(held["grid_level"] == 3) & held["role"].isin(LEVEL3_ROLES)]
+        # A worker holding exactly one level-3 grid, alone on it.
+        alone = held.groupby("grid_id")["worker_id"].transform("size") == 1
+        single = held.groupby("worker_id")["grid_id"].transform("size") == 1
+        row = held[alone & single].iloc[0]
+        worker, code = int(row["worker_id"]), row["grid_code"]
+        name = session.workers.set_index("id").loc[worker, "name"]
+        before = service.grid_workers(session.project)
+        assert before[code] == [name]
+        assert worker in set(service.worker_coverage(session.project)["code"])
+
+        AssignmentService(session).unassign([int(row["id"])])
+        today = dt.date.today().isoformat()
+        assert _read(path, f"SELECT end_date FROM grid_assignment WHERE id = {int(row['id'])}"
+                     ).iloc[0, 0] == today
+        after = service.grid_workers(session.project)
+        assert code not in after
+        assert {k: v for k, v in before.items() if k != code} == after
+        assert worker not in set(service.worker_coverage(session.project)["code"])
+        level3 = service.campaign_coverage(session.project, level=3).set_index("code")
+        assert name not in str(level3.loc[code, "workers"])
+        # The day before, the worker was still responsible.
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        assert service.grid_workers(session.project, yesterday)[code] == [name]
+    finally:
+        session.close()

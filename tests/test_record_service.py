@@ -17,7 +17,7 @@ import pytest
 from gis_app.core.coverage import CoverageStatus
 from gis_app.services.campaign_service import create_campaign
 from gis_app.services.record_service import RecordService
-from gis_app.services.undo import UndoStack
+from gis_app.services.session import ProjectSession
 from gis_app.storage.project import open_project
 
 D = dt.date
@@ -26,17 +26,22 @@ STATUSES = ["unchecked", "noncompliant", "remote", "home"]
 
 
 @pytest.fixture
-def project(sample_project_path, tmp_path):
+def session(sample_project_path, tmp_path):
     copy = tmp_path / "copy.gmp"
     shutil.copy(sample_project_path, copy)
-    project = open_project(copy)
-    yield project
-    project.close()
+    session = ProjectSession(open_project(copy), user="核查员")
+    yield session
+    session.close()
 
 
 @pytest.fixture
-def service(project):
-    return RecordService(project, 1, user="核查员", undo_stack=UndoStack())
+def project(session):
+    return session.project
+
+
+@pytest.fixture
+def service(session):
+    return RecordService(session, 1)
 
 
 def _sql(project, query: str) -> pd.DataFrame:
@@ -92,7 +97,7 @@ def _count(project, table: str, where: str = "1=1") -> int:
 GOOD = {"method": 1, "checked_on": D(2023, 5, 12), "checker": "王建国"}
 
 
-def test_a_compliant_home_visit_covers_the_household(project, service):
+def test_a_compliant_home_visit_covers_the_household(project, session, service):
     household = _unchecked(project)[0]
     assert service.status_of(household) == CoverageStatus.UNCHECKED
     result = service.add_record(household, **GOOD)
@@ -102,11 +107,14 @@ def test_a_compliant_home_visit_covers_the_household(project, service):
     assert stored[["household_id", "campaign_id", "method", "checker"]].iloc[0].tolist() == [
         household, 1, 1, "王建国"]
     assert stored["checked_on"].iloc[0] == "2023-05-12"
-    audit = _sql(project, "SELECT * FROM audit_log WHERE action = 'add_record'")
-    assert audit["row_id"].tolist() == [result.record_id]
-    assert audit["user_name"].tolist() == ["核查员"]
     head = _sql(project, f"SELECT head_name FROM household WHERE id = {household}")["head_name"][0]
-    assert service.undo_stack.label() == f"录入走访记录（户主{head}）"
+    # One edit by the checker, with one audit row: the record inserted.
+    edits = _sql(project, "SELECT * FROM edit WHERE user_name = '核查员'")
+    assert edits["label"].tolist() == [f"录入走访记录（户主{head}）"]
+    audit = _sql(project, f"SELECT * FROM audit_log WHERE edit_id = {edits['id'][0]}")
+    assert audit[["action", "table_name", "row_id", "user_name"]].values.tolist() == [
+        ["insert", "investigation_record", result.record_id, "核查员"]]
+    assert session.undo_label() == f"录入走访记录（户主{head}）"
     pd.testing.assert_frame_equal(tracked(service), recount(project), check_names=False)
 
 
@@ -183,23 +191,31 @@ def test_coverage_after_many_records_equals_a_recount_at_every_level(project, se
     for level, column in ((1, "township_code"), (2, "village_code"), (3, "grid_code")):
         pd.testing.assert_frame_equal(tracked(service, level), recount(project, 1, column),
                                       check_names=False)
-    # A service opened afresh (from scratch, not incrementally) agrees too.
-    fresh = RecordService(project, 1)
+    # A service of a session opened afresh (counted from scratch, not record by record) agrees.
+    fresh = RecordService(ProjectSession(project), 1)
     np.testing.assert_array_equal(fresh.tracker.status, service.tracker.status)
 
 
-def test_undo_removes_the_record_and_coverage_goes_back(project, service):
+def test_undo_removes_the_record_and_coverage_goes_back(project, session, service):
     before = tracked(service)
     household = _unchecked(project)[0]
     result = service.add_record(household, **GOOD)
     assert not tracked(service).equals(before)
-    assert service.sync_after_undo() is False  # nothing undone yet: counts kept
-    assert service.undo_stack.undo(project, "核查员").startswith("录入走访记录")
+    assert session.undo_label().startswith("录入走访记录")
+    changes = session.undo()
+    assert changes["investigation_record"].deleted == {result.record_id}
     assert _count(project, "investigation_record", f"id = {result.record_id}") == 0
-    assert service.sync_after_undo() is True
     pd.testing.assert_frame_equal(tracked(service), before)
+    pd.testing.assert_frame_equal(tracked(service), recount(project), check_names=False)
     assert service.status_of(household) == CoverageStatus.UNCHECKED
-    assert _count(project, "audit_log", "action = 'undo'") == 1
+    assert not session.can_undo()
+    # The undo is an edit naming the one it undid, with the record's delete as its audit row.
+    edits = _sql(project, "SELECT * FROM edit WHERE user_name = '核查员' ORDER BY id")
+    assert edits["label"].iloc[1].startswith("撤销：录入走访记录")
+    assert edits["undoes"].iloc[1] == edits["id"].iloc[0]
+    audit = _sql(project, f"SELECT * FROM audit_log WHERE edit_id = {edits['id'].iloc[1]}")
+    assert audit[["action", "table_name", "row_id"]].values.tolist() == [
+        ["delete", "investigation_record", result.record_id]]
 
 
 @pytest.mark.parametrize(
@@ -219,24 +235,26 @@ def test_undo_removes_the_record_and_coverage_goes_back(project, service):
         (None, {**GOOD, "income": 5000}, "走访记录没有这些字段：income"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_written(project, service, household, fields,
-                                                     message):
+def test_bad_input_is_refused_and_nothing_is_written(project, session, service, household,
+                                                     fields, message):
     household = household or _unchecked(project)[0]
-    counts = (_count(project, "investigation_record"), _count(project, "audit_log"))
+    tables = ("investigation_record", "audit_log", "edit")
+    counts = [_count(project, table) for table in tables]
     status = service.tracker.status.copy()
     with pytest.raises(ValueError, match=message):
         service.add_record(household, **fields)
-    assert (_count(project, "investigation_record"), _count(project, "audit_log")) == counts
-    assert not service.undo_stack.can_undo()
+    assert [_count(project, table) for table in tables] == counts
+    assert not session.can_undo()
     np.testing.assert_array_equal(service.tracker.status, status)
 
 
-def test_a_household_outside_the_campaigns_townships_is_refused(project):
+def test_a_household_outside_the_campaigns_townships_is_refused(project, session):
     towns = _sql(project, "SELECT id FROM admin_unit WHERE level = 2 ORDER BY id")["id"].tolist()
-    campaign = create_campaign(project, 2023, 2, 7500, 10000, START, END, towns[:1])
+    campaign = create_campaign(session, 2023, 2, 7500, 10000, START, END, towns[:1])
     outside = _sql(project, f"SELECT h.id FROM household h JOIN admin_unit v ON v.id = "
                             f"h.village_id WHERE v.parent_id = {towns[1]} LIMIT 1")["id"][0]
-    service = RecordService(project, campaign)
+    service = RecordService(session, campaign)
+    assert RecordService(session).campaign_id == campaign  # the newest is the default
     assert not service.covers(int(outside))
     assert service.status_of(int(outside)) == CoverageStatus.UNCHECKED
     with pytest.raises(ValueError, match="不在本次集中排查的乡镇范围内"):
@@ -247,12 +265,16 @@ def test_a_household_outside_the_campaigns_townships_is_refused(project):
 def test_the_form_gets_the_household_and_its_grid_workers(project, service):
     household = _unchecked(project)[0]
     info = service.household(household)
+    today = dt.date.today().isoformat()  # in force: start <= today < end (core.assignments)
     expected = _sql(project, f"""
-        SELECT DISTINCT w.name FROM household h JOIN grid_assignment a ON a.grid_id = h.grid_id
+        SELECT DISTINCT w.id, w.name FROM household h
+        JOIN grid_assignment a ON a.grid_id = h.grid_id
         JOIN worker w ON w.id = a.worker_id WHERE h.id = {household} AND w.active = 1
-          AND a.start_date <= date('now') AND (a.end_date IS NULL OR a.end_date >= date('now'))
-    """)["name"]
-    assert sorted(info["workers"]["name"]) == sorted(expected) and len(expected)
+          AND a.start_date <= '{today}' AND (a.end_date IS NULL OR a.end_date > '{today}')
+    """)
+    assert info["workers"].columns.tolist() == ["id", "name", "role"]
+    assert sorted(info["workers"]["name"]) == sorted(expected["name"]) and len(expected)
+    assert sorted(info["workers"]["id"]) == sorted(expected["id"])
     assert info["in_campaign"] and info["grid_code"].startswith("G3-")
     with pytest.raises(ValueError, match="项目中没有编号为"):
         service.household(10**9)
@@ -273,7 +295,8 @@ def test_records_and_undo_on_postgresql(pg_url):
 
     project = create_sample_project(pg_url)
     try:
-        service = RecordService(project, 1, undo_stack=UndoStack())
+        session = ProjectSession(project, user="核查员")
+        service = RecordService(session, 1)
         with project.engine.connect() as connection:
             household = connection.execute(text(
                 "SELECT h.id FROM household h WHERE h.id NOT IN "
@@ -286,8 +309,10 @@ def test_records_and_undo_on_postgresql(pg_url):
         with project.engine.connect() as connection:
             assert connection.execute(text(
                 "SELECT count(*) FROM investigation_record")).scalar_one() == records + 1
-        service.undo_stack.undo(project, "核查员")
-        assert service.sync_after_undo()
+        session.undo()
+        with project.engine.connect() as connection:
+            assert connection.execute(text(
+                "SELECT count(*) FROM investigation_record")).scalar_one() == records
         assert service.status_of(household) == CoverageStatus.UNCHECKED
     finally:
         project.close()

@@ -25,7 +25,10 @@ import shapely
 from gis_app.cli import main
 from gis_app.reports import visit_list as report
 from gis_app.services import visit_list_service as service
+from gis_app.services.assignment_service import AssignmentService
 from gis_app.services.export_service import PersonalDataDenied
+from gis_app.services.record_service import RecordService
+from gis_app.services.session import ProjectSession
 from gis_app.storage.project import open_project
 
 HEADERS = ["序号", "户主姓名", "证件号码", "联系电话", "人口", "村（社区）", "网格", "户属性",
@@ -89,9 +92,11 @@ def expected_households(path, worker_id: int) -> tuple[set, set, set]:
     for r in households[households["grid_override"] == 1].itertuples():
         grid_of[r.id] = r.grid_id
 
+    # In force today: started on or before it and not ended (the end date is the first day
+    # off duty, DOMAIN §2 / core.assignments).
     today = dt.date.today().isoformat()
     assigned = _read(path, f"SELECT grid_id FROM grid_assignment WHERE worker_id = {worker_id} "
-                           f"AND start_date <= '{today}' AND (end_date IS NULL OR end_date >= "
+                           f"AND start_date <= '{today}' AND (end_date IS NULL OR end_date > "
                            f"'{today}')")["grid_id"].tolist()
     parent = grids.set_index("id")["parent_id"]
     mine = set()
@@ -105,7 +110,8 @@ def expected_households(path, worker_id: int) -> tuple[set, set, set]:
     villages = set(grids.loc[grids["id"].isin(_below(grids, assigned)) & (grids["level"] == 2),
                              "admin_unit_id"])
     pairs = set(_read(path, f"SELECT household_id FROM helper_pair WHERE worker_id = {worker_id}"
-                            f" AND (end_date IS NULL OR end_date >= '{today}')")["household_id"])
+                            f" AND start_date <= '{today}' AND (end_date IS NULL OR end_date > "
+                            f"'{today}')")["household_id"])
     todo_located, todo_unlocated = set(), set()
     for r in households.itertuples():
         if r.id in covered:
@@ -214,12 +220,12 @@ def test_a_recorded_visit_drops_off_and_a_noncompliant_one_stays_flagged(project
     before = service.visit_list(project, worker).households
     done, bad = int(before["household_id"].iloc[0]), int(before["household_id"].iloc[1])
     campaign = _read(project_path, "SELECT id FROM campaign ORDER BY year DESC LIMIT 1").iloc[0, 0]
-    insert = ("INSERT INTO investigation_record (campaign_id, household_id, method, checked_on, "
-              "checker, whole_household_away, housing_problem, education_problem, "
-              "insurance_problem, water_problem, has_risk, proposed_rollback, proposed_removal, "
-              "version) VALUES (?, ?, ?, '2023-05-20', '测试员', 0, 0, 0, 0, 0, 0, 0, 0, 1)")
-    _execute(project_path, insert, (int(campaign), done, 1))
-    _execute(project_path, insert, (int(campaign), bad, 2))  # phone, household not away
+    records = RecordService(ProjectSession(project, user="测试员"), int(campaign))
+    visit = {"checked_on": dt.date(2023, 5, 20), "checker": "测试员"}
+    assert records.add_record(done, method=1, **visit).covered
+    # A phone check of a household that is not away: saved, but not a compliant check.
+    assert records.add_record(bad, method=2, **visit).flags == {
+        "remote_not_away": "电话核查但非全家外出"}
     after = service.visit_list(project, worker).households
     assert done not in set(after["household_id"])
     row = after[after["household_id"] == bad].iloc[0]
@@ -353,9 +359,8 @@ def test_pdf_without_a_chinese_font_says_so(project, workers, tmp_path, monkeypa
 
 
 def test_a_worker_with_nothing_to_visit_still_gets_a_list(project, tmp_path):
-    from gis_app.services.assignment_service import AssignmentService
-
-    newcomer = AssignmentService(project).add_worker("新来的", "13911112222")
+    newcomer = AssignmentService(ProjectSession(project, user="测试员")).add_worker(
+        "新来的", "13911112222")
     visits, out = service.export_visit_list(project, newcomer, tmp_path / "empty.xlsx")
     assert visits.count == 0 and visits.route_m == 0
     ws = openpyxl.load_workbook(out).worksheets[0]
@@ -400,3 +405,25 @@ def test_cli_refusals_exit_1_with_a_chinese_message(project_path, tmp_path, caps
             str(tmp_path / "c.xlsx"), "--campaign", "1999"]
     assert main(args) == 1
     assert "1999" in capsys.readouterr().err
+
+
+def test_an_assignment_ended_today_no_longer_puts_its_households_on_the_list(project,
+                                                                              project_path,
+                                                                              workers):
+    """取消分配 today: the worker is no longer responsible today (core.assignments), so the
+    grid's households leave the list, as the reference computes it."""
+    worker = workers["level3"]
+    session = ProjectSession(project, user="测试员")
+    held = session.current_assignments()
+    held = held[held["worker_id"] == worker]
+    assert len(held) and len(service.visit_list(project, worker).households)
+    AssignmentService(session).unassign(held["id"].tolist())
+    located, unlocated, _ = expected_households(project_path, worker)
+    visits = service.visit_list(project, worker)
+    assert set(visits.households["household_id"]) == located | unlocated
+    in_grids = set(_read(project_path, f"SELECT id FROM household WHERE grid_id IN "
+                                       f"({','.join(map(str, held['grid_id']))})")["id"])
+    paired = set(_read(project_path, f"SELECT household_id FROM helper_pair WHERE worker_id = "
+                                      f"{worker}")["household_id"])
+    assert not (set(visits.households["household_id"]) & (in_grids - paired))
+    assert visits.grid_names == []
