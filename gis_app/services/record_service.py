@@ -195,7 +195,8 @@ class RecordService:
         workers = now[(now["grid_id"] == grid_id)]
         active = self.session.workers.set_index("id")["active"]
         workers = workers[workers["worker_id"].map(active).fillna(False).astype(bool)]
-        workers = workers.rename(columns={"worker_id": "id", "worker_name": "name"})
+        workers = workers[["worker_id", "worker_name", "role"]].rename(
+            columns={"worker_id": "id", "worker_name": "name"})
         return {
             "id": household_id,
             "head_name": head["head_name"],
