@@ -19,8 +19,8 @@ import pyproj
 
 from gis_app.analysis.coverage import household_coverage
 from gis_app.analysis.route import visit_route
+from gis_app.core.assignments import current
 from gis_app.core.codes import HouseholdAttribute, MonitoringType, WorkerRole
-from gis_app.core.compliance import to_days
 from gis_app.core.coverage import CoverageStatus
 from gis_app.core.crs import STORAGE_EPSG, gauss_kruger_epsg
 from gis_app.core.idcard import mask_id, mask_phone
@@ -129,12 +129,8 @@ def find_worker(project: Project, name_or_id) -> int:
 
 
 def _in_force(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """Rows whose ``start_date``/``end_date`` span ``day`` (open end: still in force)."""
-    today = to_days([day])[0]
-    start = to_days(frame["start_date"].to_numpy())
-    end = to_days(frame["end_date"].to_numpy())
-    keep = (start <= today) & (frame["end_date"].isna().to_numpy() | (end >= today))
-    return frame[keep]
+    """Rows in force on ``day``: the one rule of :mod:`gis_app.core.assignments`."""
+    return current(frame, day)
 
 
 def _grids_below(grids: pd.DataFrame, grid_ids: set[int]) -> set[int]:
