@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-KINDS = ("boundaries", "households", "grids", "workers", "sites", "hazards", "records")
+from gis_app.core.imports import IMPORT_KINDS
 
 
 def _epsg(text: str) -> int:
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="导入文件（台账、网格、网格员、安置点、灾害、排查记录）")
     p.add_argument("project")
     p.add_argument("file")
-    p.add_argument("--kind", required=True, choices=KINDS)
+    p.add_argument("--kind", required=True, choices=IMPORT_KINDS)
     p.add_argument("--crs", type=_epsg, help="文件的坐标系（文件未声明时），如 EPSG:4525")
     p.add_argument("--gcj02", action="store_true", help="坐标为GCJ-02（手机地图采集），导入时转换")
     p.add_argument("--campaign", type=int, help="排查记录所属的排查年度（默认最新一次）")
@@ -121,9 +121,10 @@ def _run(args) -> int:
         return 0
     if args.command == "import":
         from gis_app.services.import_service import create_project, import_file
+        from gis_app.services.session import ProjectSession
 
         report = import_file(
-            create_project(args.project),
+            ProjectSession(create_project(args.project)),
             args.file,
             args.kind,
             crs=args.crs,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gis_app.core.crs import STORAGE_EPSG
+from gis_app.core.imports import IMPORT_KINDS
 from gis_app.io.errors import InputFileError, Issue
 from gis_app.services.household_import import import_households
 from gis_app.services.import_report import ImportReport
@@ -26,7 +27,7 @@ from gis_app.storage.repositories.imports import write_settings
 from gis_app.storage.uow import UnitOfWork, edit
 
 #: What can be imported: the one list (the CLI's ``--kind`` choices).
-KINDS = ("boundaries", "households", "grids", "workers", "sites", "hazards", "records")
+KINDS = IMPORT_KINDS
 #: Each kind's name in the undo label and the table its audit note names.
 _KIND_NAMES = {"boundaries": ("行政区界", "admin_unit"), "households": ("农户", "household"),
                "grids": ("网格", "grid"), "workers": ("网格员", "worker"),
