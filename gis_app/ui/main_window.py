@@ -8,7 +8,7 @@ other processes' commits and shows the session's errors.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QByteArray, QRectF, QSettings, QTimer
+from PyQt6.QtCore import QByteArray, QRectF, QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QToolBar
 
@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.tool_actions: dict[str, QAction] = {}
         self._texts: list[tuple[object, str]] = []  # (dock, menu or action, Chinese text)
         self._stale: set[str] = set()
+        self._on_screen: dict[str, bool] = {}  # by visibilityChanged: tabs stay isVisible()
         self._refreshers: dict[str, object] = {}
         self.controllers = {cls.name: cls(self) for cls in CONTROLLERS}
         self._assemble()
@@ -74,11 +75,11 @@ class MainWindow(QMainWindow):
                 if spec.tab_with:
                     self.tabifyDockWidget(self.docks[spec.tab_with], self.docks[spec.title])
         for controller in self.controllers.values():
+            controller.assembled()
+        for controller in self.controllers.values():
             for spec in controller.docks():
                 if spec.raised:
                     self.docks[spec.title].raise_()
-        for controller in self.controllers.values():
-            controller.assembled()
         view = self.menus.get("视图")
         if view is not None:
             view.addSeparator()
@@ -95,6 +96,10 @@ class MainWindow(QMainWindow):
         dock.setWidget(spec.widget)
         self.addDockWidget(spec.area, dock)
         self.docks[spec.title] = self._text(dock, spec.title)
+        # A dock behind another tab keeps isVisible(); Qt says which tab is up by this signal
+        # (connected first: a refresher below asks dock_shown and must see the new state).
+        dock.visibilityChanged.connect(
+            lambda visible, t=spec.title: self._on_screen.__setitem__(t, visible))
         if spec.refresh is not None:
             self._refreshers[spec.title] = spec.refresh
             self._stale.add(spec.title)  # filled when first shown
@@ -112,8 +117,9 @@ class MainWindow(QMainWindow):
         if spec.tool is not None:
             tools.addAction(action)
             self.tool_actions[spec.tool] = action
-        menu = self.menus.setdefault(spec.menu, self._text(self.menuBar().addMenu(spec.menu),
-                                                             spec.menu))
+        if spec.menu not in self.menus:
+            self.menus[spec.menu] = self._text(self.menuBar().addMenu(spec.menu), spec.menu)
+        menu = self.menus[spec.menu]
         if spec.separator_before:
             menu.addSeparator()
         menu.addAction(action)
@@ -130,7 +136,7 @@ class MainWindow(QMainWindow):
     # -- docks that read the session are filled when shown
     def dock_shown(self, title: str) -> bool:
         """True when ``title``'s dock is on screen (redraw it now), else it is marked stale."""
-        if self.docks[title].isVisible():
+        if self.docks[title].isVisible() and self._on_screen.get(title, False):
             self._stale.discard(title)
             return True
         self._stale.add(title)
@@ -174,6 +180,13 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # first start: the map gets most of the window
+            bottom = [d for d in self.docks.values()
+                      if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+            self.resizeDocks(bottom[:1], [240], Qt.Orientation.Vertical)
+            sides = [d for d in self.docks.values() if self.dockWidgetArea(d) in (
+                Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)]
+            self.resizeDocks(sides, [280] * len(sides), Qt.Orientation.Horizontal)
         extent = self.settings.value(f"extent/{self.session.project.location}")
         if isinstance(extent, list) and len(extent) == 4:
             self.canvas.zoom_to(QRectF(*map(float, extent)), padding=0)
