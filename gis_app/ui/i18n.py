@@ -268,6 +268,52 @@ _ENGLISH: dict[str, str] = {
         "{shown:,} / {total:,} rows, {selected:,} selected",
     "表达式中不能使用 @": "Expressions cannot use @",
     "表达式的结果不是每行一个是/否": "The expression does not give one yes/no per row",
+    # the roster controller: 网格员, 网格树, 网格规则 and the visit list
+    "退出…": "Retire…",
+    "{names}退出后，其在任的网格分配于今日结束（可撤销）。确定吗？":
+        "When {names} retire, their current grid assignments end today (undoable). Continue?",
+    "所选网格员在所选网格上没有在任的分配":
+        "The selected workers hold no current assignment on the selected grids",
+    "已取消分配 {n} 项": "{n} assignments ended",
+    "该位置不在任何网格内": "This place is in no grid",
+    "已添加网格员{name}": "Worker {name} added",
+    "网格长": "Grid captain",
+    "副网格长": "Deputy grid captain",
+    "一级网格员": "Level-1 grid worker",
+    "二级网格员": "Level-2 grid worker",
+    "三级网格员": "Level-3 grid worker",
+    "结对帮扶责任人": "Paired helper",
+    "检查网格规则": "Check grid rules",
+    "规则": "Rule",
+    "说明": "Description",
+    "编码": "Code",
+    "未发现问题": "No problems found",
+    "位置未知": "Location unknown",
+    "证件号码无效": "Invalid ID number",
+    "监测对象缺监测类型": "Monitored household without monitoring type",
+    "非监测对象有监测类型": "Monitoring type on a household not monitored",
+    "监测对象无结对帮扶人": "Monitored household without paired helper",
+    "家庭人口数无效": "Invalid number of members",
+    "网格无负责人": "Grid without responsible worker",
+    "网格员超出户数上限": "Worker over the household limit",
+    "网格重叠": "Grids overlap",
+    "网格空隙": "Gap between grids",
+    "网格跨村界": "Grid crosses a village boundary",
+    "网格无所属村": "Grid in no village",
+    "网格几何无效": "Invalid grid geometry",
+    "农户不在任何网格内": "Household in no grid",
+    "农户同时在两个网格内": "Household in two grids",
+    "农户网格与位置不符": "Household's grid does not match its location",
+    # the grid editing controller (网格 menu, grids toolbar)
+    "在地图上画一条穿过网格的线，双击或回车结束":
+        "Draw a line across a grid on the map; double-click or press Enter to finish",
+    "在地图上逐点画出新网格的边界，双击或回车结束":
+        "Click the new grid's boundary point by point; double-click or press Enter to finish",
+    # -- attribute table (panels/attribute_table.py)
+    "{shown:,} / {total:,} 行，已选择 {selected:,}":
+        "{shown:,} / {total:,} rows, {selected:,} selected",
+    "表达式中不能使用 @": "Expressions cannot use @",
+    "表达式的结果不是每行一个是/否": "The expression does not give one yes/no per row",
 }
 
 

@@ -30,17 +30,37 @@ _MAX_LABELS = 150
 class VisitListDialog(QDialog):
     """The households a worker still has to check, in walking order, beside their route.
 
-    Double-clicking a household asks the window to record the visit (``open_record_form``),
-    then the list is read again, so a household just recorded drops off.
+    The list follows the session while the dialog is open: a visit saved anywhere (the record
+    form, another user), a household moved or an assignment changed reads it again, so a
+    household just recorded drops off. Double-clicking a household asks for its visit form
+    (``state.events.record_requested``).
+
+    Parameters
+    ----------
+    session : ProjectSession
+        The window's session (its user decides whether personal data may be shown).
+    worker_id : int
+        Whose list.
+    unmask : bool
+        Show ID numbers and phones in full (refused for users without the right).
+    state : WindowState, optional
+        The window's state: the list follows its ``unmask`` and emits its requests.
+    translate : callable, optional
+        The window's translator.
     """
 
-    def __init__(self, project, worker_id: int, unmask: bool = False, window=None,
+    #: Session events after which the list is read again.
+    FOLLOWS = ("records", "households", "assignments", "helper_pairs", "grids", "workers",
+               "campaigns")
+
+    def __init__(self, session, worker_id: int, unmask: bool = False, state=None,
                  translate=None, parent=None):
         super().__init__(parent)
-        self.project, self.worker_id, self.unmask = project, int(worker_id), unmask
-        self.window_ = window
+        self.session, self.worker_id, self.unmask = session, int(worker_id), unmask
+        self.state = state
         self.tr_ = translate or (lambda text: text)
         self.visits: service.VisitList | None = None
+        self._dirty = False
         self.setWindowTitle(self.tr_("走访清单"))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -70,7 +90,7 @@ class VisitListDialog(QDialog):
                            ("刷新", self.refresh),
                            ("关闭", self.close)):
             button = QPushButton(self.tr_(text))
-            button.clicked.connect(slot)
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
             buttons.addWidget(button)
             self.buttons[text] = button
         buttons.insertWidget(0, self.status, 1)
@@ -79,13 +99,48 @@ class VisitListDialog(QDialog):
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
         self.resize(1150, 650)
+        self._subscribe()
+        self.finished.connect(lambda _result: self._unsubscribe())
+        self.refresh()
+
+    # -- following the session
+    def _subscribe(self) -> None:
+        events = self.session.events
+        for name in self.FOLLOWS:
+            getattr(events, name).connect(self._touched)
+        events.changed.connect(self._changed)
+        events.reset.connect(self.refresh)
+        if self.state is not None:
+            self.state.events.unmask.connect(self._unmask_changed)
+
+    def _unsubscribe(self) -> None:
+        events = self.session.events
+        for name in self.FOLLOWS:
+            getattr(events, name).disconnect(self._touched)
+        events.changed.disconnect(self._changed)
+        events.reset.disconnect(self.refresh)
+        if self.state is not None:
+            self.state.events.unmask.disconnect(self._unmask_changed)
+
+    def _touched(self, _change) -> None:
+        self._dirty = True
+
+    def _changed(self, _changes) -> None:
+        # One read per edit, however many of the followed entities it touched.
+        if self._dirty:
+            self._dirty = False
+            self.refresh()
+
+    def _unmask_changed(self, unmask: bool) -> None:
+        self.unmask = unmask
         self.refresh()
 
     # -- content
     def refresh(self) -> service.VisitList | None:
         """Read the list again from the store and redraw the table and the map."""
         try:
-            self.visits = service.visit_list(self.project, self.worker_id, unmask=self.unmask)
+            self.visits = service.visit_list(self.session.project, self.worker_id,
+                                             unmask=self.unmask, user=self.session.user)
         except _REFUSALS as exc:
             self.visits = None
             self.summary.setText(str(exc))
@@ -167,16 +222,14 @@ class VisitListDialog(QDialog):
         return None if item is None else int(item.data(Qt.ItemDataRole.UserRole))
 
     def record_visit(self, row: int) -> None:
-        """Let the window record a visit to the row's household, then read the list again."""
+        """Ask for the visit form of the row's household; the list follows when it is saved."""
         household = self.household_at(row)
-        record_form = getattr(self.window_, "open_record_form", None)
         if household is None:
             return
-        if record_form is None:
+        if self.state is None:
             self.status.setText(self.tr_("本版本尚不能在此登记走访"))
             return
-        record_form(household)
-        self.refresh()
+        self.state.events.record_requested.emit(household)
 
     def export(self, kind: str, path: str | None = None) -> str | None:
         """Write the list to Excel (``xlsx``) or PDF (``pdf``); asks for the file when None."""
@@ -192,18 +245,10 @@ class VisitListDialog(QDialog):
         if not path.lower().endswith(f".{kind}"):
             path += f".{kind}"
         try:
-            service.export_visit_list(self.project, self.worker_id, path, unmask=self.unmask)
+            service.export_visit_list(self.session.project, self.worker_id, path,
+                                      unmask=self.unmask, user=self.session.user)
         except (*_REFUSALS, OSError, ValueError) as exc:
             self.status.setText(f"{self.tr_('导出失败')}：{exc}")
             return None
         self.status.setText(f"{self.tr_('已导出')}：{path}")
         return path
-
-
-def open_visit_list(window, worker_id: int) -> VisitListDialog:
-    """Open (not modal) the visit list of a worker from the main window's roster."""
-    dialog = VisitListDialog(window.data.project, worker_id, unmask=window.model.unmask,
-                             window=window, translate=window.tr_, parent=window)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog

@@ -27,6 +27,7 @@ RULE_NAMES = {
     "household_in_two_grids": "农户同时在两个网格内",
     "household_grid_mismatch": "农户网格与位置不符",
 }
+_HEADERS = ("规则", "说明", "编码")
 
 
 class RulesPanel(QWidget):
@@ -39,31 +40,41 @@ class RulesPanel(QWidget):
         super().__init__(parent)
         self.tr_ = translate
         self.summary = QLabel()
-        run = QPushButton("检查网格规则")
-        run.clicked.connect(self.check_requested)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["规则", "说明", "编码"])
+        self.summary.setWordWrap(True)
+        self.run = QPushButton()
+        self.run.clicked.connect(lambda _checked=False: self.check_requested.emit())
+        self.table = QTableWidget(0, len(_HEADERS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.cellDoubleClicked.connect(self._zoom)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(run)
+        layout.addWidget(self.run)
         layout.addWidget(self.summary)
         layout.addWidget(self.table)
-        self.problems = pd.DataFrame()
+        self.problems: pd.DataFrame | None = None  # None: not checked yet
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Button, headers and the list in the current language."""
+        self.run.setText(self.tr_("检查网格规则"))
+        self.table.setHorizontalHeaderLabels([self.tr_(text) for text in _HEADERS])
+        if self.problems is not None:
+            self.set_problems(self.problems)
 
     def set_problems(self, problems: pd.DataFrame) -> None:
         """Show the problems of ``check`` (rule, message, code, x, y in lon/lat)."""
         self.problems = problems.reset_index(drop=True)
+        names = self.problems["rule"].map(lambda rule: self.tr_(RULE_NAMES.get(rule, rule)))
         self.table.setRowCount(len(self.problems))
-        for row, record in enumerate(self.problems.itertuples()):  # a list a person reads
-            for column, value in enumerate((RULE_NAMES.get(record.rule, record.rule),
-                                            record.message, str(record.code or ""))):
+        for row, (name, message, code) in enumerate(zip(
+                names, self.problems["message"], self.problems["code"], strict=True)):
+            for column, value in enumerate((name, message, "" if pd.isna(code) else str(code))):
                 self.table.setItem(row, column, QTableWidgetItem(value))
-        counts = self.problems["rule"].map(RULE_NAMES).value_counts() if len(problems) else {}
-        self.summary.setText("；".join(f"{k} {v}" for k, v in dict(counts).items()) or "未发现问题")
+        counts = names.value_counts(sort=False)
+        self.summary.setText("；".join(f"{name} {n}" for name, n in counts.items())
+                             or self.tr_("未发现问题"))
 
     def _zoom(self, row: int, _column: int) -> None:
         record = self.problems.iloc[row]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from PyQt6.QtCore import QMimeData, Qt, pyqtSignal
+from PyQt6.QtCore import QItemSelectionModel, QMimeData, Qt, pyqtSignal
 from PyQt6.QtGui import QDrag
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -23,10 +23,12 @@ WORKER_MIME = "application/x-gis-app-worker"
 _COLUMNS = (("name", "姓名"), ("roles", "网格职务"), ("unit", "工作单位"), ("phone", "联系电话"),
             ("grids", "负责网格"), ("households", "户数"), ("monitored", "监测户"),
             ("persons", "人数"), ("state", "状态"))
+#: Column of each roster field (tests and the controller read cells by name).
+COLUMN = {key: index for index, (key, _label) in enumerate(_COLUMNS)}
 
 
 class _DraggableTable(QTableWidget):
-    """Rows drag out as a worker id (dropped on a grid of the map to assign)."""
+    """Rows drag out as a worker id (dropped on a grid of the map or the tree to assign)."""
 
     def startDrag(self, actions):  # noqa: N802 - Qt override
         row = self.currentRow()
@@ -40,11 +42,11 @@ class _DraggableTable(QTableWidget):
 
 
 class WorkerPanel(QWidget):
-    """Roster table with the actions a grid captain needs."""
+    """Roster table with the actions a grid captain needs; it only emits requests."""
 
     add_requested = pyqtSignal()
     edit_requested = pyqtSignal(int)  # worker id
-    retire_requested = pyqtSignal(int)
+    retire_requested = pyqtSignal(list)  # worker ids
     assign_requested = pyqtSignal(list, str)  # worker ids, role
     unassign_requested = pyqtSignal(list)  # worker ids
     visit_list_requested = pyqtSignal(int)  # worker id
@@ -60,21 +62,24 @@ class WorkerPanel(QWidget):
         self.table.doubleClicked.connect(self._edit)
         self.role = QComboBox()
         for role in WorkerRole:
-            self.role.addItem(role.value)
-        self.role.setCurrentText(WorkerRole.LEVEL3_WORKER.value)
+            self.role.addItem(role.value, role.value)
+        self.role.setCurrentIndex(self.role.findData(WorkerRole.LEVEL3_WORKER.value))
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}  # by Chinese text
         for text, slot in (("添加…", self.add_requested.emit),
                            ("编辑…", self._edit),
-                           ("退出", self._retire),
+                           ("退出…", self._retire),
                            ("分配到所选网格", self._assign),
                            ("取消分配所选网格", self._unassign),
                            ("走访清单…", self._visit_list)):
             button = QPushButton()
-            button.clicked.connect(slot)
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
             buttons.addWidget(button)
             self.buttons[text] = button
-        buttons.addWidget(self.role)
+            if text == "退出…":
+                buttons.addSpacing(12)
+                buttons.addWidget(self.role)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(buttons)
@@ -82,15 +87,20 @@ class WorkerPanel(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        """Buttons and headers in the current language (rows follow on :meth:`set_roster`)."""
+        """Buttons, roles and headers in the current language (rows follow on set_roster)."""
         for text, button in self.buttons.items():
             button.setText(self.tr_(text))
+        for index in range(self.role.count()):
+            self.role.setItemText(index, self.tr_(self.role.itemData(index)))
         self.table.setHorizontalHeaderLabels([self.tr_(label) for _, label in _COLUMNS])
 
     def set_roster(self, roster: pd.DataFrame, unmask: bool) -> None:
-        """Show the roster (active workers first)."""
+        """Show the roster (active workers first), keeping the workers selected before."""
+        selected = set(self.selected_workers())
+        current = self.current_worker()
         self.table.setSortingEnabled(False)
-        roster = roster.sort_values(["active", "households"], ascending=[False, False])
+        roster = roster.sort_values(["active", "households", "id"],
+                                    ascending=[False, False, True])
         self.table.setRowCount(len(roster))
         for row, record in enumerate(roster.itertuples()):  # hundreds of workers at most
             values = {"name": record.name, "roles": record.roles, "unit": record.unit or "",
@@ -105,11 +115,45 @@ class WorkerPanel(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, int(record.id))
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
+        self._reselect(selected, current)
+
+    def _reselect(self, workers: set[int], current: int | None) -> None:
+        model = self.table.selectionModel()
+        model.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in range(self.table.rowCount()):
+            worker = self.worker_at(row)
+            if worker in workers:
+                model.select(self.table.model().index(row, 0), flags)
+            if worker == current:
+                model.setCurrentIndex(self.table.model().index(row, 0),
+                                      QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def worker_at(self, row: int) -> int:
+        """The worker id shown on a row."""
+        return int(self.table.item(row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def row_of(self, worker_id: int) -> int | None:
+        """The row showing a worker (None: not listed)."""
+        for row in range(self.table.rowCount()):
+            if self.worker_at(row) == worker_id:
+                return row
+        return None
+
+    def cell(self, worker_id: int, key: str) -> str:
+        """The text a worker's row shows in a column (``COLUMN`` key)."""
+        row = self.row_of(worker_id)
+        return "" if row is None else self.table.item(row, COLUMN[key]).text()
+
+    def current_worker(self) -> int | None:
+        """The worker of the current row, if any."""
+        row = self.table.currentRow()
+        return None if row < 0 or self.table.item(row, 0) is None else self.worker_at(row)
 
     def selected_workers(self) -> list[int]:
         """Ids of the workers selected in the table."""
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
-        return [int(self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)) for r in sorted(rows)]
+        return [self.worker_at(r) for r in sorted(rows)]
 
     def _edit(self, *_args) -> None:
         workers = self.selected_workers()
@@ -117,13 +161,14 @@ class WorkerPanel(QWidget):
             self.edit_requested.emit(workers[0])
 
     def _retire(self) -> None:
-        for worker in self.selected_workers():
-            self.retire_requested.emit(worker)
+        workers = self.selected_workers()
+        if workers:
+            self.retire_requested.emit(workers)
 
     def _assign(self) -> None:
         workers = self.selected_workers()
         if workers:
-            self.assign_requested.emit(workers, self.role.currentText())
+            self.assign_requested.emit(workers, self.role.currentData())
 
     def _visit_list(self) -> None:
         workers = self.selected_workers()
