@@ -82,7 +82,7 @@ class ProjectController(Controller):
         """Show personal data, for users the project allows."""
         action = self.unmask_spec.action
         checked = action.isChecked()
-        if checked and not may_see_personal_data(self.session.project):
+        if checked and not may_see_personal_data(self.session.project, self.session.user):
             action.setChecked(False)
             QMessageBox.warning(self.window, self.tr_("显示个人信息"), self.tr_("无权查看个人信息"))
             return
