@@ -1,72 +1,122 @@
-"""Column-wise reads through ADBC: a query straight into Arrow arrays, no Python object per row.
+"""Column-wise reads: a query straight into Arrow arrays, without an ORM object per row.
 
-Opening a county of a million households must take seconds; SQLite's Python driver alone needs
-more than five to hand over the rows (measured, docs/performance.md), ADBC about half of that.
+On PostgreSQL the rows come through ADBC. A SQLite project is read through Python's own
+``sqlite3``, the library SQLAlchemy uses, never through ADBC's SQLite driver: that driver links
+its own copy of SQLite, and two copies of SQLite in one process must not open the same file.
+POSIX file locks belong to the process, so when one copy closes its descriptor the locks the
+other copy holds on the file are released; another process (``gis-app check`` beside the
+window) then believes it holds the last connection and checkpoints and deletes the -wal/-shm
+files still in use here ("disk I/O error" on the next edit). See
+https://www.sqlite.org/howtocorrupt.html, section 2.2, and ``tests/storage/
+test_multiprocess_sqlite.py``. ``benchmarks/read_bench.py`` compares the two.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import quote
+import gc
+from contextlib import contextmanager
 
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-#: SQLite's ADBC driver guesses each column's type from its first batch; one batch for the whole
-#: result means a column that starts with NULLs is still typed from its first real value.
-_SQLITE_BATCH_ROWS = "100000000"
-
-
-class StaleSnapshot(Exception):
-    """The write-ahead log could not be folded into the file; read through sqlite3 instead."""
-
-
-def _adbc_connect(engine: Engine):
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
-
-        # ADBC links its own copy of SQLite. Two copies in one process must not share a WAL
-        # database (on closing, one would delete the -wal/-shm files the other still uses), so
-        # the WAL is folded into the file first and ADBC opens it immutable: no locks, no
-        # journal files, just the pages.
-        with engine.begin() as connection:
-            busy, log, done = connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)").one()
-        if busy or (log != done and log != -1):
-            raise StaleSnapshot()
-        path = quote(str(Path(url.database).resolve()))
-        return adbc_sqlite.connect(f"file:{path}?immutable=1")
-    import adbc_driver_postgresql.dbapi as adbc_pg
-
-    plain = make_url(url.render_as_string(hide_password=False)).set(drivername="postgresql")
-    return adbc_pg.connect(plain.render_as_string(hide_password=False))
+#: Rows fetched per ``fetchmany``: small enough that the Python tuples of one chunk are freed
+#: before the next (a million households do not sit in memory as Python objects), large enough
+#: to make the per-call cost vanish (8,192 measured fastest, benchmarks/read_bench.py).
+_FETCH_ROWS = 8192
 
 
 def read_arrow(engine: Engine, sql: str):
-    """Run ``sql`` and return a ``pyarrow.Table``."""
-    try:
-        connection = _adbc_connect(engine)
-    except StaleSnapshot:  # a writer is busy: the slower, always-consistent path
-        import pyarrow as pa
+    """Run ``sql`` and return a ``pyarrow.Table``.
 
-        with engine.connect() as plain:
-            result = plain.exec_driver_sql(sql)
-            names = list(result.keys())
-            columns = list(zip(*result.fetchall(), strict=True)) or [[] for _ in names]
-        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
+    Column types follow the values, as ADBC's SQLite driver typed them: integers ``int64``,
+    reals (and integers mixed with reals) ``double``, text ``string``, blobs ``binary``; a
+    column with no value at all is ``int64`` (all null).
+    """
+    if engine.url.get_backend_name() == "sqlite":
+        return _read_sqlite(engine, sql)
+    return _read_adbc(engine, sql)
+
+
+def _read_adbc(engine: Engine, sql: str):
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    url = engine.url
+    plain = make_url(url.render_as_string(hide_password=False)).set(drivername="postgresql")
+    connection = adbc_pg.connect(plain.render_as_string(hide_password=False))
     try:
         cursor = connection.cursor()
-        if engine.url.get_backend_name() == "sqlite":
-            cursor.adbc_statement.set_options(
-                **{"adbc.sqlite.query.batch_rows": _SQLITE_BATCH_ROWS}
-            )
         cursor.execute(sql)
         table = cursor.fetch_arrow_table()
         cursor.close()
         return table
     finally:
         connection.close()
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector while the rows' tuples are made.
+
+    Every fetched row is a new tuple the collector tracks; with it running, it walks the
+    growing heap again and again (a third of the fetch time for a million households).
+    Nothing made here forms a cycle, and the collector's state is restored afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_sqlite(engine: Engine, sql: str):
+    import pyarrow as pa
+
+    connection = engine.raw_connection()  # a pooled sqlite3 connection, with the pragmas
+    try:
+        cursor = connection.cursor()
+        try:
+            with _collector_paused():
+                cursor.execute(sql)  # one statement: one consistent snapshot of the file
+                names = [d[0] for d in cursor.description]
+                chunks: list[list] = [[] for _ in names]
+                while rows := cursor.fetchmany(_FETCH_ROWS):
+                    for parts, values in zip(chunks, zip(*rows, strict=True), strict=True):
+                        parts.append(_array(values))
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+    return pa.table({name: _one_type(parts) for name, parts in zip(names, chunks, strict=True)})
+
+
+def _array(values: tuple):
+    """One chunk of one column, typed by its values (``null`` when all are None)."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # text beside numbers
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _one_type(parts: list):
+    """The chunks of a column as one ``ChunkedArray`` of the type ADBC would have given."""
+    import pyarrow as pa
+
+    types = {part.type for part in parts} - {pa.null()}
+    if not types:
+        target = pa.int64()
+    elif len(types) == 1:
+        target = types.pop()
+    elif types == {pa.int64(), pa.float64()}:
+        target = pa.float64()
+    else:  # text in some chunks, numbers in others
+        target = pa.string()
+    return pa.chunked_array([p if p.type == target else p.cast(target) for p in parts],
+                            type=target)
 
 
 def read_frame(engine: Engine, sql: str, dtypes: dict[str, str] | None = None) -> pd.DataFrame:
