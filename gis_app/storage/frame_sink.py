@@ -1,9 +1,11 @@
-"""Collecting a whole county's rows in memory, then writing a fresh SQLite file through ADBC.
+"""Collecting a whole county's rows in memory, then writing them into a fresh SQLite file.
 
-Building a sample county of a million households row by row through Python's sqlite3 takes
-minutes; ADBC ingests Arrow columns in C. It may only write a file no sqlite3 connection has
-open (the two carry separate copies of SQLite, see ``columnar.py``), so this is for new projects:
-the schema is made by Alembic, the engine disposed, the rows ingested, the file reopened.
+Writing is done through Python's own ``sqlite3``, the library SQLAlchemy uses, never a second
+copy of SQLite such as ADBC's driver (see ``columnar.py``: two copies in one process release
+each other's file locks). The rows go in as Arrow columns, grouped by which of their values are
+NULL: Python's sqlite3 binds a ``None`` by trying two adaptation protocols that each raise and
+catch an exception (five times slower than binding a number), so a group's NULLs are written as
+``NULL`` literals and only its values are bound.
 """
 
 from __future__ import annotations
@@ -60,17 +62,66 @@ class FrameSink:
         return int(hits.iloc[0]) if len(hits) else None
 
     def write_sqlite(self, path: str) -> None:
-        """Append every kept row to the tables of the SQLite file at ``path`` (one transaction)."""
-        import adbc_driver_sqlite.dbapi as adbc_sqlite
+        """Append every kept row to the tables of the SQLite file at ``path`` (one transaction).
 
-        connection = adbc_sqlite.connect(str(path))
+        Foreign keys are enforced when the transaction commits (``defer_foreign_keys``): a
+        table's rows are written grouped, not in their order, so a grid may come before its
+        parent grid.
+        """
+        from gis_app.storage.project import make_engine
+
+        engine = make_engine(path)
         try:
-            cursor = connection.cursor()
-            for name, table in self.tables.items():
-                cursor.adbc_ingest(name, _arrow_table(table, self._all(table)), mode="append")
-            connection.commit()
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute("PRAGMA defer_foreign_keys=ON")
+                for name, table in self.tables.items():
+                    _insert_rows(cursor, name, _arrow_table(table, self._all(table)))
+                cursor.close()
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                connection.close()
         finally:
-            connection.close()
+            engine.dispose()
+
+
+#: Rows converted to Python values at a time (bounded memory for three million persons).
+_WRITE_ROWS = 100_000
+
+
+def _insert_rows(cursor, name: str, table: pa.Table) -> None:
+    """INSERT the rows of ``table``, one ``executemany`` per pattern of NULL columns."""
+    names = table.column_names
+    for start in range(0, table.num_rows, _WRITE_ROWS):
+        chunk = table.slice(start, _WRITE_ROWS)
+        missing = np.column_stack(
+            [column.is_null().to_numpy(zero_copy_only=False) for column in chunk.columns])
+        _, first, inverse = np.unique(_row_keys(missing), axis=0, return_index=True,
+                                      return_inverse=True)
+        inverse = inverse.ravel()
+        members = np.split(np.argsort(inverse, kind="stable"),
+                           np.cumsum(np.bincount(inverse, minlength=len(first)))[:-1])
+        for group in np.argsort(first):  # in order of appearance: parents usually come first
+            rows = pa.array(members[group])
+            present = ~missing[first[group]]
+            values = [chunk.column(int(j)).take(rows).to_pylist() for j in np.flatnonzero(present)]
+            marks = ", ".join("?" if bound else "NULL" for bound in present)
+            cursor.executemany(f"INSERT INTO {name} ({', '.join(names)}) VALUES ({marks})",
+                               zip(*values, strict=True))
+
+
+def _row_keys(flags: np.ndarray) -> np.ndarray:
+    """Each row of a boolean matrix as integers (one ``uint64`` per 64 columns), for grouping."""
+    bits = np.packbits(flags, axis=1, bitorder="little")
+    words = np.zeros((len(flags), -(-bits.shape[1] // 8) * 8), dtype=np.uint8)
+    words[:, : bits.shape[1]] = bits
+    keys = words.view(np.uint64)
+    return keys[:, 0] if keys.shape[1] == 1 else keys
 
 
 def _arrow_column(column, values: pd.Series) -> pa.Array:
