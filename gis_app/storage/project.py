@@ -38,8 +38,20 @@ def database_url(project: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+#: How long a statement waits for another connection's write lock (the window and
+#: ``gis-app`` on the same file) before "database is locked", in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Several processes may use a project file at once (the window and gis-app commands on the
+    # same PC; WAL needs a local disk): a writer waits for the other's transaction to end. The WAL
+    # and its index (-wal, -shm) are SQLite's alone: the app never checkpoints with TRUNCATE
+    # or deletes them; the last connection to close folds them into the file. Every SQLite
+    # connection of the app comes through here, from Python's sqlite3: no second copy of the
+    # SQLite library may open the file in this process (see storage/columnar.py).
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
