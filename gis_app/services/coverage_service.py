@@ -299,3 +299,31 @@ def coverage_summary(table: pd.DataFrame) -> dict:
     covered = totals["home"] + totals["remote"]
     totals["coverage"] = covered / totals["households"] if totals["households"] else 0.0
     return totals
+
+
+def tracked_worker_coverage(session) -> pd.DataFrame | None:
+    """Coverage of each level-3 worker's current grids from the session's kept counts.
+
+    The counts are the session's :class:`CoverageTracker` (nothing is read from the store);
+    who is in force is the session's rule (:meth:`ProjectSession.current_assignments`).
+
+    Parameters
+    ----------
+    session : ProjectSession
+        The session; its current campaign is counted.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        As :func:`worker_coverage`, largest gap first; None when the project has no campaign.
+    """
+    tracker = session.coverage()
+    if tracker is None:
+        return None
+    units = tracker.units[3]
+    households = pd.DataFrame({"grid_code": units.codes[units.unit]})
+    now = session.current_assignments()
+    now = now[now["grid_level"] == 3]
+    workers = session.workers[["id", "name"]]
+    return coverage_by_worker(households, tracker.status,
+                              now[["worker_id", "grid_code", "role"]], workers)

@@ -263,6 +263,20 @@ _ENGLISH: dict[str, str] = {
     "本版本尚不能在此登记走访": "This version cannot record visits here",
     "导出失败": "Export failed",
     "已导出": "Exported",
+    # the investigation controller: the 排查覆盖 and 排查进度 docks
+    "乡镇": "Township",
+    "层级": "Level",
+    "入户": "Home visit",
+    "电话微信": "Phone/WeChat",
+    "不合规": "Non-compliant",
+    "未排查": "Unchecked",
+    "未覆盖户数": "Not covered",
+    "覆盖率": "Coverage",
+    "合计 {households} 户，已覆盖 {covered} 户（{share:.1%}）":
+        "{households} households in all, {covered} covered ({share:.1%})",
+    "没有排查任务": "No investigation",
+    "按": "By",
+    "累计覆盖率": "Cumulative coverage",
     # -- attribute table (panels/attribute_table.py)
     "{shown:,} / {total:,} 行，已选择 {selected:,}":
         "{shown:,} / {total:,} rows, {selected:,} selected",

@@ -30,7 +30,13 @@ class _Cell(QTableWidgetItem):
 
 
 class CoveragePanel(QWidget):
-    """Level chooser and table; double-click a unit to zoom to it."""
+    """Level chooser and table; double-click a unit to zoom to it.
+
+    Parameters
+    ----------
+    translate : callable
+        The window's translator.
+    """
 
     level_changed = pyqtSignal(object)  # 1, 2, 3 or "worker"
     zoom_requested = pyqtSignal(str)  # unit code
@@ -44,14 +50,14 @@ class CoveragePanel(QWidget):
         self.level.setCurrentIndex(2)
         self.level.currentIndexChanged.connect(
             lambda _i: self.level_changed.emit(self.level.currentData()))
+        self.level_label = QLabel()
         self.summary = QLabel()
         self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels([label for _, label in _COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.cellDoubleClicked.connect(self._zoom)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("层级"))
+        bar.addWidget(self.level_label)
         bar.addWidget(self.level)
         bar.addWidget(self.summary, 1)
         layout = QVBoxLayout(self)
@@ -59,9 +65,26 @@ class CoveragePanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table)
         self.frame = pd.DataFrame()
+        self.retranslate()
 
-    def set_table(self, frame: pd.DataFrame) -> None:
-        """Show a coverage table (code, name, households, home, remote, …, coverage)."""
+    def retranslate(self) -> None:
+        """Labels, levels and headers in the translator's language."""
+        self.level_label.setText(self.tr_("层级"))
+        for index, (label, _value) in enumerate(LEVELS):
+            self.level.setItemText(index, self.tr_(label))
+        self.table.setHorizontalHeaderLabels([self.tr_(label) for _, label in _COLUMNS])
+        self._summarise()
+
+    def set_table(self, frame: pd.DataFrame | None) -> None:
+        """Show a coverage table (code, name, households, home, remote, …, coverage).
+
+        None: there is no investigation to show.
+        """
+        if frame is None:
+            self.frame = pd.DataFrame()
+            self.table.setRowCount(0)
+            self._summarise()
+            return
         frame = frame.assign(gap=frame["households"] - frame["home"] - frame["remote"])
         self.frame = frame.sort_values("coverage", kind="stable").reset_index(drop=True)
         self.table.setSortingEnabled(False)
@@ -76,14 +99,30 @@ class CoveragePanel(QWidget):
                 else:
                     shown = value if key == "name" else int(value)
                     item.setData(Qt.ItemDataRole.DisplayRole, shown)
-                item.setData(Qt.ItemDataRole.UserRole, record.get("code"))
+                code = record.get("code")
+                item.setData(Qt.ItemDataRole.UserRole, None if pd.isna(code) else code)
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)  # a click on a header sorts; the gap first to start
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        households = int(self.frame["households"].sum()) if len(self.frame) else 0
-        covered = int((self.frame["home"] + self.frame["remote"]).sum()) if len(self.frame) else 0
-        self.summary.setText(f"合计 {households} 户，已覆盖 {covered} 户"
-                             f"（{covered / households:.1%}）" if households else "没有排查任务")
+        self._summarise()
+
+    def _summarise(self) -> None:
+        frame = self.frame
+        households = int(frame["households"].sum()) if len(frame) else 0
+        covered = int((frame["home"] + frame["remote"]).sum()) if len(frame) else 0
+        self.summary.setText(
+            self.tr_("合计 {households} 户，已覆盖 {covered} 户（{share:.1%}）").format(
+                households=households, covered=covered, share=covered / households)
+            if households else self.tr_("没有排查任务"))
+
+    def row_of(self, code) -> dict[str, str] | None:
+        """What the table shows for one unit (header → text), as a user reads it."""
+        headers = [self.table.horizontalHeaderItem(c).text()
+                   for c in range(self.table.columnCount())]
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == code:
+                return {h: self.table.item(row, c).text() for c, h in enumerate(headers)}
+        return None
 
     def show_level(self, level) -> None:
         """Point the level chooser at ``level`` without asking for the table again."""
@@ -95,5 +134,5 @@ class CoveragePanel(QWidget):
 
     def _zoom(self, row: int, _column: int) -> None:
         code = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        if code:
+        if code is not None and code != "":
             self.zoom_requested.emit(str(code))

@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 _PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#862e9c", "#c2255c", "#0b7285", "#5f3dc4")
 MISSED, MET, PENDING = "#e03131", "#2f9e44", "#868e96"
+_LEVELS = (("乡镇", 1), ("村", 2))
 
 
 def _seconds(days) -> np.ndarray:
@@ -19,7 +20,13 @@ def _seconds(days) -> np.ndarray:
 
 
 class ProgressChart(QWidget):
-    """One line per unit (townships or villages), the milestones as targets on their dates."""
+    """One line per unit (townships or villages), the milestones as targets on their dates.
+
+    Parameters
+    ----------
+    translate : callable
+        The window's translator.
+    """
 
     level_changed = pyqtSignal(int)
 
@@ -27,18 +34,18 @@ class ProgressChart(QWidget):
         super().__init__(parent)
         self.tr_ = translate
         self.level = QComboBox()
-        self.level.addItem("乡镇", 1)
-        self.level.addItem("村", 2)
+        for label, value in _LEVELS:
+            self.level.addItem(label, value)
         self.level.currentIndexChanged.connect(
             lambda _i: self.level_changed.emit(int(self.level.currentData())))
         self.plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
-        self.plot.setLabel("left", "累计覆盖率", units="%")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMinimumHeight(120)
         self.plot.addLegend(offset=(10, 10))
         self.milestone_marks: list[tuple[str, str]] = []  # (name, colour) as drawn
+        self.by_label = QLabel()
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("按"))
+        bar.addWidget(self.by_label)
         bar.addWidget(self.level)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
@@ -46,12 +53,24 @@ class ProgressChart(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.plot)
         self.lines: dict[str, pg.PlotDataItem] = {}
+        self.retranslate()
 
-    def set_timeline(self, daily: pd.DataFrame, milestones: pd.DataFrame) -> None:
-        """Draw ``daily`` (date, code, name, coverage) and ``milestones`` (due, target, missed)."""
+    def retranslate(self) -> None:
+        """Labels and levels in the translator's language."""
+        self.by_label.setText(self.tr_("按"))
+        for index, (label, _value) in enumerate(_LEVELS):
+            self.level.setItemText(index, self.tr_(label))
+        self.plot.setLabel("left", self.tr_("累计覆盖率"), units="%")
+
+    def clear_timeline(self) -> None:
+        """No investigation: an empty chart."""
         self.plot.clear()
         self.lines = {}
         self.milestone_marks = []
+
+    def set_timeline(self, daily: pd.DataFrame, milestones: pd.DataFrame) -> None:
+        """Draw ``daily`` (date, code, name, coverage) and ``milestones`` (due, target, missed)."""
+        self.clear_timeline()
         for index, (code, unit) in enumerate(daily.groupby("code", sort=True)):
             unit = unit.sort_values("date")
             colour = _PALETTE[index % len(_PALETTE)]
