@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PyQt6.QtGui import QFont, QFontDatabase
-from PyQt6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PyQt6.QtWidgets import (
+    QApplication,
+    QGraphicsView,
+    QMessageBox,
+    QProgressDialog,
+    QWidget,
+)
 
 _WINDOWS: list = []  # keep windows alive
 
@@ -98,9 +105,40 @@ def open_window(location: str | None, parent=None):
     return window
 
 
+class _ExitAfterFirstPaint(QObject):
+    """Test only: with ``GIS_APP_EXIT_AFTER_PAINT=1`` the app quits once the map is painted.
+
+    It prints ``opened: <window title>`` on stdout first, so a test can start the app as a
+    person does (``scripts/run.sh``) and check what it opened.
+    """
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.painted = False
+
+    def eventFilter(self, watched, event):  # noqa: N802 - Qt override
+        # The map is a QGraphicsView (pyqtgraph): its viewport paints the layers.
+        if (not self.painted and event.type() == QEvent.Type.Paint
+                and isinstance(watched, QWidget)
+                and isinstance(watched.parentWidget(), QGraphicsView)
+                and self.window.isAncestorOf(watched)):
+            self.painted = True
+            QTimer.singleShot(0, self.finish)
+        return False
+
+    def finish(self) -> None:
+        print(f"opened: {self.window.windowTitle()}", flush=True)
+        self.window.close()
+        QApplication.instance().exit(0)
+
+
 def run(project_location: str | None) -> int:
     """Open the project (or the sample) and run the event loop."""
     app = application()
-    if open_window(project_location) is None:
+    window = open_window(project_location)
+    if window is None:
         return 1
+    if os.environ.get("GIS_APP_EXIT_AFTER_PAINT") == "1":
+        app.installEventFilter(_ExitAfterFirstPaint(window))
     return app.exec()
