@@ -16,27 +16,47 @@ class LabelLayer:
 
     def __init__(self, view_box: pg.ViewBox):
         self.view_box = view_box
-        self.sources: dict[str, tuple] = {}
+        self.sources: dict[str, tuple] = {}  # layer id: (adapter, style)
+        self._anchors: dict[str, tuple] = {}  # layer id: (what they were made from, xy, texts)
         self.pool: list[pg.TextItem] = []
         self.placed: list[tuple[str, str]] = []  # (layer id, text) of the labels on screen
         self.font = QFont()
         self.font.setPointSize(9)
 
     def add_source(self, layer_id: str, adapter, style) -> None:
-        """Label ``adapter``'s features with ``style.label_field``."""
+        """Label ``adapter``'s features with ``style.label_field``.
+
+        The anchors (a point on each polygon's surface, or the point itself) are worked out
+        when the layer is first labelled, and again after its features change.
+        """
+        self.sources[layer_id] = (adapter, style)
+        self._anchors.pop(layer_id, None)
+
+    def anchors(self, layer_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 2) label positions and the texts of a labelled layer's features."""
+        adapter, style = self.sources[layer_id]
+        key = (adapter.frame, adapter.revision, style.label_field)
+        cached = self._anchors.get(layer_id)
+        if cached is not None and cached[0][0] is key[0] and cached[0][1:] == key[1:]:
+            return cached[1], cached[2]
         frame = adapter.frame
-        points = (
-            shapely.point_on_surface(frame.geometry.to_numpy())
-            if adapter.definition.geometry == "polygon"
-            else frame.geometry.to_numpy()
-        )
-        xy = shapely.get_coordinates(points)
-        texts = frame[style.label_field].astype(str).to_numpy()
-        self.sources[layer_id] = (adapter, style, xy, texts)
+        if style.label_field not in frame:  # a new frame without the field: nothing to label
+            xy, texts = np.empty((0, 2)), np.empty(0, dtype=object)
+        else:
+            if adapter.definition.geometry == "polygon":
+                points = shapely.point_on_surface(frame.geometry.to_numpy())
+                x, y = shapely.get_x(points), shapely.get_y(points)  # NaN for a missing shape
+            else:  # the adapter's coordinates: frames with x/y columns have no geometry
+                x, y = adapter.x, adapter.y
+            xy = np.column_stack([x, y])
+            texts = frame[style.label_field].astype(str).to_numpy()
+        self._anchors[layer_id] = (key, xy, texts)
+        return xy, texts
 
     def remove_source(self, layer_id: str) -> None:
         """Stop labelling a layer."""
         self.sources.pop(layer_id, None)
+        self._anchors.pop(layer_id, None)
 
     def _item(self, index: int) -> pg.TextItem:
         while len(self.pool) <= index:
@@ -59,11 +79,13 @@ class LabelLayer:
         self.placed = []
         used = 0
         ordered = sorted(self.sources.items(), key=lambda kv: -kv[1][0].z)
-        for layer_id, (adapter, style, xy, texts) in ordered:
+        for layer_id, (adapter, style) in ordered:
             if not (adapter.visible and adapter.in_scale) or not metres_per_pixel:
                 continue
             if style.label_min_scale and scale > style.label_min_scale:
                 continue
+            xy, texts = self.anchors(layer_id)
+            # Culled to the view in one vectorised pass; only those on screen are placed.
             inside = np.flatnonzero(
                 (xy[:, 0] >= view.left())
                 & (xy[:, 0] <= view.right())

@@ -2,46 +2,48 @@
 
 An adapter owns the graphics items of one map layer: it draws the features with the layer's
 style, highlights a selection and follows visibility, opacity and order. It never reads the
-store: the window hands it a GeoDataFrame in the map's Gauss–Krüger metres.
+store: the window hands it a frame in the map's Gauss–Krüger metres (a GeoDataFrame, or for
+points a plain DataFrame with float ``x`` and ``y`` columns).
 """
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 import shapely
-from PyQt6.QtGui import QBrush, QColor, QPainterPath, QPen
-from PyQt6.QtWidgets import QGraphicsPathItem
+from PyQt6.QtGui import QBrush, QColor, QPen
 
-from gis_app.core.classify import classify
+from gis_app.core.classify import classify as _classify
 from gis_app.core.mapdefs import LayerDefinition, Style, Symbol
 from gis_app.ui.canvas import symbology
 from gis_app.ui.canvas.point_item import PointCloudItem
+from gis_app.ui.canvas.polygon_item import (  # noqa: F401 - polygon_path: imported from here
+    DETAIL_TOLERANCES,
+    TiledPathItem,
+    detail_for,
+    polygon_path,
+)
 
 SELECTION_COLOUR = "#00e5ff"
 
 
-def polygon_path(geometries: np.ndarray) -> QPainterPath:
-    """All rings of ``geometries`` as one painter path, built from arrays (no per-vertex calls)."""
-    geometries = np.asarray(geometries, dtype=object)
-    if not len(geometries):
-        return QPainterPath()
-    rings = shapely.get_rings(shapely.get_parts(geometries))
-    coords, ring_index = shapely.get_coordinates(rings, return_index=True)
-    if not len(coords):
-        return QPainterPath()
-    connect = np.ones(len(coords), dtype=np.int32)
-    connect[:-1][ring_index[1:] != ring_index[:-1]] = 0  # no line from one ring to the next
-    connect[-1] = 0
-    return pg.arrayToQPath(coords[:, 0], coords[:, 1], connect=connect, finiteCheck=False)
+def classify(style: Style, frame: pd.DataFrame) -> np.ndarray:
+    """Style class per row (see :func:`gis_app.core.classify.classify`).
+
+    An empty frame has no classes to find, even without the style's field (a layer whose
+    features are not read yet).
+    """
+    if not len(frame):
+        return np.empty(0, dtype=np.int32)
+    return _classify(style, frame)
 
 
 class MapLayerAdapter:
     """What every layer adapter offers the canvas and the layer tree."""
 
     def __init__(
-        self, definition: LayerDefinition, style: Style, frame: gpd.GeoDataFrame, plot: pg.PlotItem
+        self, definition: LayerDefinition, style: Style, frame: pd.DataFrame, plot: pg.PlotItem
     ):
         self.definition = definition
         self.style = style
@@ -51,6 +53,9 @@ class MapLayerAdapter:
         self.opacity = 1.0
         self.z = definition.z
         self.selected = np.zeros(len(frame), dtype=bool)
+        #: Bumped whenever the drawn features change (new frame, rows updated, restyled), so
+        #: whatever is derived from them (labels) knows to derive it again.
+        self.revision = 0
 
     # -- overridden per kind
     def items(self) -> list:
@@ -59,6 +64,10 @@ class MapLayerAdapter:
 
     def restyle(self, style: Style) -> None:
         """Draw with another style (e.g. households by monitoring type)."""
+        raise NotImplementedError
+
+    def _rebuild(self) -> None:
+        """Draw ``self.frame`` anew (after :meth:`set_frame`)."""
         raise NotImplementedError
 
     def _draw_selection(self) -> None:
@@ -106,76 +115,77 @@ class MapLayerAdapter:
         self.selected = np.asarray(mask, dtype=bool)
         self._draw_selection()
 
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        """Draw another frame (any length) in place of the current one.
+
+        Visibility, opacity, drawing order and level of detail stay as they are; the
+        selection is cleared, to the new frame's length.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            The layer's features, like the frame the adapter was made with.
+        """
+        self.frame = frame
+        self.selected = np.zeros(len(frame), dtype=bool)
+        self._rebuild()
+        self._draw_selection()
+        self.set_z(self.z)
+        self.set_opacity(self.opacity)
+        self._apply_visibility()
+        self.revision += 1
+
     def bounds(self) -> tuple[float, float, float, float]:
         """Extent (minx, miny, maxx, maxy) of the features in map metres."""
         return tuple(self.frame.total_bounds)
 
 
-#: Simplification tolerances (map metres) of the levels of detail kept for polygon layers.
-DETAIL_TOLERANCES = (0.0, 3.0, 12.0, 48.0)
-
-
 class PgPolygonLayer(MapLayerAdapter):
-    """Polygons: one path item per style class, plus one for the selection.
+    """Polygons: one tiled path item per style class, plus one for the selection on top.
 
-    Each class keeps its path at a few levels of detail; zoomed out, a path simplified to well
-    under a pixel is drawn, which looks the same and paints several times faster.
+    Each class's polygons are split into spatial tiles (:class:`TiledPathItem`), so a redraw
+    paints only the tiles in view. Each tile keeps its path at a few levels of detail; zoomed
+    out, a path simplified to well under a pixel is drawn, which looks the same and paints
+    several times faster.
     """
 
     def __init__(self, definition, style, frame, plot):
         super().__init__(definition, style, frame, plot)
-        self._class_items: list[QGraphicsPathItem] = []
-        self._paths: list[list[QPainterPath]] = []
+        self._class_items: list[TiledPathItem] = []
         self._detail = 0
-        self._selection_item = QGraphicsPathItem()
         pen = QPen(QColor(SELECTION_COLOUR), 3)
         pen.setCosmetic(True)
-        self._selection_item.setPen(pen)
-        self._selection_item.setBrush(QBrush(QColor(0, 229, 255, 50)))
+        self._selection_item = TiledPathItem(
+            np.empty(0, dtype=object), pen, QBrush(QColor(0, 229, 255, 50))
+        )
         self._build()
 
     def _build(self) -> None:
         classes = classify(self.style, self.frame)
         geometries = self.frame.geometry.to_numpy()
-        self._class_items = []
         entries = list(enumerate(self.style.classes))
         if self.style.default is not None:
             entries.insert(0, (-1, None))
-        self._paths = []
-        self._members = []
-        for index, style_class in entries:
+        self._class_items = []
+        for index, style_class in entries:  # style classes, not features
             symbol: Symbol = self.style.default if index < 0 else style_class.symbol
-            members = geometries[classes == index]
-            paths: list = [None] * len(DETAIL_TOLERANCES)
-            paths[0] = polygon_path(members)
-            self._members.append(members)
-            self._paths.append(paths)
-            item = QGraphicsPathItem(self._path(len(self._paths) - 1, self._detail))
-            item.setPen(symbology.pen(symbol))
-            item.setBrush(symbology.brush(symbol))
-            item.setVisible(self.visible)
+            item = TiledPathItem(
+                geometries[classes == index], symbology.pen(symbol), symbology.brush(symbol)
+            )
+            item.set_detail(self._detail)
+            item.setVisible(self.visible and self.in_scale)
             self._class_items.append(item)
 
     def items(self) -> list:
         return [*self._class_items, self._selection_item]
 
-    def _path(self, class_index: int, detail: int) -> QPainterPath:
-        """The class's path at a level of detail, simplified the first time it is needed."""
-        paths = self._paths[class_index]
-        if paths[detail] is None:
-            simplified = shapely.simplify(self._members[class_index], DETAIL_TOLERANCES[detail],
-                                          preserve_topology=False)
-            paths[detail] = polygon_path(simplified[~shapely.is_empty(simplified)])
-        return paths[detail]
-
     def set_detail(self, metres_per_pixel: float) -> None:
-        """Use the coarsest path whose simplification stays under half a pixel."""
-        allowed = metres_per_pixel * 0.5
-        detail = max(i for i, tolerance in enumerate(DETAIL_TOLERANCES) if tolerance <= allowed)
+        """Use the coarsest paths whose simplification stays under half a pixel."""
+        detail = detail_for(metres_per_pixel)
         if detail != self._detail:
             self._detail = detail
-            for index, item in enumerate(self._class_items):
-                item.setPath(self._path(index, detail))
+            for item in self.items():
+                item.set_detail(detail)
 
     def restyle(self, style: Style) -> None:
         for item in self._class_items:
@@ -186,21 +196,63 @@ class PgPolygonLayer(MapLayerAdapter):
             self.plot.addItem(item)
         self.set_z(self.z)
         self.set_opacity(self.opacity)
+        self.revision += 1
+
+    def _rebuild(self) -> None:
+        classes = classify(self.style, self.frame)
+        geometries = self.frame.geometry.to_numpy()
+        indices = [-1] if self.style.default is not None else []
+        indices += range(len(self.style.classes))
+        for index, item in zip(indices, self._class_items, strict=True):  # classes, not features
+            item.set_geometries(geometries[classes == index])
 
     def _draw_selection(self) -> None:
-        self._selection_item.setPath(polygon_path(self.frame.geometry.to_numpy()[self.selected]))
+        self._selection_item.set_geometries(self.frame.geometry.to_numpy()[self.selected])
+
+
+def point_coordinates(frame: pd.DataFrame, rows: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Map x and y of a point frame's rows (all by default), as new float arrays.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Points: float columns ``x`` and ``y`` (preferred when present; NaN for a point without
+        a location) or else a geometry column of shapely points.
+    rows : ndarray of int, optional
+        Positions of the rows to read.
+
+    Returns
+    -------
+    x, y : ndarray of float
+        NaN where a point has no location (also for a missing or empty geometry).
+    """
+    if "x" in frame.columns and "y" in frame.columns:
+        x = frame["x"].to_numpy(dtype=np.float64)
+        y = frame["y"].to_numpy(dtype=np.float64)
+        if rows is None:
+            return x.copy(), y.copy()  # our own: updated in place by update_rows
+        return x[rows], y[rows]
+    geometries = frame.geometry.array if rows is None else frame.geometry.array[rows]
+    points = np.asarray(geometries, dtype=object)
+    return shapely.get_x(points), shapely.get_y(points)
 
 
 class PgPointLayer(MapLayerAdapter):
-    """Points drawn by a :class:`PointCloudItem`; the selection as a second one on top."""
+    """Points drawn by a :class:`PointCloudItem`; the selection as a second one on top.
+
+    The frame holds float ``x`` and ``y`` columns in map metres (read in preference) or shapely
+    points. A point without a location (NaN) is not drawn, not picked and not counted in
+    :meth:`bounds`.
+    """
 
     def __init__(self, definition, style, frame, plot):
         super().__init__(definition, style, frame, plot)
-        x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
-        self.x, self.y = x, y
+        x, y = point_coordinates(frame)
         self._cloud = PointCloudItem(
             x, y, classify(style, frame), [c.symbol for c in style.classes], style.default
         )
+        self.x, self.y = self._cloud.x, self._cloud.y  # one array: update_rows moves both
         highlight = Symbol(fill="#00e5ff", stroke="#000000", stroke_width=1.5, size=10)
         self._selection = PointCloudItem(
             np.empty(0), np.empty(0), np.empty(0, dtype=np.int32), [highlight]
@@ -219,6 +271,62 @@ class PgPointLayer(MapLayerAdapter):
         self._cloud.set_symbols(
             classify(style, self.frame), [c.symbol for c in style.classes], style.default
         )
+        self.revision += 1
+
+    def bounds(self) -> tuple[float, float, float, float]:
+        """Extent (minx, miny, maxx, maxy) of the located points in map metres.
+
+        Points without a location are left out; with none located, the extent is empty:
+        (inf, inf, -inf, -inf), which leaves the extent of several layers unchanged.
+        """
+        located = np.isfinite(self.x) & np.isfinite(self.y)
+        if not located.any():
+            return (np.inf, np.inf, -np.inf, -np.inf)
+        x, y = self.x[located], self.y[located]
+        return (float(x.min()), float(y.min()), float(x.max()), float(y.max()))
+
+    def update_rows(self, rows: np.ndarray, frame: pd.DataFrame | None = None) -> None:
+        """Redraw just ``rows`` of the frame: their location and style class read again.
+
+        For one household moved or restyled: the rest of the layer is not rebuilt.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Positions (not index labels) of the rows that changed.
+        frame : DataFrame, optional
+            A frame of the same length replacing the current one; by default ``self.frame``,
+            which the caller has updated in place.
+        """
+        if frame is not None:
+            if len(frame) != len(self.frame):
+                raise ValueError(
+                    f"update_rows needs a frame of {len(self.frame)} rows, not {len(frame)}: "
+                    "use set_frame for another length"
+                )
+            self.frame = frame
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.intp))
+        if not len(rows):
+            return
+        x, y = point_coordinates(self.frame, rows)
+        classes = classify(self.style, self._style_rows(rows))
+        self._cloud.update_points(rows, x, y, classes)
+        if self.selected[rows].any():
+            self._draw_selection()
+        self.revision += 1
+
+    def _style_rows(self, rows: np.ndarray) -> pd.DataFrame:
+        """Just what classify reads of ``rows``: no copy of a million-row frame."""
+        if self.style.kind == "single":
+            return pd.DataFrame(index=pd.RangeIndex(len(rows)))
+        if self.style.kind in ("categorized", "graduated"):
+            return self.frame[self.style.field].iloc[rows].to_frame()
+        return self.frame.iloc[rows]  # a rule may read any column
+
+    def _rebuild(self) -> None:
+        x, y = point_coordinates(self.frame)
+        self._cloud.set_points(x, y, classify(self.style, self.frame))
+        self.x, self.y = self._cloud.x, self._cloud.y
 
     def _draw_selection(self) -> None:
         self.plot.removeItem(self._selection)
@@ -229,6 +337,7 @@ class PgPointLayer(MapLayerAdapter):
         )
         self.plot.addItem(self._selection)
         self._selection.setZValue(self.z + 0.5)
+        self._selection.setOpacity(self.opacity)
         self._selection.setVisible(self.visible and self.in_scale)
 
 

@@ -6,10 +6,12 @@ Only points inside the view are sent to the painter, as pixmap fragments in devi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QPainter, QPen
+from PyQt6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from gis_app.core.mapdefs import Symbol
 from gis_app.ui.canvas.symbology import symbol_pixmap
@@ -37,6 +39,35 @@ def _one_per_pixel(
     return px[keep], py[keep]
 
 
+#: Radii (pixels) of the pre-drawn count circles; a circle's radius is rounded to the nearest.
+_ATLAS_STEP = 0.5
+_ATLAS_RADII = np.arange(4.0, 14.0 + _ATLAS_STEP / 2, _ATLAS_STEP)
+_ATLAS_CELL = 32  # pixels per circle: the largest (radius 14) with its outline and a margin
+
+
+@lru_cache(maxsize=8)
+def _count_atlas(device_ratio: float) -> QPixmap:
+    """Every size of count circle side by side, drawn once (antialiased, outlined in white)."""
+    cell = _ATLAS_CELL
+    pixmap = QPixmap(round(cell * len(_ATLAS_RADII) * device_ratio), round(cell * device_ratio))
+    pixmap.setDevicePixelRatio(device_ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor("#ffffff"), 1))
+    painter.setBrush(QColor(232, 89, 12, 170))
+    for index, radius in enumerate(_ATLAS_RADII):  # a few sizes, not one per unit
+        painter.drawEllipse(QPointF(index * cell + cell / 2, cell / 2), radius, radius)
+    painter.end()
+    return pixmap
+
+
+def _device_ratio(painter: QPainter) -> float:
+    """Device pixels per logical pixel of what ``painter`` paints on."""
+    device = painter.device()
+    return float(device.devicePixelRatioF()) if device is not None else 1.0
+
+
 class PointCloudItem(pg.GraphicsObject):
     """Points with a symbol per class; ``classes[i]`` indexes ``symbols``, -1 uses ``default``."""
 
@@ -59,20 +90,65 @@ class PointCloudItem(pg.GraphicsObject):
         self._fragments = pg.Qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
         self.aggregates: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.aggregate_above = 150_000
-        if len(self.x):
-            self._bounds = QRectF(
-                float(self.x.min()),
-                float(self.y.min()),
-                float(np.ptp(self.x)) or 1.0,
-                float(np.ptp(self.y)) or 1.0,
-            )
-        else:
-            self._bounds = QRectF()
+        self._bounds = self._extent(self.x, self.y)
+
+    @staticmethod
+    def _extent(x: np.ndarray, y: np.ndarray) -> QRectF:
+        """The extent of the located points (NaN coordinates: no location, left out)."""
+        located = np.isfinite(x) & np.isfinite(y)
+        if not located.any():
+            return QRectF()
+        x, y = x[located], y[located]
+        return QRectF(float(x.min()), float(y.min()), float(np.ptp(x)) or 1.0,
+                      float(np.ptp(y)) or 1.0)
 
     def set_symbols(self, classes: np.ndarray, symbols: list[Symbol], default: Symbol | None):
         """Restyle without moving the points."""
         self.classes = np.asarray(classes, dtype=np.int32)
         self.symbols, self.default = list(symbols), default
+        self.update()
+
+    def set_points(self, x: np.ndarray, y: np.ndarray, classes: np.ndarray) -> None:
+        """Draw other points (any number) with the same symbols.
+
+        Parameters
+        ----------
+        x, y : ndarray of float
+            Map coordinates; NaN for a point without a location, which is not drawn.
+        classes : ndarray of int
+            Index into the symbols per point; -1 for the default symbol.
+        """
+        self.prepareGeometryChange()
+        self.x = np.asarray(x, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.float64)
+        self.classes = np.asarray(classes, dtype=np.int32)
+        self._bounds = self._extent(self.x, self.y)
+        self.update()
+
+    def update_points(
+        self, rows: np.ndarray, x: np.ndarray, y: np.ndarray, classes: np.ndarray
+    ) -> None:
+        """Move and restyle some points in place: ``rows`` get ``x``, ``y`` and ``classes``.
+
+        The extent only grows (to take in a point moved outside it), so that a few points cost
+        microseconds, not a pass over millions.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            Positions of the points.
+        x, y : ndarray of float
+            Their new coordinates (NaN: no location any more).
+        classes : ndarray of int
+            Their new symbol classes.
+        """
+        self.x[rows] = x
+        self.y[rows] = y
+        self.classes[rows] = classes
+        moved = self._extent(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+        if not moved.isNull() and not self._bounds.contains(moved):
+            self.prepareGeometryChange()
+            self._bounds = moved if self._bounds.isNull() else self._bounds.united(moved)
         self.update()
 
     def set_aggregates(self, levels: list, above: int = 150_000) -> None:
@@ -105,11 +181,19 @@ class PointCloudItem(pg.GraphicsObject):
         py = x[inside] * transform.m12() + y[inside] * transform.m22() + transform.dy()
         counts = counts[inside]
         radius = 4 + 10 * np.sqrt(counts / max(counts.max(initial=1), 1))
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#ffffff"), 1))
-        painter.setBrush(QColor(232, 89, 12, 170))
-        for cx, cy, r in zip(px, py, radius, strict=True):  # one per grid on screen, not per point
-            painter.drawEllipse(QPointF(cx, cy), r, r)
+        # One call for every circle, in the units' order: each a cell of the pre-drawn atlas.
+        ratio = _device_ratio(painter)
+        atlas = _count_atlas(ratio)
+        cell = _ATLAS_CELL * ratio
+        step = np.rint((radius - _ATLAS_RADII[0]) / _ATLAS_STEP).astype(np.int64)
+        self._fragments.resize(len(px))
+        fragments = self._fragments.ndarray()
+        fragments[:, 0] = px
+        fragments[:, 1] = py
+        fragments[:, 2] = np.clip(step, 0, len(_ATLAS_RADII) - 1) * cell
+        fragments[:, 3:6] = [0, cell, cell]
+        fragments[:, 6:10] = [1 / ratio, 1 / ratio, 0.0, 1.0]
+        painter.drawPixmapFragments(*self._fragments.drawargs(), atlas)
         if len(counts) <= 600:
             painter.setPen(QColor("#212529"))
             for cx, cy, r, n in zip(px, py, radius, counts, strict=True):
