@@ -133,6 +133,8 @@ def case_data(case: str, n: int, project: str | None):
     if case == "project-session":
         from gis_app.ui.controllers.table import TableController
 
+        session.load(["admin_units", "grids"])  # the map has read them when the table shows
+
         class Window:  # what _household_values uses of the controller: its session
             pass
 

@@ -425,3 +425,135 @@ def test_default_columns_and_english(qtbot, county):
     table.value.hidePopup()
     assert not [t for t in texts if CJK.search(t)], texts
 
+
+# -- in the window, through its controller
+def _window_table(window, qtbot):
+    """The 属性表 dock brought up; its panel."""
+    dock = window.docks["属性表"]
+    dock.raise_()
+    qtbot.waitUntil(dock.isVisible, timeout=3000)
+    table = window.controller("table").table
+    table.grab()
+    return table
+
+
+def _stored(window, columns: str) -> pd.DataFrame:
+    """Households read straight from the project file (an independent reader), by id."""
+    from sqlalchemy import text
+
+    with window.session.project.engine.connect() as connection:
+        return pd.read_sql(text(f"SELECT id, {columns} FROM household ORDER BY id"),
+                           connection).set_index("id")
+
+
+def _row_of(table, household: int) -> int:
+    model = table.model
+    return int(np.flatnonzero(model.ids[model.rows] == household)[0])
+
+
+def test_window_table_reads_pages_sorts_and_filters_masked(window, qtbot, monkeypatch):
+    table = _window_table(window, qtbot)
+    session = window.session
+    n = len(session.households)
+    asked = []
+    real = session.household_columns
+
+    def spy(names, ids=None):
+        asked.append(np.asarray(ids))
+        return real(names, ids)
+
+    monkeypatch.setattr(session, "household_columns", spy)
+    table.view.scrollToBottom()
+    table.grab()
+    assert asked and all(len(ids) <= PAGE_ROWS for ids in asked)
+    assert set(np.concatenate(asked)) <= set(table.model.ids[-PAGE_ROWS:])
+    asked.clear()
+    _click_header(qtbot, table, "head_name")
+    assert [len(ids) for ids in asked].count(n) == 1
+    store = _stored(window, "head_name, head_id_number")
+    assert _shown(table, "head_name", range(20)) == sorted(store["head_name"])[:20]
+    # Hidden digits match nothing; shown in clear (for a user allowed to) they do.
+    prefix = store["head_id_number"].iloc[0][:10]
+    _filter(qtbot, table, f'head_id_number.str.startswith("{prefix}")')
+    assert table.model.rowCount() == 0
+    session.project.set_settings({"personal_data_users": ["tester"]})
+    unmask = next(a for a in window.menus["设置"].actions() if a.text() == "显示个人信息")
+    unmask.trigger()
+    assert window.state.unmask
+    _filter(qtbot, table, f'head_id_number.str.startswith("{prefix}")')
+    expected = int(store["head_id_number"].str.startswith(prefix).sum())
+    assert table.model.rowCount() == expected > 0
+    assert table.status.text().startswith(f"{expected:,} / {n:,}")
+
+
+def test_window_table_shows_a_placed_households_new_grid(window, qtbot):
+    from gis_app.services.household_service import HouseholdService
+
+    table = _window_table(window, qtbot)
+    session = window.session
+    households = session.households
+    household = int(households.loc[households["grid_id"].notna(), "id"].iloc[3])
+    grids = session.grids[session.grids["level"] == 3]
+    old_grid = int(households.loc[households["id"] == household, "grid_id"].iloc[0])
+    target = grids[grids["id"] != old_grid].iloc[0]
+    point = target.geometry.representative_point()
+    row = _row_of(table, household)
+    table.view.scrollTo(table.model.index(row, 0))
+    table.grab()
+    HouseholdService(session).place(household, point.x, point.y)  # an edit, as 放置 does
+    stored = _stored(window, "grid_id, location_source").loc[household]
+    codes = _stored_grids(window)
+    row = _row_of(table, household)
+    assert _shown(table, "grid_code", [row]) == [codes[int(stored["grid_id"])]]
+    assert _shown(table, "location_source", [row]) == [stored["location_source"]] == ["地图点选"]
+
+
+def _stored_grids(window) -> dict[int, str]:
+    from sqlalchemy import text
+
+    with window.session.project.engine.connect() as connection:
+        return dict(connection.execute(text("SELECT id, code FROM grid")).all())
+
+
+def test_window_selection_both_ways_and_export(window, qtbot, tmp_path):
+    import openpyxl
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QFileDialog, QLineEdit
+
+    table = _window_table(window, qtbot)
+    layer = window.layers["households"]
+    _click_header(qtbot, table, "members")
+    _click_row(qtbot, table, 0)
+    _click_row(qtbot, table, 5, Qt.KeyboardModifier.ControlModifier)
+    chosen = [int(_shown(table, "id", [r])[0]) for r in (0, 5)]
+    assert sorted(layer.selected_ids().tolist()) == sorted(chosen)
+    # The map's selection shows in the table.
+    picked = layer.ids[::97]
+    layer.select_ids(picked)
+    ids = table.model.ids[table.model.rows]
+    assert sorted(ids[table.model.highlighted_rows()]) == sorted(picked)
+    assert table.status.text().endswith(f"已选择 {len(picked):,}")
+    # 导出选择到Excel…: the save dialog, then the file read back.
+    path = tmp_path / "选择.xlsx"
+
+    def answer():  # Qt's save dialog, once it is up: type the file name, press Enter
+        dialog = next((w for w in QApplication.topLevelWidgets()
+                       if isinstance(w, QFileDialog) and w.isVisible()), None)
+        if dialog is None:
+            QTimer.singleShot(50, answer)
+            return
+        name = dialog.findChild(QLineEdit, "fileNameEdit")
+        name.setText(str(path))
+        qtbot.keyClick(name, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, answer)
+    qtbot.mouseClick(table.buttons["导出选择到Excel…"], Qt.MouseButton.LeftButton)
+    sheet = openpyxl.load_workbook(path).active
+    values = [[c.value for c in r] for r in sheet.iter_rows()]
+    header = next(i for i, r in enumerate(values) if "户主姓名" in r)
+    body = [r for r in values[header + 1:] if any(r)]
+    names = [r[values[header].index("户主姓名")] for r in body]
+    store = _stored(window, "head_name, head_id_number")
+    assert sorted(names) == sorted(store.loc[picked, "head_name"])
+    numbers = [r[values[header].index("户主证件号码")] for r in body]
+    assert all("*" in v for v in numbers) and not set(numbers) & set(store["head_id_number"])
