@@ -1,7 +1,8 @@
 """重新划分村网格: choose a village, a household limit and workers; see the proposal; apply it.
 
-The dialog only collects choices and shows a proposal; the window computes and applies it
-through the grid editing service, and draws the :class:`ProposalOverlay` on the map.
+The dialog only collects choices and shows a proposal; the grid editing controller
+(:mod:`gis_app.ui.controllers.grid_edit`) computes and applies it through the grid editing
+service, and draws the :class:`ProposalOverlay` on the map.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class ProposalOverlay:
 class RebalanceDialog(QDialog):
     """Choices of a rebalancing proposal and the proposal's grids, workers and warnings."""
 
-    village_changed = pyqtSignal(int)  # the window answers with set_workers
+    village_changed = pyqtSignal(int)  # the controller answers with set_workers
     generate_requested = pyqtSignal(int, int, list)  # village id, household limit, worker ids
     apply_requested = pyqtSignal()
 
