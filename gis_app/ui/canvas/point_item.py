@@ -230,19 +230,21 @@ class PointCloudItem(pg.GraphicsObject):
             self._paint_aggregates(painter, rect, transform)
             painter.setTransform(transform)
             return
-        visible = self.visible_mask(rect)
+        # The points in view, once: each class then picks from those, not from every point.
+        visible = np.flatnonzero(self.visible_mask(rect))
+        x, y, classes = self.x[visible], self.y[visible], self.classes[visible]
         order = [*range(len(self.symbols) - 1, -1, -1)]
         if self.default is not None:
             order.insert(0, -1)
         for index in order:  # style classes: the first class is drawn last, on top
-            pick = visible & (self.classes == index)
-            count = int(pick.sum())
-            if not count:
+            pick = classes == index
+            if not pick.any():
                 continue
             symbol = self.default if index < 0 else self.symbols[index]
             pixmap = symbol_pixmap(symbol, self.opacity_value, self.scale, ratio)
-            px = self.x[pick] * transform.m11() + self.y[pick] * transform.m21() + transform.dx()
-            py = self.x[pick] * transform.m12() + self.y[pick] * transform.m22() + transform.dy()
+            cx, cy = x[pick], y[pick]
+            px = cx * transform.m11() + cy * transform.m21() + transform.dx()
+            py = cx * transform.m12() + cy * transform.m22() + transform.dy()
             # A symbol a third of its size away from another of its class adds nothing visible.
             px, py = _one_per_pixel(px, py, max(1.0, symbol.size * self.scale / 3))
             count = len(px)
