@@ -2,7 +2,11 @@
 
 from setuptools import find_packages, setup
 
-DATA_DIRS = {"gis_app.layers": "layers", "gis_app.styles": "styles", "gis_app.sample_gis": "sample_gis"}
+DATA_DIRS = {
+    "gis_app.layers": "layers",
+    "gis_app.styles": "styles",
+    "gis_app.sample_gis": "sample_gis",
+}
 
 setup(
     packages=find_packages(include=["gis_app", "gis_app.*"]) + list(DATA_DIRS),

@@ -93,7 +93,7 @@ def test_a_second_save_on_a_stale_row_is_refused_and_nothing_is_lost(location):
     household = int(households.loc[households["x"].isna(), "id"].iloc[0])
     grids = first.grids[first.grids["level"] == 3]
     a, b = (g.representative_point() for g in grids.geometry.iloc[:2])
-    second.households  # 乙 opened the county before 甲 placed the household
+    assert len(second.households)  # 乙 opened the county before 甲 placed the household
     HouseholdService(first).place(household, a.x, a.y)
     with pytest.raises(StaleEditError, match="甲"):
         HouseholdService(second).place(household, b.x, b.y)
@@ -143,7 +143,7 @@ def test_a_commit_of_another_process_arrives_within_two_seconds(location):
 
 def test_a_failed_refresh_reads_everything_again_and_says_so(location, monkeypatch):
     session = session_on(location, "甲", watch=False)
-    session.workers
+    assert len(session.workers) > 0
     errors, resets = [], []
     session.events.error.connect(errors.append)
     session.events.reset.connect(lambda: resets.append(True))

@@ -141,9 +141,14 @@ class GridSource(GeoSource):
 class HouseholdSource(Source):
     """Households, lean: ``x``/``y`` in map metres (NaN unknown) and the drawn attributes."""
 
+    #: Asking for more households than this reads (and keeps) whole columns.
+    WHOLE_COLUMN_ROWS = 5000
+
     def __init__(self, session):
         super().__init__(session, "household")
-        self._columns: dict[str, pd.Series] = {}  # other attributes, read when asked, by id
+        # Whole columns read when asked (a sort, a filter, a search): ids (sorted) and values.
+        self._ids = np.empty(0, dtype=np.int64)
+        self._columns: dict[str, np.ndarray] = {}
 
     def read(self, ids=None) -> pd.DataFrame:
         frame = load_table(self.session.project.engine, "household",
@@ -157,29 +162,60 @@ class HouseholdSource(Source):
     def columns(self, names, ids=None) -> pd.DataFrame:
         """Other stored attributes of households (all, or ``ids``), indexed by id.
 
-        Whole columns are kept once read, and follow later edits.
+        A few rows (a page of the table, one identify) are read as asked; whole columns are
+        read for many rows and kept, following later edits. ``id`` may be among ``names``.
         """
         names = list(dict.fromkeys(names))
-        missing = [n for n in names if n not in self._columns]
+        stored = [n for n in names if n != "id"]
+        engine = self.session.project.engine
+        wanted = None if ids is None else np.asarray(ids, dtype=np.int64)
+        missing = [n for n in stored if n not in self._columns]
+        if missing and wanted is not None and len(wanted) <= self.WHOLE_COLUMN_ROWS:
+            read = load_table(engine, "household", ["id", *missing], ids=wanted.tolist())
+            part = read.set_index("id").reindex(wanted)
+            values = {n: part[n].to_numpy(dtype=object) if n in missing else
+                      self._values(n, wanted) for n in stored}
+            return self._columns_frame(names, values, wanted)
         if missing:
-            read = load_table(self.session.project.engine, "household", ["id", *missing])
+            read = load_table(engine, "household", ["id", *missing])
+            ids_read = read["id"].to_numpy(np.int64)
+            if self._columns and not np.array_equal(ids_read, self._ids):
+                self._columns.clear()  # rows came or went meanwhile: keep one id order
+                return self.columns(names, ids)
+            self._ids = ids_read
             for name in missing:
-                self._columns[name] = pd.Series(read[name].to_numpy(dtype=object),
-                                                index=read["id"].to_numpy())
-        frame = pd.DataFrame({n: self._columns[n] for n in names})
-        return frame if ids is None else frame.reindex(np.asarray(ids, dtype=np.int64))
+                self._columns[name] = read[name].to_numpy(dtype=object)
+        index = self._ids if wanted is None else wanted
+        return self._columns_frame(names, {n: self._values(n, index) for n in stored}, index)
+
+    @staticmethod
+    def _columns_frame(names, values: dict, index: np.ndarray) -> pd.DataFrame:
+        columns = {n: (index.copy() if n == "id" else values[n]) for n in names}
+        return pd.DataFrame(columns, index=pd.Index(index, name=None))
+
+    def _values(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """A kept column's values for ``ids`` (None for ids it does not hold)."""
+        column = self._columns[name]
+        if ids is self._ids:
+            return column
+        out = np.full(len(ids), None, dtype=object)
+        if len(self._ids) and len(ids):
+            positions = np.minimum(np.searchsorted(self._ids, ids), len(self._ids) - 1)
+            found = self._ids[positions] == ids
+            out[found] = column[positions[found]]
+        return out
 
     def apply(self, change: EntityChange) -> bool:
         if self._columns and change:
             if change.inserted or change.deleted:
                 self._columns.clear()
             elif change.updated:
+                ids = np.array(sorted(change.updated), dtype=np.int64)
                 fresh = load_table(self.session.project.engine, "household",
-                                   ["id", *self._columns], ids=sorted(change.updated))
-                for name, series in self._columns.items():
-                    values = series.copy()
-                    values.loc[fresh["id"].to_numpy()] = fresh[name].to_numpy(dtype=object)
-                    self._columns[name] = values
+                                   ["id", *self._columns], ids=ids.tolist())
+                positions = np.searchsorted(self._ids, fresh["id"].to_numpy(np.int64))
+                for name, column in self._columns.items():
+                    column[positions] = fresh[name].to_numpy(dtype=object)
         return super().apply(change)
 
     def unload(self) -> None:

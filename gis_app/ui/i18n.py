@@ -323,11 +323,6 @@ _ENGLISH: dict[str, str] = {
         "Draw a line across a grid on the map; double-click or press Enter to finish",
     "在地图上逐点画出新网格的边界，双击或回车结束":
         "Click the new grid's boundary point by point; double-click or press Enter to finish",
-    # -- attribute table (panels/attribute_table.py)
-    "{shown:,} / {total:,} 行，已选择 {selected:,}":
-        "{shown:,} / {total:,} rows, {selected:,} selected",
-    "表达式中不能使用 @": "Expressions cannot use @",
-    "表达式的结果不是每行一个是/否": "The expression does not give one yes/no per row",
 }
 
 

@@ -134,7 +134,7 @@ def test_undo_takes_back_steps_in_order_with_versions_moving_forward(project):
 
 def test_undo_after_someone_else_changed_the_row_is_refused(project):
     stack = UndoStack()
-    key, uow = add_worker(project)
+    key, _ = add_worker(project)
     with edit(project, "甲", "改单位") as uow:
         uow.update("worker", key, 1, unit="村委会")
     stack.push(uow.step)

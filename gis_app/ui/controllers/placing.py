@@ -20,7 +20,8 @@ class PlacingController(Controller):
         self.panel = UnlocatedPanel(self.tr_)
         self.panel.place_requested.connect(self.start_placing)
         self.placing: int | None = None
-        self.session.events.households.connect(lambda _change: self.refresh())
+        self.listed: set[int] = set()
+        self.session.events.households.connect(self._households_changed)
         self.session.events.reset.connect(self.refresh)
         self.state.events.unmask.connect(lambda _u: self.refresh())
         self.refresh()
@@ -35,10 +36,22 @@ class PlacingController(Controller):
         self.panel.retranslate()
         self.refresh()
 
+    def _households_changed(self, change) -> None:
+        """Redraw the list when a household came, went, or gained or lost its location."""
+        if change.inserted or change.deleted or change.updated & self.listed:
+            self.refresh()
+            return
+        households = self.session.households
+        ids = households["id"].to_numpy()
+        rows = np.searchsorted(ids, np.fromiter(change.updated, dtype=np.int64))
+        if np.isnan(households["x"].to_numpy(float)[np.minimum(rows, len(ids) - 1)]).any():
+            self.refresh()
+
     def refresh(self) -> None:
         """List the households the session has without a location."""
         households = self.session.households
         ids = households.loc[np.isnan(households["x"].to_numpy(float)), "id"].to_numpy()
+        self.listed = set(ids.tolist())
         frame = self.session.household_columns(["head_name", "head_id_number"], ids)
         units = self.session.frame("admin_units").set_index("id")["name"]
         villages = households.set_index("id").loc[ids, "village_id"].map(units)

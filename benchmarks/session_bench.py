@@ -1,0 +1,180 @@
+"""The session's figures of issue 8, each beside a baseline measured in the same run.
+
+1. One edit touching one household in a 120,000-household county: the unit of work, the
+   session re-reading that row and every view of the window following it (the event loop
+   drained), against re-loading the layers (what a window without change sets would do).
+2. Opening a 1,000,000-household county in the window: open → first draw, and the process's
+   peak memory, against the former way of loading households (every attribute, shapely points)
+   measured in a separate process of the same run.
+
+Run: ``.venv/bin/python benchmarks/session_bench.py [--households 120000] [--large 1000000]``.
+Counties are built into benchmarks/_work/ (kept between runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+WORK = ROOT / "benchmarks" / "_work"
+
+
+def county(households: int) -> Path:
+    """The synthetic county of that size, built once."""
+    path = WORK / f"county-{households}.gmp"
+    if not path.exists():
+        from gis_app.services.sample_service import create_sample_project
+
+        WORK.mkdir(parents=True, exist_ok=True)
+        create_sample_project(path, households=households).close()
+    return path
+
+
+def _window(path: Path):
+    from PyQt6.QtCore import QSettings
+
+    from gis_app.services.session import ProjectSession
+    from gis_app.storage.project import open_project
+    from gis_app.ui.app import application
+    from gis_app.ui.main_window import MainWindow
+
+    app = application()
+    settings = QSettings(str(WORK / "bench.ini"), QSettings.Format.IniFormat)
+    settings.clear()
+    session = ProjectSession(open_project(path), user="bench", watch=True)
+    window = MainWindow(session, settings)
+    window.resize(1600, 1000)
+    window.show()
+    app.processEvents()
+    window.canvas.grab()
+    return app, window
+
+
+def bench_edit(households: int, repeat: int) -> list[tuple[str, float, str, float]]:
+    """One household edit (place it, then move it) with the window following; vs reloading."""
+    from gis_app.services.household_service import HouseholdService
+    from gis_app.services.record_service import RecordService
+
+    copy = WORK / f"edit-{households}.gmp"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copy(county(households), copy)
+    app, window = _window(copy)
+    session = window.session
+    grids = session.grids[session.grids["level"] == 3]
+    spots = [g.representative_point() for g in grids.geometry.iloc[:repeat + 1]]
+    household = int(session.households["id"].iloc[len(session.households) // 2])
+    service = HouseholdService(session)
+    times = []
+    for spot in spots:
+        start = time.perf_counter()
+        service.place(household, spot.x, spot.y)
+        app.processEvents()
+        times.append(time.perf_counter() - start)
+    place = statistics.median(times[1:])  # the first reads the head-name column once
+
+    records = RecordService(session)
+    ids = list(records.tracker.ids[:repeat + 1])
+    window.docks["排查覆盖"].raise_()
+    app.processEvents()
+    times = []
+    for household_id in ids:
+        start = time.perf_counter()
+        records.add_record(int(household_id), method=1, checker="测试",
+                           checked_on=records.campaign["start_date"])
+        app.processEvents()
+        times.append(time.perf_counter() - start)
+    record = statistics.median(times[1:])
+
+    reloads = []
+    for _ in range(3):
+        start = time.perf_counter()
+        session.reload()  # every source read again, every layer and view rebuilt
+        _ = session.households
+        app.processEvents()
+        window.canvas.grab()
+        reloads.append(time.perf_counter() - start)
+    reload = statistics.median(reloads)
+    window.close()
+    session.close()
+    return [
+        (f"{households:,} households: place one household (unit of work, session, map, table, "
+         "lists), median", place, "re-load every layer and view", reload),
+        (f"{households:,} households: save one visit with the coverage dock shown, median",
+         record, "re-load every layer and view", reload),
+    ]
+
+
+_OPEN = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+start = time.perf_counter()
+sys.path.insert(0, {root!r})
+from benchmarks.session_bench import _window
+from pathlib import Path
+app, window = _window(Path({path!r}))
+elapsed = time.perf_counter() - start
+peak = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(elapsed, int(peak) / 1024)
+"""
+
+_OLD_LOAD = """
+import sys, time
+start = time.perf_counter()
+sys.path.insert(0, {root!r})
+import geopandas as gpd
+from gis_app.storage.project import open_project
+from gis_app.storage.reader import load_households
+frame = load_households(open_project({path!r}).engine)
+points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+                          crs=4490).to_crs(4526)
+elapsed = time.perf_counter() - start
+peak = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(elapsed, int(peak) / 1024)
+"""
+
+
+def _measure(script: str, path: Path) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c", script.format(root=str(ROOT), path=str(path))],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
+def bench_open(households: int) -> list[tuple[str, float, str, float]]:
+    """Open → first draw and peak memory of the window, each in a fresh process."""
+    path = county(households)
+    seconds, peak = _measure(_OPEN, path)
+    old_seconds, old_peak = _measure(_OLD_LOAD, path)
+    return [
+        (f"{households:,} households: open → window drawn (new process, imports included)",
+         seconds, "former household load alone (all attributes, shapely points)", old_seconds),
+        (f"{households:,} households: peak memory of that process, MB", peak,
+         "former household load alone, MB", old_peak),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--households", type=int, default=120_000)
+    parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    rows = bench_edit(args.households, args.repeat)
+    if args.large:
+        rows += bench_open(args.large)
+    print("| what | result | baseline | baseline result |\n|---|---:|---|---:|")
+    for what, value, base, base_value in rows:
+        print(f"| {what} | {value:.3f} | {base} | {base_value:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
