@@ -13,6 +13,7 @@ _ENGLISH: dict[str, str] = {
     "网格防返贫监测 GIS": "Grid Monitor GIS",
     "文件": "File",
     "视图": "View",
+    "编辑": "Edit",
     "工具": "Tools",
     "设置": "Settings",
     "帮助": "Help",
