@@ -33,13 +33,17 @@ def classify(style: Style, frame: pd.DataFrame) -> np.ndarray:
         result[:] = 0
         return result
     if style.kind == "categorized":
-        values = frame[style.field].to_numpy(dtype=object)
+        column = frame[style.field]
+        numbers = None  # the values read as numbers ("2" matches 2), once for all classes
         for index in range(len(style.classes) - 1, -1, -1):  # classes, not features
             target = style.classes[index].value
-            hit = pd.Series(values).eq(target).to_numpy() | (
-                pd.to_numeric(pd.Series(values), errors="coerce").to_numpy() == target
-                if isinstance(target, (int, float)) else False)
-            result[hit] = index
+            hit = column.eq(target).to_numpy(dtype=bool, na_value=False)
+            if isinstance(target, (int, float)) and not isinstance(target, bool):
+                if numbers is None:
+                    numbers = pd.to_numeric(column, errors="coerce").to_numpy(
+                        dtype=float, na_value=np.nan)
+                hit = hit | (numbers == target)
+            result[np.asarray(hit, dtype=bool)] = index
         return result
     if style.kind == "graduated":
         values = pd.to_numeric(frame[style.field], errors="coerce").to_numpy(dtype=float)

@@ -34,24 +34,34 @@ def open_or_create_sample(progress=None) -> Project:
     return create_sample_project(path, progress=progress)
 
 
-def household_counts(session) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def unit_anchors(session) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(ids, x, y): a point inside each level-3 grid, then each village, where counts are drawn.
+
+    Derived from the geometries only: kept by the caller until grids or villages change.
+    """
+    anchors = []
+    for units in (session.grids[session.grids["level"] == 3], session.villages):
+        xy = shapely.get_coordinates(shapely.point_on_surface(
+            np.asarray(units.geometry.to_numpy(), dtype=object)))
+        anchors.append((units["id"].to_numpy(np.int64), xy[:, 0], xy[:, 1]))
+    return anchors
+
+
+def household_counts(session, anchors=None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(x, y, households) at a point inside each level-3 grid, then each village.
 
     The zoomed-out view of the households layer draws these counts instead of points.
+    ``anchors``: :func:`unit_anchors` kept from before (a household edit moves no grid).
     """
     households = session.households
     levels = []
-    for units, key in ((session.grids[session.grids["level"] == 3], "grid_id"),
-                       (session.villages, "village_id")):
-        owner = pd.to_numeric(households[key], errors="coerce").to_numpy(float)
+    for (ids, x, y), key in zip(anchors or unit_anchors(session), ("grid_id", "village_id"),
+                                strict=True):
+        owner = households[key].to_numpy(dtype=float, na_value=np.nan)
         owner = owner[np.isfinite(owner)].astype(np.int64)
-        counts = np.bincount(owner, minlength=int(units["id"].max() + 1) if len(units) else 0) \
-            if len(owner) else np.zeros(int(units["id"].max() + 1) if len(units) else 0, int)
-        ids = units["id"].to_numpy(np.int64)
-        xy = shapely.get_coordinates(shapely.point_on_surface(
-            np.asarray(units.geometry.to_numpy(), dtype=object)))
-        per_unit = counts[ids] if len(counts) else np.zeros(len(ids), dtype=np.int64)
-        levels.append((xy[:, 0], xy[:, 1], per_unit.astype(np.int64)))
+        size = int(max(ids.max() if len(ids) else -1, owner.max() if len(owner) else -1)) + 1
+        counts = np.bincount(owner, minlength=size)
+        levels.append((x, y, counts[ids].astype(np.int64)))
     return levels
 
 

@@ -109,6 +109,7 @@ class ProjectSession:
         self._epsg = self._settings.get("gauss_kruger_epsg")
         self._own_edits: set[int] = set()
         self._campaign_id: int | None = None
+        self._campaign_ids = None  # (campaigns frame, its ids, the newest) kept per frame
         self._tracker = None
         self._grid_index: dict[int, tuple] = {}
         # Watch before anything is read: a commit in between is then read again, never missed.
@@ -249,11 +250,14 @@ class ProjectSession:
     def campaign_id(self) -> int | None:
         """The campaign the views follow: the one chosen, else the newest (None: none yet)."""
         campaigns = self.frame("campaigns")
-        if self._campaign_id is not None and self._campaign_id in set(campaigns["id"]):
+        known = self._campaign_ids
+        if known is None or known[0] is not campaigns:  # the frame is replaced on every change
+            newest = None if not len(campaigns) else \
+                int(campaigns.sort_values(["year", "round", "id"])["id"].iloc[-1])
+            known = self._campaign_ids = (campaigns, set(campaigns["id"].tolist()), newest)
+        if self._campaign_id is not None and self._campaign_id in known[1]:
             return self._campaign_id
-        if not len(campaigns):
-            return None
-        return int(campaigns.sort_values(["year", "round", "id"])["id"].iloc[-1])
+        return known[2]
 
     def set_campaign(self, campaign_id: int | None) -> None:
         """Follow another campaign (None: the newest)."""

@@ -9,6 +9,8 @@ x/y in map metres (NaN: location unknown); other attributes are read when asked
 
 from __future__ import annotations
 
+import functools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -89,13 +91,14 @@ class Source:
                         fresh: pd.DataFrame) -> pd.DataFrame:
         """Rows ``rows`` (positions, in id order) replaced by ``fresh`` (same ids, same order)."""
         fresh = self.finish(fresh)
-        frame = frame.copy(deep=False)
+        columns = {}
         for column in frame.columns:
+            values = frame[column].array
             if column in fresh.columns:
-                values = frame[column].array.copy()
+                values = values.copy()
                 values[rows] = fresh[column].array
-                frame[column] = values
-        return frame
+            columns[column] = values
+        return pd.DataFrame(columns, index=frame.index, copy=False)
 
 
 class GeoSource(Source):
@@ -153,11 +156,11 @@ class HouseholdSource(Source):
     def read(self, ids=None) -> pd.DataFrame:
         frame = load_table(self.session.project.engine, "household",
                            list(LEAN_HOUSEHOLD_COLUMNS), ids=ids)
-        x, y = self.session.project_points(frame.pop("lon").to_numpy(float),
-                                           frame.pop("lat").to_numpy(float))
-        frame.insert(1, "x", x)
-        frame.insert(2, "y", y)
-        return frame
+        x, y = self.session.project_points(frame["lon"].to_numpy(float),
+                                           frame["lat"].to_numpy(float))
+        columns = {"id": frame["id"], "x": x, "y": y}
+        columns.update((n, frame[n]) for n in frame.columns if n not in ("id", "lon", "lat"))
+        return pd.DataFrame(columns, index=frame.index)
 
     def columns(self, names, ids=None) -> pd.DataFrame:
         """Other stored attributes of households (all, or ``ids``), indexed by id.
@@ -223,8 +226,9 @@ class HouseholdSource(Source):
         self._columns.clear()
 
 
+@functools.lru_cache(maxsize=16)
 def transformer(source_epsg: int, target_epsg: int) -> pyproj.Transformer:
-    """An always-xy transformer between two CRS."""
+    """An always-xy transformer between two CRS (made once: making one takes milliseconds)."""
     return pyproj.Transformer.from_crs(source_epsg, target_epsg, always_xy=True)
 
 

@@ -14,7 +14,10 @@ from sqlalchemy import Engine, func, select
 
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.storage import models as m
-from gis_app.storage.columnar import read_frame
+from gis_app.storage.columnar import read_frame, read_rows_frame
+
+#: Up to this many ids, :func:`load_table` reads plain rows rather than columns.
+FEW_ROWS = 1000
 
 
 def load_households(engine: Engine, with_codes: bool = True) -> pd.DataFrame:
@@ -85,6 +88,9 @@ def load_table(engine: Engine, name: str, columns: list[str] | None = None,
     table = m.Base.metadata.tables[name]
     cols = [table.c[c] for c in columns] if columns else [c for c in table.c if c.name != "geom"]
     sql, dtypes = _typed_select(name, columns, ids)
+    few = ids is not None and len(ids) <= FEW_ROWS
+    if few:  # plain rows: object and date columns already hold None for empty
+        return read_rows_frame(engine, sql, dtypes)
     frame = read_frame(engine, sql, dtypes)
     for column in cols:
         if _dtype(column) in ("object", "date") and column.name in frame:
@@ -107,8 +113,16 @@ def load_geo_table(engine: Engine, name: str, where=None, ids=None) -> gpd.GeoDa
         query = query.where(table.c.id.in_([int(i) for i in ids]))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[c.name for c in cols] + ["geom"])
-    geometry = shapely.from_wkb(np.asarray(frame.pop("geom"), dtype=object))
+    names = [c.name for c in cols]
+    # Columns from plain tuples: a frame made from Row objects probes each row's attributes.
+    values = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(cols) + 1)]
+    columns = {}
+    for name, column in zip(names, values[:-1], strict=True):
+        array = np.empty(len(column), dtype=object)
+        array[:] = column
+        columns[name] = array
+    frame = pd.DataFrame(columns, columns=names).infer_objects()
+    geometry = shapely.from_wkb(np.asarray(values[-1], dtype=object))
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=STORAGE_EPSG)
 
 

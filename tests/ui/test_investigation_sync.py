@@ -51,6 +51,17 @@ def _save_home_visit(window, qtbot, household: int, checker: str = "测试核查
     return dialog
 
 
+def _every_row_matches_the_store(window) -> None:
+    """Each grid row of the dock (rewritten in place after an edit) against a recount."""
+    table = _investigation(window).coverage.table
+    counts = recount(window)
+    codes = [table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(table.rowCount())]
+    shown = [c for c in codes if c]
+    assert len(shown) == len(set(shown)) == len(counts.drop(index="（无）", errors="ignore"))
+    for code in shown:
+        assert _numbers(_dock_row(window, code)) == _expected(counts.loc[code]), code
+
+
 def test_a_visit_moves_its_grid_by_one_household_and_undo_moves_it_back(window, qtbot):
     _show_dock(window, qtbot, "排查覆盖")
     household, grid, x, y = _unchecked_on_map(window)
@@ -82,12 +93,14 @@ def test_a_visit_moves_its_grid_by_one_household_and_undo_moves_it_back(window, 
     share = (after["home"] + after["remote"]) / after["households"]
     assert _dock_row(window, grid)["覆盖率"] == f"{share:.1%}"
     assert identify.visit_status.text() == "本次排查：入户排查（已覆盖）"
+    _every_row_matches_the_store(window)
 
     # 撤销 puts the numbers and the status back
     assert window.controller("project").undo() is not None
     assert _query(window, "SELECT count(*) FROM investigation_record")[0][0] == records_before
     assert _numbers(_dock_row(window, grid)) == before == _expected(recount(window).loc[grid])
     assert identify.visit_status.text() == "本次排查：未排查"
+    _every_row_matches_the_store(window)
 
 
 def test_a_ledger_import_is_one_undo_step_that_removes_exactly_its_rows(window, qtbot,

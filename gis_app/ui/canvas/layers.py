@@ -273,6 +273,12 @@ class PgPointLayer(MapLayerAdapter):
         )
         self.revision += 1
 
+    def class_counts(self) -> list[int]:
+        """Points per class, from the classes the cloud already draws with (no reclassing)."""
+        classes = self._cloud.classes
+        counts = np.bincount(classes[classes >= 0], minlength=len(self.style.classes))
+        return [int(c) for c in counts[:len(self.style.classes)]]
+
     def bounds(self) -> tuple[float, float, float, float]:
         """Extent (minx, miny, maxx, maxy) of the located points in map metres.
 

@@ -223,6 +223,10 @@ class MapCanvas(pg.PlotWidget):
         """Place the labels of the current view again (after layers changed)."""
         self._relabel()
 
+    def relabel_soon(self) -> None:
+        """Place the labels again once the event loop runs (edits in a row: once)."""
+        self._label_timer.start()
+
     def _relabel(self) -> None:
         self.labels.update_labels(
             self.view_box.viewRect(), self.metres_per_pixel(), self.scale_denominator()

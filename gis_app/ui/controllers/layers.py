@@ -11,7 +11,7 @@ from PyQt6.QtCore import QRectF, Qt
 
 from gis_app.catalog import load_styles
 from gis_app.services.layers import COVERAGE_SOURCES
-from gis_app.services.map_service import household_counts
+from gis_app.services.map_service import household_counts, unit_anchors
 from gis_app.ui.controllers.base import LEFT, ActionSpec, Controller, DockSpec
 from gis_app.ui.panels.layer_tree import LayerTree
 
@@ -35,8 +35,11 @@ class LayerController(Controller):
         self.tree.zoom_requested.connect(self.zoom_to_layer)
         self.tree.currentItemChanged.connect(self._tree_current)
         self.layers.events.order.connect(self._order_changed)
+        self._anchors = None  # where each grid's and village's count is drawn
         self.session.events.households.connect(lambda _change: self._update_counts())
-        self.session.events.grids.connect(lambda _change: self._update_counts())
+        self.session.events.grids.connect(lambda _change: self._update_counts(moved=True))
+        self.session.events.admin_units.connect(lambda _change: self._update_counts(moved=True))
+        self.session.events.reset.connect(lambda: self._update_counts(moved=True))
         self._update_counts()
 
     def docks(self):
@@ -81,7 +84,7 @@ class LayerController(Controller):
             adapter.set_frame(layer.frame)
             adapter.set_selection(layer.selection)
         self._legend(layer)
-        self.canvas.relabel()
+        self.canvas.relabel_soon()
 
     def _restyle(self, layer_id: str, style_id: str) -> None:
         self.adapter(layer_id).restyle(self.window.styles[style_id])
@@ -98,11 +101,15 @@ class LayerController(Controller):
             return None
         return self.adapter(layer_id).class_counts()
 
-    def _update_counts(self) -> None:
+    def _update_counts(self, moved: bool = False) -> None:
         """Households per grid and village, drawn instead of points when zoomed out."""
-        counts = None
-        for layer in self.layers.by_source("households"):
-            counts = counts if counts is not None else household_counts(self.session)
+        households = self.layers.by_source("households")
+        if not households:
+            return
+        if moved or self._anchors is None:
+            self._anchors = unit_anchors(self.session)
+        counts = household_counts(self.session, self._anchors)
+        for layer in households:
             self.adapter(layer.id).set_aggregates(counts)
 
     # -- the tree

@@ -24,10 +24,10 @@ class PlacingController(Controller):
         self.session.events.households.connect(self._households_changed)
         self.session.events.reset.connect(self.refresh)
         self.state.events.unmask.connect(lambda _u: self.refresh())
-        self.refresh()
 
     def docks(self):
-        return [DockSpec("位置未知农户", self.panel, RIGHT, tab_with="识别")]
+        return [DockSpec("位置未知农户", self.panel, RIGHT, tab_with="识别",
+                         refresh=self.refresh)]
 
     def tools(self):
         return {"place": self._clicked}
@@ -38,6 +38,8 @@ class PlacingController(Controller):
 
     def _households_changed(self, change) -> None:
         """Redraw the list when a household came, went, or gained or lost its location."""
+        if not self.shown("位置未知农户"):
+            return  # listed again when next shown
         if change.inserted or change.deleted or change.updated & self.listed:
             self.refresh()
             return
@@ -48,7 +50,9 @@ class PlacingController(Controller):
             self.refresh()
 
     def refresh(self) -> None:
-        """List the households the session has without a location."""
+        """List the households the session has without a location (when the dock is shown)."""
+        if not self.shown("位置未知农户"):
+            return
         households = self.session.households
         ids = households.loc[np.isnan(households["x"].to_numpy(float)), "id"].to_numpy()
         self.listed = set(ids.tolist())

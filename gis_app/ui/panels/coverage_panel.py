@@ -86,25 +86,71 @@ class CoveragePanel(QWidget):
             self._summarise()
             return
         frame = frame.assign(gap=frame["households"] - frame["home"] - frame["remote"])
-        self.frame = frame.sort_values("coverage", kind="stable").reset_index(drop=True)
+        frame = frame.sort_values("coverage", kind="stable").reset_index(drop=True)
+        if not self._update_changed_rows(frame):
+            self._fill(frame)
+        self.frame = frame
+        self._summarise()
+
+    def _fill(self, frame: pd.DataFrame) -> None:
+        """Every row anew, the largest gap first."""
         self.table.setSortingEnabled(False)
-        self.table.setRowCount(len(self.frame))
-        for row, record in enumerate(self.frame.to_dict("records")):  # units, not households
-            for column, (key, _label) in enumerate(_COLUMNS):
-                value = record[key]
+        self.table.setRowCount(len(frame))
+        for row, record in enumerate(frame.to_dict("records")):  # units, not households
+            for column in range(len(_COLUMNS)):
                 item = _Cell()
-                item.setData(_SORT_KEY, value if key == "name" else float(value))
-                if key == "coverage":
-                    item.setData(Qt.ItemDataRole.DisplayRole, f"{value:.1%}")
-                else:
-                    shown = value if key == "name" else int(value)
-                    item.setData(Qt.ItemDataRole.DisplayRole, shown)
-                code = record.get("code")
-                item.setData(Qt.ItemDataRole.UserRole, None if pd.isna(code) else code)
+                self._set_cell(item, record, column)
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)  # a click on a header sorts; the gap first to start
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self._summarise()
+
+    @staticmethod
+    def _set_cell(item: QTableWidgetItem, record: dict, column: int) -> None:
+        key = _COLUMNS[column][0]
+        value = record[key]
+        item.setData(_SORT_KEY, value if key == "name" else float(value))
+        if key == "coverage":
+            item.setData(Qt.ItemDataRole.DisplayRole, f"{value:.1%}")
+        else:
+            item.setData(Qt.ItemDataRole.DisplayRole, value if key == "name" else int(value))
+        code = record.get("code")
+        item.setData(Qt.ItemDataRole.UserRole, None if pd.isna(code) else code)
+
+    def _update_changed_rows(self, frame: pd.DataFrame) -> bool:
+        """Rewrite only the rows whose counts changed (one visit changes one row per level).
+
+        The rows stay where they are (no jumping while the user reads); False when the units
+        are not the same as shown (another level, units added or removed): then refill.
+        """
+        old = self.frame
+        if "code" not in frame or "code" not in old or len(old) != len(frame):
+            return False
+        keys = [key for key, _label in _COLUMNS]
+        # The households in no grid have no code: "" is their key (None in the cells).
+        new_rows = frame.assign(key=frame["code"].fillna("")).set_index("key")
+        if new_rows.index.duplicated().any():
+            return False
+        old_rows = old.assign(key=old["code"].fillna("")).set_index("key").reindex(new_rows.index)
+        if old_rows["name"].isna().any():
+            return False
+        differs = new_rows["name"].to_numpy(object) != old_rows["name"].to_numpy(object)
+        for key in keys[1:]:  # the counts and the share, as numbers
+            differs |= new_rows[key].to_numpy(float) != old_rows[key].to_numpy(float)
+        changed = new_rows[differs]
+        if not len(changed):
+            return True
+        row_of = {self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) or "": row
+                  for row in range(self.table.rowCount())}  # where the user's sort put them
+        sorting = self.table.isSortingEnabled()
+        self.table.setSortingEnabled(False)
+        for key, record in zip(changed.index, changed.to_dict("records"), strict=True):
+            if key not in row_of:
+                self.table.setSortingEnabled(sorting)
+                return False
+            for column in range(len(_COLUMNS)):
+                self._set_cell(self.table.item(row_of[key], column), record, column)
+        self.table.setSortingEnabled(sorting)
+        return True
 
     def _summarise(self) -> None:
         frame = self.frame
