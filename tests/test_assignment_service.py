@@ -496,3 +496,24 @@ def test_the_audit_log_holds_no_full_phone_or_id_number(service, session):
     assert inserted["new"]["phone"] == deleted["old"]["phone"]
     assert inserted["new"]["id_number"]["digest"] == deleted["old"]["id_number"]["digest"]
     assert _scalar(service, "SELECT phone FROM worker WHERE id=:w", w=worker) == new_phone
+
+
+def test_the_check_finds_a_grid_unassigned_today_without_worker(service, session):
+    """`gis-app check` reads who is in force by the same rule as the roster."""
+    from gis_app.services.project_service import check_project
+
+    _worker, _assignment, code, grid = _level3_worker(_path(service))
+    lacking = check_project(session.project)
+    assert code not in set(lacking.loc[lacking["rule"] == "grid_without_worker", "code"])
+    in_force = service.current_assignments()
+    ids = in_force.loc[in_force["grid_id"] == grid, "id"].tolist()
+    service.unassign(ids, on=dt.date.today() + dt.timedelta(days=1))  # ends tomorrow
+    lacking = check_project(session.project)
+    assert code not in set(lacking.loc[lacking["rule"] == "grid_without_worker", "code"])
+    service.unassign(ids)  # ends today
+    lacking = check_project(session.project)
+    assert code in set(lacking.loc[lacking["rule"] == "grid_without_worker", "code"])
+    # by hand: no assignment of this grid is in force today in the file
+    assert _scalar(service, "SELECT count(*) FROM grid_assignment WHERE grid_id = :g AND "
+                            "start_date <= :d AND (end_date IS NULL OR end_date > :d)",
+                   g=grid, d=_today()) == 0

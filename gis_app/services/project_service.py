@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gis_app.core.assignments import current
 from gis_app.core.codes import RESPONSIBLE_ROLES, GridLevel, HouseholdAttribute
 from gis_app.core.idcard import valid_mask
 from gis_app.storage.project import Project
@@ -92,7 +93,7 @@ def _household_rules(households: pd.DataFrame, pairs: pd.DataFrame) -> list[pd.D
             severity="warning",
         )
     )
-    active = pairs[pairs["end_date"].isna()]["household_id"]
+    active = current(pairs)["household_id"]  # pairs in force today, by the one rule
     unpaired = monitored & ~households["risk_eliminated"] & ~households["id"].isin(set(active))
     h = households[unpaired]
     found.append(
@@ -122,13 +123,13 @@ def _grid_rules(
     limit: int,
 ) -> list[pd.DataFrame]:
     found = []
-    current = assignments[assignments["end_date"].isna()]
+    in_force = current(assignments)  # the one rule of who is responsible today
     staffed = set()
     for level, roles in RESPONSIBLE_ROLES.items():
         ids = set(grids.loc[grids["level"] == level, "id"])
         staffed |= set(
-            current.loc[
-                current["role"].isin([r.value for r in roles]) & current["grid_id"].isin(ids),
+            in_force.loc[
+                in_force["role"].isin([r.value for r in roles]) & in_force["grid_id"].isin(ids),
                 "grid_id",
             ]
         )
@@ -150,7 +151,8 @@ def _grid_rules(
     level3 = grids[grids["level"] == 3]
     per_grid = households.groupby("grid_id").size()
     level3_roles = [r.value for r in RESPONSIBLE_ROLES[3]]
-    load = current[current["grid_id"].isin(set(level3["id"])) & current["role"].isin(level3_roles)]
+    load = in_force[in_force["grid_id"].isin(set(level3["id"]))
+                    & in_force["role"].isin(level3_roles)]
     load = load.assign(households=load["grid_id"].map(per_grid).fillna(0))
     per_worker = load.groupby("worker_id")["households"].sum()
     over = per_worker[per_worker > limit]
@@ -173,9 +175,9 @@ def check_project(project: Project) -> pd.DataFrame:
     households = load_households(engine)
     grids = load_grids(engine)
     villages = load_admin_units(engine, 3)
-    pairs = load_table(engine, "helper_pair", ["household_id", "end_date"])
+    pairs = load_table(engine, "helper_pair", ["household_id", "start_date", "end_date"])
     assignments = load_table(
-        engine, "grid_assignment", ["worker_id", "grid_id", "role", "end_date"]
+        engine, "grid_assignment", ["worker_id", "grid_id", "role", "start_date", "end_date"]
     )
     workers = load_table(engine, "worker", ["id", "name"])
     found = _household_rules(households, pairs)
