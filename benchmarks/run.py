@@ -37,7 +37,6 @@ def bench_size(households: int, repeat: int, map_figures: bool = True
                ) -> list[tuple[str, float, str, float | None]]:
     """Rows of (what, seconds, baseline name, baseline seconds) for one county size."""
     from gis_app.analysis import PolygonIndex
-    from gis_app.services.map_service import map_layers
     from gis_app.services.sample_service import create_sample_project
     from gis_app.storage.project import open_project
     from gis_app.storage.reader import load_grids, load_households
@@ -81,15 +80,24 @@ def bench_size(households: int, repeat: int, map_figures: bool = True
                  "sqlite3 fetchall of the same table", base))
 
     def all_layers():
-        project = open_project(path)
-        layers = map_layers(project)
-        project.close()
-        return layers
+        from gis_app.catalog import load_layers, load_styles
+        from gis_app.services.layers import LayerSet
+        from gis_app.services.session import ProjectSession
+
+        session = ProjectSession(open_project(path), user="bench")
+        layers = LayerSet(session, load_layers(styles=load_styles()))
+        frames = {layer.id: layer.frame for layer in layers if layer.loaded}
+        session.close()
+        return frames
 
     seconds, layers = timed(all_layers, repeat)
     gpkg = WORK / f"layers-{households}.gpkg"
     gpkg.unlink(missing_ok=True)
     for name, layer in layers.items():
+        if not isinstance(layer, gpd.GeoDataFrame):  # households: lean x/y columns
+            crs = next(f.crs for f in layers.values() if isinstance(f, gpd.GeoDataFrame))
+            layer = gpd.GeoDataFrame(layer.drop(columns=["x", "y"]), crs=crs,
+                                     geometry=gpd.points_from_xy(layer["x"], layer["y"]))
         layer.to_file(gpkg, layer=name, engine="pyogrio")
 
     def read_gpkg():
@@ -97,7 +105,7 @@ def bench_size(households: int, repeat: int, map_figures: bool = True
                 for name in layers}
 
     base, _ = timed(read_gpkg, repeat)
-    rows.append(("open project + load every map layer (projected to GK)", seconds,
+    rows.append(("open project + load every map layer (projected to GK; households lean)", seconds,
                  "geopandas read of the same layers from a GeoPackage", base))
 
     project = open_project(path)
@@ -133,6 +141,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[120_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-map", action="store_true", help="skip the map window figures")
+    parser.add_argument("--no-session", action="store_true",
+                        help="skip one edit with the window and the 1M open (session_bench)")
     parser.add_argument("--no-join", action="store_true", help="skip the 1M x 3,000 join")
     parser.add_argument("--no-split", action="store_true", help="skip the grid split figures")
     parser.add_argument("--no-route", action="store_true",
@@ -153,6 +163,12 @@ def main() -> None:
         for what, seconds, base_name, base in bench_size(size, args.repeat, not args.no_map):
             base_text = f"{base:.3f}" if base is not None else ""
             print(f"| {what} | {seconds:.3f} | {base_name} | {base_text} |", flush=True)
+    if not args.no_session:
+        from benchmarks.session_bench import bench_edit, bench_open
+
+        rows = bench_edit(min(args.sizes), 10) + bench_open(max(args.sizes))
+        for what, seconds, base_name, base in rows:
+            print(f"| {what} | {seconds:.3f} | {base_name} | {base:.3f} |", flush=True)
     if not args.no_join:
         from benchmarks.join_bench import run_join_benchmark
 
