@@ -1,26 +1,35 @@
-"""Files in and out: vector layers, the annex-2 ledger, worker rosters and attribute tables."""
+"""Files in and out: vector layers, the annex-2 ledger, worker rosters and attribute tables.
 
-from gis_app.io.errors import InputFileError, Issue
-from gis_app.io.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from gis_app.io.ledger import LedgerReadResult, read_ledger, write_ledger_excel
-from gis_app.io.tables import read_csv_auto, write_table_excel
-from gis_app.io.vector import VectorReadResult, read_vector, write_vector
-from gis_app.io.workers import WorkersReadResult, read_workers, write_workers_excel
+The names below are loaded when first used (PEP 562): the window starts without openpyxl or
+GDAL, which only a file read or written needs.
+"""
 
-__all__ = [
-    "InputFileError",
-    "Issue",
-    "LedgerReadResult",
-    "VectorReadResult",
-    "WorkersReadResult",
-    "gcj02_to_wgs84",
-    "read_csv_auto",
-    "read_ledger",
-    "read_vector",
-    "read_workers",
-    "wgs84_to_gcj02",
-    "write_ledger_excel",
-    "write_table_excel",
-    "write_vector",
-    "write_workers_excel",
-]
+from importlib import import_module
+
+_WHERE = {
+    "InputFileError": "errors",
+    "Issue": "errors",
+    "gcj02_to_wgs84": "gcj02",
+    "wgs84_to_gcj02": "gcj02",
+    "LedgerReadResult": "ledger",
+    "read_ledger": "ledger",
+    "write_ledger_excel": "ledger",
+    "read_csv_auto": "tables",
+    "write_table_excel": "tables",
+    "VectorReadResult": "vector",
+    "read_vector": "vector",
+    "write_vector": "vector",
+    "WorkersReadResult": "workers",
+    "read_workers": "workers",
+    "write_workers_excel": "workers",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'gis_app.io' has no attribute {name!r}")
+    value = getattr(import_module(f"gis_app.io.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

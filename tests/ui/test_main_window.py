@@ -26,8 +26,9 @@ from tests.ui.test_grid_edit_helpers import (
     layer_tree_item,
     sql,
     store_grids,
+    undo,
 )
-from tests.ui.test_investigation import STATUSES, choose_file, recount, type_text
+from tests.ui.test_investigation import STATUSES, _identify, choose_file, recount, type_text
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The coverage style's bands (styles/coverage.toml): below 50 %, 50–70 %, 70–90 %, 90 % and up.
@@ -502,6 +503,26 @@ def test_place_an_unlocated_household(window, qtbot):
     assert panel.summary.text() == f"位置未知：{len(unlocated) - 1} 户"
     assert window.statusBar().currentMessage() == \
         f"已设置位置，所属网格：{grids.loc[target_id, 'code']}"
+
+    # Issue 8's stale view: the placed household is drawn where it was clicked and identify
+    # finds it there; Ctrl+Z takes the placement back everywhere.
+    households = window.layers["households"]
+    row_of = int(np.flatnonzero(households.ids == household_id)[0])
+    adapter = window.controller("layers").adapter("households")
+    assert (adapter.x[row_of], adapter.y[row_of]) == pytest.approx((lx, ly), abs=1e-6)
+    _identify(window, qtbot, lx, ly)
+    assert window.controller("map").identify.household_id == household_id
+    undo(window, qtbot)  # Ctrl+Z
+    row = sql(window, "SELECT lon, lat, grid_id FROM household WHERE id = :i",
+              i=household_id).iloc[0]
+    assert pd.isna(row["lon"]) and pd.isna(row["lat"]) and pd.isna(row["grid_id"])
+    assert np.isnan(adapter.x[row_of]) and np.isnan(adapter.y[row_of])
+    window.docks["位置未知农户"].raise_()  # back to its tab (identify had brought up 识别)
+    qtbot.waitUntil(lambda: not window.docks["位置未知农户"].visibleRegion().isEmpty())
+    listed = [int(panel.list.item(i).data(Qt.ItemDataRole.UserRole))
+              for i in range(panel.list.count())]
+    assert sorted(listed) == sorted(unlocated.tolist())
+    assert panel.summary.text() == f"位置未知：{len(unlocated)} 户"
 
 
 def test_editing_a_style_file_and_reloading_changes_the_map(window, qtbot, tmp_path,
