@@ -2,8 +2,9 @@
 
 A household is stored in one grid (its level-3 grid, or a coarser one where a village has no
 level-3 grids); it belongs to that grid and to every grid above it through ``parent_id``. This is
-the one place that walks the grid hierarchy: the grid tree, the roster's loads, the map's counts
-and the reports use it.
+the one place that walks the grid hierarchy: the grid tree, the roster's loads and the reports
+use it. (The map's zoomed-out counts need no walk: they count level-3 grids, which have no grids
+below them, and villages by ``village_id``.)
 """
 
 from __future__ import annotations
