@@ -50,7 +50,9 @@ def snapshot(project) -> dict[str, pd.DataFrame]:
             frame = pd.DataFrame(connection.execute(
                 text(f"SELECT * FROM {name} ORDER BY {', '.join(keys)}")).mappings().all())
             if "geom" in frame:
-                frame["geom"] = [None if g is None else shapely.normalize(shapely.from_wkb(g))
+                # NULL comes as NaN where pandas made a text column of PostGIS's hex WKB
+                frame["geom"] = [None if g is None or (isinstance(g, float) and g != g)
+                                 else shapely.normalize(shapely.from_wkb(g))
                                  for g in frame["geom"]]
             tables[name] = frame
     return tables
