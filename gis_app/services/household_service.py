@@ -33,17 +33,18 @@ class HouseholdService:
         meanwhile in another window is not overwritten: StaleEditError).
         """
         households = self.session.households
-        rows = households[households["id"] == int(household_id)]
-        if not len(rows):
+        ids = households["id"].to_numpy()
+        at = int(np.searchsorted(ids, int(household_id)))  # rows sorted by id
+        if at >= len(ids) or ids[at] != int(household_id):
             raise ValueError(f"项目中没有编号为{household_id}的农户")
-        row = rows.iloc[0]
+        version = int(households["version"].to_numpy()[at])
         grid = int(self.session.grids_at(x, y, 3)[0])
         grid_id = grid if grid >= 0 else None
         lon, lat = self.session.to_lonlat(float(x), float(y))
         head = self.session.household_columns(["head_name"], [int(household_id)])
         name = head["head_name"].iloc[0]
         with self.session.edit(f"设置农户{name}的位置") as uow:
-            uow.update("household", int(household_id), int(row["version"]),
+            uow.update("household", int(household_id), version,
                        lon=float(lon), lat=float(lat), grid_id=grid_id,
                        location_source=LocationSource.MANUAL.value)
         code = None

@@ -72,11 +72,15 @@ class Source:
         fresh = self.read(sorted(change.present)) if change.present else None
         frame = self._frame
         ids = frame["id"].to_numpy()
-        touched = np.isin(ids, np.fromiter(change.ids, dtype=np.int64, count=len(change.ids)))
-        if fresh is not None and not change.inserted and not change.deleted and \
-                len(fresh) == int(touched.sum()):
-            self._frame = self.update_in_place(frame, np.flatnonzero(touched), fresh)
-            return True
+        changed = np.sort(np.fromiter(change.ids, dtype=np.int64, count=len(change.ids)))
+        if fresh is not None and not change.inserted and not change.deleted and len(ids):
+            # Rows sorted by id: the changed rows found by bisection, not a pass over all.
+            rows = np.minimum(np.searchsorted(ids, changed), len(ids) - 1)
+            if len(fresh) == len(rows) and np.array_equal(ids[rows], changed) and \
+                    np.array_equal(fresh["id"].to_numpy(np.int64), changed):
+                self._frame = self.update_in_place(frame, rows, fresh)
+                return True
+        touched = np.isin(ids, changed)
         parts = [frame[~touched]] + ([fresh] if fresh is not None and len(fresh) else [])
         merged = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         merged = merged.sort_values("id", kind="stable").reset_index(drop=True)
@@ -175,8 +179,9 @@ class HouseholdSource(Source):
         missing = [n for n in stored if n not in self._columns]
         if missing and wanted is not None and len(wanted) <= self.WHOLE_COLUMN_ROWS:
             read = load_table(engine, "household", ["id", *missing], ids=wanted.tolist())
-            part = read.set_index("id").reindex(wanted)
-            values = {n: part[n].to_numpy(dtype=object) if n in missing else
+            if not np.array_equal(read["id"].to_numpy(np.int64), wanted):  # unsorted or gone
+                read = read.set_index("id").reindex(wanted)
+            values = {n: read[n].to_numpy(dtype=object) if n in missing else
                       self._values(n, wanted) for n in stored}
             return self._columns_frame(names, values, wanted)
         if missing:
