@@ -322,7 +322,22 @@ class ProjectSession:
 
     def undo(self) -> ChangeSet | None:
         """Take back this session's latest edit (an edit itself; refused if rows moved on)."""
-        changes = self.undo_stack.undo(self.project, self.user)
+        return self._own(self.undo_stack.undo(self.project, self.user))
+
+    def can_redo(self) -> bool:
+        """True when this session has an undone edit to make again."""
+        return self.undo_stack.can_redo()
+
+    def redo_label(self) -> str | None:
+        """What :meth:`redo` would make again."""
+        return self.undo_stack.redo_label()
+
+    def redo(self) -> ChangeSet | None:
+        """Make the latest undone edit again (an edit itself; refused if rows moved on)."""
+        return self._own(self.undo_stack.redo(self.project, self.user))
+
+    def _own(self, changes: ChangeSet | None) -> ChangeSet | None:
+        """Apply an undo's or redo's change set, as this session's own edit."""
         if changes is not None:
             if changes.edit_id is not None:
                 self._own_edits.add(changes.edit_id)

@@ -292,15 +292,34 @@ class UnitOfWork:
 
     def restore(self, table: str, row: Mapping) -> None:
         """Insert again a row an earlier edit deleted (an undo), its version moved on."""
+        self.restore_rows(table, [row])
+
+    def restore_rows(self, table: str, rows: Iterable[Mapping]) -> None:
+        """Insert again rows an earlier edit deleted (an undo or a redo), versions moved on.
+
+        The rows are checked together and written with one executemany (a redone import's
+        thousands of rows stay a few statements).
+
+        Raises
+        ------
+        StaleEditError
+            When a row's key is taken again (the row was re-created since); nothing is written.
+        """
         t = table_of(table)
-        key = _key_of(t, row)
-        if self._lock(t, [key], []):
-            raise StaleEditError(f"{describe_row(table, row, key)}已被重新创建，不能恢复")
-        values = dict(row)
+        rows = [dict(row) for row in rows]
+        if not rows:
+            return
+        keys = [_key_of(t, row) for row in rows]
+        present = self._lock(t, keys, [])
+        for key, row in zip(keys, rows, strict=True):
+            if key in present:
+                raise StaleEditError(f"{describe_row(table, row, key)}已被重新创建，不能恢复")
         if _versioned(t):
-            values["version"] = int(values.get("version") or 0) + 1
-        self.connection.execute(insert(t).values(**values))
-        self.ops.append(RowOp("insert", table, key, None, values, values.get("version")))
+            for row in rows:
+                row["version"] = int(row.get("version") or 0) + 1
+        self.connection.execute(insert(t), rows)
+        self.ops.extend(RowOp("insert", table, key, None, row, row.get("version"))
+                        for key, row in zip(keys, rows, strict=True))
 
     def note(self, action: str, table: str, details: dict) -> None:
         """An audit row that is not a row change (an export, an import's file and counts)."""
