@@ -117,12 +117,24 @@ def recode_frame(frame, encoding: str):
             return text
         return text.encode("latin-1", errors="replace").decode(encoding, errors="replace")
 
-    frame = frame.rename(columns={c: fix(c) for c in frame.columns if isinstance(c, str)})
+    frame = frame.rename(columns=_unique_names(
+        frame.columns, [fix(c) for c in frame.columns]))
     geometry = getattr(frame, "_geometry_column_name", None)
     for col in frame.columns:
         if col != geometry and pd.api.types.is_string_dtype(frame[col].dtype):
             frame[col] = frame[col].map(fix)
     return frame
+
+
+def _unique_names(old, names: list) -> dict:
+    """Old name → decoded name, numbered (``名称_2``) where two decode alike (``"��"``)."""
+    seen: dict[str, int] = {}
+    renamed = {}
+    for before, after in zip(old, names, strict=True):
+        count = seen.get(after, 0)
+        seen[after] = count + 1
+        renamed[before] = after if count == 0 else f"{after}_{count + 1}"
+    return renamed
 
 
 def detect_dbf_encoding(dbf: Path) -> str:
@@ -135,8 +147,92 @@ def detect_dbf_encoding(dbf: Path) -> str:
     return "utf-8"
 
 
+#: Share of decoded non-ASCII characters that may be replacement characters in a declared
+#: UTF-8 file (a value cut in the middle of a character) before the declaration is doubted.
+UTF8_ERROR_SHARE = 0.02
+#: Share of non-ASCII characters that must be common Chinese (GB2312) for bytes to be taken
+#: as GBK text: Latin-1 or UTF-8 bytes read as GBK give rare characters, or errors.
+GBK_COMMON_SHARE = 0.8
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CHECK_BYTES = 4 * 1024 * 1024
+
+
+def shown_encoding(codec: str) -> str:
+    """How an encoding is named to the user (``GBK/GB18030``, ``UTF-8``, ``ISO-8859-1`` …)."""
+    return {"utf-8": "UTF-8", "gb18030": "GBK/GB18030", "latin-1": "ISO-8859-1",
+            "big5": "Big5"}.get(codec, codec.upper())
+
+
+def _holds_chinese(codec: str) -> bool:
+    try:
+        "中文".encode(codec)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _replacements(data: bytes, codec: str) -> tuple[str, int]:
+    text = data.decode(codec, errors="replace")
+    return text, text.count("\ufffd")
+
+
+def _common_chinese(text: str) -> bool:
+    """True when ``text`` has Chinese and its non-ASCII characters are mostly GB2312 ones."""
+    wide = "".join(_NON_ASCII.findall(text))
+    if not wide or not _CJK.search(wide):
+        return False
+    unknown = wide.encode("gb2312", errors="replace").count(b"?")
+    return len(wide) - unknown >= GBK_COMMON_SHARE * len(wide)
+
+
+def better_encoding(data: bytes, declared: str) -> str | None:
+    """The encoding the text bytes are really in, when ``declared`` (a ``.cpg``) is wrong.
+
+    The declared encoding stands unless the bytes say otherwise:
+
+    - declared UTF-8, but more than :data:`UTF8_ERROR_SHARE` of the characters do not decode,
+      while GB18030 decodes every byte into common Chinese;
+    - declared another encoding, but the bytes are valid UTF-8 holding Chinese;
+    - declared an encoding that cannot hold Chinese (ISO-8859-1, CP1252 …) or that fails to
+      decode the bytes, while GB18030 decodes every byte into common Chinese (GB2312).
+
+    Parameters
+    ----------
+    data : bytes
+        Field names and text values of the DBF (:func:`dbf_text_bytes`).
+    declared : str
+        Python codec named by the ``.cpg``.
+
+    Returns
+    -------
+    str or None
+        ``"utf-8"`` or ``"gb18030"``, or ``None`` when the declaration fits the bytes.
+    """
+    data = data[:_CHECK_BYTES]
+    if not _NON_ASCII.search(data.decode("latin-1")):
+        return None  # plain ASCII reads the same in every encoding
+    declared = codecs.lookup(declared).name
+    utf8, utf8_errors = _replacements(data, "utf-8")
+    if declared == "utf-8":
+        if utf8_errors <= UTF8_ERROR_SHARE * max(len(_NON_ASCII.findall(utf8)), 1):
+            return None
+    elif utf8_errors == 0 and _CJK.search(utf8):
+        return "utf-8"
+    elif declared == "gb18030" or (_holds_chinese(declared)
+                                   and _replacements(data, declared)[1] == 0):
+        return None
+    gbk, gbk_errors = _replacements(data, "gb18030")
+    if gbk_errors == 0 and _common_chinese(gbk):
+        return "gb18030"
+    return None
+
+
 def shapefile_encoding(shp: Path) -> tuple[str, str | None]:
     """Return the encoding of a shapefile's attributes and a note on how it was chosen.
+
+    A ``.cpg`` is honoured unless the DBF's bytes contradict it (:func:`better_encoding`): a
+    ``.cpg`` saying UTF-8 or ISO-8859-1 beside a GBK file is a common slip of export tools.
 
     Parameters
     ----------
@@ -146,19 +242,23 @@ def shapefile_encoding(shp: Path) -> tuple[str, str | None]:
     Returns
     -------
     tuple
-        ``(codec, note)``; ``note`` is ``None`` when the ``.cpg`` declared the encoding, else a
-        Chinese sentence for a warning.
+        ``(codec, note)``; ``note`` is ``None`` when the ``.cpg`` declared the encoding and the
+        bytes agree, else a Chinese sentence for a warning.
     """
     cpg = sidecar(shp, ".cpg")
-    declared = None
+    dbf = sidecar(shp, ".dbf")
     if cpg is not None:
         text = cpg.read_bytes().decode("ascii", errors="replace").strip()
         declared = cpg_codec(text)
         if declared is not None:
-            return declared, None
-    dbf = sidecar(shp, ".dbf")
+            actual = better_encoding(dbf_text_bytes(dbf), declared) if dbf is not None else None
+            if actual is None:
+                return declared, None
+            shown = shown_encoding(actual)
+            return actual, (f"{cpg.name}声明的属性编码为{text}，但属性文字实为{shown}编码"
+                            f"（按{text}读取会成为乱码），已按{shown}读取；请更正或删除{cpg.name}")
     detected = detect_dbf_encoding(dbf) if dbf is not None else "utf-8"
-    shown = "UTF-8" if detected == "utf-8" else "GBK/GB18030"
+    shown = shown_encoding(detected)
     if cpg is not None:
         return detected, f"无法识别.cpg文件中的编码，已自动判断为{shown}"
     return detected, f"缺少.cpg编码文件，已自动判断属性编码为{shown}"

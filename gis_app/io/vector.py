@@ -21,6 +21,7 @@ from gis_app.io.geomcheck import check_geometries, check_in_china
 from gis_app.io.shapefile import (
     recode_frame,
     shapefile_encoding,
+    shown_encoding,
     sidecar,
     truncate_field_names,
 )
@@ -183,7 +184,12 @@ def _read_frame(path: Path, label: str, layer,
         # Byte-for-byte read, then decode ourselves, replacing what cannot be decoded (e.g. a
         # field name whose last character was cut by the 10-byte DBF limit).
         frame = recode_frame(_read(path, name, "ISO-8859-1", label), encoding or "utf-8")
-        shown = (encoding or "utf-8").upper()
+        shown = shown_encoding(encoding or "utf-8")
+        garbled = [str(c) for c in frame.columns if "\ufffd" in str(c).rstrip("\ufffd")]
+        if garbled:
+            raise file_error(label, f"字段名无法按{shown}编码解码（{'、'.join(garbled[:5])}），"
+                                    f"文件的编码不是{shown}，也不是GBK或UTF-8；请确认属性表的编码后"
+                                    "更正.cpg文件（例如写入GBK或UTF-8）") from None
         issues.append(Issue(label, None, None,
                             f"部分文字无法按{shown}解码（如被截断的字段名），已用“�”代替",
                             "warning"))
@@ -194,7 +200,7 @@ def _read(path: Path, name: str, encoding: str | None, label: str) -> gpd.GeoDat
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            frame = pyogrio.read_dataframe(path, layer=name, encoding=encoding,
+            frame = pyogrio.read_dataframe(path, layer=name, encoding=gdal_encoding(encoding),
                                            on_invalid="ignore")
     except UnicodeDecodeError:
         raise
@@ -203,6 +209,16 @@ def _read(path: Path, name: str, encoding: str | None, label: str) -> gpd.GeoDat
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise file_error(label, "图层没有几何图形（不是空间数据）")
     return frame
+
+
+def gdal_encoding(codec: str | None) -> str | None:
+    """The name GDAL's iconv knows for a Python codec (``latin-1`` → ``ISO-8859-1``)."""
+    if codec is None:
+        return None
+    name = codec.upper().replace("_", "-")
+    if name in ("LATIN-1", "LATIN1", "L1"):
+        return "ISO-8859-1"
+    return name.replace("ISO8859-", "ISO-8859-")
 
 
 def _short(exc: Exception) -> str:
