@@ -56,6 +56,8 @@ def field_label(key: str, language: str = "zh") -> str:
 
 _CODE_LABELS = {"attribute": HouseholdAttribute, "monitoring_type": MonitoringType,
                 "proposed_monitoring_type": MonitoringType}
+#: Coded columns and the enum whose labels are shown instead of their numbers.
+CODE_FIELDS = _CODE_LABELS
 
 
 def display_value(key: str, value, unmask: bool = False) -> str:

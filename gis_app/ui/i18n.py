@@ -60,7 +60,8 @@ _ENGLISH: dict[str, str] = {
     "无法打开项目": "Cannot open project",
     "已选择": "Selected",
     "个要素": "features",
-    "筛选表达式，如 attribute == 2 and members >= 4": "Filter: attribute == 2 and members >= 4",
+    '筛选，如 户属性 == "监测对象" and 家庭人口数 >= 4':
+        'Filter, e.g. attribute == "Monitored" and members >= 4',
     "按列筛选": "Filter by column",
     "全部": "All",
     "应用": "Apply",
@@ -285,6 +286,44 @@ _ENGLISH: dict[str, str] = {
     "表达式的结果不是每行一个是/否": "The expression does not give one yes/no per row",
     # the roster controller: 网格员, 网格树, 网格规则 and the visit list
     "退出…": "Retire…",
+    # filter expressions (analysis/filter_expression.py) and the expression builder
+    "表达式…": "Expression…",
+    "表达式构建器": "Expression builder",
+    "值（双击插入）": "Values (double-click to insert)",
+    "搜索值": "Search values",
+    "确定": "OK",
+    "表达式有效": "The expression is valid",
+    "表达式为空": "The expression is empty",
+    "表达式语法有误：请检查“{near}”附近的括号、引号和运算符":
+        "Syntax error: check the brackets, quotes and operators near “{near}”",
+    "表达式语法有误：请检查括号、引号和运算符":
+        "Syntax error: check the brackets, quotes and operators",
+    "引号没有配对：{near}": "Unmatched quote: {near}",
+    "没有名为“{name}”的字段": "There is no field named “{name}”",
+    "不支持的写法：{what}": "Not supported: {what}",
+    "in 后的列表只能包含值：{what}": "The list after in may hold only values: {what}",
+    '{test}(…) 需要一个文字，如 {test}("张")': '{test}(…) needs one text, e.g. {test}("Li")',
+    "不支持的函数：{name}（可用 startswith、endswith、contains、slice、len、isna、notna）":
+        "Unsupported function: {name} (use startswith, endswith, contains, slice, len, isna, "
+        "notna)",
+    "“{what}”不是条件（是/否），请用 ==、>、in 等比较":
+        "“{what}” is not a condition (yes/no): compare it with ==, >, in …",
+    "无法计算：{what}": "Cannot compute: {what}",
+    "is 后只能是 null：{what}": "Only null may follow is: {what}",
+    'in 后应是一组值，如 in ["甲", "乙"]': 'in needs a list of values, e.g. in ["A", "B"]',
+    "无法比较：{what}": "Cannot compare: {what}",
+    "字段“{field}”没有“{value}”这个值，可选：{choices}":
+        "Field “{field}” has no value “{value}”; choose from: {choices}",
+    "字段“{field}”是数字，“{value}”不是数字": "Field “{field}” holds numbers; “{value}” is not one",
+    "“{value}”不是日期，请写成 2024-06-30": "“{value}” is not a date: write it as 2024-06-30",
+    # values shown in the table: yes/no and the ledger's codes
+    "是": "Yes",
+    "否": "No",
+    "脱贫户": "Lifted out of poverty",
+    "档外农户": "Not on the register",
+    "脱贫不稳定户": "Unstable after lifting",
+    "边缘易致贫户": "Marginal, at risk",
+    "突发严重困难户": "Sudden severe hardship",
     "{names}退出后，其在任的网格分配于今日结束（可撤销）。确定吗？":
         "When {names} retire, their current grid assignments end today (undoable). Continue?",
     "所选网格员在所选网格上没有在任的分配":

@@ -9,7 +9,6 @@ shown (``unmask``).
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -31,6 +30,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gis_app.analysis.filter_expression import ExpressionError, FilterExpression
 from gis_app.core.fields import (
     HIDDEN_FIELDS,
     PERSONAL_ID_FIELDS,
@@ -49,20 +49,12 @@ PERSONAL_FIELDS = PERSONAL_ID_FIELDS | PERSONAL_PHONE_FIELDS
 #: Values offered in the column-value pick list.
 PICK_LIST_SIZE = 500
 
-_STRINGS = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
-_NAMES = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
 Fetch = Callable[[list, np.ndarray], pd.DataFrame]
 
 
 def default_columns(frame: pd.DataFrame) -> list[str]:
     """The frame's columns a user sees (internal keys, geometry and x/y left out)."""
     return [c for c in frame.columns if c not in NOT_SHOWN]
-
-
-def expression_names(text: str) -> set[str]:
-    """Identifiers an expression names, outside its string literals."""
-    return set(_NAMES.findall(_STRINGS.sub(" ", text)))
 
 
 def sort_order(values, descending: bool = False) -> np.ndarray:
@@ -355,14 +347,19 @@ class AttributeTable(QWidget):
         self.value = _PickList(self._fill_values)
         self.column.currentIndexChanged.connect(self._column_changed)
         self.value.activated.connect(lambda _i: self.apply_column_value())
-        clear, zoom, export = QPushButton(), QPushButton(), QPushButton()
-        self.buttons = {"清除": clear, "缩放到选择": zoom, "导出选择到Excel…": export}
+        builder, clear, zoom, export = QPushButton(), QPushButton(), QPushButton(), QPushButton()
+        self.buttons = {"表达式…": builder, "清除": clear, "缩放到选择": zoom,
+                        "导出选择到Excel…": export}
+        #: The expression builder open (or last opened).
+        self.builder = None
+        builder.clicked.connect(lambda _checked=False: self.open_builder())
         clear.clicked.connect(self.clear_filter)
         zoom.clicked.connect(self.zoom_requested)
         export.clicked.connect(self.export_requested)
         self.status = QLabel()
         bar = QHBoxLayout()
-        for widget in (self.expression, self.column, self.value, clear, zoom, export, self.status):
+        for widget in (self.expression, builder, self.column, self.value, clear, zoom, export,
+                       self.status):
             bar.addWidget(widget)
         bar.setStretch(0, 3)
         self.view = QTableView()
@@ -386,7 +383,7 @@ class AttributeTable(QWidget):
     def retranslate(self) -> None:
         """The filter bar in the current language (the header follows :meth:`show_layer`)."""
         self.expression.setPlaceholderText(
-            self.tr_("筛选表达式，如 attribute == 2 and members >= 4"))
+            self.tr_('筛选，如 户属性 == "监测对象" and 家庭人口数 >= 4'))
         for text, button in self.buttons.items():
             button.setText(self.tr_(text))
         self.value.stale = True
@@ -488,14 +485,55 @@ class AttributeTable(QWidget):
         key = self.column.currentData()
         if self.model is None or key is None:
             return
-        values = pd.Series(self.model.searchable(key), copy=False).dropna().unique()
         self.value.addItem(self.tr_("全部"), None)
+        for shown, value in self.distinct_values(key):
+            self.value.addItem(shown, value)
+
+    def distinct_values(self, key: str) -> list[tuple[str, object]]:
+        """A column's distinct values as the user sees them: (text shown, value), sorted.
+
+        The column is read whole (a filter by it follows); personal data stays masked unless
+        shown; at most :data:`PICK_LIST_SIZE` values.
+        """
+        if self.model is None:
+            return []
+        values = pd.Series(self.model.searchable(key), copy=False).dropna().unique()
+        listed = []
         for value in sorted(values[:PICK_LIST_SIZE], key=str):
             value = value.item() if isinstance(value, np.generic) else value
-            self.value.addItem(display_value(key, value, self.model.unmask), value)
+            listed.append((display_value(key, value, self.model.unmask), value))
+        return listed
+
+    def filter_fields(self) -> list:
+        """The fields an expression may name: the columns shown, then the layer's others."""
+        from gis_app.ui.panels.table_filter import filter_fields
+
+        model = self.model
+        keys = [*model.columns, *(c for c in model.frame.columns if c != "geometry")]
+        return filter_fields(keys, model.frame, model.language)
+
+    def open_builder(self):
+        """Open the expression builder on the current expression (not modal to the window)."""
+        from gis_app.ui.dialogs.expression_dialog import ExpressionDialog
+
+        if self.model is None:
+            return None
+        fields = self.filter_fields()[:len(self.model.columns)]
+        self.builder = ExpressionDialog(self.tr_, fields, self.distinct_values,
+                                        self._apply_text, self.expression.text(), self)
+        self.builder.open()
+        return self.builder
+
+    def _apply_text(self, text: str) -> str | None:
+        self.expression.setText(text)
+        return self.apply_expression()
 
     def apply_expression(self) -> str | None:
-        """Filter rows by the expression typed (pandas syntax); returns an error or None."""
+        """Filter rows by the expression typed; returns the error shown, or None.
+
+        Fields and values are named as the table shows them (see
+        :mod:`gis_app.analysis.filter_expression`); nothing typed is executed as code.
+        """
         text = self.expression.text().strip()
         if not text:
             self.clear_filter()
@@ -504,10 +542,10 @@ class AttributeTable(QWidget):
             return None
         try:
             mask = self._evaluate(text)
-        except Exception as exc:  # a user's typo: say so, keep the table
-            self._message = self.tr_("表达式有误：{error}").format(error=exc)
+        except ExpressionError as exc:  # a user's typo: say so, keep the table
+            self._message = self.tr_("表达式有误：{error}").format(error=exc.message(self.tr_))
             self.status.setText(self._message)
-            return str(exc)
+            return self._message
         self._message = ""
         self._filter = ("expression", text)
         self.model.set_filter(mask)
@@ -515,22 +553,9 @@ class AttributeTable(QWidget):
         return None
 
     def _evaluate(self, text: str) -> np.ndarray:
-        """The expression over the columns it names, personal ones as the user sees them."""
-        if "@" in text:  # no outside variables: only the columns, as shown
-            raise ValueError(self.tr_("表达式中不能使用 @"))
-        model = self.model
-        names = sorted(n for n in expression_names(text) if model.known(n))
-        env = pd.DataFrame({n: model.searchable(n) for n in names}, copy=False) if names \
-            else pd.DataFrame(index=pd.RangeIndex(len(model.frame)))
-        result = env.eval(text, local_dict={}, global_dict={})
-        if np.ndim(result) == 0:
-            return np.full(len(model.frame), bool(result))
-        if len(result) != len(model.frame):
-            raise ValueError(self.tr_("表达式的结果不是每行一个是/否"))
-        values = np.asarray(result)
-        if values.dtype != bool:  # missing (a .str test on an empty cell) is no match
-            values = pd.Series(values, dtype=object).fillna(False).astype(bool).to_numpy()
-        return values
+        """The rows the expression keeps; personal columns as the user sees them."""
+        expression = FilterExpression(text, self.filter_fields())
+        return expression.evaluate(self.model.searchable, len(self.model.frame))
 
     def apply_column_value(self) -> None:
         """Filter rows whose chosen column equals the chosen value (as shown)."""
