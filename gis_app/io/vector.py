@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,7 @@ def _read_frame(path: Path, label: str, layer,
         # field name whose last character was cut by the 10-byte DBF limit).
         frame = recode_frame(_read(path, name, "ISO-8859-1", label), encoding or "utf-8")
         shown = shown_encoding(encoding or "utf-8")
-        garbled = [str(c) for c in frame.columns if "\ufffd" in str(c).rstrip("\ufffd")]
+        garbled = [str(c) for c in frame.columns if _garbled(str(c))]
         if garbled:
             raise file_error(label, f"字段名无法按{shown}编码解码（{'、'.join(garbled[:5])}），"
                                     f"文件的编码不是{shown}，也不是GBK或UTF-8；请确认属性表的编码后"
@@ -194,6 +195,12 @@ def _read_frame(path: Path, label: str, layer,
                             f"部分文字无法按{shown}解码（如被截断的字段名），已用“�”代替",
                             "warning"))
     return frame, name, issues
+
+
+def _garbled(name: str) -> bool:
+    """A field name that did not decode: not only its last character (cut at 10 bytes) is lost."""
+    name = re.sub(r"_\d+$", "", name)  # the number that keeps two such names apart
+    return "\ufffd" in name[:-1] or not name.strip("\ufffd")
 
 
 def _read(path: Path, name: str, encoding: str | None, label: str) -> gpd.GeoDataFrame:

@@ -87,6 +87,11 @@ def test_undecodable_field_names_are_refused_clearly(tmp_path):
     (message,) = [str(i) for i in excinfo.value.issues]
     assert message.startswith("hazard_zones.shp: 字段名无法按UTF-8编码解码")
     assert "更正.cpg文件" in message
+    lone = gpd.GeoDataFrame({"\xff\xfeab": ["a"], "代码": ["b"]}, geometry=[Point(111.2, 27.1)],
+                            crs=4490)
+    (tmp_path / "one").mkdir()
+    with pytest.raises(InputFileError, match="字段名无法按UTF-8编码解码"):
+        read_vector(_shapefile(tmp_path / "one", "GB18030", "UTF-8", lone))
 
 
 def test_names_that_decode_alike_stay_apart():
