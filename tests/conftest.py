@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Table snapshots (storage/snapshot.py) of the tests' projects go to a folder of this run.
+os.environ.setdefault("GIS_APP_CACHE_DIR", tempfile.mkdtemp(prefix="gis-app-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,8 @@ import pyproj
 
 from gis_app.core.changes import EntityChange
 from gis_app.core.crs import STORAGE_EPSG
-from gis_app.storage.reader import load_geo_table, load_table
+from gis_app.storage.reader import load_geo_table, load_table, stored_columns
+from gis_app.storage.snapshot import TableSnapshot
 
 #: The household columns the map needs (symbols, counts, identify's keys); the rest on demand.
 LEAN_HOUSEHOLD_COLUMNS = ("id", "lon", "lat", "grid_id", "village_id", "attribute",
@@ -109,6 +110,16 @@ class GeoSource(Source):
     """A table with a geometry column, projected to the map's metres."""
 
     def read(self, ids=None) -> gpd.GeoDataFrame:
+        if ids is not None:
+            return self._read(ids)
+        # Many polygons come from their snapshot (in map metres), patched from the journal.
+        columns = [c.name for c in stored_columns(self.table)] + ["geometry"]
+        frame = TableSnapshot(self.session.project.engine, self.table, columns,
+                              geometry="geometry", variant=f"EPSG:{self.session.epsg}"
+                              ).load(self._read, self._read)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=self.session.epsg)
+
+    def _read(self, ids=None) -> gpd.GeoDataFrame:
         frame = load_geo_table(self.session.project.engine, self.table, ids=ids)
         return frame.to_crs(self.session.epsg) if len(frame) else frame.set_crs(
             self.session.epsg, allow_override=True)
@@ -158,6 +169,15 @@ class HouseholdSource(Source):
         self._columns: dict[str, np.ndarray] = {}
 
     def read(self, ids=None) -> pd.DataFrame:
+        if ids is not None:
+            return self._read(ids)
+        # A large county comes from its snapshot (in map metres), patched from the journal.
+        columns = ["id", "x", "y", *(c for c in LEAN_HOUSEHOLD_COLUMNS
+                                     if c not in ("id", "lon", "lat"))]
+        return TableSnapshot(self.session.project.engine, "household", columns,
+                             variant=f"EPSG:{self.session.epsg}").load(self._read, self._read)
+
+    def _read(self, ids=None) -> pd.DataFrame:
         frame = load_table(self.session.project.engine, "household",
                            list(LEAN_HOUSEHOLD_COLUMNS), ids=ids)
         x, y = self.session.project_points(frame["lon"].to_numpy(float),

@@ -9,6 +9,7 @@ own; PostgreSQL: ``LISTEN``), it reads the rows after that one and turns them in
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -132,3 +133,40 @@ def _replay(builder: ChangeSetBuilder, row) -> None:
         builder.add(row.table_name, row.action, int(row.row_id))
     elif "ids" in details:
         builder.add(row.table_name, row.action, expand_ranges(details["ids"]).tolist())
+
+
+def journal_mark(connection) -> tuple[int, str]:
+    """The newest audit row: (id, its fingerprint), ``(0, "")`` for an empty log.
+
+    The fingerprint (a digest of the row's time, user, action, table, row and details) tells
+    two projects apart whose logs happen to be equally long.
+    """
+    table = AuditLog.__table__
+    top = connection.execute(select(func.max(table.c.id))).scalar()
+    return (0, "") if top is None else (int(top), audit_fingerprint(connection, int(top)))
+
+
+def audit_fingerprint(connection, audit_id: int) -> str:
+    """A digest of audit row ``audit_id`` ("" when there is none)."""
+    table = AuditLog.__table__
+    row = connection.execute(
+        select(table.c.at, table.c.user_name, table.c.action, table.c.table_name,
+               table.c.row_id, table.c.details).where(table.c.id == audit_id)).first()
+    if row is None:
+        return ""
+    return hashlib.sha1(repr(tuple(row)).encode()).hexdigest()
+
+
+def changes_between(connection, after_id: int, upto_id: int) -> ChangeSet:
+    """The row changes the audit log records after ``after_id`` up to ``upto_id``."""
+    table = AuditLog.__table__
+    rows = connection.execute(
+        select(table.c.id, table.c.edit_id, table.c.table_name, table.c.row_id, table.c.action,
+               table.c.details)
+        .where(table.c.id > after_id, table.c.id <= upto_id,
+               table.c.action.in_(("insert", "update", "delete")))
+        .order_by(table.c.id)).all()
+    builder = ChangeSetBuilder()
+    for row in rows:
+        _replay(builder, row)
+    return builder.build()

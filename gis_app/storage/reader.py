@@ -102,10 +102,15 @@ def load_table(engine: Engine, name: str, columns: list[str] | None = None,
     return frame
 
 
+def stored_columns(name: str) -> list:
+    """The columns of table ``name`` a frame holds (every one but the stored geometry)."""
+    return [c for c in m.Base.metadata.tables[name].c if c.name != "geom"]
+
+
 def load_geo_table(engine: Engine, name: str, where=None, ids=None) -> gpd.GeoDataFrame:
     """Every row (or the rows of ``ids``) of a geometry table as a GeoDataFrame in EPSG:4490."""
     table = m.Base.metadata.tables[name]
-    cols = [c for c in table.c if c.name != "geom"]
+    cols = stored_columns(name)
     query = select(*cols, table.c.geom).order_by(table.c.id)
     if where is not None:
         query = query.where(where)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -212,3 +213,21 @@ def test_polygons_with_holes_survive_storage(project):
 
     back = load_admin_units(project.engine, 2).geometry[0]
     assert back.equals(town.geometry[0]) and len(back.geoms[0].interiors) == 1
+
+
+def test_schema_head_read_from_the_files_is_alembics_head(tmp_path):
+    """Opening an up-to-date project skips Alembic: the head it compares with must be right."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from gis_app.storage import project as project_module
+
+    config = Config()
+    config.set_main_option("script_location",
+                           str(Path(project_module.__file__).parent / "migrations"))
+    assert project_module.schema_head() == ScriptDirectory.from_config(config).get_current_head()
+    opened = project_module.open_project(tmp_path / "new.gmp", create=True)
+    with opened.engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    opened.close()
+    assert stored == project_module.schema_head()
