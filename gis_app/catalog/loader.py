@@ -113,5 +113,6 @@ def load_layers(folder: Path | None = None, styles: dict[str, Style] | None = No
             visible=bool(data.get("visible", True)), filter=data.get("filter"),
             group=_text(data["group"], where) if "group" in data else None,
             alternative_styles=tuple(data.get("alternative_styles", ())),
-            max_scale=float(data["max_scale"]) if "max_scale" in data else None))
+            max_scale=float(data["max_scale"]) if "max_scale" in data else None,
+            base=bool(data.get("base", False))))
     return sorted(layers, key=lambda layer: layer.z)

@@ -78,4 +78,7 @@ class LayerDefinition:
     group: Text | None = None
     #: Hidden when zoomed out beyond 1:max_scale (None: always drawn).
     max_scale: float | None = None
+    #: Its fill is the map's paper (the villages' cream): drawn under every other layer's fill,
+    #: so that finer grids and thematic layers above it in the list show through.
+    base: bool = False
     alternative_styles: tuple[str, ...] = field(default_factory=tuple)

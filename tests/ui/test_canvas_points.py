@@ -209,10 +209,11 @@ def test_set_frame_keeps_display_state_and_clears_the_selection(qtbot):
     fewer = _frame(50)  # rows 0–49: only the lower half of the square
     adapter.set_frame(fewer)
     assert len(adapter.selected) == 50 and not adapter.selected.any()
+    from gis_app.ui.canvas.layers import band_z  # each item in its band, at the layer's z
     for offset, item in enumerate(adapter.items()):
         assert not item.isVisible()
         assert item.opacity() == pytest.approx(0.4)
-        assert item.zValue() == pytest.approx(77 + offset * 0.01)
+        assert item.zValue() == pytest.approx(band_z(adapter._band(item), 77, offset))
     assert adapter.bounds() == (50.0, 50.0, 750.0, 650.0)
 
     adapter.set_visible(True)

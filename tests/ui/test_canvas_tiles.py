@@ -11,8 +11,8 @@ import geopandas as gpd  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import shapely  # noqa: E402
-from PyQt6.QtCore import QPointF, QRectF  # noqa: E402
-from PyQt6.QtGui import QImage  # noqa: E402
+from PyQt6.QtCore import QPointF, QRectF, Qt  # noqa: E402
+from PyQt6.QtGui import QBrush, QImage, QPen  # noqa: E402
 from PyQt6.QtWidgets import QGraphicsPathItem  # noqa: E402
 
 from gis_app.core.classify import classify  # noqa: E402
@@ -107,7 +107,8 @@ def _pixel_at(canvas, pixels: np.ndarray, x: float, y: float) -> tuple[int, int,
 
 
 def _reference_items(canvas, frame, style, z: int, detail: int) -> list[QGraphicsPathItem]:
-    """The drawing before tiles: one QGraphicsPathItem per style class with every polygon."""
+    """The drawing before tiles: QGraphicsPathItems with every polygon of a style class, the
+    fills of every class under the outlines of every class (the canvas's drawing bands)."""
     from gis_app.ui.canvas import symbology
     from gis_app.ui.canvas.polygon_item import DETAIL_TOLERANCES, polygon_path
 
@@ -120,12 +121,14 @@ def _reference_items(canvas, frame, style, z: int, detail: int) -> list[QGraphic
             members = shapely.simplify(members, DETAIL_TOLERANCES[detail],
                                        preserve_topology=False)
             members = members[~shapely.is_empty(members)]
-        item = QGraphicsPathItem(polygon_path(members))
-        item.setPen(symbology.pen(style_class.symbol))
-        item.setBrush(symbology.brush(style_class.symbol))
-        item.setZValue(z + index * 0.01)
-        canvas.plotItem.addItem(item)
-        items.append(item)
+        for outline in (False, True):
+            item = QGraphicsPathItem(polygon_path(members))
+            item.setPen(symbology.pen(style_class.symbol) if outline else QPen(Qt.PenStyle.NoPen))
+            item.setBrush(QBrush(Qt.BrushStyle.NoBrush) if outline else
+                          symbology.brush(style_class.symbol))
+            item.setZValue(z + outline * 100 + index * 0.01)
+            canvas.plotItem.addItem(item)
+            items.append(item)
     return items
 
 
@@ -198,8 +201,10 @@ def test_only_tiles_in_view_are_painted(qtbot):
     canvas.grab()
     everything = sum(len(item.tiles()) for item in items)
     painted = sum(item.painted_tiles for item in items)
-    assert everything == 3 * 25
-    assert 0 < painted <= 3 * 4  # at most the 2 × 2 tiles around the view, per class
+    # Classes A and B are drawn as a fill and an outline (outlines over every fill), C as one.
+    assert len(items) == 5
+    assert everything == len(items) * 25
+    assert 0 < painted <= len(items) * 4  # at most the 2 × 2 tiles around the view, per item
 
 
 def test_polygons_out_of_view_cost_no_paths(qtbot):
@@ -266,11 +271,12 @@ def test_set_frame_keeps_visibility_opacity_and_order(qtbot):
     smaller = frame.iloc[: len(frame) // 2].reset_index(drop=True)  # the lower half only
     adapter.set_frame(smaller)
     assert len(adapter.selected) == len(smaller) and not adapter.selected.any()
+    from gis_app.ui.canvas.layers import band_z  # each item in its band, at the layer's z
     for offset, item in enumerate(adapter.items()):
         assert not item.isVisible()
         assert item.opacity() == 0.5
-        assert item.zValue() == pytest.approx(42 + offset * 0.01)
-    assert len(adapter.items()) == len(STYLE.classes) + 1
+        assert item.zValue() == pytest.approx(band_z(adapter._band(item), 42, offset))
+    assert len(adapter.items()) == len(STYLE.classes) + 2 + 1  # A and B: fill and outline
 
     adapter.set_visible(True)
     adapter.set_opacity(1.0)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 import shapely
+from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QBrush, QColor, QPen
 
 from gis_app.core.classify import classify as _classify
@@ -21,11 +22,25 @@ from gis_app.ui.canvas.point_item import PointCloudItem
 from gis_app.ui.canvas.polygon_item import (  # noqa: F401 - polygon_path: imported from here
     DETAIL_TOLERANCES,
     TiledPathItem,
+    _paints,
+    _strokes,
     detail_for,
     polygon_path,
 )
 
 SELECTION_COLOUR = "#00e5ff"
+
+#: Qt z value of each drawing band. A layer's z (its place in the layer list) orders it inside
+#: a band: the map's paper (a ``base`` layer's fill) under every other fill, every fill under
+#: every outline, points above the areas and any selection on top, so that an opaque fill
+#: never hides a finer grid, a thematic layer or a highlight. Rebalance proposals (800), rule
+#: marks (900), labels and sketches lie above all of them.
+BANDS = {"base": 100.0, "fill": 200.0, "outline": 300.0, "point": 400.0, "selection": 500.0}
+
+
+def band_z(band: str, z: float, offset: int = 0) -> float:
+    """The Qt z value of a layer's item in ``band`` (``offset``: its place among the layer's)."""
+    return BANDS[band] + z / 1000 + offset * 1e-6
 
 
 def classify(style: Style, frame: pd.DataFrame) -> np.ndarray:
@@ -99,10 +114,14 @@ class MapLayerAdapter:
             item.setVisible(self.visible and self.in_scale)
 
     def set_z(self, z: int) -> None:
-        """Drawing order: higher z on top."""
+        """Drawing order: higher z on top (inside each of :data:`BANDS`)."""
         self.z = z
         for offset, item in enumerate(self.items()):
-            item.setZValue(z + offset * 0.01)
+            item.setZValue(band_z(self._band(item), z, offset))
+
+    def _band(self, item) -> str:
+        """The drawing band of one of the layer's items."""
+        return "fill"
 
     def set_opacity(self, opacity: float) -> None:
         """Layer opacity 0–1."""
@@ -141,7 +160,10 @@ class MapLayerAdapter:
 
 
 class PgPolygonLayer(MapLayerAdapter):
-    """Polygons: one tiled path item per style class, plus one for the selection on top.
+    """Polygons: tiled path items per style class, plus one for the selection on top.
+
+    A class with both a fill and an outline gets two items, the fill's and the outline's, so
+    that outlines are drawn over every layer's fills (see :data:`BANDS`).
 
     Each class's polygons are split into spatial tiles (:class:`TiledPathItem`), so a redraw
     paints only the tiles in view. Each tile keeps its path at a few levels of detail; zoomed
@@ -167,17 +189,30 @@ class PgPolygonLayer(MapLayerAdapter):
         if self.style.default is not None:
             entries.insert(0, (-1, None))
         self._class_items = []
+        self._item_classes: list[int] = []  # the style class each item draws
+        no_pen, no_brush = QPen(Qt.PenStyle.NoPen), QBrush(Qt.BrushStyle.NoBrush)
         for index, style_class in entries:  # style classes, not features
             symbol: Symbol = self.style.default if index < 0 else style_class.symbol
-            item = TiledPathItem(
-                geometries[classes == index], symbology.pen(symbol), symbology.brush(symbol)
-            )
-            item.set_detail(self._detail)
-            item.setVisible(self.visible and self.in_scale)
-            self._class_items.append(item)
+            pen, brush = symbology.pen(symbol), symbology.brush(symbol)
+            members = geometries[classes == index]
+            parts = [(no_pen, brush), (pen, no_brush)] if _paints(brush) and _strokes(pen) \
+                else [(pen, brush)]
+            for part_pen, part_brush in parts:  # the fill, then the outline
+                item = TiledPathItem(members, part_pen, part_brush)
+                item.set_detail(self._detail)
+                item.setVisible(self.visible and self.in_scale)
+                self._class_items.append(item)
+                self._item_classes.append(index)
 
     def items(self) -> list:
         return [*self._class_items, self._selection_item]
+
+    def _band(self, item) -> str:
+        if item is self._selection_item:
+            return "selection"
+        if _paints(item.brush()):
+            return "base" if self.definition.base else "fill"
+        return "outline"
 
     def set_detail(self, metres_per_pixel: float) -> None:
         """Use the coarsest paths whose simplification stays under half a pixel."""
@@ -201,9 +236,7 @@ class PgPolygonLayer(MapLayerAdapter):
     def _rebuild(self) -> None:
         classes = classify(self.style, self.frame)
         geometries = self.frame.geometry.to_numpy()
-        indices = [-1] if self.style.default is not None else []
-        indices += range(len(self.style.classes))
-        for index, item in zip(indices, self._class_items, strict=True):  # classes, not features
+        for index, item in zip(self._item_classes, self._class_items, strict=True):  # classes
             item.set_geometries(geometries[classes == index])
 
     def _draw_selection(self) -> None:
@@ -265,6 +298,9 @@ class PgPointLayer(MapLayerAdapter):
 
     def items(self) -> list:
         return [self._cloud, self._selection]
+
+    def _band(self, item) -> str:
+        return "selection" if item is self._selection else "point"
 
     def restyle(self, style: Style) -> None:
         self.style = style
@@ -342,7 +378,7 @@ class PgPointLayer(MapLayerAdapter):
             self.x[pick], self.y[pick], np.zeros(int(pick.sum()), dtype=np.int32), highlight
         )
         self.plot.addItem(self._selection)
-        self._selection.setZValue(self.z + 0.5)
+        self._selection.setZValue(band_z("selection", self.z))
         self._selection.setOpacity(self.opacity)
         self._selection.setVisible(self.visible and self.in_scale)
 
