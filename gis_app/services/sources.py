@@ -55,8 +55,14 @@ class Source:
         return self._frame
 
     def read(self, ids=None) -> pd.DataFrame:
-        """Rows from the store (all, or ``ids``)."""
-        return load_table(self.session.project.engine, self.table, ids=ids)
+        """Rows from the store (all, or ``ids``); a large table through its snapshot."""
+        engine = self.session.project.engine
+        if ids is not None:
+            return load_table(engine, self.table, ids=ids)
+        columns = [c.name for c in stored_columns(self.table)]
+        return TableSnapshot(engine, self.table, columns).load(
+            lambda: load_table(engine, self.table),
+            lambda wanted: load_table(engine, self.table, ids=wanted))
 
     def finish(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Derived columns of a frame just read (override); rows stay sorted by id."""

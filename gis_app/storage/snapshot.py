@@ -38,7 +38,7 @@ from gis_app.storage.journal import audit_fingerprint, changes_between, journal_
 log = logging.getLogger(__name__)
 
 #: Tables with fewer rows are read straight from the store (already fast) …
-MIN_ROWS = 50_000
+MIN_ROWS = 20_000
 #: … and tables of polygons with fewer rows than this (their cost is in the vertices).
 MIN_GEOMETRY_ROWS = 1_000
 #: More changed rows than this since the snapshot: read the table whole (and snapshot again).
@@ -207,7 +207,9 @@ class TableSnapshot:
                 "dtypes": {n: str(frame[n].dtype) for n in self.columns}}
         try:
             table = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
-            table = table.replace_schema_metadata({b"gis_app": json.dumps(meta).encode()})
+            # Beside pandas' own metadata, which brings nullable integers back as Int64.
+            table = table.replace_schema_metadata(
+                {**(table.schema.metadata or {}), b"gis_app": json.dumps(meta).encode()})
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
             with pa.OSFile(str(temporary), "wb") as sink, \
