@@ -205,7 +205,7 @@ class ProjectSession:
     def load(self, names=None, progress=None) -> None:
         """Read sources now (default: what the map draws), ``progress(done, total)`` after each."""
         names = list(names or ("admin_units", "grids", "households", "sites", "hazard_zones",
-                               "hazard_points", "workers", "assignments"))
+                               "hazard_points"))
         for done, name in enumerate(names, start=1):
             _ = self.sources[name].frame
             if progress:

@@ -159,8 +159,8 @@ class TableSnapshot:
     def _read_file(self) -> tuple[pd.DataFrame, tuple] | None:
         import pyarrow as pa
 
-        try:  # read, not mapped: the frame's arrays must be its own (and writable)
-            with pa.OSFile(str(self.path)) as source:
+        try:  # mapped: the file's pages are the buffers, the frame's arrays are copies
+            with pa.memory_map(str(self.path)) as source:
                 table = pa.ipc.open_file(source).read_all()
                 meta = json.loads((table.schema.metadata or {}).get(b"gis_app", b"{}"))
                 if (meta.get("format") != FORMAT or meta.get("project") != self.project
@@ -168,9 +168,16 @@ class TableSnapshot:
                         or meta.get("table") != self.table
                         or meta.get("variant") != self.variant):
                     return None
-                frame = table.to_pandas(self_destruct=True, split_blocks=True,
-                                        date_as_object=True)
+                frame = table.to_pandas(split_blocks=True, date_as_object=True)
                 del table
+            # Arrays that still point into the mapped file are copied: they must outlive it.
+            for name in frame.columns:
+                values = frame[name].array
+                base = getattr(values, "_ndarray", None)
+                if base is None and isinstance(values, np.ndarray):
+                    base = values
+                if base is not None and not base.flags.writeable:
+                    frame[name] = frame[name].copy()
         except (OSError, pa.ArrowException, ValueError):
             return None
         for name, dtype in meta["dtypes"].items():

@@ -71,11 +71,13 @@ def test_edits_in_another_session_are_patched_in_from_the_audit_log(project_file
     project = open_project(project_file)
     _load(project)  # the snapshot as of now
     other = ProjectSession(open_project(project_file), user="另一位")
-    unlocated = other.households[np.isnan(other.households["x"])]["id"].head(2).tolist()
-    grid = other.grids[other.grids["level"] == 3].geometry.iloc[0].representative_point()
+    households = other.households[np.isnan(other.households["x"])].head(2)
+    unlocated = households["id"].tolist()
     service = HouseholdService(other)
-    for household in unlocated:
-        service.place(int(household), grid.x, grid.y)
+    for household, village in zip(unlocated, households["village_id"], strict=True):
+        grids = other.grids[(other.grids["level"] == 3) & (other.grids["admin_unit_id"] == village)]
+        spot = grids.geometry.iloc[0].representative_point()  # in its own village
+        service.place(int(household), spot.x, spot.y)
     other.close()
 
     frame, reads = _load(project)
