@@ -74,7 +74,7 @@ def bench_edit(households: int, repeat: int) -> list[tuple[str, float, str, floa
     spots = [g.representative_point() for g in grids.geometry.iloc[:repeat + 1]]
     household = int(session.households["id"].iloc[len(session.households) // 2])
     service = HouseholdService(session)
-    place, place_paint = _timed(app, [lambda s=s: service.place(household, s.x, s.y)
+    place, place_paint = _timed(app, [lambda s=s: service.place(household, s.x, s.y, True)
                                       for s in spots])
 
     records = RecordService(session)

@@ -16,6 +16,7 @@ _EXPORTS = {
     "PROBLEM_COLUMNS": "grid_quality",
     "check_grid_tiling": "grid_quality",
     "check_households_in_grids": "grid_quality",
+    "check_households_in_villages": "grid_quality",
     "areas_m2": "measure",
     "check_same_crs": "measure",
     "distance_m": "measure",
@@ -42,6 +43,7 @@ __all__ = [
     "assign_households",
     "check_grid_tiling",
     "check_households_in_grids",
+    "check_households_in_villages",
     "check_same_crs",
     "coverage_by_unit",
     "coverage_by_worker",
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
         PROBLEM_COLUMNS,
         check_grid_tiling,
         check_households_in_grids,
+        check_households_in_villages,
     )
     from gis_app.analysis.grid_split import (
         assign_households,

@@ -64,6 +64,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def _text(values) -> pd.Series:
     """Codes as strings for messages and comparisons (None stays None)."""
     series = pd.Series(values, dtype=object).reset_index(drop=True)
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return series.where(series.notna(), None)  # already text: no str() per value
     return series.where(series.isna(), series.astype(str))
 
 
@@ -433,3 +435,76 @@ def check_households_in_grids(
     if progress:
         progress(total, total)
     return _concat(found)
+
+
+def check_households_in_villages(
+    x,
+    y,
+    household_codes,
+    names,
+    village_codes_registered,
+    villages,
+    polygon_index: PolygonIndex | None = None,
+) -> pd.DataFrame:
+    """Households whose point lies outside the village they are registered in.
+
+    A household placed in another village is counted in that village's grids and rebalancing,
+    though its ledger says otherwise: the rule ``household_outside_village`` names both.
+
+    Parameters
+    ----------
+    x, y : array_like of float
+        Household locations, in the CRS of ``villages``; NaN for households not located (they
+        are skipped).
+    household_codes : array_like
+        The household codes (the problems' ``code``).
+    names : array_like of str
+        How each household is named in the messages (e.g. ``户主汤福生``).
+    village_codes_registered : array_like
+        The code of each household's registered village (None: unknown, skipped).
+    villages : GeoDataFrame
+        Villages with ``code``, ``name`` and polygons. Households of a village without a
+        polygon are skipped (nothing to compare with).
+    polygon_index : PolygonIndex, optional
+        A prebuilt index of ``villages.geometry``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Problems (:data:`PROBLEM_COLUMNS`): ``code`` the household, ``other_code`` the village
+        the point lies in (None outside every village). A point on the boundary of its own
+        village is inside it.
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    codes = _text(household_codes)
+    names = pd.Series(names, dtype=object).reset_index(drop=True)
+    registered = _text(village_codes_registered).to_numpy()
+    village_codes = _text(villages["code"]).to_numpy()
+    village_names = pd.Series(villages["name"], dtype=object).to_numpy()
+    geoms = _polygon_array(villages.geometry)
+    has_shape = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    position = pd.Series(np.arange(len(village_codes)), index=village_codes)
+    position = position[~position.index.duplicated()]
+    own = position.reindex(registered).to_numpy()  # NaN: registered village unknown
+    known = ~np.isnan(own)
+    own_pos = np.where(known, own, 0).astype(np.int64)
+    checked = np.isfinite(x) & np.isfinite(y) & known & has_shape[own_pos]
+    index = PolygonIndex(geoms) if polygon_index is None else polygon_index
+    where = np.full(x.size, -1, dtype=np.int64)
+    rows = np.flatnonzero(checked)
+    where[rows] = index.locate(x[rows], y[rows]).index
+    suspect = np.flatnonzero(checked & (where != own_pos))
+    # On the boundary of its own village (the index gave the point to the neighbour): inside.
+    touching = shapely.intersects_xy(geoms[own_pos[suspect]], x[suspect], y[suspect])
+    bad = suspect[~touching]
+    found_pos = where[bad]
+    inside = found_pos >= 0
+    other = np.where(inside, village_codes[np.maximum(found_pos, 0)], None)
+    found_names = pd.Series(village_names[np.maximum(found_pos, 0)], dtype=object).astype(str)
+    where_text = ("位置却在" + found_names).where(inside, "位置却不在任何村内")
+    message = (names[bad].reset_index(drop=True).astype(str) + "登记在"
+               + pd.Series(village_names[own_pos[bad]], dtype=object).astype(str) + "，"
+               + where_text)
+    return _concat([_problems("household_outside_village", message, codes[bad], other,
+                              None, x[bad], y[bad])])

@@ -8,6 +8,7 @@ import numpy as np
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK_CHARS = "10X98765432"
+_CHECK_CODES = np.array([ord(c) for c in _CHECK_CHARS], dtype=np.uint32)
 
 
 def check_digit(first17: str) -> str:
@@ -79,13 +80,15 @@ def mask_phone(phone: str | None) -> str:
 
 
 def valid_mask(id_numbers) -> np.ndarray:
-    """Vectorised :func:`is_valid` (length, characters, check digit; not the birth date)."""
-    text = np.asarray([str(v).upper() if v is not None else "" for v in id_numbers], dtype="U18")
-    ok = np.char.str_len(text) == 18
-    padded = np.where(ok, text, "0" * 18)
-    raw = np.frombuffer(padded.astype("S18").tobytes(), dtype=np.uint8).reshape(-1, 18)
-    digits = raw[:, :17].astype(np.int64) - 48
-    ok &= ((digits >= 0) & (digits <= 9)).all(axis=1)
-    digits = np.clip(digits, 0, 9)
-    ok &= check_digits(digits) == np.array([t[17:18] for t in padded.tolist()])
-    return ok
+    """Vectorised :func:`is_valid` (length, characters, check digit; not the birth date).
+
+    The texts become one fixed-width array of code points (19 wide, so a longer text shows as
+    one): digits, length and the check character are compared column-wise, with no loop.
+    """
+    values = np.asarray(id_numbers, dtype=object).ravel()
+    codes = values.astype("U19").view(np.uint32).reshape(len(values), 19)
+    digits = codes[:, :17].astype(np.int64) - 48
+    last = codes[:, 17]
+    ok = (codes[:, 18] == 0) & (last != 0) & ((digits >= 0) & (digits <= 9)).all(axis=1)
+    expected = _CHECK_CODES[(np.clip(digits, 0, 9) @ _WEIGHTS) % 11]
+    return ok & (np.where(last == ord("x"), ord("X"), last) == expected)

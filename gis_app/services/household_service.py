@@ -1,10 +1,18 @@
-"""Editing households from the map: placing a 位置未知 household where the user clicks."""
+"""Editing households from the map: placing a 位置未知 household where the user clicks.
+
+A click inside another village than the one the household is registered in is refused unless
+the caller confirms it (``other_village=True``): the household would then count in that
+village's grids and rebalancing. :meth:`HouseholdService.village_conflict` says so beforehand,
+naming both villages, so a window can ask first.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+import shapely
 
 from gis_app.core.changes import ChangeSet
 from gis_app.core.codes import LocationSource
@@ -20,23 +28,95 @@ class Placement:
     changes: ChangeSet
 
 
+@dataclass(frozen=True)
+class VillageConflict:
+    """A point outside the household's registered village: who, where it belongs, where it is.
+
+    ``found`` is None when the point is in no village at all.
+    """
+
+    head_name: str
+    registered: str
+    found: str | None
+
+    def message(self) -> str:
+        """The refusal, in Chinese, naming both villages."""
+        if self.found:
+            return (f"户主{self.head_name}登记在{self.registered}，所选位置在{self.found}；"
+                    "放到别村须先确认")
+        return f"户主{self.head_name}登记在{self.registered}，所选位置不在任何村内；须先确认"
+
+
+class OtherVillageError(ValueError):
+    """A placement outside the registered village that was not confirmed."""
+
+    def __init__(self, conflict: VillageConflict):
+        self.conflict = conflict
+        super().__init__(conflict.message())
+
+
 class HouseholdService:
     """Household edits on a :class:`~gis_app.services.session.ProjectSession`."""
 
     def __init__(self, session):
         self.session = session
 
-    def place(self, household_id: int, x: float, y: float) -> Placement:
+    def _row(self, household_id: int) -> int:
+        """The household's row in the session's frame (sorted by id)."""
+        ids = self.session.households["id"].to_numpy()
+        at = int(np.searchsorted(ids, int(household_id)))
+        if at >= len(ids) or ids[at] != int(household_id):
+            raise ValueError(f"项目中没有编号为{household_id}的农户")
+        return at
+
+    def village_conflict(self, household_id: int, x: float, y: float) -> VillageConflict | None:
+        """Whether map point (x, y) lies outside the household's registered village.
+
+        None when it lies inside (its boundary included) or when the registered village has
+        no boundary to compare with.
+        """
+        households = self.session.households
+        village_id = households["village_id"].to_numpy()[self._row(household_id)]
+        units = self.session.frame("admin_units")
+        villages = units[units["level"] == 3]
+        geoms = np.asarray(villages.geometry.to_numpy(), dtype=object)
+        own = np.flatnonzero(villages["id"].to_numpy() == village_id) if \
+            not pd.isna(village_id) else np.empty(0, dtype=np.int64)
+        if not len(own) or shapely.is_missing(geoms[own[0]]) or shapely.is_empty(geoms[own[0]]):
+            return None
+        if shapely.intersects_xy(geoms[own[0]], float(x), float(y)):
+            return None
+        usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        inside = np.flatnonzero(usable)[shapely.contains_xy(geoms[usable], float(x), float(y))]
+        names = villages["name"].to_numpy()
+        head = self.session.household_columns(["head_name"], [int(household_id)])
+        return VillageConflict(str(head["head_name"].iloc[0]), str(names[own[0]]),
+                               str(names[inside[0]]) if len(inside) else None)
+
+    def place(self, household_id: int, x: float, y: float,
+              other_village: bool = False) -> Placement:
         """Set a household's location to map point (x, y) and its grid by location.
 
         The household must still be at the version the session shows (a placement made
         meanwhile in another window is not overwritten: StaleEditError).
+
+        Parameters
+        ----------
+        household_id : int
+            The household.
+        x, y : float
+            The point, in map metres.
+        other_village : bool
+            Confirms a point outside the household's registered village; without it such a
+            placement raises :class:`OtherVillageError` (see :meth:`village_conflict`) and
+            nothing is written.
         """
         households = self.session.households
-        ids = households["id"].to_numpy()
-        at = int(np.searchsorted(ids, int(household_id)))  # rows sorted by id
-        if at >= len(ids) or ids[at] != int(household_id):
-            raise ValueError(f"项目中没有编号为{household_id}的农户")
+        at = self._row(household_id)
+        if not other_village:
+            conflict = self.village_conflict(household_id, x, y)
+            if conflict is not None:
+                raise OtherVillageError(conflict)
         version = int(households["version"].to_numpy()[at])
         grid = int(self.session.grids_at(x, y, 3)[0])
         grid_id = grid if grid >= 0 else None

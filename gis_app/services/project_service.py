@@ -12,7 +12,6 @@ from gis_app.storage.project import Project
 from gis_app.storage.reader import (
     load_admin_units,
     load_grids,
-    load_households,
     load_table,
     project_counts,
 )
@@ -43,7 +42,7 @@ def _problems(rule: str, messages, codes, x=None, y=None, severity="error") -> p
 
 def _household_rules(households: pd.DataFrame, pairs: pd.DataFrame) -> list[pd.DataFrame]:
     found = []
-    code = households["household_code"].fillna(households["head_id_number"].str[-4:])
+    code = households["code"]
     unknown = households["lon"].isna() | households["lat"].isna()
     h = households[unknown]
     found.append(
@@ -167,40 +166,145 @@ def _grid_rules(
     return found
 
 
-def check_project(project: Project) -> pd.DataFrame:
-    """Every data-quality problem of DOMAIN §2 and §3, one row each (see PROBLEM_COLUMNS)."""
-    from gis_app.analysis import check_grid_tiling, check_households_in_grids
+#: The rules in the order problems are listed, most important first (errors before warnings).
+RULE_ORDER = (
+    "grid_without_worker", "household_outside_village", "household_grid_mismatch",
+    "household_outside_grids", "household_in_two_grids", "grid_overlap", "grid_gap",
+    "grid_outside_village", "grid_without_village", "grid_invalid", "worker_over_limit",
+    "monitored_without_helper", "monitored_without_type", "invalid_id_number",
+    "members_invalid", "location_unknown", "type_without_monitoring",
+)
+#: Household columns the rules read (not the whole ledger row).
+CHECKED_COLUMNS = ["id", "household_code", "head_name", "head_id_number", "members",
+                   "attribute", "monitoring_type", "risk_eliminated", "lon", "lat", "grid_id",
+                   "grid_override", "village_id"]
+#: Steps of :func:`check_project` reported to ``progress``.
+CHECK_STEPS = 8
 
+
+class CheckCancelled(Exception):  # noqa: N818 - what a caller raises from ``progress``
+    """Raised by a ``progress`` callback to stop :func:`check_project`."""
+
+
+def sort_problems(problems: pd.DataFrame) -> pd.DataFrame:
+    """Errors first, then warnings; within each, the rules by :data:`RULE_ORDER`."""
+    rank = {rule: i for i, rule in enumerate(RULE_ORDER)}
+    keys = pd.DataFrame({
+        "severity": (problems["severity"] != "error").astype(int).to_numpy(),
+        "rule": problems["rule"].map(rank).fillna(len(rank)).to_numpy(),
+    })
+    order = np.lexsort((np.arange(len(problems)), keys["rule"], keys["severity"]))
+    return problems.iloc[order].reset_index(drop=True)
+
+
+def _signature(*frames: pd.DataFrame) -> int:
+    """A hash of rows' ids and versions: the same while none of them was edited."""
+    total = 0
+    for frame in frames:
+        hashed = pd.util.hash_pandas_object(frame[["id", "version"]], index=False)
+        total = hash((total, len(frame), int(hashed.sum())))
+    return total
+
+
+def _read_households(engine, units: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
+    """The columns the rules read, with village name and code and grid code."""
+    households = load_table(engine, "household", CHECKED_COLUMNS)
+    units = units.set_index("id")
+    village = households["village_id"]
+    code = households["household_code"].copy()
+    missing = code.isna().to_numpy()
+    code[missing] = households.loc[missing, "head_id_number"].str[-4:]
+    return households.assign(
+        code=code, village=village.map(units["name"]), village_code=village.map(units["code"]),
+        grid_code=households["grid_id"].map(grids.set_index("id")["code"]))
+
+
+def check_project(project: Project, progress=None, cache: dict | None = None) -> pd.DataFrame:
+    """Every data-quality problem of DOMAIN §2 and §3, one row each, most important first.
+
+    Parameters
+    ----------
+    project : Project
+        The open project (read; nothing is written).
+    progress : callable, optional
+        ``progress(done, total)`` after each of :data:`CHECK_STEPS` steps; it may raise (for
+        example :class:`CheckCancelled`) to stop the check.
+    cache : dict, optional
+        Kept by the caller between checks: the grid checks and the point indexes are reused
+        while no grid or village was edited.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PROBLEM_COLUMNS`, sorted by :func:`sort_problems`.
+    """
+    from gis_app.analysis import (
+        PolygonIndex,
+        check_grid_tiling,
+        check_households_in_grids,
+        check_households_in_villages,
+    )
+
+    cache = {} if cache is None else cache
+    total = CHECK_STEPS
+
+    def step(done: int) -> None:
+        if progress:
+            progress(done, total)
+
+    step(0)
     engine = project.engine
-    households = load_households(engine)
     grids = load_grids(engine)
     villages = load_admin_units(engine, 3)
+    units = load_table(engine, "admin_unit", ["id", "code", "name"])
+    step(1)
+    households = _read_households(engine, units, grids)
+    step(2)
     pairs = load_table(engine, "helper_pair", ["household_id", "start_date", "end_date"])
     assignments = load_table(
         engine, "grid_assignment", ["worker_id", "grid_id", "role", "start_date", "end_date"]
     )
     workers = load_table(engine, "worker", ["id", "name"])
     found = _household_rules(households, pairs)
+    step(3)
     found += _grid_rules(
         grids, assignments, households, workers, project.thresholds().household_limit
     )
+    step(4)
     level3 = grids[grids["level"] == 3]
-    tiling = check_grid_tiling(level3[["code", "admin_code", "geometry"]], villages)
-    if len(tiling):
-        found.append(tiling.assign(severity="error")[PROBLEM_COLUMNS])
+    shapes = _signature(grids, villages)
+    if cache.get("shapes") != shapes:  # grids or villages edited: their checks anew
+        cache.clear()
+        cache["shapes"] = shapes
+        tiling = check_grid_tiling(level3[["code", "admin_code", "geometry"]], villages)
+        cache["tiling"] = tiling.assign(severity="error")[PROBLEM_COLUMNS]
+        cache["grid_index"] = PolygonIndex(level3.geometry)
+        cache["village_index"] = PolygonIndex(villages.geometry)
+    found.append(cache["tiling"])
+    step(5)
     located = households["lon"].notna()
     h = households[located]
+    codes = h["code"]
     placement = check_households_in_grids(
         h["lon"].to_numpy(),
         h["lat"].to_numpy(),
-        h["household_code"].fillna(h["head_id_number"].str[-4:]).to_numpy(),
+        codes.to_numpy(),
         h["grid_code"].to_numpy(dtype=object),
         level3[["code", "geometry"]],
         override=h["grid_override"].to_numpy(),
+        polygon_index=cache["grid_index"],
     )
-    if len(placement):
-        found.append(placement.assign(severity="error")[PROBLEM_COLUMNS])
+    found.append(placement.assign(severity="error")[PROBLEM_COLUMNS])
+    step(6)
+    outside = check_households_in_villages(
+        h["lon"].to_numpy(), h["lat"].to_numpy(), codes.to_numpy(),
+        ("户主" + h["head_name"].astype(str)).to_numpy(), h["village_code"].to_numpy(object),
+        villages, polygon_index=cache["village_index"])
+    found.append(outside.assign(severity="error")[PROBLEM_COLUMNS])
+    step(7)
     found = [f for f in found if len(f)]
-    if not found:
-        return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    return pd.concat(found, ignore_index=True)
+    problems = pd.concat(found, ignore_index=True) if found else \
+        pd.DataFrame(columns=PROBLEM_COLUMNS)
+    problems = sort_problems(problems)
+    step(total)
+    return problems

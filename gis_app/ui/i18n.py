@@ -284,8 +284,6 @@ _ENGLISH: dict[str, str] = {
         "{shown:,} / {total:,} rows, {selected:,} selected",
     "表达式中不能使用 @": "Expressions cannot use @",
     "表达式的结果不是每行一个是/否": "The expression does not give one yes/no per row",
-    # the roster controller: 网格员, 网格树, 网格规则 and the visit list
-    "退出…": "Retire…",
     # filter expressions (analysis/filter_expression.py) and the expression builder
     "表达式…": "Expression…",
     "表达式构建器": "Expression builder",
@@ -324,6 +322,36 @@ _ENGLISH: dict[str, str] = {
     "脱贫不稳定户": "Unstable after lifting",
     "边缘易致贫户": "Marginal, at risk",
     "突发严重困难户": "Sudden severe hardship",
+    # placing a household in another village, and the rule that flags it
+    "放到别村？": "Place in another village?",
+    "户主{head}登记在{registered}，所点的位置却在{found}。放在这里，该户将计入{found}的网格和户数均衡，"
+    "网格规则也会标出它。仍要放在这里吗？":
+        "Household head {head} is registered in {registered}, but this point is in {found}. "
+        "Placed here, the household counts in {found}'s grids and rebalancing, and the grid "
+        "rules will flag it. Place it here anyway?",
+    "户主{head}登记在{registered}，所点的位置不在任何村内。仍要放在这里吗？":
+        "Household head {head} is registered in {registered}, but this point is in no "
+        "village. Place it here anyway?",
+    "户主{head}登记在{registered}，所选位置在{found}；放到别村须先确认":
+        "Household head {head} is registered in {registered} and the point is in {found}: "
+        "placing it in another village must be confirmed",
+    "户主{head}登记在{registered}，所选位置不在任何村内；须先确认":
+        "Household head {head} is registered in {registered} and the point is in no "
+        "village: this must be confirmed",
+    "户主{head}登记在{registered}，位置却在{found}":
+        "Household head {head} is registered in {registered} but lies in {found}",
+    "户主{head}登记在{registered}，位置却不在任何村内":
+        "Household head {head} is registered in {registered} but lies in no village",
+    "农户不在登记村内": "Household outside its registered village",
+    # the rules check on its thread (网格规则)
+    "正在检查网格规则…": "Checking the grid rules…",
+    "已取消检查": "Check cancelled",
+    "检查失败：{error}": "Check failed: {error}",
+    "错误": "Error",
+    "警告": "Warning",
+    "{kind}：{rule}": "{kind}: {rule}",
+    # the roster controller: 网格员, 网格树, 网格规则 and the visit list
+    "退出…": "Retire…",
     "{names}退出后，其在任的网格分配于今日结束（可撤销）。确定吗？":
         "When {names} retire, their current grid assignments end today (undoable). Continue?",
     "所选网格员在所选网格上没有在任的分配":

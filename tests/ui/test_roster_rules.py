@@ -13,6 +13,13 @@ def _panel(window):
     return window.controller("rules").panel
 
 
+def _checked(window, qtbot):
+    """Wait for the check running on its thread to end (the list and marks are then drawn)."""
+    rules = window.controller("rules")
+    qtbot.waitUntil(lambda: not rules.running, timeout=20_000)
+    return rules.panel
+
+
 def _unpaired(window) -> int:
     """Monitored households without a paired helper, counted in SQL."""
     return sql(window, "SELECT count(*) FROM household h WHERE h.attribute=2 AND "
@@ -30,6 +37,7 @@ def test_rules_panel_lists_problems_marks_them_and_zooms_to_one(window, qtbot):
     panel = _panel(window)
     show(window, qtbot, "网格规则")
     press(qtbot, panel, "检查网格规则")
+    _checked(window, qtbot)
     problems = panel.problems
     assert (problems["rule"] == "monitored_without_helper").sum() == _unpaired(window) > 0
     assert panel.table.rowCount() == len(problems)
@@ -66,12 +74,14 @@ def test_checked_again_after_an_edit_only_once_it_has_results(window, qtbot):
     service.assign([sql(window, "SELECT worker_id FROM grid_assignment WHERE id = :a",
                         a=assignment)], [grid], "三级网格员")
     press(qtbot, panel, "检查网格规则")
+    _checked(window, qtbot)
     without = set(panel.problems.loc[panel.problems["rule"] == "grid_without_worker", "code"])
     assert without == _grids_without_worker(window) and code not in without
     # an edit while shown: checked again at once
     now = sql(window, "SELECT id FROM grid_assignment WHERE grid_id = :g AND end_date IS NULL",
               g=grid)
     service.unassign([now])
+    _checked(window, qtbot)
     without = set(panel.problems.loc[panel.problems["rule"] == "grid_without_worker", "code"])
     assert code in without
     # an edit while another tab is up: checked when the dock is shown again
@@ -80,5 +90,6 @@ def test_checked_again_after_an_edit_only_once_it_has_results(window, qtbot):
     assert code in set(panel.problems.loc[panel.problems["rule"] == "grid_without_worker",
                                           "code"])  # not run while hidden
     show(window, qtbot, "网格规则")
+    _checked(window, qtbot)
     without = set(panel.problems.loc[panel.problems["rule"] == "grid_without_worker", "code"])
     assert code not in without and without == _grids_without_worker(window)

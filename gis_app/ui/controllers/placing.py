@@ -1,8 +1,13 @@
-"""Households without a location (位置未知): listed, and placed where the user clicks."""
+"""Households without a location (位置未知): listed, and placed where the user clicks.
+
+A click outside the household's registered village asks first, naming both villages; the
+service refuses such a placement unless it was confirmed.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from PyQt6.QtWidgets import QMessageBox
 
 from gis_app.services.household_service import HouseholdService
 from gis_app.ui.controllers.base import RIGHT, Controller, DockSpec
@@ -78,8 +83,29 @@ class PlacingController(Controller):
         """Store the clicked point for the household being placed (one undoable edit)."""
         household_id, self.placing = self.placing, None
         self.window.set_tool("identify")
-        placed = self.run_edit("位置未知农户", self.service.place, household_id, x, y)
+        conflict = self.service.village_conflict(household_id, x, y)
+        if conflict is not None and not self.confirm_other_village(conflict):
+            self.status(self.tr_("已取消"))
+            return None
+        placed = self.run_edit("位置未知农户", self.service.place, household_id, x, y,
+                               other_village=conflict is not None)
         if placed is not None:
             self.status(self.tr_("已设置位置，所属网格：{grid}").format(
                 grid=placed.grid_code or self.tr_("无")))
         return placed
+
+    def confirm_other_village(self, conflict) -> bool:
+        """Ask before placing a household in another village (or outside every village)."""
+        if conflict.found:
+            text = self.tr_("户主{head}登记在{registered}，所点的位置却在{found}。放在这里，该户将"
+                            "计入{found}的网格和户数均衡，网格规则也会标出它。仍要放在这里吗？")
+        else:
+            text = self.tr_("户主{head}登记在{registered}，所点的位置不在任何村内。"
+                            "仍要放在这里吗？")
+        answer = QMessageBox.question(
+            self.window, self.tr_("放到别村？"),
+            text.format(head=conflict.head_name, registered=conflict.registered,
+                        found=conflict.found),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes

@@ -1,17 +1,23 @@
 """Grid rules (网格规则): check the grid and ledger rules, list the problems, mark them on the map.
 
-The check reads the store (:func:`~gis_app.services.project_service.check_project`); once it has
-been run, an edit that can change its answer runs it again if the dock is on screen, or when the
-dock is next shown. Double-clicking a problem asks the map to zoom to it.
+The check reads the store (:func:`~gis_app.services.project_service.check_project`) on a worker
+thread: the window stays usable, the dock shows its progress and 取消 stops it (nothing is
+listed then). Once it has been run, an edit that can change its answer runs it again if the
+dock is on screen, or when the dock is next shown; an edit during a check runs it once more
+afterwards. The grid tiling and the point indexes are kept between checks while no grid or
+village changes. Double-clicking a problem asks the map to zoom to it.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
+from PyQt6.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
 
 from gis_app.core.mapdefs import Symbol
-from gis_app.services.project_service import check_project
+from gis_app.services.project_service import CheckCancelled, check_project
 from gis_app.ui.controllers.base import BOTTOM, Controller, DockSpec
 from gis_app.ui.panels.rules_panel import RulesPanel
 
@@ -25,6 +31,59 @@ MARK = Symbol(fill="#e03131", stroke="#ffffff", stroke_width=1.5, size=14, shape
 ZOOM_HALF_WIDTH = 300.0
 
 
+class _CheckThread(QThread):
+    """One run of :func:`check_project`; ``cancel()`` stops it at its next step."""
+
+    progressed = pyqtSignal(int, int)
+    checked = pyqtSignal(object)  # the problems, or None when cancelled
+    failed = pyqtSignal(str)
+
+    def __init__(self, project, cache: dict):
+        super().__init__()
+        self.project, self.cache = project, cache
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._cancelled.is_set():
+            raise CheckCancelled
+        self.progressed.emit(done, total)
+
+    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
+        try:
+            problems = check_project(self.project, self._progress, self.cache)
+        except CheckCancelled:
+            self.cache.clear()  # a step may have been left half done
+            self.checked.emit(None)
+        except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
+            self.cache.clear()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.checked.emit(problems)
+
+
+class _Receiver(QObject):
+    """Lives on the window's thread: the worker's signals arrive here, queued."""
+
+    def __init__(self, controller):
+        super().__init__()
+        self.controller = controller
+
+    @pyqtSlot(int, int)
+    def progressed(self, done: int, total: int) -> None:
+        self.controller.panel.set_busy(done, total)
+
+    @pyqtSlot(object)
+    def checked(self, problems) -> None:
+        self.controller._finished(problems)
+
+    @pyqtSlot(str)
+    def failed(self, error: str) -> None:
+        self.controller._finished(None, error)
+
+
 class RulesController(Controller):
     """The 网格规则 dock and the problem marks on the map."""
 
@@ -34,8 +93,13 @@ class RulesController(Controller):
         super().__init__(window)
         self.panel = RulesPanel(self.tr_)
         self.panel.check_requested.connect(lambda: self.check_rules())
+        self.panel.cancel_requested.connect(self.cancel)
         self.panel.zoom_requested.connect(self.zoom_to_lonlat)
         self.marks = None
+        self.thread: _CheckThread | None = None  # the check running, if any
+        self._again = False  # an edit came during the check: run it once more
+        self._cache: dict = {}  # grid checks and indexes kept while grids are unchanged
+        self._receiver = _Receiver(self)
         self.session.events.changed.connect(self._changed)
         self.session.events.reset.connect(self._recheck)
 
@@ -50,13 +114,61 @@ class RulesController(Controller):
         """The problems listed (None before the first check)."""
         return self.panel.problems
 
-    def check_rules(self) -> pd.DataFrame:
-        """Run the grid and ledger rules; list them and mark the located ones on the map."""
-        problems = check_project(self.session.project)
-        self.panel.set_problems(problems)
-        self._mark(problems)
+    @property
+    def running(self) -> bool:
+        """True while a check runs."""
+        return self.thread is not None
+
+    def check_rules(self) -> None:
+        """Run the grid and ledger rules (off the window's thread); list and mark what they find.
+
+        The dock is brought up and shows the progress; the list follows when the check ends.
+        """
         self.window.docks[RULES].raise_()
-        return problems
+        self._start()
+
+    def _start(self) -> None:
+        if self.thread is not None:
+            self._again = True
+            return
+        self._again = False
+        thread = _CheckThread(self.session.project, self._cache)
+        thread.progressed.connect(self._receiver.progressed)
+        thread.checked.connect(self._receiver.checked)
+        thread.failed.connect(self._receiver.failed)
+        self.thread = thread
+        self.panel.set_busy(0, 1)
+        thread.start()
+
+    def cancel(self) -> None:
+        """Stop the check running (nothing it found is listed)."""
+        if self.thread is not None:
+            self._again = False
+            self.panel.cancel.setEnabled(False)
+            self.thread.cancel()
+
+    def _finished(self, problems: pd.DataFrame | None, error: str | None = None) -> None:
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            thread.wait()
+            thread.deleteLater()
+        if error is not None:
+            self.panel.set_idle(self.tr_("检查失败：{error}").format(error=error))
+        elif problems is None:
+            self.panel.set_idle(self.tr_("已取消检查"))
+        else:
+            self.panel.set_idle()
+            self.panel.set_problems(problems)
+            self._mark(problems)
+        if self._again:
+            self._recheck()
+
+    def close(self) -> None:
+        """The window closes: stop a check still running and wait for its thread."""
+        if self.thread is not None:
+            self.thread.cancel()
+            self.thread.wait()
+            self.thread = None
 
     def _mark(self, problems: pd.DataFrame) -> None:
         from gis_app.ui.canvas.point_item import PointCloudItem
@@ -76,10 +188,8 @@ class RulesController(Controller):
             self._recheck()
 
     def _recheck(self) -> None:
-        if self.problems is not None and self.shown(RULES):
-            problems = check_project(self.session.project)
-            self.panel.set_problems(problems)
-            self._mark(problems)
+        if (self.problems is not None or self.thread is not None) and self.shown(RULES):
+            self._start()
 
     def zoom_to_lonlat(self, lon: float, lat: float) -> None:
         """Ask the map to show a point given in longitude/latitude, 600 m across."""
