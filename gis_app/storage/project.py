@@ -127,8 +127,9 @@ class Project:
 
     def settings(self) -> dict:
         """All project settings as a dict of decoded JSON values."""
-        with self.session() as session:
-            rows = session.execute(select(ProjectSetting.key, ProjectSetting.value)).all()
+        table = ProjectSetting.__table__  # Core: opening a window configures no ORM mapper
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(table.c.key, table.c.value)).all()
         return {key: json.loads(value) for key, value in rows}
 
     def set_settings(self, values: dict, session: Session | None = None) -> None:
@@ -183,3 +184,17 @@ def open_project(project: str | Path, create: bool = False) -> Project:
             raise ProjectError(f"无法连接数据库服务器：{exc.__class__.__name__}: {exc}") from exc
         raise
     return Project(location=str(project), engine=engine)
+
+
+#: Files SQLite keeps beside a project file while it is in use.
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def remove_project_file(path: str | Path) -> None:
+    """Delete a project file and the files SQLite keeps beside it (a project just created).
+
+    The caller has closed every connection to it (``Project.close``).
+    """
+    path = Path(path).expanduser()
+    for suffix in ("", *SQLITE_SIDECARS):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

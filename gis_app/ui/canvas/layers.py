@@ -22,6 +22,7 @@ from gis_app.ui.canvas.point_item import PointCloudItem
 from gis_app.ui.canvas.polygon_item import (  # noqa: F401 - polygon_path: imported from here
     DETAIL_TOLERANCES,
     TiledPathItem,
+    TileShapes,
     _paints,
     _strokes,
     detail_for,
@@ -194,11 +195,11 @@ class PgPolygonLayer(MapLayerAdapter):
         for index, style_class in entries:  # style classes, not features
             symbol: Symbol = self.style.default if index < 0 else style_class.symbol
             pen, brush = symbology.pen(symbol), symbology.brush(symbol)
-            members = geometries[classes == index]
+            shapes = TileShapes(geometries[classes == index])
             parts = [(no_pen, brush), (pen, no_brush)] if _paints(brush) and _strokes(pen) \
                 else [(pen, brush)]
-            for part_pen, part_brush in parts:  # the fill, then the outline
-                item = TiledPathItem(members, part_pen, part_brush)
+            for part_pen, part_brush in parts:  # the fill, then the outline: one set of tiles
+                item = TiledPathItem(None, part_pen, part_brush, shapes=shapes)
                 item.set_detail(self._detail)
                 item.setVisible(self.visible and self.in_scale)
                 self._class_items.append(item)
@@ -236,8 +237,11 @@ class PgPolygonLayer(MapLayerAdapter):
     def _rebuild(self) -> None:
         classes = classify(self.style, self.frame)
         geometries = self.frame.geometry.to_numpy()
+        shapes: dict[int, TileShapes] = {}  # a class's fill and outline share their tiles
         for index, item in zip(self._item_classes, self._class_items, strict=True):  # classes
-            item.set_geometries(geometries[classes == index])
+            if index not in shapes:
+                shapes[index] = TileShapes(geometries[classes == index])
+            item.set_geometries(shapes[index])
 
     def _draw_selection(self) -> None:
         self._selection_item.set_geometries(self.frame.geometry.to_numpy()[self.selected])

@@ -146,6 +146,79 @@ def _strokes(pen: QPen) -> bool:
     return pen.style() != Qt.PenStyle.NoPen and pen.color().alpha() > 0
 
 
+class TileShapes:
+    """Polygons in tiles, and each tile's painter paths at each level of detail.
+
+    The paths are made when first asked for. Items drawing the same polygons (a class's fill
+    and its outline) share one TileShapes: each tile is simplified and built once.
+
+    Parameters
+    ----------
+    geometries : ndarray of shapely geometries
+        Polygons or multipolygons in map metres.
+    """
+
+    def __init__(self, geometries: np.ndarray):
+        self.geometries = np.asarray(geometries, dtype=object)
+        self.bounds = (shapely.bounds(self.geometries) if len(self.geometries)
+                       else np.empty((0, 4)))
+        self.extent = _extent(self.bounds)
+        self._tilings: list[PolygonTiles | None] = [None] * len(DETAIL_TOLERANCES)
+        #: [outline path, fill path] of each tile at each level of detail, made when needed.
+        self.paths: list[list[list[QPainterPath | None] | None]] = [[] for _ in DETAIL_TOLERANCES]
+        #: How many items draw these shapes; shared by two or more, a tile's paths are all
+        #: made at once.
+        self.users = 0
+
+    @property
+    def shared(self) -> bool:
+        """True when more than one item draws these shapes."""
+        return self.users > 1
+
+    def attach(self) -> TileShapes:
+        """Count one more item drawing these shapes; returns them."""
+        self.users += 1
+        return self
+
+    def tiles(self, detail: int) -> PolygonTiles:
+        """The tiles of a level of detail."""
+        tiles = self._tilings[detail]
+        if tiles is None:
+            tiles = self._tilings[detail] = PolygonTiles(self.bounds, TILE_SIZES[detail])
+            self.paths[detail] = [None] * len(tiles)
+        return tiles
+
+    def build(self, tile: int, detail: int, outline: bool, filled: bool) -> None:
+        """Make the tile's outline and/or fill path at ``detail`` if not made yet.
+
+        Both are made at once when this tile is shared (a fill and its outline item): the
+        polygons are simplified once.
+        """
+        tiles = self.tiles(detail)
+        paths = self.paths[detail][tile]
+        if paths is None:
+            paths = self.paths[detail][tile] = [None, None]
+        if self.shared:
+            outline = filled = True
+        outline, filled = outline and paths[0] is None, filled and paths[1] is None
+        if not (outline or filled):
+            return
+        members = self.geometries[tiles.members[tile]]
+        if DETAIL_TOLERANCES[detail]:
+            members = shapely.simplify(members, DETAIL_TOLERANCES[detail],
+                                       preserve_topology=False)
+            members = members[~shapely.is_empty(members)]
+        if outline:
+            paths[0] = polygon_path(members)
+        if filled:
+            oriented = shapely.orient_polygons(members)
+            if paths[0] is not None and shapely.equals_exact(oriented, members, 0).all():
+                paths[1] = paths[0]  # already oriented: one path (outlines ignore the rule)
+            else:
+                paths[1] = polygon_path(oriented)
+            paths[1].setFillRule(Qt.FillRule.WindingFill)
+
+
 class TiledPathItem(pg.GraphicsObject):
     """Polygons filled with one brush and stroked with one pen, painted tile by tile.
 
@@ -164,44 +237,42 @@ class TiledPathItem(pg.GraphicsObject):
         Fill brush.
     """
 
-    def __init__(self, geometries: np.ndarray, pen: QPen, brush: QBrush):
+    def __init__(self, geometries: np.ndarray, pen: QPen, brush: QBrush,
+                 shapes: TileShapes | None = None):
         super().__init__()
         self._pen, self._brush = QPen(pen), QBrush(brush)
         self.detail = 0
         #: Tiles sent to the painter by the latest paint() (what a test or profiler counts).
         self.painted_tiles = 0
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
-        self._index(geometries)
+        self.shapes = (shapes if shapes is not None else TileShapes(geometries)).attach()
 
-    def _index(self, geometries: np.ndarray) -> None:
-        self.geometries = np.asarray(geometries, dtype=object)
-        self._bounds = (shapely.bounds(self.geometries) if len(self.geometries)
-                        else np.empty((0, 4)))
-        self._extent = _extent(self._bounds)
-        self._tilings: list[PolygonTiles | None] = [None] * len(DETAIL_TOLERANCES)
-        # [outline path, fill path] of each tile at each level of detail, made when needed.
-        self._paths: list[list[list[QPainterPath | None] | None]] = [[] for _ in DETAIL_TOLERANCES]
+    @property
+    def geometries(self) -> np.ndarray:
+        """The polygons drawn."""
+        return self.shapes.geometries
 
-    def set_geometries(self, geometries: np.ndarray) -> None:
+    @property
+    def _paths(self):
+        return self.shapes.paths
+
+    def set_geometries(self, geometries: np.ndarray | TileShapes) -> None:
         """Draw other polygons with the same pen, brush and level of detail.
 
         Parameters
         ----------
-        geometries : ndarray of shapely geometries
-            The new polygons; their tiles and paths are made when first painted.
+        geometries : ndarray of shapely geometries, or TileShapes
+            The new polygons (their tiles and paths are made when first painted), or the
+            tiles of another item drawing the same polygons (a fill and its outline).
         """
         self.prepareGeometryChange()
-        self._index(geometries)
+        shapes = geometries if isinstance(geometries, TileShapes) else TileShapes(geometries)
+        self.shapes = shapes.attach()
         self.update()
 
     def tiles(self, detail: int | None = None) -> PolygonTiles:
         """The tiles of a level of detail (the current one by default)."""
-        detail = self.detail if detail is None else detail
-        tiles = self._tilings[detail]
-        if tiles is None:
-            tiles = self._tilings[detail] = PolygonTiles(self._bounds, TILE_SIZES[detail])
-            self._paths[detail] = [None] * len(tiles)
-        return tiles
+        return self.shapes.tiles(self.detail if detail is None else detail)
 
     # -- style and detail
     def pen(self) -> QPen:
@@ -255,42 +326,22 @@ class TiledPathItem(pg.GraphicsObject):
         return self._paths[detail][tile][1 if fill else 0]
 
     def _build(self, tile: int, detail: int, outline: bool, filled: bool) -> None:
-        """Make the tile's outline and/or fill path at ``detail`` if not made yet."""
-        tiles = self.tiles(detail)
-        paths = self._paths[detail][tile]
-        if paths is None:
-            paths = self._paths[detail][tile] = [None, None]
-        outline, filled = outline and paths[0] is None, filled and paths[1] is None
-        if not (outline or filled):
-            return
-        members = self.geometries[tiles.members[tile]]
-        if DETAIL_TOLERANCES[detail]:
-            members = shapely.simplify(members, DETAIL_TOLERANCES[detail],
-                                       preserve_topology=False)
-            members = members[~shapely.is_empty(members)]
-        if outline:
-            paths[0] = polygon_path(members)
-        if filled:
-            oriented = shapely.orient_polygons(members)
-            if paths[0] is not None and shapely.equals_exact(oriented, members, 0).all():
-                paths[1] = paths[0]  # already oriented: one path (outlines ignore the rule)
-            else:
-                paths[1] = polygon_path(oriented)
-            paths[1].setFillRule(Qt.FillRule.WindingFill)
+        self.shapes.build(tile, detail, outline, filled)
 
     # -- Qt
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
-        if self._extent.isNull():
+        if self.shapes.extent.isNull():
             return QRectF()
         # Room for outlines, whose width is in pixels: fixed in map metres, as Qt's scene index
         # requires, and ample until the whole layer is a hundred pixels wide.
-        pad = max(self._extent.width(), self._extent.height()) * 0.02 + 1.0
-        return self._extent.adjusted(-pad, -pad, pad, pad)
+        extent = self.shapes.extent
+        pad = max(extent.width(), extent.height()) * 0.02 + 1.0
+        return extent.adjusted(-pad, -pad, pad, pad)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         self.painted_tiles = 0
         fill, stroke = _paints(self._brush), _strokes(self._pen)
-        if self._extent.isNull() or not (fill or stroke):
+        if self.shapes.extent.isNull() or not (fill or stroke):
             return
         transform = painter.transform()
         scale = math.hypot(transform.m11(), transform.m12()) or 1.0
@@ -304,7 +355,7 @@ class TiledPathItem(pg.GraphicsObject):
         self.painted_tiles = len(tiles)
         for tile in tiles:  # tiles in view, not features
             self._build(int(tile), detail, outline=stroke, filled=fill)
-        paths = [self._paths[detail][int(tile)] for tile in tiles]
+        paths = [self.shapes.paths[detail][int(tile)] for tile in tiles]
         if fill:  # every fill first, then every outline, as a single path would be drawn
             painter.setPen(QPen(Qt.PenStyle.NoPen))
             painter.setBrush(self._brush)
