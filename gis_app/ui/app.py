@@ -40,8 +40,11 @@ def application() -> QApplication:
     return app
 
 
-def load_project(location: str | None, parent=None):
+def load_project(location: str | None, parent=None, meanwhile=None):
     """Open a project (the sample when None) in a session and read its layers, with progress.
+
+    ``meanwhile()`` is run on this thread while the layers are read on another (the window's
+    modules are imported then: on two cores the wait is the longer of the two, not the sum).
 
     Returns
     -------
@@ -70,7 +73,7 @@ def load_project(location: str | None, parent=None):
             else map_service.open_or_create_sample(progress=progress)
         )
         data = ProjectSession(project, watch=True)
-        data.load(progress=progress)
+        _load_beside(data, progress, meanwhile)
     except LoadCancelled:
         return None
     except ProjectError as exc:
@@ -82,6 +85,43 @@ def load_project(location: str | None, parent=None):
     return data
 
 
+def _load_beside(session, progress, meanwhile=None) -> None:
+    """``session.load()`` on a worker thread, ``meanwhile()`` here; progress and 取消 stay live.
+
+    Until it returns nothing else touches the session: the worker alone reads its sources.
+    """
+    import threading
+
+    state = {"done": 0, "total": 1, "error": None}
+    cancelled = threading.Event()
+
+    def report(done: int, total: int) -> None:
+        state["done"], state["total"] = done, total
+        if cancelled.is_set():
+            raise LoadCancelled()
+
+    def work() -> None:
+        try:
+            session.load(progress=report)
+        except BaseException as error:  # noqa: BLE001 - re-raised on the main thread
+            state["error"] = error
+
+    worker = threading.Thread(target=work, name="load-project", daemon=True)
+    worker.start()
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        while worker.is_alive():
+            worker.join(0.02)
+            progress(state["done"], state["total"])
+    except BaseException:
+        cancelled.set()
+        worker.join()
+        raise
+    if state["error"] is not None:
+        raise state["error"]
+
+
 def remember_recent(location: str) -> None:
     """Put a project at the top of the recent list (10 kept)."""
     settings = QSettings()
@@ -91,11 +131,14 @@ def remember_recent(location: str) -> None:
 
 def open_window(location: str | None, parent=None):
     """Load a project and show a main window on it."""
-    from gis_app.ui.main_window import MainWindow
+    import importlib
 
-    data = load_project(location, parent)
+    data = load_project(location, parent,
+                        meanwhile=lambda: importlib.import_module("gis_app.ui.main_window"))
     if data is None:
         return None
+    from gis_app.ui.main_window import MainWindow
+
     window = MainWindow(data)
     if QSettings().value("window/geometry") is None:
         window.showMaximized()  # first start: the whole screen for the map
