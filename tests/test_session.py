@@ -154,3 +154,33 @@ def test_a_failed_refresh_reads_everything_again_and_says_so(location, monkeypat
     assert errors and "磁盘" in errors[0] and resets
     monkeypatch.undo()
     assert session.workers.iloc[0]["unit"] == "新单位"  # read again from the store
+
+
+def test_households_placed_move_in_the_coverage_counts_without_a_recount(location):
+    """Placing households moves them between grids in the counts the coverage dock shows;
+    the counts equal a tracker built afresh from the store (and no recount was needed)."""
+    from gis_app.services.coverage_service import coverage_tracker
+
+    session = session_on(location, "甲", watch=False)
+    tracker = session.coverage()
+    households = session.households
+    grids = session.grids[session.grids["level"] == 3]
+    service = HouseholdService(session)
+    moved = 0
+    for _, household in households[households["id"].isin(tracker.ids)].iterrows():
+        if moved == 3:
+            break
+        # another level-3 grid of the household's own village
+        others = grids[(grids["admin_unit_id"] == household["village_id"])
+                       & (grids["id"] != household["grid_id"])]
+        if not len(others):
+            continue
+        spot = others.geometry.iloc[0].representative_point()
+        service.place(int(household["id"]), spot.x, spot.y)
+        moved += 1
+    assert moved == 3
+    assert session.coverage() is tracker  # moved in place, not counted again
+    fresh = coverage_tracker(session.project, campaign_id=session.campaign_id)
+    for level in (1, 2, 3):
+        frames_equal(tracker.table(level).sort_values("code", na_position="last"),
+                     fresh.table(level).sort_values("code", na_position="last"))

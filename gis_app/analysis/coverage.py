@@ -500,6 +500,40 @@ class CoverageTracker:
                 counts[index.unit[p], new] += 1
         return CoverageStatus(new)
 
+    def move(self, household_ids, codes: Mapping[int, np.ndarray]) -> bool:
+        """Households moved to other units (a location set, a grid edited): counts follow.
+
+        Parameters
+        ----------
+        household_ids : array-like of int
+            Households of the campaign.
+        codes : Mapping
+            Level → each household's unit code at that level now (None: no unit).
+
+        Returns
+        -------
+        bool
+            False, changing nothing, when a household is not in the campaign or a unit is not
+            one the tracker lists (then only a recount is right).
+        """
+        positions = self._ids.get_indexer(np.asarray(household_ids, dtype=np.int64))
+        if (positions < 0).any():
+            return False
+        moved = {}
+        for level, index in self.units.items():
+            known = {code: unit for unit, code in enumerate(index.codes)}
+            new = np.array([known.get(code, -1) for code in codes[level]], dtype=np.int64)
+            if (new < 0).any():
+                return False
+            moved[level] = new
+        status = self.status[positions].astype(np.int64)
+        for level, index in self.units.items():
+            counts = self.counts[level]
+            np.subtract.at(counts, (index.unit[positions], status), 1)
+            np.add.at(counts, (moved[level], status), 1)
+            index.unit[positions] = moved[level]
+        return True
+
     def table(self, level: int = 3, workers: Mapping | None = None, sort: bool = True):
         """The per-unit table of :func:`coverage_by_unit`, from the kept counts.
 

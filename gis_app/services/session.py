@@ -296,6 +296,31 @@ class ProjectSession:
             except KeyError:  # a household outside the campaign's townships
                 continue
 
+    def _households_moved(self, change: EntityChange) -> None:
+        """Keep the coverage counts when households changed.
+
+        Households moved between units are moved in the counts; anything else (households
+        came or went, many moved, a unit the counts do not list) is counted again when asked.
+        """
+        if self._tracker is None:
+            return
+        if change.inserted or change.deleted or len(change.updated) > 200:
+            self._tracker = None
+            return
+        ids = np.array(sorted(change.updated), dtype=np.int64)
+        households = self.households
+        rows = np.searchsorted(households["id"].to_numpy(np.int64), ids)
+        units, grids = self.frame("admin_units"), self.grids
+        unit_ids = units["id"].to_numpy(np.int64)
+        village = households["village_id"].array[rows]
+        township = _lookup(village, unit_ids, units["parent_id"].to_numpy(dtype=object))
+        moved = {1: _lookup(township, unit_ids, units["code"].to_numpy(dtype=object)),
+                 2: _lookup(village, unit_ids, units["code"].to_numpy(dtype=object)),
+                 3: _lookup(households["grid_id"].array[rows], grids["id"].to_numpy(np.int64),
+                            grids["code"].to_numpy(dtype=object))}
+        if not self._tracker[1].move(ids, moved):
+            self._tracker = None
+
     # -- editing
     @contextmanager
     def edit(self, label: str) -> Iterator[UnitOfWork]:
@@ -370,8 +395,10 @@ class ProjectSession:
                     touched.append((name, change))
             if "grid" in changes:
                 self._grid_index.clear()
-            if "grid" in changes or "household" in changes:
-                self._tracker = None  # households moved between units: count again when asked
+            if "grid" in changes:
+                self._tracker = None  # units changed: count again when asked
+            elif "household" in changes:
+                self._households_moved(changes["household"])
             if "campaign" in changes:
                 self._tracker = None
         except Exception as exc:  # the store stays the truth: read everything again
@@ -414,3 +441,17 @@ class ProjectSession:
             self.watcher.close()
             self.watcher = None
         self.project.close()
+
+
+def _lookup(keys, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` of the rows whose sorted ``ids`` are ``keys`` (None for a missing key)."""
+    keys = pd.array(np.asarray(keys, dtype=object), dtype="Int64")
+    out = np.full(len(keys), None, dtype=object)
+    present = np.flatnonzero(~np.asarray(keys.isna()))
+    if not len(present) or not len(ids):
+        return out
+    wanted = keys[present].to_numpy(np.int64)
+    positions = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    found = ids[positions] == wanted
+    out[present[found]] = values[positions[found]]
+    return out
