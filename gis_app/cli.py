@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gcj02", action="store_true", help="坐标为GCJ-02（手机地图采集），导入时转换")
     p.add_argument("--campaign", type=int, help="排查记录所属的排查年度（默认最新一次）")
     p.add_argument("--layer", help="GeoPackage 中的图层名（默认第一个图层）")
+    p.add_argument("--update", action="store_true",
+                   help="安置点、灾害隐患按编码更新项目中已有的要素（替换几何图形和属性，可撤销）")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("export", help="导出图层和表（格式由扩展名决定：.gpkg .geojson .shp .xlsx）")
@@ -120,19 +122,22 @@ def _run(args) -> int:
         )
         return 0
     if args.command == "import":
-        from gis_app.services.import_service import create_project, import_file
-        from gis_app.services.session import ProjectSession
+        from gis_app.services.import_service import import_into
 
-        report = import_file(
-            ProjectSession(create_project(args.project)),
+        report = import_into(
+            args.project,
             args.file,
             args.kind,
             crs=args.crs,
             gcj02=args.gcj02,
             campaign_year=args.campaign,
             layer=args.layer,
+            update=args.update,
         )
-        lines = [f"已导入{report.written}条（{args.kind}）：{report.file}"]
+        updated = f"，其中按编码更新{report.updated}条" if report.updated else ""
+        if report.unchanged:
+            updated += f"；{report.unchanged}条与项目中已有的相同，未改动"
+        lines = [f"已导入{report.written}条（{args.kind}）：{report.file}{updated}"]
         lines += [f"提示：{w}" for w in report.warnings[:20]]
         if len(report.warnings) > 20:
             lines.append(f"……共{len(report.warnings)}条提示")

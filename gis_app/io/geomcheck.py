@@ -63,10 +63,11 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def check_geometries(geoms: np.ndarray, label: str) -> tuple[np.ndarray, list[Issue]]:
+def check_geometries(geoms: np.ndarray, label: str,
+                     missing_ok: bool = False) -> tuple[np.ndarray, list[Issue]]:
     """Repair invalid geometries and report the problems of a layer.
 
-    Empty or missing geometries are errors. Invalid ones are repaired with
+    Empty or missing geometries are errors (unless ``missing_ok``). Invalid ones are repaired with
     ``shapely.make_valid`` (polygon layers keep only polygonal parts) and reported as
     warnings; a repair that leaves nothing of the right kind is an error.
 
@@ -76,6 +77,8 @@ def check_geometries(geoms: np.ndarray, label: str) -> tuple[np.ndarray, list[Is
         Shapely geometries (``None`` allowed), one per feature.
     label : str
         File name for the issues; rows are feature numbers (index + 1).
+    missing_ok : bool
+        Features without geometry are allowed (kept as they are).
 
     Returns
     -------
@@ -85,7 +88,7 @@ def check_geometries(geoms: np.ndarray, label: str) -> tuple[np.ndarray, list[Is
     geoms = np.asarray(geoms, dtype=object).copy()
     issues: list[Issue] = []
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    for i in np.flatnonzero(missing):
+    for i in np.flatnonzero(missing) if not missing_ok else ():
         issues.append(Issue(label, int(i) + 1, GEOMETRY_FIELD, "要素没有几何图形（几何为空）"))
     present = np.flatnonzero(~missing)
     if present.size == 0:

@@ -300,3 +300,56 @@ def _check_monitoring(found: IssueCollector, frame: pd.DataFrame, texts: dict[st
               "填写了监测类型，但户属性不是“2.监测对象”", "warning")
     found.add((mtype.isna() & (attr == _MONITORED)).fillna(False), texts["monitoring_type"],
               "户属性为“2.监测对象”，但未填写监测类型", "warning")
+
+
+#: Keys a layer's fields must hold to be read as a ledger (more than a point per ID number).
+LAYER_LEDGER_KEYS = ("head_id_number", "head_name", "members", "attribute")
+
+
+def ledger_from_layer(frame, label: str) -> LedgerReadResult | None:
+    """Read households from a point layer whose fields are the ledger's columns.
+
+    A GeoPackage, GeoJSON or Shapefile of households (as ``gis-app export`` writes them)
+    carries the ledger's columns as fields; each point gives 经度/纬度 (a feature without
+    geometry is 位置未知), whatever its 经度/纬度 fields say.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The layer in EPSG:4490 (as :func:`~gis_app.io.vector.read_vector` returns it).
+    label : str
+        File name for messages; rows are feature numbers.
+
+    Returns
+    -------
+    LedgerReadResult or None
+        ``None`` when the fields lack any of :data:`LAYER_LEDGER_KEYS` (a plain point layer).
+
+    Raises
+    ------
+    InputFileError
+        When any error is found, as for a ledger file.
+    """
+    import shapely
+
+    from gis_app.io.headers import header_lookup, normalise_header
+    from gis_app.io.sheets import table_from_frame
+
+    lookup = header_lookup(ANNEX2_COLUMNS)
+    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    keys = {lookup.get(normalise_header(c)) for c in attributes.columns}
+    if not set(LAYER_LEDGER_KEYS) <= keys:
+        return None
+    coordinate_keys = ("lon", "lat", "gk_x", "gk_y")
+    attributes = attributes[[c for c in attributes.columns
+                             if lookup.get(normalise_header(c)) not in coordinate_keys]]
+    geoms = frame.geometry.to_numpy()
+    points = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    points[points] = shapely.get_type_id(geoms[points]) == shapely.GeometryType.POINT
+    lon, lat = (np.where(points, values, np.nan) for values in (
+        shapely.get_x(np.where(points, geoms, None)), shapely.get_y(np.where(points, geoms, None))))
+    headers = {c.key: c.header for c in ANNEX2_COLUMNS}
+    attributes = attributes.assign(**{headers["lon"]: lon, headers["lat"]: lat})
+    table = table_from_frame(attributes, label, ANNEX2_COLUMNS, _ANCHOR)
+    result, issues = validate_ledger(table)
+    return LedgerReadResult(result, issues, table.match.header_row, table.rows)

@@ -219,3 +219,33 @@ def _data_rows(data: pd.DataFrame) -> np.ndarray:
         spaced = {" ".join(word) for word in TOTAL_WORDS}
         keep &= ~data["seq"].isin([*TOTAL_WORDS, *spaced]).to_numpy()
     return keep
+
+
+def table_from_frame(frame: pd.DataFrame, label: str, columns: Sequence[LedgerColumn],
+                     anchor_keys: Sequence[str]) -> RawTable | None:
+    """The attribute table of a layer as a :class:`RawTable`: its field names are the header.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Attributes (no geometry), one row per feature; row ``i`` is feature ``i + 1``.
+    label : str
+        File name for messages.
+    columns : sequence of LedgerColumn
+        Known columns of this kind of table.
+    anchor_keys : sequence of str
+        Keys whose header marks the table as this kind.
+
+    Returns
+    -------
+    RawTable or None
+        ``None`` when no field name is the header of an anchor column.
+    """
+    names = [str(c) for c in frame.columns]
+    match = find_header(pd.DataFrame([names], dtype=object), columns, anchor_keys)
+    if match is None or not set(anchor_keys) & set(match.positions):
+        return None
+    body = frame.iloc[:, list(match.positions.values())].astype(object)
+    data = _strip_strings(body.where(body.notna(), None).reset_index(drop=True))
+    data.columns = list(match.positions.keys())
+    return RawTable(label, data, np.arange(1, len(frame) + 1), match)

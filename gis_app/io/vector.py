@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from gis_app.core.crs import CHINA_BOUNDS, STORAGE_EPSG
+from gis_app.core.layer_fields import LAT_FIELDS, LON_FIELDS, WKT_FIELDS
 from gis_app.io.errors import Issue, file_error, raise_if_errors, sort_issues
 from gis_app.io.gcj02 import gcj02_to_wgs84_xy
 from gis_app.io.geomcheck import check_geometries, check_in_china
@@ -26,6 +27,7 @@ from gis_app.io.shapefile import (
     sidecar,
     truncate_field_names,
 )
+from gis_app.io.sheet_layer import SHEET_SUFFIXES
 from gis_app.io.tables import write_table_excel
 
 CRS_FIELD = "坐标系"
@@ -37,6 +39,8 @@ _SHP_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx",
 _FIRST_GK3, _GK3_ZONES, _FIRST_GK6, _GK6_ZONES = 4513, range(25, 46), 4491, range(13, 24)
 _NORTHING = (2.0e5, 6.2e6)  # metres north of the equator, China (3°N–54°N)
 _NEED_CRS = "请用 --crs 指定坐标系（例如 EPSG:4546 为CGCS2000 3度带中央经线111°）"
+#: Web Mercator's half width in metres; its coordinates never go beyond.
+_MERCATOR_MAX = 20037508.35
 
 
 @dataclass
@@ -65,13 +69,16 @@ class VectorReadResult:
 
 
 def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: int | None = None,
-                encoding: str | None = None, gcj02: bool = False) -> VectorReadResult:
+                encoding: str | None = None, gcj02: bool = False,
+                missing_ok: bool = False) -> VectorReadResult:
     """Read and check a GeoPackage, Shapefile or GeoJSON layer, returning it in EPSG:4490.
 
     Parameters
     ----------
     path : path-like
-        ``.gpkg``, ``.shp``, ``.geojson``/``.json`` (anything GDAL opens).
+        ``.gpkg``, ``.shp``, ``.geojson``/``.json`` (anything GDAL opens), or an
+        ``.xlsx``/``.csv`` table with 经度/纬度 or 几何图形WKT columns (as ``write_vector``
+        writes layers to Excel).
     layer : str or int, optional
         Layer name or index (default: the first layer).
     crs : int, optional
@@ -81,6 +88,8 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
         (strict UTF-8, otherwise GB18030).
     gcj02 : bool
         The coordinates are GCJ-02 (from a phone map app); convert them to CGCS2000.
+    missing_ok : bool
+        A feature without geometry is kept (a household whose place is unknown), not an error.
 
     Returns
     -------
@@ -111,7 +120,7 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
     if gcj02:
         if not source.is_geographic:
             raise file_error(label, "GCJ-02坐标转换只适用于经纬度坐标，该文件是平面坐标")
-    geoms, geom_issues = check_geometries(frame.geometry.to_numpy(), label)
+    geoms, geom_issues = check_geometries(frame.geometry.to_numpy(), label, missing_ok)
     issues += geom_issues
     issues = sort_issues(issues)
     raise_if_errors(issues)
@@ -152,6 +161,10 @@ def _check_files(path: Path, label: str) -> None:
 
 def _read_frame(path: Path, label: str, layer,
                 encoding) -> tuple[gpd.GeoDataFrame, str | None, list[Issue]]:
+    if path.suffix.lower() in SHEET_SUFFIXES:
+        from gis_app.io.sheet_layer import read_sheet_layer
+
+        return read_sheet_layer(path, label, layer)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -247,11 +260,13 @@ def _resolve_crs(frame: gpd.GeoDataFrame, label: str,
     declared = frame.crs
     if declared is not None and not (declared.is_geographic and _beyond_degrees(bounds)):
         return frame, declared, issues
+    source, issue = guess_crs(bounds, label)
     if declared is not None:
+        if source is None:
+            return frame, None, [_declared_mismatch(declared, bounds, label)]
         issues.append(Issue(label, None, CRS_FIELD,
                             "文件声明为经纬度坐标，但坐标值是平面坐标（米），已按坐标值判断坐标系",
                             "warning"))
-    source, issue = guess_crs(bounds, label)
     issues.append(issue)
     if source is None:
         return frame, None, issues
@@ -272,7 +287,35 @@ def _bounds(frame: gpd.GeoDataFrame) -> np.ndarray:
 
 def _beyond_degrees(bounds: np.ndarray) -> bool:
     xmin, ymin, xmax, ymax = bounds
-    return bool(np.isfinite(bounds).all() and (min(xmin, ymin) < -180 or max(xmax, ymax) > 180))
+    return bool(np.isfinite(bounds).all()
+                and (xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90))
+
+
+def looks_like_web_mercator(bounds) -> bool:
+    """True when ``(xmin, ymin, xmax, ymax)`` read as Web Mercator metres fall inside China."""
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    if not (abs(xmin) <= _MERCATOR_MAX and abs(xmax) <= _MERCATOR_MAX
+            and abs(ymin) <= _MERCATOR_MAX and abs(ymax) <= _MERCATOR_MAX):
+        return False
+    lon, lat = Transformer.from_crs(3857, 4326, always_xy=True).transform([xmin, xmax],
+                                                                         [ymin, ymax])
+    west, south, east, north = CHINA_BOUNDS
+    return bool(west <= min(lon) and max(lon) <= east and south <= min(lat) and max(lat) <= north)
+
+
+def _declared_mismatch(declared: CRS, bounds, label: str) -> Issue:
+    """The error for degrees declared over coordinates in metres that match no known grid."""
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    epsg = declared.to_epsg()
+    name = f"EPSG:{epsg}" if epsg else declared.name
+    message = (f"文件声明的坐标系为{name}（经纬度），但坐标值（X {xmin:.0f}～{xmax:.0f}，"
+               f"Y {ymin:.0f}～{ymax:.0f}）远超经纬度范围（±180°/±90°），与声明的坐标系不符；")
+    if looks_like_web_mercator(bounds):
+        message += ("坐标值像Web墨卡托（EPSG:3857，网络地图常用），如确实如此，请用 --crs 3857 "
+                    "导入，或在GIS软件中将文件的坐标系改为EPSG:3857")
+    else:
+        message += f"请确认坐标值实际所用的坐标系，{_NEED_CRS}"
+    return Issue(label, None, CRS_FIELD, message)
 
 
 def guess_crs(bounds, label: str) -> tuple[CRS | None, Issue]:
@@ -321,6 +364,10 @@ def guess_crs(bounds, label: str) -> tuple[CRS | None, Issue]:
         return None, Issue(label, None, CRS_FIELD,
                            "文件未声明坐标系，坐标为不带带号的高斯-克吕格平面坐标（6位横坐标），"
                            f"无法确定投影带，{_NEED_CRS}")
+    if looks_like_web_mercator(bounds):
+        return None, Issue(label, None, CRS_FIELD,
+                           "文件未声明坐标系，坐标值像Web墨卡托（EPSG:3857，网络地图常用），"
+                           "如确实如此，请用 --crs 3857 导入")
     return None, Issue(label, None, CRS_FIELD,
                        f"文件未声明坐标系，且无法根据坐标值判断坐标系，{_NEED_CRS}")
 
@@ -332,8 +379,8 @@ def write_vector(frame: gpd.GeoDataFrame, path: str | os.PathLike, layer: str | 
     ``.gpkg`` (CRS written; with ``layer`` the layer is added to or replaced in an existing
     file, without it the file is replaced), ``.geojson``/``.json``, ``.shp`` (a ``.cpg`` names
     ``encoding``, e.g. ``"GBK"``; field names are cut to the DBF's 10 bytes and kept unique),
-    ``.xlsx`` (attribute table plus ``lon``/``lat`` for points or ``geometry_wkt`` otherwise,
-    in EPSG:4490).
+    ``.xlsx`` (attribute table plus 经度/纬度 for points or 几何图形WKT otherwise, in
+    EPSG:4490; :func:`read_vector` reads it back).
 
     Parameters
     ----------
@@ -404,11 +451,11 @@ def _write_excel(frame: gpd.GeoDataFrame, path: Path, deterministic: bool) -> Pa
     table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
     types = shapely.get_type_id(geoms[~shapely.is_missing(geoms)])
     if types.size and (types == shapely.GeometryType.POINT).all():
-        table["lon"] = shapely.get_x(geoms)
-        table["lat"] = shapely.get_y(geoms)
+        table[LON_FIELDS[0]] = shapely.get_x(geoms)
+        table[LAT_FIELDS[0]] = shapely.get_y(geoms)
     else:
         wkt = shapely.to_wkt(geoms, rounding_precision=8, trim=True)
-        table["geometry_wkt"] = pd.Series(wkt, index=table.index, dtype=object)
+        table[WKT_FIELDS[0]] = pd.Series(wkt, index=table.index, dtype=object)
     try:
         return write_table_excel(table, path, deterministic=deterministic)
     except ValueError as exc:

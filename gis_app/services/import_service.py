@@ -16,12 +16,14 @@ import pandas as pd
 
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.core.imports import IMPORT_KINDS
+from gis_app.core.layer_fields import GRID_FIELDS, UNIT_FIELDS
 from gis_app.io.errors import InputFileError, Issue
 from gis_app.services.household_import import import_households
 from gis_app.services.import_report import ImportReport
+from gis_app.services.layer_import import away_from_county, import_hazards, import_sites, read_layer
 from gis_app.storage import county_writer as cw
 from gis_app.storage.audit import current_user
-from gis_app.storage.project import Project
+from gis_app.storage.project import Project, is_server_url, remove_project_file
 from gis_app.storage.reader import load_admin_units, load_grids, load_table
 from gis_app.storage.repositories.imports import write_settings
 from gis_app.storage.uow import UnitOfWork, edit
@@ -51,6 +53,53 @@ def create_project(location: str | Path, user: str | None = None) -> Project:
     return project
 
 
+def import_into(location: str | Path, path: str | Path, kind: str, **options) -> ImportReport:
+    """Import one file into the project at ``location``, creating it on first import.
+
+    A project file that did not exist before is removed again (with its ``-wal``/``-shm``)
+    when the import fails, so a refused file leaves nothing behind.
+
+    Parameters
+    ----------
+    location : str or Path
+        Project file or ``postgresql://`` URL.
+    path : str or Path
+        The file to import.
+    kind : str
+        One of :data:`KINDS`.
+    **options
+        Passed to :func:`import_file` (``crs``, ``gcj02``, ``layer``, ``campaign_year``,
+        ``update`` …).
+
+    Returns
+    -------
+    ImportReport
+        What was written.
+    """
+    from gis_app.services.session import ProjectSession
+
+    fresh = not is_server_url(location) and not Path(location).expanduser().exists()
+    if kind not in KINDS:
+        raise ValueError(f"未知的导入类型：{kind}（可选：{'、'.join(KINDS)}）")
+    if not Path(path).exists():
+        raise InputFileError([Issue(Path(path).name, None, None, "文件不存在", "error")])
+    parent = Path(location).expanduser().parent
+    made = [d for d in (parent, *parent.parents) if not d.exists()] if fresh else []
+    session = ProjectSession(create_project(location))
+    failed = True
+    try:
+        report = import_file(session, path, kind, **options)
+        failed = False
+        return report
+    finally:
+        session.close()
+        if failed and fresh:
+            remove_project_file(location)
+            for folder in made:  # the folders made for it, innermost first, if left empty
+                if folder.exists() and not any(folder.iterdir()):
+                    folder.rmdir()
+
+
 def import_file(
     session,
     path: str | Path,
@@ -61,6 +110,7 @@ def import_file(
     user: str | None = None,
     layer: str | None = None,
     campaign_id: int | None = None,
+    update: bool = False,
 ) -> ImportReport:
     """Import one file of ``kind`` as one unit of work: its rows and its audit note.
 
@@ -81,16 +131,21 @@ def import_file(
         (of the newest year when that is None too).
     user : str, optional
         Who the audit log names when ``session`` is a bare project.
+    update : bool
+        Sites and hazards whose code is stored replace the stored ones (geometry and
+        attributes, old values in the audit log); without it they are refused.
 
     Returns
     -------
     ImportReport
-        Rows written, warnings and the change set.
+        Rows written, warnings (including features outside the county) and the change set.
 
     Raises
     ------
     InputFileError
         When the file has any error; nothing is written then.
+    ExistingCodesError
+        Sites or hazards already in the project, without ``update`` (an ``InputFileError``).
     """
     path = Path(path)
     if kind not in KINDS:
@@ -109,13 +164,15 @@ def import_file(
         "households": import_households,
         "grids": _import_grids,
         "workers": _import_workers,
-        "sites": _import_sites,
-        "hazards": _import_hazards,
+        "sites": import_sites,
+        "hazards": import_hazards,
         "records": _import_records,
     }[kind]
     if kind == "records":
         write = handler(project, path, campaign_year, campaign_id)
-    elif kind in ("boundaries", "households", "grids", "sites", "hazards"):
+    elif kind in ("sites", "hazards"):
+        write = handler(project, path, crs, gcj02, layer, update)
+    elif kind in ("boundaries", "households", "grids"):
         write = handler(project, path, crs, gcj02, layer)
     else:
         write = handler(project, path)
@@ -129,60 +186,14 @@ def import_file(
 
 # --- grids and boundaries ---------------------------------------------------------------------
 
-_GRID_HEADERS = {
-    "code": ("网格编码", "编码", "代码", "code", "CODE"),
-    "name": ("网格名称", "名称", "name", "NAME"),
-    "level": ("层级", "网格层级", "级别", "level", "LEVEL"),
-    "admin_code": ("村代码", "区划代码", "行政区划代码", "所属村代码", "admin_code", "ADMIN_CODE"),
-    "parent_code": ("上级网格编码", "上级编码", "parent_code", "PARENT"),
-}
-_UNIT_HEADERS = {
-    "code": ("代码", "行政区划代码", "区划代码", "编码", "code", "CODE"),
-    "name": ("名称", "乡镇名称", "村名称", "name", "NAME"),
-    "township_code": ("乡镇代码", "所属乡镇代码", "township_code"),
-}
-
-
-def _pick_columns(frame, headers: dict, file: str, required: tuple[str, ...]) -> pd.DataFrame:
-    picked = pd.DataFrame(index=frame.index)
-    for key, names in headers.items():
-        found = next((n for n in names if n in frame.columns), None)
-        if found is None and key in required:
-            raise InputFileError(
-                [Issue(file, None, names[0], f"缺少必填列【{names[0]}】", "error")]
-            )
-        picked[key] = frame[found] if found else None
-    return picked
-
-
-def _read_layer(
-    path: Path,
-    headers: dict,
-    required: tuple[str, ...],
-    crs: int | None,
-    gcj02: bool,
-    layer: str | None,
-):
-    """Read a vector file and keep the columns named by ``headers`` (aliases), with geometry.
-
-    Returns the reader's result (for its warnings) and a GeoDataFrame in EPSG:4490.
-    """
-    from gis_app.io import read_vector
-
-    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
-    frame = result.frame.reset_index(drop=True)
-    picked = _pick_columns(frame, headers, path.name, required)
-    return result, gpd.GeoDataFrame(picked, geometry=frame.geometry.to_numpy(), crs=STORAGE_EPSG)
-
-
 def _import_grids(
     project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
 ) -> Writer:
     """Grids of any level (a 层级 column; level 3 when absent); level-3 grids must tile villages."""
     from gis_app.analysis import check_grid_tiling
 
-    result, new = _read_layer(
-        path, _GRID_HEADERS, ("code", "name", "admin_code"), crs, gcj02, layer
+    result, new = read_layer(
+        path, GRID_FIELDS, ("code", "name", "admin_code"), crs, gcj02, layer
     )
     new["level"] = pd.to_numeric(new["level"], errors="coerce").fillna(3).astype(int)
     units = set(load_table(project.engine, "admin_unit", ["code"])["code"])
@@ -234,9 +245,11 @@ def _import_grids(
         new["parent_code"].notna() | (new["level"] != 3), new["admin_code"].map(level2)
     )
 
+    warnings = list(result.issues) + away_from_county(project, new.geometry.to_numpy(), path.name)
+
     def write(uow: UnitOfWork) -> ImportReport:
         uow.bulk_inserted("grid", cw.insert_grids(uow.connection, new))
-        return ImportReport("grids", path.name, len(new), list(result.issues))
+        return ImportReport("grids", path.name, len(new), warnings)
 
     return write
 
@@ -247,14 +260,15 @@ def _import_boundaries(
     """Townships (代码, 名称) or villages (with 乡镇代码); the county is created when missing."""
     from gis_app.core.crs import gauss_kruger_epsg
 
-    result, units = _read_layer(path, _UNIT_HEADERS, ("code", "name"), crs, gcj02, layer)
+    result, units = read_layer(path, UNIT_FIELDS, ("code", "name"), crs, gcj02, layer)
     existing = load_table(project.engine, "admin_unit", ["code", "level"])
     clash = units["code"].isin(set(existing["code"])) | units["code"].duplicated()
     if clash.any():
         raise InputFileError(
             [
                 Issue(
-                    path.name, int(i) + 1, "代码", f"区划代码重复：{units['code'].iloc[i]}", "error"
+                    path.name, int(i) + 1, UNIT_FIELDS["code"][0],
+                    f"区划代码重复：{units['code'].iloc[i]}", "error",
                 )
                 for i in np.flatnonzero(clash.to_numpy())[:50]
             ]
@@ -278,9 +292,11 @@ def _import_boundaries(
                     for i in np.flatnonzero(unknown.to_numpy())[:50]
                 ]
             )
-    code = str(units["code"].iloc[0])[:6]
-    new_county = None if is_village or len(county) else {
-        "code": code, "name": project.settings().get("county_name", code)}
+    else:
+        _refuse_villages_as_townships(project, units, path.name)
+    new_county = None if is_village or len(county) else _county_of(project, units)
+    warnings = list(result.issues) + away_from_county(project, units.geometry.to_numpy(),
+                                                      path.name)
 
     def write(uow: UnitOfWork) -> ImportReport:
         if is_village:
@@ -289,11 +305,47 @@ def _import_boundaries(
             ids = cw.insert_admin_units(uow.connection, new_county, units, empty)
             # The map's zone comes with the townships, in the same transaction.
             centre = units.geometry.union_all().centroid
-            write_settings(uow.connection, {"gauss_kruger_epsg": gauss_kruger_epsg(centre.x)})
+            settings = {"gauss_kruger_epsg": gauss_kruger_epsg(centre.x)}
+            if new_county is not None:
+                settings |= {"county_code": new_county["code"], "county_name": new_county["name"]}
+            write_settings(uow.connection, settings)
         uow.bulk_inserted("admin_unit", ids)
-        return ImportReport("boundaries", path.name, len(units), list(result.issues))
+        return ImportReport("boundaries", path.name, len(units), warnings)
 
     return write
+
+
+def _county_of(project: Project, townships: pd.DataFrame) -> dict:
+    """The county the townships belong to: the file's 县代码/县名称, else code and setting."""
+    def first(column: str):
+        values = townships[column].dropna()
+        return str(values.iloc[0]).strip() if len(values) else None
+
+    code = first("county_code") or str(townships["code"].iloc[0])[:6]
+    name = first("county_name") or project.settings().get("county_name", code)
+    return {"code": code, "name": name}
+
+
+#: Share of a township's area inside the townships already stored that makes it a village.
+_INSIDE_TOWNSHIPS = 0.5
+
+
+def _refuse_villages_as_townships(project: Project, units: gpd.GeoDataFrame, file: str) -> None:
+    """Units without 乡镇代码 lying inside the stored townships are villages missing the column."""
+    towns = load_admin_units(project.engine, 2)
+    if towns.empty:
+        return
+    import shapely
+
+    geoms = units.geometry.to_numpy()
+    covered = shapely.area(shapely.intersection(geoms, towns.geometry.union_all()))
+    inside = covered > _INSIDE_TOWNSHIPS * shapely.area(geoms)
+    if inside.any():
+        raise InputFileError([
+            Issue(file, int(i) + 1, UNIT_FIELDS["township_code"][0],
+                  f"“{units['name'].iloc[i]}”位于项目中已有的乡镇内，像是村界；导入村界时须有"
+                  f"【{UNIT_FIELDS['township_code'][0]}】列写明所属乡镇（没有该列的文件按乡镇界导入）")
+            for i in np.flatnonzero(inside)[:50]])
 
 
 # --- workers, sites, hazards, records ---------------------------------------------------------
@@ -348,55 +400,6 @@ def _import_workers(project: Project, path: Path) -> Writer:
         uow.bulk_inserted("grid_assignment",
                           cw.insert_assignments(uow.connection, assignments, uow.user))
         return ImportReport("workers", path.name, len(frame), list(result.issues))
-
-    return write
-
-
-_SITE_HEADERS = {
-    "code": ("安置点编码", "编码", "代码", "code"),
-    "name": ("安置点名称", "名称", "name"),
-    "kind": ("安置方式", "类型", "kind"),
-    "capacity": ("安置容量", "容量", "capacity"),
-    "built_year": ("建成年份", "built_year"),
-    "township_code": ("乡镇代码", "township_code"),
-}
-_ZONE_HEADERS = {
-    "code": ("编码", "代码", "隐患编码", "code"),
-    "name": ("名称", "name"),
-    "kind": ("灾害类型", "类型", "kind"),
-    "level": ("风险等级", "等级", "level"),
-    "source": ("数据来源", "来源", "source"),
-    "year": ("年份", "year"),
-    "threatened_households": ("威胁户数", "threatened_households"),
-    "threatened_persons": ("威胁人数", "threatened_persons"),
-}
-
-
-def _import_sites(
-    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> Writer:
-    result, sites = _read_layer(path, _SITE_HEADERS, ("code", "name"), crs, gcj02, layer)
-    sites["kind"] = sites["kind"].fillna("集中安置点")
-
-    def write(uow: UnitOfWork) -> ImportReport:
-        uow.bulk_inserted("resettlement_site", cw.insert_sites(uow.connection, sites))
-        return ImportReport("sites", path.name, len(sites), list(result.issues))
-
-    return write
-
-
-def _import_hazards(
-    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-) -> Writer:
-    result, hazards = _read_layer(path, _ZONE_HEADERS, ("code", "kind", "level"), crs, gcj02, layer)
-    hazards["name"] = hazards["name"].fillna(hazards["code"])
-    points = hazards.geom_type.isin(["Point", "MultiPoint"])
-
-    def write(uow: UnitOfWork) -> ImportReport:
-        zones, spots = cw.insert_hazards(uow.connection, hazards[~points], hazards[points])
-        uow.bulk_inserted("hazard_zone", zones)
-        uow.bulk_inserted("hazard_point", spots)
-        return ImportReport("hazards", path.name, len(hazards), list(result.issues))
 
     return write
 

@@ -300,11 +300,11 @@ def test_missing_files(tmp_path):
 def test_excel_export_of_points_and_polygons(tmp_path):
     points = write_vector(_points(), tmp_path / "points.xlsx")
     ws = openpyxl.load_workbook(points).active
-    assert [c.value for c in ws[1]] == ["户主姓名", "人口", "lon", "lat"]
+    assert [c.value for c in ws[1]] == ["户主姓名", "人口", "经度", "纬度"]
     assert [c.value for c in ws[2]] == ["张三", 3, 111.2856, 27.1534]
     polygons = write_vector(_villages([SQUARE]), tmp_path / "villages.xlsx")
     ws = openpyxl.load_workbook(polygons).active
-    assert [c.value for c in ws[1]] == ["村名", "户数", "geometry_wkt"]
+    assert [c.value for c in ws[1]] == ["村名", "户数", "几何图形WKT"]
     assert shapely.from_wkt(ws["C2"].value).equals(SQUARE)
     projected = _villages([SQUARE]).to_crs(4525)
     ws = openpyxl.load_workbook(write_vector(projected, tmp_path / "gk.xlsx")).active
