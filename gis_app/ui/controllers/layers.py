@@ -7,7 +7,7 @@ writes only to the layers (visible, order, opacity, style), never to the canvas.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtCore import QRectF
 
 from gis_app.catalog import load_styles
 from gis_app.services.layers import COVERAGE_SOURCES
@@ -27,13 +27,15 @@ class LayerController(Controller):
         for layer in self.layers:
             self._add_adapter(layer)
             self._connect(layer)
-        self.tree.set_layers([self._entry(layer) for layer in self.layers])
+        self.tree.set_layers([self._entry(layer) for layer in self.layers], self.layers.active)
         self.tree.visibility_toggled.connect(lambda i, v: self.layers[i].set_visible(v))
         self.tree.order_changed.connect(self.layers.set_order)
         self.tree.opacity_requested.connect(lambda i, o: self.layers[i].set_opacity(o))
         self.tree.style_requested.connect(lambda i, s: self.layers[i].set_style(s))
         self.tree.zoom_requested.connect(self.zoom_to_layer)
-        self.tree.currentItemChanged.connect(self._tree_current)
+        # A click on a layer makes it the active one; dragging it to reorder does not.
+        self.tree.layer_activated.connect(self.layers.set_active)
+        self.layers.events.active.connect(self.tree.set_current)
         self.layers.events.order.connect(self._order_changed)
         self._anchors = None  # where each grid's and village's count is drawn
         self.session.events.households.connect(lambda _change: self._update_counts())
@@ -120,20 +122,14 @@ class LayerController(Controller):
                 self.legend_counts(layer.id), layer.visible,
                 (definition.style, *definition.alternative_styles))
 
-    def _tree_current(self, current, _previous) -> None:
-        if current is None:
-            return
-        item = current if current.parent() is None else current.parent()
-        layer_id = item.data(0, Qt.ItemDataRole.UserRole)
-        if layer_id:
-            self.layers.set_active(layer_id)
-
     def _order_changed(self, order: list[str]) -> None:
         if self.tree.layer_order() != order:
-            self.tree.set_layers([self._entry(self.layers[i]) for i in order])
+            self.tree.set_layers([self._entry(self.layers[i]) for i in order], self.layers.active)
+        else:  # the tree moved the item itself; the active layer stays the current one
+            self.tree.set_current(self.layers.active)
 
     def retranslate(self) -> None:
-        self.tree.set_layers([self._entry(layer) for layer in self.layers])
+        self.tree.set_layers([self._entry(layer) for layer in self.layers], self.layers.active)
 
     # -- actions
     def zoom_to_layer(self, layer_id: str) -> None:

@@ -6,6 +6,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QIcon, QPainter, QPixmap
 from PyQt6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QInputDialog,
     QMenu,
     QTreeWidget,
@@ -54,6 +55,9 @@ class LayerTree(QTreeWidget):
     zoom_requested = pyqtSignal(str)
     opacity_requested = pyqtSignal(str, float)
     style_requested = pyqtSignal(str, str)
+    #: The user chose a layer to work on: clicked it, or moved to it with the keys. Pressing
+    #: a layer to drag it, reordering and rebuilding the list choose nothing.
+    layer_activated = pyqtSignal(str)
 
     def __init__(self, translate, parent=None):
         super().__init__(parent)
@@ -63,11 +67,17 @@ class LayerTree(QTreeWidget):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.itemChanged.connect(self._changed)
+        self.itemClicked.connect(lambda item, _column: self._activated(item))
+        self.currentItemChanged.connect(self._current_changed)
         self._styles: dict[str, tuple[str, ...]] = {}
         self._building = False
+        self._pressed = False  # a mouse button is down on the list (a click or a drag)
 
-    def set_layers(self, entries: list) -> None:
-        """``entries``: (id, title, geometry, style, counts, visible, style choices), top first."""
+    def set_layers(self, entries: list, current: str | None = None) -> None:
+        """``entries``: (id, title, geometry, style, counts, visible, style choices), top first.
+
+        ``current``: the layer to show as current (the active one); choosing it emits nothing.
+        """
         self._building = True
         self.clear()
         for layer_id, title, geometry, style, counts, visible, choices in entries:
@@ -82,7 +92,41 @@ class LayerTree(QTreeWidget):
             self.addTopLevelItem(item)
             self._legend(item, style, geometry, counts)
             item.setExpanded(len(style.classes) > 1)
+        if current is not None:
+            self.set_current(current)
         self._building = False
+
+    def set_current(self, layer_id: str) -> None:
+        """Show ``layer_id`` as the current layer (the active one) without announcing it."""
+        building, self._building = self._building, True
+        for item in self._top_items():
+            if item.data(0, _LAYER_ROLE) == layer_id and self.currentItem() is not item:
+                self.setCurrentItem(item)
+        self._building = building
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        item = item if item.parent() is None else item.parent()
+        layer_id = item.data(0, _LAYER_ROLE)
+        if layer_id and not self._building:
+            self.layer_activated.emit(layer_id)
+
+    def _current_changed(self, current, _previous) -> None:
+        # Keys move the current item; a press (maybe the start of a drag) and the moves of a
+        # drop or a rebuild do too, but only a click (itemClicked) makes those a choice.
+        if current is not None and not self._pressed and not self._building:
+            self._activated(current)
+
+    def mousePressEvent(self, event):  # noqa: N802 - Qt override
+        self._pressed = True
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event):  # noqa: N802 - Qt override
+        super().mouseReleaseEvent(event)
+        self._pressed = False
+
+    def startDrag(self, actions):  # noqa: N802 - Qt override
+        super().startDrag(actions)  # returns when dropped, here or anywhere else
+        self._pressed = QApplication.mouseButtons() != Qt.MouseButton.NoButton
 
     def _legend(self, item: QTreeWidgetItem, style: Style, geometry: str, counts) -> None:
         item.takeChildren()
@@ -122,7 +166,11 @@ class LayerTree(QTreeWidget):
         )
 
     def dropEvent(self, event):  # noqa: N802 - Qt override
-        super().dropEvent(event)
+        building, self._building = self._building, True  # moving items chooses no layer
+        try:
+            super().dropEvent(event)
+        finally:
+            self._building = building
         # A layer dropped onto another would become its child: lift it back to the top level.
         for item in self._top_items():
             for index in reversed(range(item.childCount())):
