@@ -300,3 +300,42 @@ class LayerSet:
         """Deselect in every layer."""
         for layer in self:
             layer.clear_selection()
+
+    # -- what a project keeps of the map (see map_state)
+    def display_state(self) -> dict:
+        """The layers' order (top first) and each one's visibility, opacity and style."""
+        return {"order": list(self.order),
+                "layers": {layer.id: {"visible": layer.visible, "opacity": layer.opacity,
+                                      "style": layer.style} for layer in self}}
+
+    def restore_display(self, state: dict | None) -> None:
+        """Show the layers as :meth:`display_state` left them.
+
+        Layers the state does not know (added to ``layers/`` since) keep their definition and
+        take their place in the order by ``z``; a saved style the layer no longer offers, and
+        layers that no longer exist, are left out.
+        """
+        if not isinstance(state, dict):
+            return
+        saved = state.get("layers") or {}
+        for layer in self:
+            values = saved.get(layer.id)
+            if not isinstance(values, dict):
+                continue
+            if "visible" in values:
+                layer.set_visible(bool(values["visible"]))
+            if isinstance(values.get("opacity"), int | float):
+                layer.set_opacity(float(values["opacity"]))
+            choices = (layer.definition.style, *layer.definition.alternative_styles)
+            if values.get("style") in choices and values["style"] != layer.style:
+                layer.set_style(values["style"])
+        order = [i for i in state.get("order") or [] if i in self.layers]
+        if not order:
+            return
+        for layer_id in self.order:  # top first; a new layer goes above the first one lower
+            if layer_id not in order:
+                z = self.layers[layer_id].definition.z
+                below = next((k for k, i in enumerate(order)
+                              if self.layers[i].definition.z < z), len(order))
+                order.insert(below, layer_id)
+        self.set_order(order)

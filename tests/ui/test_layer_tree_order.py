@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt
 
+from tests.ui.conftest import open_window
 from tests.ui.test_grid_edit_helpers import layer_tree_item
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,8 @@ def _xvfb():
     return server, f":{number}"
 
 
-def test_dragging_a_layer_restacks_the_map_and_keeps_the_table(sample_project_path, tmp_path):
+def test_dragging_a_layer_restacks_the_map_and_keeps_the_table(qtbot, sample_project_path,
+                                                               tmp_path):
     project = tmp_path / "sample.gmp"
     shutil.copy(sample_project_path, project)
     server, display = _xvfb()
@@ -57,6 +59,16 @@ def test_dragging_a_layer_restacks_the_map_and_keeps_the_table(sample_project_pa
     # … and the attribute table still shows the layer it showed, the active one.
     assert before["active"] == before["table"] == "households"
     assert after["active"] == after["table"] == "households"
+    # Closed and opened again (another window, settings of its own): the order is kept.
+    window = open_window(qtbot, project, tmp_path / "other-settings.ini")
+    try:
+        assert window.layers.order == window.controller("layers").tree.layer_order() == \
+            after["tree"]
+        z = {i: window.canvas.adapters[i].z for i in window.layers.order}
+        assert sorted(z, key=lambda i: -z[i]) == after["tree"]
+    finally:
+        window.close()
+        window.session.close()
 
 
 def test_clicking_a_layer_makes_it_active_and_keys_move_on(window, qtbot):

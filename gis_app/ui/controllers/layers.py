@@ -12,6 +12,7 @@ from PyQt6.QtCore import QRectF
 from gis_app.catalog import load_styles
 from gis_app.services.layers import COVERAGE_SOURCES
 from gis_app.services.map_service import household_counts, unit_anchors
+from gis_app.services.map_state import save_map_state, saved_map_state
 from gis_app.ui.controllers.base import LEFT, ActionSpec, Controller, DockSpec
 from gis_app.ui.panels.layer_tree import LayerTree
 
@@ -24,6 +25,7 @@ class LayerController(Controller):
     def __init__(self, window):
         super().__init__(window)
         self.tree = LayerTree(self.tr_)
+        self.layers.restore_display(saved_map_state(self.session))  # as the project was left
         for layer in self.layers:
             self._add_adapter(layer)
             self._connect(layer)
@@ -127,6 +129,13 @@ class LayerController(Controller):
             self.tree.set_layers([self._entry(self.layers[i]) for i in order], self.layers.active)
         else:  # the tree moved the item itself; the active layer stays the current one
             self.tree.set_current(self.layers.active)
+
+    def close(self) -> None:
+        """Keep the layers' order, visibility, style and opacity in the project."""
+        try:
+            save_map_state(self.session, self.layers.display_state())
+        except Exception as exc:  # a read-only project still closes
+            self.status(f"{self.tr_('图层状态未能保存')}：{exc}")
 
     def retranslate(self) -> None:
         self.tree.set_layers([self._entry(layer) for layer in self.layers], self.layers.active)
