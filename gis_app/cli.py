@@ -214,7 +214,8 @@ def _coverage_text(table, totals: dict, level: int) -> str:
     workers = "workers" in table
     rows = [
         [r.code if isinstance(r.code, str) else "—", r.name, r.households, r.home, r.remote,
-         r.unchecked, r.noncompliant, f"{r.coverage:.1%}"] + ([r.workers] if workers else [])
+         r.unchecked, r.noncompliant, "—" if r.coverage != r.coverage else f"{r.coverage:.1%}"]
+        + ([r.workers] if workers else [])
         for r in table.itertuples()
     ]
     rows.append(["", "合计", totals["households"], totals["home"], totals["remote"],

@@ -400,12 +400,12 @@ def test_rules_on_small_frames():
     assert table["coverage"].tolist() == pytest.approx([3 / 7, 1 / 6])
 
 
-def test_a_unit_without_households_has_zero_coverage():
+def test_a_unit_without_households_has_no_coverage_and_comes_last():
     from gis_app.analysis.coverage import coverage_table
 
     table = coverage_table(["A", "B"], ["甲", "乙"], np.array([[0, 0, 0, 0], [1, 0, 0, 1]]))
-    assert table.set_index("code").loc["A", "coverage"] == 0
-    assert table["code"].tolist() == ["A", "B"]
+    assert np.isnan(table.set_index("code").loc["A", "coverage"])  # nothing to cover: null
+    assert table["code"].tolist() == ["B", "A"]  # after the gaps
 
 
 # --- incremental updates equal a recomputation ----------------------------------------------------

@@ -55,7 +55,8 @@ def test_placing_in_another_village_is_refused_unless_confirmed(location):
     service = HouseholdService(session)
     point, grid = _spot(session, heping)
     conflict = service.village_conflict(household, point.x, point.y)
-    assert (conflict.head_name, conflict.registered, conflict.found) == ("汤福生", "沙坪村", "和平村")
+    assert (conflict.head_name, conflict.registered, conflict.found) == \
+        ("汤福生", "沙坪村", "和平村")
     edits = len(_stored(location, "SELECT id FROM edit"))
     with pytest.raises(OtherVillageError, match="户主汤福生登记在沙坪村，所选位置在和平村"):
         service.place(household, point.x, point.y)

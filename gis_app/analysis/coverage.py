@@ -62,10 +62,13 @@ class UnitIndex:
     names: np.ndarray
 
     @classmethod
-    def of(cls, households: pd.DataFrame, level: int) -> UnitIndex:
+    def of(cls, households: pd.DataFrame, level: int,
+           units: pd.DataFrame | None = None) -> UnitIndex:
         """Units of ``level`` (1 township, 2 village, 3 level-3 grid) from household columns.
 
-        Households without a code at that level form one more unit, with code None.
+        Households without a code at that level form one more unit, with code None (the last).
+        ``units`` (``code``, ``name``): units to list even without a household (an empty
+        grid after a split), after those the households name.
         """
         if level not in LEVEL_COLUMNS:
             raise ValueError(f"统计层级应为1（乡镇）、2（村）或3（三级网格），而不是{level}")
@@ -79,6 +82,11 @@ class UnitIndex:
         first[unit[located[::-1]]] = located[::-1]
         unit_names = np.asarray(names.iloc[first], dtype=object)
         unit_names = np.where(pd.isna(unit_names), codes, unit_names)
+        if units is not None and len(units):
+            listed = units.dropna(subset=["code"]).drop_duplicates("code")
+            empty = listed[~listed["code"].isin(set(codes))]
+            codes = np.concatenate([codes, empty["code"].to_numpy(dtype=object)])
+            unit_names = np.concatenate([unit_names, empty["name"].to_numpy(dtype=object)])
         if (unit < 0).any():
             unit = np.where(unit < 0, len(codes), unit)
             codes = np.append(codes, None)
@@ -146,11 +154,12 @@ def coverage_table(
     Returns
     -------
     pandas.DataFrame
+        ``coverage`` is NaN for a unit without households (nothing to cover).
     """
     counts = np.asarray(counts, dtype=np.int64)
     total = counts.sum(axis=1)
     covered = counts[:, int(CoverageStatus.HOME)] + counts[:, int(CoverageStatus.REMOTE)]
-    coverage = np.divide(covered, total, out=np.zeros(len(total)), where=total > 0)
+    coverage = np.divide(covered, total, out=np.full(len(total), np.nan), where=total > 0)
     table = pd.DataFrame(
         {
             "code": np.asarray(codes, dtype=object),
@@ -167,7 +176,10 @@ def coverage_table(
 
 
 def sort_by_gap(table: pd.DataFrame) -> pd.DataFrame:
-    """Rows with the lowest coverage first, ties by code (units without a code last)."""
+    """Rows with the lowest coverage first, ties by code (units without a code last).
+
+    Units without households (coverage NaN) come after every unit with households.
+    """
     codes = table["code"].astype(object).fillna("\uffff").astype(str).to_numpy()
     order = np.lexsort((codes, table["coverage"].to_numpy()))
     return table.iloc[order].reset_index(drop=True)
@@ -187,6 +199,7 @@ def coverage_by_unit(
     level: int = 3,
     workers: Mapping | None = None,
     sort: bool = True,
+    units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Households per coverage status and the coverage of each township, village or grid.
 
@@ -203,14 +216,16 @@ def coverage_by_unit(
         At level 3, grid code to its workers' names (adds a ``workers`` column).
     sort : bool
         Lowest coverage first.
+    units : pandas.DataFrame, optional
+        ``code, name`` of every unit of the level to list, with or without households.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`TABLE_COLUMNS`; ``coverage = (home + remote) / households`` and the four
-        statuses add up to ``households``.
+        :data:`TABLE_COLUMNS`; ``coverage = (home + remote) / households`` (NaN without
+        households) and the four statuses add up to ``households``.
     """
-    index = UnitIndex.of(households, level)
+    index = UnitIndex.of(households, level, units)
     return coverage_table(index.codes, index.names, index.counts(status), workers, sort)
 
 
@@ -416,10 +431,13 @@ class CoverageTracker:
         The campaign's records (columns of :data:`gis_app.core.compliance.RECORD_COLUMNS`).
     start_date, end_date : datetime.date
         The campaign window.
+    units : Mapping, optional
+        Level → ``code, name`` of every unit of that level to list, households or not.
     """
 
     def __init__(
-        self, households: pd.DataFrame, records: pd.DataFrame, start_date, end_date
+        self, households: pd.DataFrame, records: pd.DataFrame, start_date, end_date,
+        units: Mapping[int, pd.DataFrame] | None = None,
     ) -> None:
         self.start_date, self.end_date = start_date, end_date
         self._ids = pd.Index(households["id"].to_numpy(np.int64))
@@ -442,7 +460,9 @@ class CoverageTracker:
         self._offsets = np.r_[0, np.cumsum(np.bincount(positions[keep], minlength=n))]
         self._local_ok, self._method, self._answers = local_ok[order], method[order], answers[order]
         self._added: dict[int, list[tuple[bool, int, int]]] = {}
-        self.units = {level: UnitIndex.of(households, level) for level in LEVEL_COLUMNS}
+        units = units or {}
+        self.units = {level: UnitIndex.of(households, level, units.get(level))
+                      for level in LEVEL_COLUMNS}
         self.counts = {level: index.counts(self.status) for level, index in self.units.items()}
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ class CampaignData:
     households: pd.DataFrame
     records: pd.DataFrame
     milestones: pd.DataFrame
+    #: Level → ``code, name`` of every township (1), village (2) and level-3 grid (3) of the
+    #: campaign's townships, listed even without households (an empty grid after a split).
+    units: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +91,20 @@ def _campaign_households(project: Project, campaign_id: int) -> pd.DataFrame:
     return households[township.isin(set(townships)).to_numpy()].reset_index(drop=True)
 
 
+def _campaign_units(project: Project, campaign_id: int) -> dict[int, pd.DataFrame]:
+    """Every township, village and level-3 grid of the campaign's townships (code, name)."""
+    engine = project.engine
+    units = load_table(engine, "admin_unit", ["id", "code", "name", "parent_id"])
+    links = load_table(engine, "campaign_township")
+    townships = units[units["id"].isin(
+        set(links.loc[links["campaign_id"] == campaign_id, "township_id"]))]
+    villages = units[units["parent_id"].isin(set(townships["id"]))]
+    grids = load_table(engine, "grid", ["id", "code", "name", "level", "admin_unit_id"])
+    grids = grids[(grids["level"] == 3) & grids["admin_unit_id"].isin(set(villages["id"]))]
+    return {level: frame[["code", "name"]].sort_values("code").reset_index(drop=True)
+            for level, frame in ((1, townships), (2, villages), (3, grids))}
+
+
 def load_campaign(
     project: Project, campaign_year: int | None = None, campaign_id: int | None = None
 ) -> CampaignData:
@@ -124,6 +141,7 @@ def load_campaign(
     return CampaignData(
         campaign, _campaign_households(project, campaign_id), records,
         milestones[["key", "name", "due_date", "target_coverage"]],
+        _campaign_units(project, campaign_id),
     )
 
 
@@ -178,11 +196,15 @@ def campaign_coverage(
     -------
     pandas.DataFrame
         ``code, name, households, home, remote, noncompliant, unchecked, coverage``
-        (see :func:`gis_app.analysis.coverage.coverage_by_unit`).
+        (see :func:`gis_app.analysis.coverage.coverage_by_unit`). Every unit of the
+        campaign's townships is listed: one without households has coverage NaN and comes
+        after the others; the row with code None holds the households in no unit (位置未知,
+        at level 3: no grid).
     """
     data, status = _campaign_status(project, campaign_year, campaign_id)
     workers = grid_workers(project) if level == 3 else None
-    return coverage_by_unit(data.households, status, level, workers)
+    return coverage_by_unit(data.households, status, level, workers,
+                            units=data.units.get(level))
 
 
 def worker_coverage(
@@ -201,7 +223,8 @@ def coverage_tracker(
     """A :class:`CoverageTracker` of the campaign, for views that follow records as they come."""
     data = load_campaign(project, campaign_year, campaign_id)
     return CoverageTracker(
-        data.households, data.records, data.campaign["start_date"], data.campaign["end_date"]
+        data.households, data.records, data.campaign["start_date"], data.campaign["end_date"],
+        units=data.units,
     )
 
 

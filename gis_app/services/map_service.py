@@ -76,7 +76,9 @@ def coverage_layer(grids: gpd.GeoDataFrame, table: pd.DataFrame | None,
     units = grids[grids["level"] == level][["id", "code", "name", "admin_code", "geometry"]]
     if table is None:
         return units.iloc[0:0].assign(coverage=pd.Series(dtype=float))
-    table = table.drop(columns=["name"]).dropna(subset=["code"]).rename(columns={"code": key})
+    # A unit without households has no coverage to colour (NaN): it is left uncoloured.
+    table = table.drop(columns=["name"]).dropna(subset=["code", "coverage"])
+    table = table.rename(columns={"code": key})
     if key != "code":
         table = table.drop(columns=["code"], errors="ignore")
     layer = units.merge(table, on=key, how="inner").sort_values("id").reset_index(drop=True)

@@ -1,7 +1,13 @@
-"""Coverage of the centralized investigation as a table per level, the largest gap first."""
+"""Coverage of the centralized investigation as a table per level, the largest gap first.
+
+Every unit is listed, an empty grid too (coverage —, after every unit with households). The
+table opens sorted by 覆盖率, the largest gap (lowest coverage) first; a header click sorts by
+another column.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -20,6 +26,10 @@ _COLUMNS = (("name", "名称"), ("households", "户数"), ("home", "入户"), ("
             ("noncompliant", "不合规"), ("unchecked", "未排查"), ("gap", "未覆盖户数"),
             ("coverage", "覆盖率"))
 _SORT_KEY = Qt.ItemDataRole.UserRole + 1
+#: The column the table opens sorted by (ascending): the coverage, the largest gap first.
+COVERAGE_COLUMN = [key for key, _label in _COLUMNS].index("coverage")
+#: Shown for the coverage of a unit without households.
+NO_COVERAGE = "—"
 
 
 class _Cell(QTableWidgetItem):
@@ -73,6 +83,10 @@ class CoveragePanel(QWidget):
         for index, (label, _value) in enumerate(LEVELS):
             self.level.setItemText(index, self.tr_(label))
         self.table.setHorizontalHeaderLabels([self.tr_(label) for _, label in _COLUMNS])
+        for row in range(self.table.rowCount()):  # the unknown units' names
+            item = self.table.item(row, 0)
+            if item is not None:
+                item.setData(Qt.ItemDataRole.DisplayRole, self.tr_(item.data(_SORT_KEY)))
         self._summarise()
 
     def set_table(self, frame: pd.DataFrame | None) -> None:
@@ -86,7 +100,11 @@ class CoveragePanel(QWidget):
             self._summarise()
             return
         frame = frame.assign(gap=frame["households"] - frame["home"] - frame["remote"])
-        frame = frame.sort_values("coverage", kind="stable").reset_index(drop=True)
+        # The largest gap (lowest coverage) first, then the most households not covered;
+        # units without households last.
+        empty = frame["households"].to_numpy() == 0
+        order = np.lexsort((-frame["gap"].to_numpy(), frame["coverage"].to_numpy(float), empty))
+        frame = frame.iloc[order].reset_index(drop=True)
         if not self._update_changed_rows(frame):
             self._fill(frame)
         self.frame = frame
@@ -101,18 +119,31 @@ class CoveragePanel(QWidget):
                 item = _Cell()
                 self._set_cell(item, record, column)
                 self.table.setItem(row, column, item)
-        self.table.setSortingEnabled(True)  # a click on a header sorts; the gap first to start
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # Sorted by the gap before sorting is enabled (enabling sorts by the indicator): the
+        # rows keep the frame's order, which breaks ties; a header click sorts otherwise.
+        self.table.horizontalHeader().setSortIndicator(COVERAGE_COLUMN,
+                                                       Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
 
-    @staticmethod
-    def _set_cell(item: QTableWidgetItem, record: dict, column: int) -> None:
+    def _set_cell(self, item: QTableWidgetItem, record: dict, column: int) -> None:
         key = _COLUMNS[column][0]
         value = record[key]
-        item.setData(_SORT_KEY, value if key == "name" else float(value))
-        if key == "coverage":
-            item.setData(Qt.ItemDataRole.DisplayRole, f"{value:.1%}")
+        empty = not record["households"]
+        if key == "name":
+            item.setData(_SORT_KEY, value)
+        elif key == "coverage":  # no households: after every share (sorted lowest first)
+            item.setData(_SORT_KEY, 2.0 if empty else float(value))
+        elif key == "gap":  # no households: after every gap, the largest-first way
+            item.setData(_SORT_KEY, -0.5 if empty else float(value))
         else:
-            item.setData(Qt.ItemDataRole.DisplayRole, value if key == "name" else int(value))
+            item.setData(_SORT_KEY, float(value))
+        if key == "coverage":
+            item.setData(Qt.ItemDataRole.DisplayRole,
+                         NO_COVERAGE if empty or pd.isna(value) else f"{value:.1%}")
+        elif key == "name":  # a name, or the row of households in no unit: （未划入网格）
+            item.setData(Qt.ItemDataRole.DisplayRole, self.tr_(value))
+        else:
+            item.setData(Qt.ItemDataRole.DisplayRole, int(value))
         code = record.get("code")
         item.setData(Qt.ItemDataRole.UserRole, None if pd.isna(code) else code)
 
@@ -135,7 +166,8 @@ class CoveragePanel(QWidget):
             return False
         differs = new_rows["name"].to_numpy(object) != old_rows["name"].to_numpy(object)
         for key in keys[1:]:  # the counts and the share, as numbers
-            differs |= new_rows[key].to_numpy(float) != old_rows[key].to_numpy(float)
+            new, was = new_rows[key].to_numpy(float), old_rows[key].to_numpy(float)
+            differs |= (new != was) & ~(np.isnan(new) & np.isnan(was))  # empty grids: NaN
         changed = new_rows[differs]
         if not len(changed):
             return True
