@@ -350,6 +350,9 @@ _ENGLISH: dict[str, str] = {
     "错误": "Error",
     "警告": "Warning",
     "{kind}：{rule}": "{kind}: {rule}",
+    # the roster's search box
+    "搜索姓名、电话尾号或网格": "Search name, phone's last digits or grid",
+    "{shown} / {total} 名": "{shown} / {total} workers",
     # the roster controller: 网格员, 网格树, 网格规则 and the visit list
     "退出…": "Retire…",
     "{names}退出后，其在任的网格分配于今日结束（可撤销）。确定吗？":

@@ -96,7 +96,11 @@ class RosterController(Controller):
 
     def refresh_roster(self) -> None:
         """Workers with roles, unit, phone (masked unless allowed), grids and load."""
-        self.panel.set_roster(self.service.roster(), self.state.unmask)
+        roster = self.service.roster()
+        now = self.session.current_assignments()  # grid names too, for the search box
+        names = now.groupby("worker_id")["grid_name"].agg(lambda n: " ".join(n.dropna()))
+        self.panel.set_roster(roster.assign(grid_names=roster["id"].map(names).fillna("")),
+                              self.state.unmask)
 
     def refresh_tree(self) -> None:
         """Grids with households at every level and who is responsible, by the core rule."""

@@ -9,6 +9,8 @@ from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -25,6 +27,23 @@ _COLUMNS = (("name", "姓名"), ("roles", "网格职务"), ("unit", "工作单�
             ("persons", "人数"), ("state", "状态"))
 #: Column of each roster field (tests and the controller read cells by name).
 COLUMN = {key: index for index, (key, _label) in enumerate(_COLUMNS)}
+#: Where a row keeps what the search box matches: (name, phone as shown, grids' codes and names).
+_SEARCHED = Qt.ItemDataRole.UserRole + 1
+
+
+def roster_matches(query: str, name: str, phone: str, grids: str) -> bool:
+    """Whether a worker matches every word of ``query``.
+
+    A word matches the name or the grids (codes or names, any case) it is part of, or, when
+    it is digits, the end of the phone number as shown (masked numbers show their last four).
+    """
+    for word in query.casefold().split():
+        if word in name.casefold() or word in grids.casefold():
+            continue
+        if word.isdigit() and phone.endswith(word):
+            continue
+        return False
+    return True
 
 
 class _DraggableTable(QTableWidget):
@@ -60,6 +79,12 @@ class WorkerPanel(QWidget):
         self.table.setDragEnabled(True)
         self.table.setSortingEnabled(True)
         self.table.doubleClicked.connect(self._edit)
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _text: self._apply_search())
+        self.found = QLabel()
+        # A sort moves rows, and a hidden row is a row number: hide the matches anew.
+        self.table.model().layoutChanged.connect(lambda *_args: self._apply_search())
         self.role = QComboBox()
         for role in WorkerRole:
             self.role.addItem(role.value, role.value)
@@ -80,8 +105,12 @@ class WorkerPanel(QWidget):
                 buttons.addSpacing(12)
                 buttons.addWidget(self.role)
         buttons.addStretch(1)
+        finder = QHBoxLayout()
+        finder.addWidget(self.search, 1)
+        finder.addWidget(self.found)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(finder)
         layout.addLayout(buttons)
         layout.addWidget(self.table)
         self.retranslate()
@@ -90,6 +119,8 @@ class WorkerPanel(QWidget):
         """Buttons, roles and headers in the current language (rows follow on set_roster)."""
         for text, button in self.buttons.items():
             button.setText(self.tr_(text))
+        self.search.setPlaceholderText(self.tr_("搜索姓名、电话尾号或网格"))
+        self._apply_search()
         for index in range(self.role.count()):
             self.role.setItemText(index, self.tr_(self.role.itemData(index)))
         self.table.setHorizontalHeaderLabels([self.tr_(label) for _, label in _COLUMNS])
@@ -114,8 +145,34 @@ class WorkerPanel(QWidget):
                 item.setData(Qt.ItemDataRole.DisplayRole, values[key])
                 item.setData(Qt.ItemDataRole.UserRole, int(record.id))
                 self.table.setItem(row, column, item)
+            grids = f"{record.grids} {getattr(record, 'grid_names', '') or ''}"
+            self.table.item(row, 0).setData(_SEARCHED, (str(record.name), values["phone"], grids))
         self.table.setSortingEnabled(True)
         self._reselect(selected, current)
+        self._apply_search()
+
+    def _apply_search(self) -> None:
+        """Show only the workers matching the search box (all when it is empty)."""
+        query = self.search.text().strip()
+        total = self.table.rowCount()
+        shown = 0
+        selection = self.table.selectionModel()
+        for row in range(total):
+            item = self.table.item(row, 0)
+            match = not query or (item is not None and roster_matches(query, *item.data(_SEARCHED)))
+            self.table.setRowHidden(row, not match)
+            if not match and selection.isRowSelected(row):  # no action on a worker not shown
+                selection.select(self.table.model().index(row, 0),
+                                 QItemSelectionModel.SelectionFlag.Deselect
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+            shown += match
+        self.found.setText(self.tr_("{shown} / {total} 名").format(shown=shown, total=total)
+                           if query else "")
+
+    def shown_workers(self) -> list[int]:
+        """Ids of the workers the roster shows (the search box's matches), top to bottom."""
+        return [self.worker_at(row) for row in range(self.table.rowCount())
+                if not self.table.isRowHidden(row)]
 
     def _reselect(self, workers: set[int], current: int | None) -> None:
         model = self.table.selectionModel()
