@@ -394,6 +394,10 @@ _ENGLISH: dict[str, str] = {
         "Draw a line across a grid on the map; double-click or press Enter to finish",
     "在地图上逐点画出新网格的边界，双击或回车结束":
         "Click the new grid's boundary point by point; double-click or press Enter to finish",
+    # The map: its state kept in the project, snapshots (issue 9)
+    "图层状态未能保存": "The layers' display could not be saved",
+    "{county}防返贫监测网格图": "{county}: grid map of the monitoring against return to poverty",
+    "制图日期": "Map date",
 }
 
 

@@ -456,9 +456,11 @@ def test_snapshot_is_saved_as_png(window, qtbot, tmp_path):
     path = tmp_path / "地图.png"
     choose_file(qtbot, path)
     _action(window, "文件", "保存地图快照…").trigger()
+    from gis_app.ui.canvas.snapshot import sheet_size
+
     image = QImage(str(path))
-    canvas = window.canvas
-    assert (image.width(), image.height()) == (canvas.width(), canvas.height())
+    size = sheet_size(window.canvas)  # the map at its size on screen, title and legend around
+    assert (image.width(), image.height()) == (int(size.width()), int(size.height()))
     # It is the map: the villages' fill covers much of it, household points are drawn.
     assert _colour_share(image, "#fbf8ef") > 0.05
     assert _colour_share(image, "#e8590c", 30) > 0.0002

@@ -7,16 +7,20 @@ controller that declared them (:meth:`Controller.tools`).
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
 import shapely
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QGuiApplication
-from PyQt6.QtWidgets import QFileDialog, QInputDialog, QLabel, QLineEdit, QMenu
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QLabel, QLineEdit, QMenu, QMessageBox
 
 from gis_app.analysis.measure import area_in_units, polygon_area, polyline_length
 from gis_app.core.coverage import COVERED, CoverageStatus
 from gis_app.services import search as search_service
 from gis_app.services.identify import describe_feature
+from gis_app.ui.canvas import snapshot as map_sheet
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.controllers.base import RIGHT, ActionSpec, Controller, DockSpec
 from gis_app.ui.panels.identify_panel import IdentifyPanel
@@ -296,14 +300,63 @@ class MapController(Controller):
 
     # -- snapshots and basemap
     def save_snapshot(self, path: str | None = None) -> str | None:
-        """Save the map view as PNG."""
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self.window, self.tr_("保存地图快照…"),
-                                                  "地图.png", "PNG (*.png)")
-        if path:
-            self.canvas.snapshot().save(path, "PNG")
-            self.status(f"{self.tr_('已保存')}：{path}")
-        return path or None
+        """Save the map view as a sheet (title, legend, scale bar, north arrow): PNG or PDF.
+
+        Without a path (a menu's ``checked`` flag is no path) the user chooses one; a name
+        ending in ``.pdf`` (or the PDF filter) writes a vector PDF, anything else a PNG.
+        """
+        pdf_filter, png_filter = "PDF (*.pdf)", "PNG (*.png)"
+        chosen = png_filter
+        if not isinstance(path, str) or not path:
+            sheet = self.map_sheet()
+            path, chosen = QFileDialog.getSaveFileName(
+                self.window, self.tr_("保存地图快照…"), f"{sheet.title}.png",
+                f"{png_filter};;{pdf_filter}")
+            if not path:
+                return None
+        suffix = Path(path).suffix.lower().lstrip(".")
+        if suffix not in ("png", "pdf"):
+            suffix = "pdf" if chosen == pdf_filter else "png"
+            path = f"{path}.{suffix}"
+        self.canvas.relabel()
+        write = map_sheet.save_pdf if suffix == "pdf" else map_sheet.save_png
+        try:
+            write(path, self.canvas, self.map_sheet())
+        except OSError as exc:
+            QMessageBox.warning(self.window, self.tr_("保存地图快照…"), str(exc))
+            return None
+        self.status(f"{self.tr_('已保存')}：{path}")
+        return path
+
+    def map_sheet(self) -> map_sheet.Sheet:
+        """What a snapshot says around the map: title, scale, legend of the visible layers."""
+        language = self.state.language
+        county = self.session.settings.get("county_name", "")
+        title = self.tr_("{county}防返贫监测网格图").format(county=county).strip()
+        scale = self.canvas.scale_denominator()
+        subtitle = "    ".join([
+            f"{self.tr_('比例尺')} 1:{scale:,.0f}",
+            f"CGCS2000 {self.tr_('高斯-克吕格')} EPSG:{self.session.epsg}",
+            f"{self.tr_('制图日期')}：{dt.date.today().isoformat()}"])
+        legend = []
+        for layer in self.layers:  # top first, as drawn
+            adapter = self.canvas.adapters[layer.id]
+            if not (layer.visible and adapter.in_scale):
+                continue
+            style = self.window.styles[layer.style]
+            counts = adapter.class_counts() if layer.loaded else [None] * len(style.classes)
+            brackets = "（{}）" if language == "zh" else " ({})"
+            rows = [(style_class.symbol, style_class.label.in_language(language)
+                     + ("" if count is None else brackets.format(count)))
+                    for style_class, count in zip(style.classes, counts, strict=False)]
+            legend.append(map_sheet.LegendLayer(layer.definition.title.in_language(language),
+                                                layer.definition.geometry, rows))
+
+        def length_text(metres: float) -> str:
+            return (f"{metres / 1000:g} {self.tr_('公里')}" if metres >= 1000
+                    else f"{metres:g} {self.tr_('米')}")
+
+        return map_sheet.Sheet(title, subtitle, self.tr_("图例"), legend, length_text)
 
     def copy_snapshot(self) -> None:
         """Copy the map view to the clipboard."""
