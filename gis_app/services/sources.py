@@ -100,16 +100,36 @@ class Source:
 
     def update_in_place(self, frame: pd.DataFrame, rows: np.ndarray,
                         fresh: pd.DataFrame) -> pd.DataFrame:
-        """Rows ``rows`` (positions, in id order) replaced by ``fresh`` (same ids, same order)."""
+        """Rows ``rows`` (positions, in id order) replaced by ``fresh`` (same ids, same order).
+
+        A new frame (views may hold the old one); only the columns whose values changed are
+        copied, the others shared.
+        """
         fresh = self.finish(fresh)
-        columns = {}
+        out = frame.copy(deep=False)
         for column in frame.columns:
-            values = frame[column].array
-            if column in fresh.columns:
-                values = values.copy()
-                values[rows] = fresh[column].array
-            columns[column] = values
-        return pd.DataFrame(columns, index=frame.index, copy=False)
+            if column not in fresh.columns:
+                continue
+            values, new = frame[column].array, fresh[column].array
+            if _unchanged(values, rows, new):
+                continue
+            values = values.copy()
+            values[rows] = new
+            out[column] = values
+        return out
+
+
+def _unchanged(values, rows: np.ndarray, new) -> bool:
+    """True when ``values[rows]`` already hold ``new`` (numbers and flags; NA equal to NA)."""
+    if values.dtype.kind not in "iufb" and str(values.dtype) not in ("Int64", "boolean"):
+        return False  # text, dates, geometries: copied
+    old = values[rows]
+    old_na, new_na = np.asarray(pd.isna(old)), np.asarray(pd.isna(new))
+    if (old_na != new_na).any():
+        return False
+    keep = ~old_na
+    return bool(np.array_equal(np.asarray(old[keep], dtype=float),
+                               np.asarray(new[keep], dtype=float)))
 
 
 class GeoSource(Source):

@@ -108,9 +108,15 @@ def _pixel_at(canvas, pixels: np.ndarray, x: float, y: float) -> tuple[int, int,
 
 def _reference_items(canvas, frame, style, z: int, detail: int) -> list[QGraphicsPathItem]:
     """The drawing before tiles: QGraphicsPathItems with every polygon of a style class, the
-    fills of every class under the outlines of every class (the canvas's drawing bands)."""
+    fills of every class under the outlines of every class (the canvas's drawing bands);
+    zoomed far out, fine outlines as hairlines."""
     from gis_app.ui.canvas import symbology
-    from gis_app.ui.canvas.polygon_item import DETAIL_TOLERANCES, polygon_path
+    from gis_app.ui.canvas.polygon_item import (
+        DETAIL_TOLERANCES,
+        FAR_DETAIL,
+        far_pen,
+        polygon_path,
+    )
 
     classes = classify(style, frame)
     geometries = frame.geometry.to_numpy()
@@ -123,7 +129,9 @@ def _reference_items(canvas, frame, style, z: int, detail: int) -> list[QGraphic
             members = members[~shapely.is_empty(members)]
         for outline in (False, True):
             item = QGraphicsPathItem(polygon_path(members))
-            item.setPen(symbology.pen(style_class.symbol) if outline else QPen(Qt.PenStyle.NoPen))
+            pen = symbology.pen(style_class.symbol)
+            pen = far_pen(pen) if detail >= FAR_DETAIL else pen
+            item.setPen(pen if outline else QPen(Qt.PenStyle.NoPen))
             item.setBrush(QBrush(Qt.BrushStyle.NoBrush) if outline else
                           symbology.brush(style_class.symbol))
             item.setZValue(z + outline * 100 + index * 0.01)
@@ -313,3 +321,43 @@ def test_restyle_keeps_scale_visibility(qtbot):
     assert not adapter.in_scale
     adapter.restyle(replace(STYLE, classes=STYLE.classes[:2]))
     assert not any(item.isVisible() for item in adapter.items())
+
+
+def test_fine_outlines_are_hairlines_when_zoomed_far_out(qtbot):
+    """A village boundary (1.6 px) is a 1 px hairline at county scale, as wide as styled at
+    village scale; a township's bold outline (3 px) keeps its width at every scale."""
+    from PyQt6.QtGui import QPainter
+
+    from gis_app.ui.canvas.polygon_item import FAR_DETAIL, TiledPathItem
+
+    class RecordingPainter(QPainter):
+        """A painter noting the pen width of every path it draws."""
+
+        def __init__(self, device):
+            super().__init__(device)
+            self.widths = []
+
+        def drawPath(self, path):  # noqa: N802 - Qt's name
+            self.widths.append(self.pen().widthF())
+            super().drawPath(path)
+
+    square = np.array([shapely.box(0, 0, 5000, 5000)], dtype=object)
+    everything = type("Option", (), {"exposedRect": QRectF(-1e6, -1e6, 2e6, 2e6)})()
+    widths = {}
+    for styled in (1.6, 3.0):
+        pen = QPen(Qt.GlobalColor.black, styled)
+        pen.setCosmetic(True)
+        item = TiledPathItem(square, pen, QBrush(Qt.BrushStyle.NoBrush))
+        for detail in (0, FAR_DETAIL - 1, FAR_DETAIL, FAR_DETAIL + 1):
+            item.set_detail(detail)
+            image = QImage(400, 400, QImage.Format.Format_ARGB32)
+            image.fill(Qt.GlobalColor.white)
+            painter = RecordingPainter(image)
+            painter.scale(400 / 6000, 400 / 6000)  # 15 m per pixel
+            painter.translate(500, 500)
+            item.paint(painter, everything)
+            painter.end()
+            widths[styled, detail] = painter.widths
+    assert widths[1.6, 0] == [1.6] and widths[1.6, FAR_DETAIL - 1] == [1.6]
+    assert widths[1.6, FAR_DETAIL] == [0.0] and widths[1.6, FAR_DETAIL + 1] == [0.0]
+    assert all(widths[3.0, d] == [3.0] for d in (0, FAR_DETAIL, FAR_DETAIL + 1))

@@ -26,6 +26,20 @@ DETAIL_TOLERANCES = (0.0, 3.0, 12.0, 48.0)
 #: times as far each), so its tiles grow with the views: a view meets a few dozen tiles at most.
 TILE_SIZES = (2_000.0, 4_000.0, 16_000.0, 64_000.0)
 
+#: From this level of detail on (a view of more than about 24 m per pixel: a township or the
+#: whole county) fine outlines, under 2 px, are drawn as 1 px hairlines. Thousands of village
+#: boundaries at 1.6 px cost Qt's stroker eight times a hairline's time, and a county-wide map
+#: reads better with thin boundaries; bolder outlines (a township's) keep their width.
+FAR_DETAIL = 2
+
+
+def far_pen(pen: QPen) -> QPen:
+    """The pen an outline is drawn with when zoomed far out (see :data:`FAR_DETAIL`)."""
+    pen = QPen(pen)
+    if pen.isCosmetic() and 1.0 < pen.widthF() < 2.0:
+        pen.setWidthF(0.0)  # a cosmetic hairline: one pixel, Qt's fastest stroke
+    return pen
+
 
 def polygon_path(geometries: np.ndarray) -> QPainterPath:
     """All rings of ``geometries`` as one painter path, built from arrays (no per-vertex calls).
@@ -241,6 +255,7 @@ class TiledPathItem(pg.GraphicsObject):
                  shapes: TileShapes | None = None):
         super().__init__()
         self._pen, self._brush = QPen(pen), QBrush(brush)
+        self._far_pen = far_pen(pen)
         self.detail = 0
         #: Tiles sent to the painter by the latest paint() (what a test or profiler counts).
         self.painted_tiles = 0
@@ -285,7 +300,7 @@ class TiledPathItem(pg.GraphicsObject):
 
     def setPen(self, pen: QPen) -> None:  # noqa: N802 - the QGraphicsPathItem name
         """Outline with ``pen`` from the next paint on."""
-        self._pen = QPen(pen)
+        self._pen, self._far_pen = QPen(pen), far_pen(pen)
         self.update()
 
     def setBrush(self, brush: QBrush) -> None:  # noqa: N802 - the QGraphicsPathItem name
@@ -362,7 +377,7 @@ class TiledPathItem(pg.GraphicsObject):
             for _outline, filled in paths:
                 painter.drawPath(filled)
         if stroke:
-            painter.setPen(self._pen)
+            painter.setPen(self._far_pen if detail >= FAR_DETAIL else self._pen)
             painter.setBrush(QBrush(Qt.BrushStyle.NoBrush))
             for outline, _filled in paths:
                 painter.drawPath(outline)

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 _PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#862e9c", "#c2255c", "#0b7285", "#5f3dc4")
@@ -53,6 +53,10 @@ class ProgressChart(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.plot)
         self.lines: dict[str, pg.PlotDataItem] = {}
+        self.milestone_lines: list[pg.InfiniteLine] = []
+        view = self.plot.getViewBox()
+        view.sigResized.connect(self._layout_milestones)
+        view.sigXRangeChanged.connect(self._layout_milestones)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -67,6 +71,7 @@ class ProgressChart(QWidget):
         self.plot.clear()
         self.lines = {}
         self.milestone_marks = []
+        self.milestone_lines = []
 
     def set_timeline(self, daily: pd.DataFrame, milestones: pd.DataFrame) -> None:
         """Draw ``daily`` (date, code, name, coverage) and ``milestones`` (due, target, missed)."""
@@ -81,13 +86,57 @@ class ProgressChart(QWidget):
             missed = record.get("missed")
             colour = PENDING if missed is None or pd.isna(missed) else (MISSED if missed else MET)
             x = _seconds([record["due_date"]])[0]
-            self.plot.addItem(pg.InfiniteLine(
+            line = pg.InfiniteLine(
                 x, angle=90, pen=pg.mkPen(colour, style=Qt.PenStyle.DashLine),
-                label=str(record["name"]), labelOpts={"position": 0.95, "color": colour}))
+                label=str(record["name"]), labelOpts={"position": 0.95, "color": colour})
+            self.plot.addItem(line)
+            self.milestone_lines.append(line)
             target = record.get("target_coverage")
             if target is not None and not pd.isna(target):
                 self.plot.plot([x], [float(target) * 100], pen=None, symbol="t", symbolSize=12,
                                symbolBrush=colour)
             self.milestone_marks.append((str(record["name"]), colour))
         self.plot.setYRange(0, 105)
+        days = [*_seconds(daily["date"]), *(line.value() for line in self.milestone_lines)]
+        if days:  # the whole timetable in view, its last milestone included
+            self.plot.setXRange(min(days), max(days), padding=0.02)
+        self._layout_milestones()
+
+    def _layout_milestones(self, *_args) -> None:
+        """Place the milestones' names so that none overlaps another or leaves the chart.
+
+        A name is written to the right of its line, or to its left near the right edge; names
+        that would meet go one row lower (milestones on the same day, a few days apart).
+        """
+        view = self.plot.getViewBox()
+        width, height = view.width(), view.height()
+        if not self.milestone_lines or width <= 0 or height <= 0:
+            return
+        rows: list[float] = []  # per row, where its last name ends (pixels)
+        lines = sorted(self.milestone_lines, key=lambda line: line.value())
+        for line in lines:  # a handful of milestones
+            label = line.label
+            text = label.boundingRect()
+            x = view.mapFromView(QPointF(line.value(), 0)).x()
+            label.setVisible(0 <= x <= width)  # a line out of view (zoomed in) is not named
+            if not label.isVisible():
+                continue
+            left = x + 2 + text.width() > width - 2 and x - 2 - text.width() >= 0
+            start, end = (x - 2 - text.width(), x) if left else (x, x + 2 + text.width())
+            row = next((r for r, taken in enumerate(rows) if taken < start), len(rows))
+            if row == len(rows):
+                rows.append(end)
+            rows[row] = end + 4
+            anchor = (1, 0) if left else (0, 0)
+            label.anchors = [anchor, anchor]
+            label.setAnchor(anchor)
+            top = 2 + row * (text.height() + 1)
+            label.setPosition(min(max(1 - top / height, 0.0), 1.0))
+
+    def milestone_label_rects(self) -> list[tuple[str, QRectF]]:
+        """Each milestone's name and where it is drawn (the view box's pixels)."""
+        view = self.plot.getViewBox()
+        return [(line.label.toPlainText(),
+                 view.mapRectFromItem(line.label, line.label.boundingRect()))
+                for line in self.milestone_lines if line.label.isVisible()]
 
