@@ -42,6 +42,12 @@ class MapOverlay(QWidget):
         metres = nice_length(140 * metres_per_pixel)
         return metres, metres / metres_per_pixel
 
+    def reserved(self) -> list[QRectF]:
+        """Where the scale bar and the north arrow are drawn (no label goes there)."""
+        _metres, pixels = self.scale_bar()
+        height, width = self.height(), self.width()
+        return [QRectF(14, height - 46, pixels + 110, 46), QRectF(width - 48, 0, 48, 54)]
+
     def paintEvent(self, event):  # noqa: N802 - Qt override
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -228,6 +234,8 @@ class MapCanvas(pg.PlotWidget):
         self._label_timer.start()
 
     def _relabel(self) -> None:
+        corner = self.mapFromScene(self.view_box.sceneBoundingRect().topLeft())
         self.labels.update_labels(
-            self.view_box.viewRect(), self.metres_per_pixel(), self.scale_denominator()
+            self.view_box.viewRect(), self.metres_per_pixel(), self.scale_denominator(),
+            reserved=[r.translated(-corner.x(), -corner.y()) for r in self.overlay.reserved()],
         )
