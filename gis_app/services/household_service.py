@@ -77,18 +77,18 @@ class HouseholdService:
         """
         households = self.session.households
         village_id = households["village_id"].to_numpy()[self._row(household_id)]
-        units = self.session.frame("admin_units")
-        villages = units[units["level"] == 3]
-        geoms = np.asarray(villages.geometry.to_numpy(), dtype=object)
-        own = np.flatnonzero(villages["id"].to_numpy() == village_id) if \
+        units = self.session.frame("admin_units")  # arrays, not a filtered copy: per click
+        geoms = np.asarray(units.geometry.to_numpy(), dtype=object)
+        villages = units["level"].to_numpy() == 3
+        own = np.flatnonzero(villages & (units["id"].to_numpy() == village_id)) if \
             not pd.isna(village_id) else np.empty(0, dtype=np.int64)
         if not len(own) or shapely.is_missing(geoms[own[0]]) or shapely.is_empty(geoms[own[0]]):
             return None
         if shapely.intersects_xy(geoms[own[0]], float(x), float(y)):
             return None
-        usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        inside = np.flatnonzero(usable)[shapely.contains_xy(geoms[usable], float(x), float(y))]
-        names = villages["name"].to_numpy()
+        usable = np.flatnonzero(villages & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+        inside = usable[shapely.contains_xy(geoms[usable], float(x), float(y))]
+        names = units["name"].to_numpy()
         head = self.session.household_columns(["head_name"], [int(household_id)])
         return VillageConflict(str(head["head_name"].iloc[0]), str(names[own[0]]),
                                str(names[inside[0]]) if len(inside) else None)

@@ -444,14 +444,16 @@ class ProjectSession:
 
 
 def _lookup(keys, ids: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``values`` of the rows whose sorted ``ids`` are ``keys`` (None for a missing key)."""
-    keys = pd.array(np.asarray(keys, dtype=object), dtype="Int64")
+    """``values`` of the rows whose sorted ``ids`` are ``keys`` (None for a missing key).
+
+    For an edit's few rows: the keys are looked at one by one (NA, None, NaN are no key).
+    """
     out = np.full(len(keys), None, dtype=object)
-    present = np.flatnonzero(~np.asarray(keys.isna()))
-    if not len(present) or not len(ids):
+    present = [i for i, key in enumerate(keys) if key is not None and not pd.isna(key)]
+    if not present or not len(ids):
         return out
-    wanted = keys[present].to_numpy(np.int64)
+    wanted = np.array([int(keys[i]) for i in present], dtype=np.int64)
     positions = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
     found = ids[positions] == wanted
-    out[present[found]] = values[positions[found]]
+    out[np.asarray(present)[found]] = values[positions[found]]
     return out
