@@ -145,6 +145,78 @@ def _label_every(n: int) -> int:
     return max(1, math.ceil(n / _MAX_LABELS))
 
 
+#: Directions a number may sit in from its point, in order of preference (y down).
+_PLACES = ((1, -1), (1, 0), (1, 1), (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1))
+#: Distances tried, in point radii beyond the point's edge (the first ring touches it).
+_RINGS = (0.4, 1.6, 3.0, 4.5, 6.5, 9.0, 12.0, 16.0, 21.0, 27.0)
+
+
+def numbered(n: int) -> np.ndarray:
+    """Which of ``n`` points in route order get their number: every k-th and the last."""
+    index = np.arange(n)
+    return (index % _label_every(n) == 0) | (index == n - 1)
+
+
+def place_numbers(px, py, widths, heights, radius: float, box, spacing: float = 0.0
+                  ) -> np.ndarray:
+    """Where each route number goes: beside its point, clear of every point and number.
+
+    Each number tries the eight places around its point, nearest ring first; a place must lie
+    inside ``box`` and meet no point's disc and no number placed before it. Greedy in route
+    order, so the first numbers sit closest.
+
+    Parameters
+    ----------
+    px, py : array of float
+        The points (page units, y down).
+    widths, heights : array of float
+        Each number's box size (NaN: the point is not numbered).
+    radius : float
+        Radius of the drawn points.
+    box : tuple of float
+        (left, top, right, bottom) the numbers must stay within.
+    spacing : float
+        Room kept between two numbers (so that "5" beside "6" is never read as 56).
+
+    Returns
+    -------
+    ndarray, shape (n, 3)
+        Left, top of each number's box and the ring used (0 touches the point; farther ones
+        are drawn with a leader line); NaN where a number found no free place or has none.
+    """
+    px, py = np.asarray(px, float), np.asarray(py, float)
+    pad = radius + 1
+    taken = np.column_stack([px - pad, py - pad, px + pad, py + pad])  # points, then numbers
+    placed = np.full((len(px), 3), np.nan)
+    left_edge, top_edge, right_edge, bottom_edge = box
+    for i in np.flatnonzero(np.isfinite(np.asarray(widths, float))):  # numbered points only
+        w, h = float(widths[i]), float(heights[i])
+        for ring, distance in enumerate(_RINGS):  # a few places each, first free wins
+            d = radius + distance * radius
+            lefts = np.array([px[i] + dx * d - (dx < 0) * w - (dx == 0) * w / 2
+                              for dx, _dy in _PLACES])
+            tops = np.array([py[i] + dy * d - (dy < 0) * h - (dy == 0) * h / 2
+                             for _dx, dy in _PLACES])
+            inside = ((lefts >= left_edge) & (tops >= top_edge) & (lefts + w <= right_edge)
+                      & (tops + h <= bottom_edge))
+            room = np.where(np.arange(len(taken)) < len(px), 0.0, spacing)  # numbers apart
+            free = inside & ~((lefts[:, None] - room < taken[None, :, 2])
+                              & (lefts[:, None] + w + room > taken[None, :, 0])
+                              & (tops[:, None] - room < taken[None, :, 3])
+                              & (tops[:, None] + h + room > taken[None, :, 1])).any(axis=1)
+            if free.any():
+                k = int(np.argmax(free))
+                placed[i] = (lefts[k], tops[k], ring)
+                taken = np.vstack([taken, [lefts[k], tops[k], lefts[k] + w, tops[k] + h]])
+                break
+    return placed
+
+
+def _leader(x: float, y: float, left: float, top: float, w: float, h: float):
+    """The line from a point to the nearest edge of its number's box."""
+    return x, y, min(max(x, left), left + w), min(max(y, top), top + h)
+
+
 def render_map_png(visits, width: int = 1600, height: int = 1000) -> bytes:
     """The route map as PNG bytes, drawn with Pillow (no Qt): grids, route, numbers, N, scale."""
     from PIL import Image, ImageDraw, ImageFont
@@ -173,13 +245,23 @@ def render_map_png(visits, width: int = 1600, height: int = 1000) -> bytes:
     if len(located) > 1:
         draw.line(list(zip(px.tolist(), py.tolist(), strict=True)), fill=_ROUTE_COLOUR, width=3)
     small, radius = font(18), 6
-    every = _label_every(len(located))
-    for i, (x, y, seq) in enumerate(zip(px, py, located["seq"], strict=True)):
+    texts = [str(seq) for seq in located["seq"]]
+    sizes = np.full((len(texts), 2), np.nan)
+    for i in np.flatnonzero(numbered(len(texts))):  # every k-th of a long list
+        left, top, right, bottom = small.getbbox(texts[i], anchor="lt", stroke_width=2)
+        sizes[i] = (right - left, bottom - top)
+    places = place_numbers(px, py, sizes[:, 0], sizes[:, 1], radius,
+                           (4, 4, width - 4, height - 4), spacing=3)
+    for x, y, (left, top, ring), (w, h) in zip(px, py, places, sizes, strict=True):
+        if np.isfinite(ring) and ring > 0:
+            draw.line(_leader(x, y, left, top, w, h), fill=(120, 120, 120), width=1)
+    for i, (x, y) in enumerate(zip(px, py, strict=True)):
         colour = (47, 158, 68) if i == 0 else _POINT_COLOUR
         draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour,
                      outline="white")
-        if i % every == 0 or i == len(located) - 1:
-            draw.text((x + radius + 2, y - radius - 2), str(seq), fill="black", font=small,
+    for text, (left, top, _ring) in zip(texts, places, strict=True):
+        if np.isfinite(left):
+            draw.text((left, top), text, fill="black", font=small, anchor="lt",
                       stroke_width=2, stroke_fill="white")
     _png_north_arrow(draw, width - 70, 30, font(28))
     _png_scale_bar(draw, frame, 30, height - 40, width / 4, font(22))
@@ -410,18 +492,29 @@ def _pdf_map(pdf, visits, left: float, top: float, width: float, height: float) 
             pdf.set_draw_color(*_ROUTE_COLOUR)
             pdf.set_line_width(0.45)
             pdf.polyline(list(zip(px.tolist(), py.tolist(), strict=True)))
-        pdf.set_line_width(0.1)
-        pdf.set_draw_color(255)
         pdf.set_font("cjk", size=6)
-        every = _label_every(len(located))
+        texts = [str(seq) for seq in located["seq"]]
+        height_mm = 6 * 1.25 * 25.4 / 72  # the 6 pt numbers' ascent and descent
+        widths = np.full(len(texts), np.nan)
+        chosen = np.flatnonzero(numbered(len(texts)))
+        widths[chosen] = [pdf.get_string_width(texts[i]) for i in chosen]
+        places = place_numbers(px, py, widths, np.full(len(texts), height_mm), 0.9,
+                               (left, top, left + width, top + height), spacing=1.0)
+        pdf.set_line_width(0.1)
+        pdf.set_draw_color(120)
+        for x, y, (bx, by, ring), w in zip(px, py, places, widths, strict=True):
+            if np.isfinite(ring) and ring > 0:
+                pdf.line(*_leader(x, y, bx, by, w, height_mm))
+        pdf.set_draw_color(255)
         circle = np.linspace(0, 2 * np.pi, 13)[:-1]
-        for i, (x, y, seq) in enumerate(zip(px, py, located["seq"], strict=True)):
+        for i, (x, y) in enumerate(zip(px, py, strict=True)):
             pdf.set_fill_color(*((47, 158, 68) if i == 0 else _POINT_COLOUR))
             pdf.polygon(list(zip((x + 0.9 * np.cos(circle)).tolist(),
                                  (y + 0.9 * np.sin(circle)).tolist(), strict=True)),
                         style="DF")
-            if i % every == 0 or i == len(located) - 1:
-                pdf.text(x + 1.1, y - 0.8, str(seq))
+        for text, (bx, by, _ring) in zip(texts, places, strict=True):
+            if np.isfinite(bx):
+                pdf.text(bx, by + height_mm * 0.8, text)
     _pdf_north_arrow(pdf, left + width - 12, top + 5)
     _pdf_scale_bar(pdf, frame, left + 6, top + height - 7, width / 4)
 
