@@ -1,0 +1,80 @@
+"""Write the map's screenshots to docs/screenshots/ (run by hand, not by the tests).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py
+
+The sample county is generated into a temporary project and opened in the real window, as a
+user first sees it:
+
+- ``default_map.png``: the window as it opens (Chinese);
+- ``coverage_grids.png``: the map with 排查覆盖率（三级网格） ticked;
+- ``snapshot.png``: 保存地图快照… as PNG; ``snapshot_pdf.png``: the PDF's page as a reader
+  shows it (pdftoppm, from poppler-utils).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "screenshots"
+
+
+def _settle(app, rounds: int = 40) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+
+
+def main() -> int:
+    from PyQt6.QtCore import QSettings
+
+    from gis_app.services.sample_service import create_sample_project
+    from gis_app.services.session import ProjectSession
+    from gis_app.storage.project import open_project
+    from gis_app.ui.app import application
+    from gis_app.ui.main_window import MainWindow
+
+    app = application()
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder) / "sample.gmp"
+        create_sample_project(project).close()
+        settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue("language", "zh")
+        session = ProjectSession(open_project(project), user="screenshots")
+        session.load()
+        window = MainWindow(session, settings)
+        window.resize(1400, 900)
+        window.show()
+        _settle(app)
+        window.canvas.zoom_full()
+        _settle(app)
+        window.canvas.relabel()
+        _settle(app)
+        window.grab().save(str(OUT / "default_map.png"))
+        snapshot = window.controller("map")
+        snapshot.save_snapshot(str(OUT / "snapshot.png"))
+        pdf = Path(folder) / "snapshot.pdf"
+        snapshot.save_snapshot(str(pdf))
+        subprocess.run(["pdftoppm", "-r", "110", "-png", "-singlefile", str(pdf),
+                        str(OUT / "snapshot_pdf")], check=True)
+        window.layers["coverage_grids"].set_visible(True)
+        _settle(app)
+        window.canvas.relabel()
+        _settle(app)
+        window.canvas.grab().save(str(OUT / "coverage_grids.png"))
+        window.layers["coverage_grids"].set_visible(False)
+        window.close()
+        session.close()
+    for name in ("default_map.png", "coverage_grids.png", "snapshot.png", "snapshot_pdf.png"):
+        print(OUT / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
