@@ -121,15 +121,11 @@ class Source:
 
 def _unchanged(values, rows: np.ndarray, new) -> bool:
     """True when ``values[rows]`` already hold ``new`` (numbers and flags; NA equal to NA)."""
-    if values.dtype.kind not in "iufb" and str(values.dtype) not in ("Int64", "boolean"):
-        return False  # text, dates, geometries: copied
-    old = values[rows]
-    old_na, new_na = np.asarray(pd.isna(old)), np.asarray(pd.isna(new))
-    if (old_na != new_na).any():
-        return False
-    keep = ~old_na
-    return bool(np.array_equal(np.asarray(old[keep], dtype=float),
-                               np.asarray(new[keep], dtype=float)))
+    if values.dtype.kind not in "iufb":
+        return False  # text, dates, geometries: taken as changed
+    old = values[rows].to_numpy(dtype="float64", na_value=np.nan)
+    return bool(np.array_equal(old, new.to_numpy(dtype="float64", na_value=np.nan),
+                               equal_nan=True))
 
 
 class GeoSource(Source):
@@ -258,6 +254,21 @@ class HouseholdSource(Source):
             found = self._ids[positions] == ids
             out[found] = column[positions[found]]
         return out
+
+    def update_in_place(self, frame, rows, fresh):
+        """The changed values written into the frame itself (only the changed columns).
+
+        A county's frame is not copied for one household; pandas' copy-on-write keeps what a
+        view took from it before (a column it holds is copied then, not changed under it).
+        """
+        fresh = self.finish(fresh)
+        for column in fresh.columns:
+            if column not in frame.columns:
+                continue
+            values, new = frame[column].array, fresh[column].array
+            if not _unchanged(values, rows, new):
+                frame.iloc[rows, frame.columns.get_loc(column)] = new
+        return frame
 
     def apply(self, change: EntityChange) -> bool:
         if self._columns and change:
