@@ -18,8 +18,10 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QLabel, QLineEdit, QMenu,
 
 from gis_app.analysis.measure import area_in_units, polygon_area, polyline_length
 from gis_app.core.coverage import COVERED, CoverageStatus
+from gis_app.core.fields import field_label
 from gis_app.services import search as search_service
 from gis_app.services.identify import describe_feature
+from gis_app.services.layers import COVERAGE_SOURCES
 from gis_app.ui.canvas import snapshot as map_sheet
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.controllers.base import RIGHT, ActionSpec, Controller, DockSpec
@@ -169,9 +171,30 @@ class MapController(Controller):
             np.asarray(frame.geometry.to_numpy(), dtype=object), x, y))
         return int(hits[0]) if len(hits) else None
 
+    def identify_order(self) -> list[str]:
+        """Layers in the order identify tries them.
+
+        Points first, then other areas (hazard zones), then grids finest first: a click on
+        an empty part of a level-3 grid shows that grid, not the village or township drawn
+        around it. Within each kind the map's order (top first) decides.
+        """
+        def rank(layer_id: str) -> tuple[int, int]:
+            layer = self.layers[layer_id]
+            if layer.definition.geometry == "point":
+                return 0, 0
+            level = COVERAGE_SOURCES.get(layer.source)
+            if layer.source == "grids" and len(layer.frame):
+                level = int(layer.frame["level"].iloc[0])
+            return (1, 0) if level is None else (2, -level)
+
+        return sorted(self.layers.order, key=rank)
+
     def identify_at(self, x: float, y: float) -> tuple[str, int] | None:
-        """Show the top-most feature at (x, y) in the identify panel; (layer id, row)."""
-        for layer_id in self.layers.order:
+        """Show the feature at (x, y) in the identify panel; (layer id, row).
+
+        The layers are tried in :meth:`identify_order`.
+        """
+        for layer_id in self.identify_order():
             layer = self.layers[layer_id]
             row = self.feature_at(layer, x, y)
             if row is None:
@@ -208,13 +231,16 @@ class MapController(Controller):
             self.identify.set_household(None)
             return
         title = definition.title.in_language(self.state.language) if definition else source
-        if source == "households":
-            head = next((value for label, value in pairs if label in ("户主姓名", "head name")),
-                        "")
-            self.identify.show_feature(f"{title}：{head}", pairs)
+        if source == "households":  # named by its head (a name is not masked personal data)
+            head = field_label("head_name", self.state.language)
+            name = next((value for label, value in pairs if label == head), "")
+            self.identify.show_feature(f"{title}：{name}", pairs)
             self.identify.set_household(feature_id, self._visit_status(feature_id))
-        else:
-            self.identify.show_feature(f"{title}：{pairs[0][1] if pairs else ''}", pairs)
+        else:  # named by its name where it has one (a grid, a site), else its first value
+            name = field_label("name", self.state.language)
+            named = next((value for label, value in pairs if label == name),
+                         pairs[0][1] if pairs else "")
+            self.identify.show_feature(f"{title}：{named}", pairs)
             self.identify.set_household(None)
 
     def _visit_status(self, household_id: int) -> str:
