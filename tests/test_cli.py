@@ -139,9 +139,9 @@ def test_export_geopackage_is_read_by_gdal(sample_project_path, tmp_path, capsys
     households = pyogrio.read_dataframe(out, layer="households")
     assert len(households) == len(county.households)
     # Masked by default: no full ID number leaves the project.
-    assert households["head_id_number"].str.contains(r"\*").all()
+    assert households["户主证件号码"].str.contains(r"\*").all()
     grids = pyogrio.read_dataframe(out, layer="grids")
-    assert (grids["level"] == 3).sum() == (county.grids["level"] == 3).sum()
+    assert (grids["层级"] == 3).sum() == (county.grids["level"] == 3).sum()
 
 
 def test_ledger_export_then_import_gives_the_same_households(sample_project_path, tmp_path, capsys):

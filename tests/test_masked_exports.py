@@ -155,8 +155,8 @@ def test_masked_geopackage_keeps_the_edits_masked(edited, tmp_path):
     assert not any("setting" in name for name in layers)
     # The worker's new phone and ID number are there, masked, in the table and in the audit log.
     workers = pyogrio.read_dataframe(out, layer="workers", read_geometry=False)
-    assert "139****4321" in set(workers["phone"])
-    assert "430***********1237" in set(workers["id_number"])
+    assert "139****4321" in set(workers["联系电话"])
+    assert "430***********1237" in set(workers["证件号码"])
     audit = pyogrio.read_dataframe(out, layer="audit_log", read_geometry=False)
     changed = [json.loads(d) for d, t, a in zip(audit["details"], audit["table_name"],
                                                  audit["action"], strict=True)
@@ -171,7 +171,7 @@ def test_masked_geopackage_keeps_the_edits_masked(edited, tmp_path):
     assert re.fullmatch(r"更正网格员电话（原1\d\d\*{4}\d{4}）", label)
     # The free text keeps its words, with the numbers masked.
     records = pyogrio.read_dataframe(out, layer="records", read_geometry=False)
-    typed = next(v for v in records["other_problems"] if isinstance(v, str) and "户主证件" in v)
+    typed = next(v for v in records["其他问题"] if isinstance(v, str) and "户主证件" in v)
     assert re.fullmatch(r"户主证件\d{3}\*{11}[0-9X]{4}，电话1\d\d\*{4}\d{4}", typed)
 
 

@@ -49,6 +49,28 @@ LON_FIELDS = ("经度", "lon", "LON", "longitude")
 LAT_FIELDS = ("纬度", "lat", "LAT", "latitude")
 WKT_FIELDS = ("几何图形WKT", "geometry_wkt", "WKT", "wkt")
 
+#: Ledger columns whose header passes the 10 bytes of a GBK Shapefile field name, and the
+#: short header a Shapefile of households carries instead (read back as the column).
+LEDGER_SHORT_HEADERS: dict[str, str] = {
+    "head_id_number": "证件号码",
+    "housing_problem": "住房安全",
+    "education_problem": "失学辍学",
+    "insurance_problem": "未参医保",
+    "water_problem": "饮水安全",
+    "has_risk": "返贫风险",
+    "risk_type": "风险类型",
+    "proposed_monitoring_type": "拟监测类型",
+    "whole_household_away": "整户外出",
+    "grid_override": "手动网格",
+    "income_per_person": "人均纯收入",
+    "no_labour_support": "兜底保障户",
+    "relocated": "易地搬迁",
+    "severe_illness": "重病慢病",
+    "disability": "残疾成员",
+    "risk_eliminated": "风险消除",
+    "risk_eliminated_on": "消除日期",
+}
+
 
 def written_names(fields: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """Stored column → the header an export writes (the first of each field's headers)."""

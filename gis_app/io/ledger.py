@@ -306,6 +306,16 @@ def _check_monitoring(found: IssueCollector, frame: pd.DataFrame, texts: dict[st
 LAYER_LEDGER_KEYS = ("head_id_number", "head_name", "members", "attribute")
 
 
+def _layer_columns() -> tuple[LedgerColumn, ...]:
+    """The ledger's columns, also known by the short headers of a Shapefile's fields."""
+    from dataclasses import replace
+
+    from gis_app.core.layer_fields import LEDGER_SHORT_HEADERS
+
+    return tuple(replace(c, aliases=(*c.aliases, LEDGER_SHORT_HEADERS[c.key]))
+                 if c.key in LEDGER_SHORT_HEADERS else c for c in ANNEX2_COLUMNS)
+
+
 def ledger_from_layer(frame, label: str) -> LedgerReadResult | None:
     """Read households from a point layer whose fields are the ledger's columns.
 
@@ -335,7 +345,8 @@ def ledger_from_layer(frame, label: str) -> LedgerReadResult | None:
     from gis_app.io.headers import header_lookup, normalise_header
     from gis_app.io.sheets import table_from_frame
 
-    lookup = header_lookup(ANNEX2_COLUMNS)
+    columns = _layer_columns()
+    lookup = header_lookup(columns)
     attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     keys = {lookup.get(normalise_header(c)) for c in attributes.columns}
     if not set(LAYER_LEDGER_KEYS) <= keys:
@@ -350,6 +361,6 @@ def ledger_from_layer(frame, label: str) -> LedgerReadResult | None:
         shapely.get_x(np.where(points, geoms, None)), shapely.get_y(np.where(points, geoms, None))))
     headers = {c.key: c.header for c in ANNEX2_COLUMNS}
     attributes = attributes.assign(**{headers["lon"]: lon, headers["lat"]: lat})
-    table = table_from_frame(attributes, label, ANNEX2_COLUMNS, _ANCHOR)
+    table = table_from_frame(attributes, label, columns, _ANCHOR)
     result, issues = validate_ledger(table)
     return LedgerReadResult(result, issues, table.match.header_row, table.rows)

@@ -147,6 +147,11 @@ def _load_frame(path: Path, label: str, sheet) -> tuple[list[tuple[str, pd.DataF
             for other in names[1:]:
                 frames.append((other, None))
         return frames, None
+    from gis_app.io.vector import VECTOR_SUFFIXES, read_attribute_rows
+
+    if suffix in VECTOR_SUFFIXES:  # a layer's or table's fields, e.g. of an exported GeoPackage
+        rows, name = read_attribute_rows(path, label, sheet)
+        return [(name, rows)], None
     raise file_error(label, f"不支持的文件格式“{path.suffix}”，请使用.xlsx或.csv文件")
 
 

@@ -140,6 +140,56 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
                             layer_name)
 
 
+#: Files whose layers' attribute tables may be read as a table (a ledger, a roster).
+VECTOR_SUFFIXES = tuple(_DRIVERS)
+
+
+def read_attribute_rows(path: str | os.PathLike, label: str,
+                        layer: str | int | None = None) -> tuple[pd.DataFrame, str]:
+    """A layer's (or a GeoPackage table's) attributes as sheet rows: field names, then values.
+
+    Parameters
+    ----------
+    path : path-like
+        GeoPackage, GeoJSON or Shapefile (its ``.cpg`` checked as in :func:`read_vector`).
+    label : str
+        File name for messages.
+    layer : str or int, optional
+        Layer or table (default: the first).
+
+    Returns
+    -------
+    tuple
+        Object rows with positional columns (row 0 the field names; empty cells ``None``) and
+        the layer read.
+    """
+    path = Path(path)
+    _check_files(path, label)
+    encoding = shapefile_encoding(path)[0] if path.suffix.lower() == ".shp" else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # noqa: BLE001
+        raise file_error(label, f"文件已损坏或不完整，无法读取（{_short(exc)}）") from None
+    if isinstance(layer, int):
+        name = names[layer] if 0 <= layer < len(names) else None
+    else:
+        name = layer if layer is not None else (names[0] if names else None)
+    if name not in names:
+        raise file_error(label, f"没有名为“{layer}”的图层或表（现有：{'、'.join(names)}）")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            frame = pyogrio.read_dataframe(path, layer=name, read_geometry=False,
+                                           encoding=gdal_encoding(encoding))
+    except Exception as exc:  # noqa: BLE001
+        raise file_error(label, f"文件已损坏或不完整，无法读取（{_short(exc)}）") from None
+    values = frame.astype(object).where(frame.notna(), None).to_numpy(dtype=object)
+    header = np.array([list(frame.columns)], dtype=object).reshape(1, len(frame.columns))
+    return pd.DataFrame(np.vstack([header, values]), dtype=object), name
+
+
 def _with_geometry(frame: gpd.GeoDataFrame, geoms: np.ndarray, crs) -> gpd.GeoDataFrame:
     """Return a copy of ``frame`` whose active geometry column holds ``geoms``."""
     frame = frame.copy()

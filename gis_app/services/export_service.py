@@ -12,12 +12,19 @@ import re
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.core.fields import PERSONAL_ID_FIELDS, PERSONAL_PHONE_FIELDS
 from gis_app.core.idcard import mask_id, mask_phone
+from gis_app.services.export_layers import (
+    LEDGER_LAYERS,
+    ROSTER_LAYERS,
+    household_points,
+    importable,
+    prepare,
+    with_headers,
+)
 from gis_app.storage.audit import current_user
 from gis_app.storage.project import Project
 from gis_app.storage.reader import (
@@ -146,11 +153,9 @@ def load_layer(project: Project, name: str) -> pd.DataFrame:
     if name == "grids":
         return load_grids(engine)
     if name == "households":
-        frame = household_ledger(project)
-        located = frame["lon"].notna().to_numpy()
-        geometry = gpd.points_from_xy(frame["lon"].fillna(0), frame["lat"].fillna(0))
-        geometry = np.where(located, np.asarray(geometry), None)
-        return gpd.GeoDataFrame(frame, geometry=list(geometry), crs=STORAGE_EPSG)
+        return household_points(household_ledger(project))
+    if name == "records":  # the ledger's rows: what a records import reads
+        return household_ledger(project)
     if name == "sites":
         return load_geo_table(engine, "resettlement_site")
     if name in ("hazard_zones", "hazard_points"):
@@ -163,6 +168,35 @@ def load_layer(project: Project, name: str) -> pd.DataFrame:
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop internal columns that mean nothing outside the database."""
     return frame.drop(columns=[c for c in ("version",) if c in frame.columns])
+
+
+_LEDGER_TITLES = {"households": "防止返贫监测帮扶集中排查台账", "records": "集中排查记录台账"}
+
+
+def _keyed(project: Project, name: str, protect) -> pd.DataFrame:
+    """A layer or table as exported, still by stored column (personal data as asked)."""
+    frame = _plain(protect(load_layer(project, name)))
+    return prepare(project, name, frame) if importable(name) else frame
+
+
+def _headed(name: str, frame: pd.DataFrame, shapefile: bool = False) -> pd.DataFrame:
+    """The importable layers under their import headers; other tables as stored."""
+    return with_headers(name, frame, shapefile) if importable(name) else frame
+
+
+def shapefile_encoding_for(frame: pd.DataFrame) -> str:
+    """GBK (what county GIS software expects) when every name and text fits, else GB18030."""
+    texts = [" ".join(map(str, frame.columns))]
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if column != frame.geometry.name and (pd.api.types.is_object_dtype(dtype)
+                                              or pd.api.types.is_string_dtype(dtype)):
+            texts.append(frame[column].dropna().astype(str).str.cat(sep=" "))
+    try:
+        "".join(texts).encode("gbk")
+    except UnicodeEncodeError:
+        return "GB18030"
+    return "GBK"
 
 
 def export_project(
@@ -192,7 +226,12 @@ def export_project(
     list of Path
         The files written.
     """
-    from gis_app.io import write_ledger_excel, write_table_excel, write_vector
+    from gis_app.io import (
+        write_ledger_excel,
+        write_table_excel,
+        write_vector,
+        write_workers_excel,
+    )
 
     user = user or current_user()
     if unmask and not may_see_personal_data(project, user):
@@ -215,7 +254,7 @@ def export_project(
         out.unlink(missing_ok=True)
         names = SPATIAL_LAYERS + TABLES if layer in (None, "all") else (layer,)
         for name in names:
-            frame = _plain(protect(load_layer(project, name)))
+            frame = _headed(name, _keyed(project, name, protect))
             if not isinstance(frame, gpd.GeoDataFrame):
                 frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=STORAGE_EPSG)
             write_vector(frame, out, layer=name)
@@ -224,13 +263,20 @@ def export_project(
         names = SPATIAL_LAYERS if layer == "all" else (layer or "households",)
         for name in names:
             target = out if len(names) == 1 else out.with_name(f"{out.stem}_{name}{out.suffix}")
-            frame = _plain(protect(load_layer(project, name)))
-            if isinstance(frame, gpd.GeoDataFrame):
-                write_vector(frame, target, encoding="UTF-8")
-            elif suffix == ".xlsx":
-                write_table_excel(frame, target, title=name)
+            keyed = _keyed(project, name, protect)
+            if suffix == ".xlsx" and name in LEDGER_LAYERS:
+                write_ledger_excel(keyed, target, title=_LEDGER_TITLES[name],
+                                   unit=project.settings().get("county_name", ""))
+            elif suffix == ".xlsx" and name in ROSTER_LAYERS:
+                write_workers_excel(keyed, target)
             else:
-                raise ValueError(f"表{name}没有几何图形，请导出为 .xlsx 或 .gpkg")
+                frame = _headed(name, keyed, shapefile=suffix == ".shp")
+                if isinstance(frame, gpd.GeoDataFrame):
+                    write_vector(frame, target, encoding=shapefile_encoding_for(frame))
+                elif suffix == ".xlsx":
+                    write_table_excel(frame, target, title=name)
+                else:
+                    raise ValueError(f"表{name}没有几何图形，请导出为 .xlsx 或 .gpkg")
             written.append(target)
     else:
         raise ValueError(f"不支持的导出格式：{out.suffix}（可用 .gpkg .geojson .shp .xlsx）")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from gis_app.core.codes import LocationSource
 from gis_app.core.crs import zone_of_epsg
@@ -182,8 +183,17 @@ def import_households(
     from gis_app.io import read_ledger
 
     if path.suffix.lower() not in LEDGER_SUFFIXES:
-        return import_household_points(project, path, crs, gcj02, layer)
-    result = read_ledger(path)
+        from gis_app.io import read_vector
+        from gis_app.io.ledger import ledger_from_layer
+
+        layer_result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02, missing_ok=True)
+        result = ledger_from_layer(layer_result.frame, path.name)
+        if result is None:  # ID numbers and points only: locations of stored households
+            return import_household_points(project, path, layer_result)
+        result.issues = list(layer_result.issues) + list(result.issues)
+        gcj02 = False  # the layer's points are converted already
+    else:
+        result = read_ledger(path)
     frame = result.frame.reset_index(drop=True)
     rows = np.asarray(result.rows)
     for key in ("lon", "lat", "gk_x", "gk_y"):
@@ -224,18 +234,19 @@ def import_households(
     return write
 
 
-def import_household_points(
-    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
-):
+def import_household_points(project: Project, path: Path, result):
     """A separate point layer joined to existing households by ID number; returns its writer.
 
-    Each household is updated at the version it has when the import writes (another user's
-    placement made meanwhile is overwritten by the file, as the file is newer).
+    ``result`` is the layer as read (:func:`~gis_app.io.read_vector`). Each household is
+    updated at the version it has when the import writes (another user's placement made
+    meanwhile is overwritten by the file, as the file is newer).
     """
-    from gis_app.io import read_vector
-
-    result = read_vector(path, layer=layer, crs=crs, gcj02=gcj02)
     frame = result.frame
+    missing = shapely.is_missing(frame.geometry.to_numpy())
+    if missing.any():
+        raise InputFileError([
+            Issue(path.name, int(i) + 1, "几何图形", "要素没有几何图形（几何为空）")
+            for i in np.flatnonzero(missing)[:50]])
     id_column = next(
         (
             c

@@ -169,7 +169,9 @@ def import_file(
         "records": _import_records,
     }[kind]
     if kind == "records":
-        write = handler(project, path, campaign_year, campaign_id)
+        write = handler(project, path, campaign_year, campaign_id, layer)
+    elif kind == "workers":
+        write = handler(project, path, layer)
     elif kind in ("sites", "hazards"):
         write = handler(project, path, crs, gcj02, layer, update)
     elif kind in ("boundaries", "households", "grids"):
@@ -351,10 +353,10 @@ def _refuse_villages_as_townships(project: Project, units: gpd.GeoDataFrame, fil
 # --- workers, sites, hazards, records ---------------------------------------------------------
 
 
-def _import_workers(project: Project, path: Path) -> Writer:
+def _import_workers(project: Project, path: Path, layer: str | None = None) -> Writer:
     from gis_app.io import read_workers
 
-    result = read_workers(path)
+    result = read_workers(path, sheet=layer)
     frame = result.frame.reset_index(drop=True)
     rows = np.asarray(result.rows)
     known = set(load_table(project.engine, "worker", ["phone"])["phone"])
@@ -405,11 +407,12 @@ def _import_workers(project: Project, path: Path) -> Writer:
 
 
 def _import_records(
-    project: Project, path: Path, campaign_year: int | None, campaign_id: int | None = None
+    project: Project, path: Path, campaign_year: int | None, campaign_id: int | None = None,
+    layer: str | None = None,
 ) -> Writer:
     from gis_app.io import read_ledger
 
-    result = read_ledger(path)
+    result = read_ledger(path, sheet=layer)
     frame = result.frame.reset_index(drop=True)
     campaigns = load_table(project.engine, "campaign", ["id", "year", "round"])
     if campaign_year is not None:
