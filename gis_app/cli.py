@@ -102,19 +102,18 @@ def _open(location: str):
 
 def _run(args) -> int:
     if args.command == "sample":
-        from gis_app.services.sample_service import create_sample_project, write_sample_files
+        from gis_app.services.sample_service import create_sample_project
 
         project = create_sample_project(
             args.project,
             households=args.households,
             seed=args.seed,
             progress=_progress_printer(not args.json),
+            files=args.files,
         )
         from gis_app.services.project_service import project_info
 
         info = project_info(project)
-        if args.files:
-            write_sample_files(args.files, seed=args.seed)
         _emit(
             args,
             {"project": args.project, **info},

@@ -69,7 +69,8 @@ def save_county(project: Project, county, user: str | None = None) -> None:
 
 
 def create_sample_project(
-    location: str | Path, households: int | None = None, seed: int = 2023, progress=None
+    location: str | Path, households: int | None = None, seed: int = 2023, progress=None,
+    files: str | Path | None = None,
 ) -> Project:
     """Generate a county (see :func:`gis_app.synth.build_county`) into a new project.
 
@@ -83,6 +84,8 @@ def create_sample_project(
         Random seed; the same seed gives the same county.
     progress : callable, optional
         ``callback(done, total)``.
+    files : str or Path, optional
+        Also write this county's hand-over files into this folder (:func:`write_sample_files`).
     """
     from gis_app.synth import build_county
 
@@ -91,19 +94,33 @@ def create_sample_project(
     county = build_county(households=households, seed=seed, progress=progress)
     project = open_project(location, create=True)
     save_county(project, county)
+    if files is not None:
+        write_sample_files(files, county=county)
     return project
 
 
-def write_sample_files(folder: str | Path, seed: int = 2023) -> list[Path]:
-    """Write the bundled sample county's hand-over files into ``folder`` (deterministic bytes).
+def write_sample_files(folder: str | Path, seed: int = 2023, households: int | None = None,
+                       county=None) -> list[Path]:
+    """Write a generated county's hand-over files into ``folder`` (deterministic bytes).
 
     The county office's formats: a GeoPackage of every layer, the same layers as GBK-encoded
     Shapefiles, the households as the annex-2 Excel ledger and the workers as Excel.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the files go (made if missing).
+    seed, households : int, optional
+        The county to generate (default: the bundled sample) when ``county`` is not given.
+    county : gis_app.synth.county.SampleCounty, optional
+        A county already generated (the one just written into a project).
     """
     from gis_app.io import write_ledger_excel, write_vector, write_workers_excel
-    from gis_app.synth import build_county
 
-    county = build_county(seed=seed)
+    if county is None:
+        from gis_app.synth import build_county
+
+        county = build_county(households=households, seed=seed)
     folder = Path(folder)
     (folder / "shapefile").mkdir(parents=True, exist_ok=True)
     layers = sample_layers(county)
