@@ -142,6 +142,64 @@ _ENGLISH: dict[str, str] = {
     "已将{n}个网格合并为1个": "Merged {n} grids into 1",
     "已新建网格": "New grid created",
     "已撤销：{label}": "Undone: {label}",
+    # undo and redo (编辑 menu), the window title, the map tools' hints, split targeting
+    "重做": "Redo",
+    "撤销“{label}”": "Undo “{label}”",
+    "重做“{label}”": "Redo “{label}”",
+    "撤销：{label}": "Undo: {label}",
+    "重做：{label}": "Redo: {label}",
+    "没有可撤销的操作": "Nothing to undo",
+    "没有可重做的操作": "Nothing to redo",
+    "已重做：{label}": "Redone: {label}",
+    # the edits' names (the services' labels), as 撤销/重做 and the status bar show them
+    "添加网格员{name}": "Add worker {name}",
+    "修改网格员{name}": "Edit worker {name}",
+    "网格员{name}退出": "Worker {name} retires",
+    "分配{n}项（{role}）": "Assign {n} ({role})",
+    "取消分配{n}项": "Unassign {n}",
+    "录入走访记录（户主{name}）": "Record a visit (head {name})",
+    "新建排查{name}": "New investigation {name}",
+    "合并网格{names}": "Merge grids {names}",
+    "新增网格{name}": "New grid {name}",
+    "拆分网格{name}为{n}个": "Split grid {name} into {n}",
+    "重新划分{name}的网格": "Redraw the grids of {name}",
+    "设置农户{name}的位置": "Place household {name}",
+    "导入{what}：{file}": "Import {what}: {file}",
+    "拖动地图平移，滚轮缩放": "Drag to pan the map, scroll to zoom",
+    "在地图上拖出矩形放大": "Drag a rectangle on the map to zoom in",
+    "单击地图上的要素查看其属性": "Click a feature on the map to see its attributes",
+    "单击或拖框选择当前图层的要素，按住 Shift 追加，Esc 清除选择":
+        "Click or drag a box to select features of the current layer; Shift adds, Esc clears",
+    "单击添加节点，画出选择范围（按住 Shift 追加）":
+        "Click to add vertices around the features to select (Shift adds)",
+    "单击添加节点，双击或回车结束选择范围，Esc 取消":
+        "Click to add vertices; double-click or Enter closes the area, Esc cancels",
+    "单击起点开始测距离": "Click the starting point to measure a distance",
+    "单击添加节点，双击或回车结束测量，Esc 取消":
+        "Click to add vertices; double-click or Enter ends the measurement, Esc cancels",
+    "单击第一个顶点开始测面积": "Click the first corner to measure an area",
+    "单击添加顶点，双击或回车结束测量，Esc 取消":
+        "Click to add corners; double-click or Enter ends the measurement, Esc cancels",
+    "单击地图上该户的位置": "Click the household's location on the map",
+    "单击起点，画一条完整穿过一个三级网格的线（起点和终点都在网格外）":
+        "Click a starting point and draw a line right across one level-3 grid "
+        "(start and end outside it)",
+    "单击添加节点，双击结束分割线，Esc 取消":
+        "Click to add vertices; double-click ends the split line, Esc cancels",
+    "单击第一个顶点，逐点画出新网格的边界":
+        "Click the first corner, then the new grid's boundary point by point",
+    "单击添加顶点，双击或回车结束新网格，Esc 取消":
+        "Click to add corners; double-click or Enter ends the new grid, Esc cancels",
+    "单击选择要合并的相邻三级网格，按住 Shift 多选，再点“合并所选网格”":
+        "Click the adjacent level-3 grids to merge (Shift for more), then Merge selected grids",
+    "单击选择一个三级网格，再点“均衡拆分网格…”":
+        "Click one level-3 grid, then Split grid evenly…",
+    "分割线完整穿过了{n}个三级网格（{names}），一次只能拆分一个网格，请重画":
+        "The split line crosses {n} level-3 grids right through ({names}); one grid is split "
+        "at a time, draw it again",
+    "分割线没有完整穿过任何三级网格：请从网格外画起，穿过网格，在网格外结束":
+        "The split line crosses no level-3 grid right through: start outside the grid, cross "
+        "it and end outside it",
     "未分配": "unassigned",
     "请至少选择一名网格员": "Choose at least one worker",
     "已重新划分为{n}个网格": "Redrawn as {n} grids",

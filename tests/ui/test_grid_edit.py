@@ -269,12 +269,13 @@ def test_refused_edits_explain_and_change_nothing(window, qtbot, answers):
 
 
 def test_choosing_a_drawing_tool_says_what_to_do(window):
+    hint = window.controller("map").hint  # every tool's hints: tests/ui/test_tool_hints.py
     grid_action(window, "沿线拆分网格").trigger()
     assert window.canvas.view_box.tool == "split_line"
-    assert window.statusBar().currentMessage() == "在地图上画一条穿过网格的线，双击或回车结束"
+    assert hint.text() == "单击起点，画一条完整穿过一个三级网格的线（起点和终点都在网格外）"
     grid_action(window, "绘制新网格").trigger()
     assert window.canvas.view_box.tool == "draw_grid"
-    assert "新网格的边界" in window.statusBar().currentMessage()
+    assert "新网格的边界" in hint.text()
 
 
 def _village_for_rebalance(window) -> tuple[int, int]:
@@ -398,9 +399,10 @@ def test_grid_editing_in_english(qtbot, sample_project_path, tmp_path):
                                  "Merge selected grids", "Draw a new grid",
                                  "Redraw village grids…"]
         actions["Split grid along a line"].trigger()
-        assert window.statusBar().currentMessage().startswith("Draw a line across a grid")
+        hint = window.controller("map").hint
+        assert hint.text().startswith("Click a starting point and draw a line right across")
         actions["Draw a new grid"].trigger()
-        assert window.statusBar().currentMessage().startswith("Click the new grid's boundary")
+        assert hint.text() == "Click the first corner, then the new grid's boundary point by point"
         village, grid = _village_for_rebalance(window)
         window.layers["grids_level3"].select_ids([grid])
         actions["Redraw village grids…"].trigger()

@@ -48,15 +48,21 @@ def answers(window, qtbot):
     yield from answering(window, qtbot)
 
 
-def _line_across(window, grid_id: int, margin: float = 60.0) -> np.ndarray:
-    """A horizontal line (map metres) across a grid at its households' median height."""
+def _line_across(window, grid_id: int, margin: float = 8.0) -> np.ndarray:
+    """A horizontal line (map metres) across a grid at its households' median height.
+
+    It ends ``margin`` beyond the grid's own edges there, so that it crosses no neighbour
+    completely (a line crossing several grids splits none).
+    """
     households = store_households(window)
     mine = households[households["grid_id"] == grid_id]
     _, y = window.session.to_map(mine["lon"].to_numpy(), mine["lat"].to_numpy())
     shape = to_map(window, [store_grids(window).loc[grid_id, "geometry"]])[0]
     minx, _, maxx, _ = shape.bounds
     middle = float(np.median(y)) + 0.5  # between two households' heights, not on one
-    return np.array([(minx - margin, middle), (maxx + margin, middle)])
+    chord = shapely.LineString([(minx - 1, middle), (maxx + 1, middle)]).intersection(shape)
+    xs = shapely.get_coordinates(chord)[:, 0]
+    return np.array([(xs.min() - margin, middle), (xs.max() + margin, middle)])
 
 
 def _busiest_grid(window, exclude_villages=()) -> int:
@@ -244,8 +250,8 @@ def test_split_line_targets_the_grid_it_crosses_not_an_earlier_selection(window,
     assert set(after.loc[new, "admin_unit_id"]) == {before.loc[target, "admin_unit_id"]}
 
 
-def test_a_selected_grid_the_line_crosses_is_the_one_split(window, qtbot, answers):
-    """The line runs through the selected grid and, at its midpoint, through a neighbour."""
+def test_a_selection_does_not_choose_among_grids_the_line_crosses(window, qtbot, answers):
+    """The line crosses the selected grid and a neighbour completely: it splits neither."""
     first, second = _neighbours(window)
     grids = store_grids(window)
     one, two = to_map(window, grids.loc[[first, second], "geometry"].to_numpy())
@@ -261,9 +267,12 @@ def test_a_selected_grid_the_line_crosses_is_the_one_split(window, qtbot, answer
     assert two.contains(line.interpolate(0.5, normalized=True))
     draw(window, qtbot, "沿线拆分网格", [start, end])
     after = store_grids(window)
-    assert answers.messages == []
-    assert after.loc[first, "version"] > grids.loc[first, "version"]
-    assert after.loc[second, "version"] == grids.loc[second, "version"]
+    icon, message = answers.messages[-1]
+    assert icon == "Warning" and message.startswith("分割线完整穿过了")
+    assert grids.loc[first, "name"] in message and grids.loc[second, "name"] in message
+    assert after.loc[[first, second], "version"].tolist() == \
+        grids.loc[[first, second], "version"].tolist()
+    assert list(after.index) == list(grids.index)
 
 
 def test_cancel_of_the_balanced_split_writes_nothing(window, qtbot, answers):

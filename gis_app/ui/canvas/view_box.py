@@ -29,6 +29,7 @@ class MapViewBox(pg.ViewBox):
     sigRectDrawn = pyqtSignal(QRectF, object)  # map rectangle, modifiers
     sigPolygonDrawn = pyqtSignal(object, str, object)  # (n, 2) array, tool, modifiers
     sigSketchChanged = pyqtSignal(object, str)  # vertices so far (with the cursor), tool
+    sigToolChanged = pyqtSignal(str)  # a tool chosen (again: an unfinished sketch dropped)
 
     def __init__(self):
         super().__init__(lockAspect=True, enableMenu=False)
@@ -57,6 +58,7 @@ class MapViewBox(pg.ViewBox):
         self._vertices = []
         self._sketch.setPolygon(QPolygonF())
         self.setMouseMode(pg.ViewBox.RectMode if tool == "zoom" else pg.ViewBox.PanMode)
+        self.sigToolChanged.emit(tool)
 
     # -- mouse
     def mouseClickEvent(self, ev):  # noqa: N802 - Qt override
@@ -99,8 +101,7 @@ class MapViewBox(pg.ViewBox):
             self._show_sketch(self.mapSceneToView(ev.scenePos()))
 
     def keyPressEvent(self, ev):  # noqa: N802 - Qt override
-        if ev.key() == Qt.Key.Key_Escape and self._vertices:
-            self.set_tool(self.tool)
+        if ev.key() == Qt.Key.Key_Escape and self.cancel_sketch():
             ev.accept()
             return
         if ev.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._vertices:
@@ -126,6 +127,13 @@ class MapViewBox(pg.ViewBox):
         self._sketch.setPolygon(QPolygonF())
         if len(vertices) >= (2 if tool in _LINE_TOOLS else 3):
             self.sigPolygonDrawn.emit(vertices, tool, modifiers)
+
+    def cancel_sketch(self) -> bool:
+        """Drop an unfinished sketch (Esc); False when there was none."""
+        if not self._vertices:
+            return False
+        self.set_tool(self.tool)
+        return True
 
     def finish_sketch(self) -> None:
         """End the sketch as if the user double-clicked (used by keyboard and tests)."""

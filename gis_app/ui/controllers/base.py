@@ -77,6 +77,13 @@ class Controller:
         """Map tools this feature handles: tool name → handler(vertices or (x, y), modifiers)."""
         return {}
 
+    def hints(self) -> dict[str, tuple[str, str | None]]:
+        """What to do next with this feature's map tools, said in the status bar (Chinese).
+
+        Tool name → (hint when the tool is chosen, hint once drawing has begun or None).
+        """
+        return {}
+
     def assembled(self) -> None:
         """Every dock, menu and toolbar exists now (place widgets into toolbars here)."""
 

@@ -14,15 +14,23 @@ import shapely
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QInputDialog, QMessageBox, QProgressDialog
 
+from gis_app.analysis.line_crossing import crossed_completely
 from gis_app.core.codes import WorkerRole
 from gis_app.services.grid_edit_service import GridEditService
 from gis_app.ui.controllers.base import ActionSpec, Controller
 from gis_app.ui.dialogs.rebalance_dialog import ProposalOverlay, RebalanceDialog
 
 MENU = "网格"
-#: What to do next, said in the status bar when a drawing tool is chosen.
-TOOL_HINTS = {"split_line": "在地图上画一条穿过网格的线，双击或回车结束",
-              "draw_grid": "在地图上逐点画出新网格的边界，双击或回车结束"}
+#: What to do next with the drawing tools, said in the status bar (see Controller.hints).
+TOOL_HINTS = {
+    "split_line": ("单击起点，画一条完整穿过一个三级网格的线（起点和终点都在网格外）",
+                   "单击添加节点，双击结束分割线，Esc 取消"),
+    "draw_grid": ("单击第一个顶点，逐点画出新网格的边界",
+                  "单击添加顶点，双击或回车结束新网格，Esc 取消"),
+}
+#: What to do first when an action needs grids selected on the map.
+SELECT_HINTS = {"merge": "单击选择要合并的相邻三级网格，按住 Shift 多选，再点“合并所选网格”",
+                "balanced": "单击选择一个三级网格，再点“均衡拆分网格…”"}
 #: Status-bar time of an edit's report (ms).
 REPORT_MS = 8000
 
@@ -68,15 +76,23 @@ class GridEditController(Controller):
         return {"split_line": lambda vertices, _modifiers: self.split_by_line(vertices),
                 "draw_grid": lambda vertices, _modifiers: self.draw_grid(vertices)}
 
+    def hints(self):
+        return TOOL_HINTS
+
     def close(self) -> None:
         if self.dialog is not None:
             self.dialog.reject()
 
     # -- what the user acts on
     def choose_tool(self, tool: str) -> None:
-        """Pick a drawing tool and say what to do next."""
+        """Pick a drawing tool (the status bar says what to do next: :data:`TOOL_HINTS`)."""
         self.window.set_tool(tool)
-        self.status(self.tr_(TOOL_HINTS[tool]), 0)
+
+    def _select_first(self, hint: str) -> None:
+        """Ready the map for choosing level-3 grids (框选 on them) and say what to do."""
+        self.layers.set_active("grids_level3")
+        self.window.set_tool("select")
+        self.status(self.tr_(SELECT_HINTS[hint]), 0)
 
     def selected_level3(self) -> list[int]:
         """Level-3 grids selected in the map's grid layers, in order of selection rows."""
@@ -85,22 +101,15 @@ class GridEditController(Controller):
         ids = [int(i) for layer in self.layers.by_source("grids") for i in layer.selected_ids()]
         return [i for i in dict.fromkeys(ids) if i in level3]
 
-    def grid_crossed(self, line) -> int | None:
-        """The level-3 grid a drawn line (map metres) is meant to split.
+    def grids_crossed(self, line) -> list[int]:
+        """Level-3 grids a drawn line (map metres) crosses completely: the one it splits.
 
-        A selected grid the line runs through is the one; otherwise the grid under the line's
-        midpoint. A selection the line misses (perhaps hidden, made long ago) never decides.
+        The line alone decides; what is selected (perhaps hidden, made long ago) does not.
         """
-        grids = self.session.grids.set_index("id")
-        selected = self.selected_level3()
-        if selected:
-            shapes = np.asarray(grids.loc[selected].geometry.to_numpy(), dtype=object)
-            crossed = np.asarray(selected)[shapely.relate_pattern(shapes, line, "T********")]
-            if len(crossed) == 1:
-                return int(crossed[0])
-        middle = line.interpolate(0.5, normalized=True)
-        grid = int(self.session.grids_at(middle.x, middle.y, 3)[0])
-        return grid if grid >= 0 else None
+        grids = self.session.grids
+        level3 = grids[grids["level"] == 3]
+        crossed = crossed_completely(level3.geometry.to_numpy(), line)
+        return level3["id"].to_numpy()[crossed].astype(int).tolist()
 
     def _lonlat(self, vertices) -> np.ndarray:
         vertices = np.asarray(vertices, dtype=float)
@@ -122,10 +131,19 @@ class GridEditController(Controller):
         Returns the service's GridEdit, or None when nothing was written.
         """
         vertices = np.asarray(vertices, dtype=float)
-        grid_id = self.grid_crossed(shapely.LineString(vertices))
-        if grid_id is None:
-            self.status(self.tr_("线的中点不在任何三级网格内，请重画或先选择网格"))
+        crossed = self.grids_crossed(shapely.LineString(vertices))
+        if len(crossed) != 1:
+            if crossed:
+                names = self.session.grids.set_index("id").loc[crossed, "name"]
+                message = self.tr_("分割线完整穿过了{n}个三级网格（{names}），"
+                                   "一次只能拆分一个网格，请重画").format(
+                    n=len(crossed), names="、".join(names))
+            else:
+                message = self.tr_("分割线没有完整穿过任何三级网格：请从网格外画起，穿过网格，"
+                                   "在网格外结束")
+            QMessageBox.warning(self.window, self.tr_(MENU), message)
             return None
+        grid_id = crossed[0]
         edit = self.run_edit(MENU, self.service.split_by_line, grid_id,
                              shapely.LineString(self._lonlat(vertices)))
         if edit is not None:
@@ -150,6 +168,7 @@ class GridEditController(Controller):
         if len(selected) != 1:
             QMessageBox.information(self.window, self.tr_("均衡拆分网格…"),
                                     self.tr_("请先在地图上选择一个三级网格"))
+            self._select_first("balanced")
             return None
         parts, ok = QInputDialog.getInt(self.window, self.tr_("均衡拆分网格…"),
                                         self.tr_("拆分为几个网格（户数均衡）"), 2, 2, 50)
@@ -195,6 +214,7 @@ class GridEditController(Controller):
         if len(selected) < 2:
             QMessageBox.information(self.window, self.tr_("合并所选网格"),
                                     self.tr_("请在地图上选择至少两个相邻的三级网格（按住Shift多选）"))
+            self._select_first("merge")
             return None
         edit = self.run_edit(MENU, self.service.merge, selected)
         if edit is not None:

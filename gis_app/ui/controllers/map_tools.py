@@ -30,6 +30,18 @@ from gis_app.ui.panels.identify_panel import IdentifyPanel
 _TOOLS = (("pan", "平移"), ("zoom", "拉框放大"), ("identify", "点选识别"), ("select", "框选"),
           ("lasso", "多边形选择"), ("measure_line", "测距离"), ("measure_area", "测面积"))
 _PICK_PIXELS = 8
+#: What to do next with the map's own tools, said in the status bar (see Controller.hints).
+HINTS = {
+    "pan": ("拖动地图平移，滚轮缩放", None),
+    "zoom": ("在地图上拖出矩形放大", None),
+    "identify": ("单击地图上的要素查看其属性", None),
+    "select": ("单击或拖框选择当前图层的要素，按住 Shift 追加，Esc 清除选择", None),
+    "lasso": ("单击添加节点，画出选择范围（按住 Shift 追加）",
+              "单击添加节点，双击或回车结束选择范围，Esc 取消"),
+    "measure_line": ("单击起点开始测距离", "单击添加节点，双击或回车结束测量，Esc 取消"),
+    "measure_area": ("单击第一个顶点开始测面积", "单击添加顶点，双击或回车结束测量，Esc 取消"),
+    "place": ("单击地图上该户的位置", None),
+}
 
 
 class MapController(Controller):
@@ -49,10 +61,17 @@ class MapController(Controller):
         self.labels = {name: QLabel() for name in ("measure", "selection", "coords", "scale")}
         for label in self.labels.values():
             window.statusBar().addPermanentWidget(label)
+        #: The current tool's hint: on the left, covered while a message is shown.
+        self.hint = QLabel()
+        window.statusBar().addWidget(self.hint, 1)
+        self._hint_state: tuple[str, bool] = ("pan", False)  # (tool, drawing begun)
         box = self.canvas.view_box
         box.sigClicked.connect(self._clicked)
         box.sigRectDrawn.connect(self._rect_drawn)
         box.sigPolygonDrawn.connect(self._polygon_drawn)
+        box.sigToolChanged.connect(lambda tool: self._show_hint(tool, False, again=True))
+        box.sigSketchChanged.connect(lambda points, tool: self._show_hint(tool, len(points) > 1))
+        box.sigPolygonDrawn.connect(lambda _v, tool, _m: self._show_hint(tool, False))
         self.canvas.sigCursorMoved.connect(self._cursor_moved)
         self.canvas.sigViewChanged.connect(self._view_changed)
         self.basemap = BasemapLayer(box, self.session.to_lonlat, self.session.to_map)
@@ -83,7 +102,7 @@ class MapController(Controller):
             ActionSpec("视图", "缩小", lambda: self.canvas.zoom_by(1.4), "Ctrl+-",
                        toolbar="tools"),
             ActionSpec("视图", "全图", self.canvas.zoom_full, "Ctrl+0", toolbar="tools"),
-            ActionSpec("视图", "清除选择", self.layers.clear_selection, "Esc", toolbar="tools"),
+            ActionSpec("视图", "清除选择", self.escape, "Esc", toolbar="tools"),
             ActionSpec("文件", "保存地图快照…", self.save_snapshot, "Ctrl+Shift+S",
                        separator_before=True),
             ActionSpec("文件", "复制地图快照", self.copy_snapshot, "Ctrl+Shift+C"),
@@ -102,6 +121,26 @@ class MapController(Controller):
         self.identify.retranslate()
         self._view_changed(self.canvas.view_box.viewRect())
         self._selection_changed()
+        self._show_hint(*self._hint_state, again=True)
+
+    # -- what to do next
+    def _show_hint(self, tool: str, drawing: bool, again: bool = False) -> None:
+        """Say in the status bar what to do next with ``tool`` (drawing: a sketch is begun)."""
+        if (tool, drawing) == self._hint_state and not again:
+            return  # the cursor moved on a sketch: nothing new to say
+        self._hint_state = (tool, drawing)
+        hints = dict(HINTS)
+        for controller in self.window.controllers.values():
+            hints.update(controller.hints())
+        chosen, proceeding = hints.get(tool, ("", None))
+        text = self.tr_(proceeding if drawing and proceeding else chosen) if chosen else ""
+        if self.hint.text() != text:
+            self.hint.setText(text)
+
+    def escape(self) -> None:
+        """Esc: drop an unfinished sketch, else clear the selection."""
+        if not self.canvas.view_box.cancel_sketch():
+            self.layers.clear_selection()
 
     # -- clicks and shapes
     def _handlers(self) -> dict:
