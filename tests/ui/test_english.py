@@ -88,7 +88,7 @@ def test_english_covers_menus_panels_and_dialogs(window, qtbot, monkeypatch):
     texts += [a.text() for bar in window.findChildren(QToolBar) for a in bar.actions()]
     texts += [window.docks[key].windowTitle() for key in window.docks]
     assert _chinese(texts) == []
-    assert window.windowTitle().startswith("Grid Monitor GIS")
+    assert window.windowTitle() == "copy.gmp — Grid Monitor GIS"
 
     # the grid tree: header and each grid's level
     show(window, qtbot, "网格树")

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from gis_app.services.export_service import may_see_personal_data
+from gis_app.storage.project import is_server_url
 from gis_app.ui.controllers.base import ActionSpec, Controller
+
+#: 重做's keys: Ctrl+Y as on Windows, Ctrl+Shift+Z as in QGIS and on Linux.
+REDO_KEYS = ("Ctrl+Y", "Ctrl+Shift+Z")
+
+
+def project_title(location: str) -> str:
+    """How the title bar names a project: its file name, or its server address sans password."""
+    if not is_server_url(location):
+        return Path(location).name
+    parts = urlsplit(location)
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].partition(":")[0]
+    host = f"{user}@{netloc[2]}" if user else netloc[2]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"])
+    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
 
 
 class ProjectController(Controller):
-    """File, 编辑 (undo) and 设置 menus."""
+    """File, 编辑 (undo, redo) and 设置 menus."""
 
     name = "project"
 
@@ -20,6 +40,7 @@ class ProjectController(Controller):
 
     def actions(self):
         self.undo_spec = ActionSpec("编辑", "撤销", self.undo, "Ctrl+Z", toolbar="tools")
+        self.redo_spec = ActionSpec("编辑", "重做", self.redo, REDO_KEYS[0], toolbar="tools")
         self.unmask_spec = ActionSpec("设置", "显示个人信息", self.toggle_unmask, checkable=True)
         return [
             ActionSpec("文件", "打开项目…", self.open_project_dialog, "Ctrl+O"),
@@ -27,6 +48,7 @@ class ProjectController(Controller):
             ActionSpec("文件", "打开示例县", lambda: self.switch_project(None)),
             ActionSpec("文件", "退出", self.window.close, "Ctrl+Q", separator_before=True),
             self.undo_spec,
+            self.redo_spec,
             ActionSpec("设置", "中文", lambda: self.set_language("zh")),
             ActionSpec("设置", "英文", lambda: self.set_language("en")),
             self.unmask_spec,
@@ -39,37 +61,61 @@ class ProjectController(Controller):
         for location in (self.window.settings.value("recent") or [])[:10]:
             action = self.recent_menu.addAction(str(location))
             action.triggered.connect(lambda _=False, loc=location: self.switch_project(loc))
+        self.redo_spec.action.setShortcuts([QKeySequence(key) for key in REDO_KEYS])
         self._undo_state()
 
     def retranslate(self) -> None:
-        county = self.session.settings.get("county_name", "")
-        location = self.session.project.location
-        self.window.setWindowTitle(f"{self.tr_('网格防返贫监测 GIS')} — {county} — {location}")
+        self.window.setWindowTitle(
+            f"{project_title(self.session.project.location)} — {self.tr_('网格防返贫监测 GIS')}")
         if hasattr(self, "recent_menu"):
             self.recent_menu.setTitle(self.tr_("最近的项目"))
         self._undo_state()
 
-    # -- undo
+    # -- undo and redo
     def _undo_state(self) -> None:
-        action = self.undo_spec.action
-        if action is None:
-            return
-        label = self.session.undo_label()
-        action.setEnabled(label is not None)
-        action.setToolTip(self.tr_("撤销：{label}").format(label=label) if label
-                          else self.tr_("没有可撤销的操作"))
+        """撤销/重做 name what they would do (撤销“分配网格员”), disabled when there is nothing."""
+        for spec, label, verb, nothing, text, tip in (
+                (self.undo_spec, self.session.undo_label(), "撤销", "没有可撤销的操作",
+                 "撤销“{label}”", "撤销：{label}"),
+                (self.redo_spec, self.session.redo_label(), "重做", "没有可重做的操作",
+                 "重做“{label}”", "重做：{label}")):
+            action = spec.action
+            if action is None:
+                continue
+            action.setEnabled(label is not None)
+            if label is None:
+                action.setText(self.tr_(verb))
+                action.setToolTip(self.tr_(nothing))
+            else:
+                name = self._edit_name(label)
+                action.setText(self.tr_(text).format(label=name))
+                action.setToolTip(self.tr_(tip).format(label=name))
+            action.setIconText(self.tr_(verb))  # the toolbar button stays short
+
+    def _edit_name(self, label: str) -> str:
+        """An edit's label (the services name it in Chinese) in the interface's language."""
+        message = getattr(self.tr_, "message", None)  # the catalogue's message templates
+        return message(label) if message is not None else label
 
     def undo(self) -> str | None:
         """Take back this window's latest edit; refused (with who and when) if rows moved on."""
-        label = self.session.undo_label()
+        return self._step("撤销", self.session.undo_label(), self.session.undo,
+                          "没有可撤销的操作", "已撤销：{label}")
+
+    def redo(self) -> str | None:
+        """Make the latest undone edit again; refused (with who and when) if rows moved on."""
+        return self._step("重做", self.session.redo_label(), self.session.redo,
+                          "没有可重做的操作", "已重做：{label}")
+
+    def _step(self, title: str, label: str | None, action, nothing: str, done: str):
         if label is None:
-            self.status(self.tr_("没有可撤销的操作"), 3000)
+            self.status(self.tr_(nothing), 3000)
             return None
-        if self.run_edit("撤销", self.session.undo) is None:
-            self._undo_state()
-            return None
-        self.status(self.tr_("已撤销：{label}").format(label=label))
+        result = self.run_edit(title, action)
         self._undo_state()
+        if result is None:
+            return None
+        self.status(self.tr_(done).format(label=self._edit_name(label)))
         return label
 
     # -- language and personal data
