@@ -144,6 +144,19 @@ def read_vector(path: str | os.PathLike, layer: str | int | None = None, crs: in
 VECTOR_SUFFIXES = tuple(_DRIVERS)
 
 
+def layer_names(path: str | os.PathLike) -> list[str]:
+    """The layers and tables of a GeoPackage (empty for other files or an unreadable one)."""
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception:  # noqa: BLE001 - the import itself reports a broken file
+        return []
+
+
 def read_attribute_rows(path: str | os.PathLike, label: str,
                         layer: str | int | None = None) -> tuple[pd.DataFrame, str]:
     """A layer's (or a GeoPackage table's) attributes as sheet rows: field names, then values.

@@ -36,6 +36,19 @@ _KIND_NAMES = {"boundaries": ("行政区界", "admin_unit"), "households": ("农
                "sites": ("安置点", "resettlement_site"), "hazards": ("灾害隐患", "hazard_zone"),
                "records": ("排查记录", "investigation_record")}
 
+#: Each kind's name as the window lists it, in import order.
+KIND_TITLES = {kind: _KIND_NAMES[kind][0] for kind in KINDS}
+#: Kinds whose stored rows an import may replace by code (``update=True``).
+UPDATABLE_KINDS = ("sites", "hazards")
+
+
+def file_layers(path: str | Path) -> list[str]:
+    """The layers of a GeoPackage a user may choose from (empty for other files)."""
+    from gis_app.io.vector import layer_names
+
+    return layer_names(path)
+
+
 #: What a checked file becomes: a writer of its rows into the open unit of work.
 Writer = Callable[[UnitOfWork], ImportReport]
 

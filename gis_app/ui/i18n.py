@@ -456,6 +456,56 @@ _ENGLISH: dict[str, str] = {
     "图层状态未能保存": "The layers' display could not be saved",
     "{county}防返贫监测网格图": "{county}: grid map of the monitoring against return to poverty",
     "制图日期": "Map date",
+    # Importing a county's files from the window (issue 9: files in and out)
+    "导入文件…": "Import a file…",
+    "GeoPackage、Shapefile、geojson、Excel 或 CSV 文件":
+        "A GeoPackage, Shapefile, GeoJSON, Excel or CSV file",
+    "浏览…": "Browse…",
+    "类型": "Kind",
+    "导入": "Import",
+    "按文件": "As in the file",
+    "文件未声明坐标系或声明有误时填写EPSG代码，如 3857、4546":
+        "The EPSG code when the file declares no CRS or a wrong one, e.g. 3857, 4546",
+    "坐标为火星坐标（手机地图采集），导入时转换":
+        "Coordinates are GCJ-02 (phone map apps): convert them",
+    "按编码更新项目中已有的要素（替换几何图形和属性，可撤销）":
+        "Update features already in the project by code (geometry and attributes; undoable)",
+    "坐标系 EPSG": "CRS (EPSG)",
+    "（文件只有一个图层）": "(the file holds one layer)",
+    "数据文件 (*.gpkg *.shp *.geojson *.json *.xlsx *.xlsm *.csv);;所有文件 (*)":
+        "Data files (*.gpkg *.shp *.geojson *.json *.xlsx *.xlsm *.csv);;All files (*)",
+    "文件有误，未导入任何数据": "The file has errors; nothing was imported",
+    "已导入 {n} 条：{file}": "Imported {n} rows: {file}",
+    "（按编码更新 {updated} 条，{unchanged} 条未改动）":
+        " ({updated} updated by code, {unchanged} unchanged)",
+    "项目中已有 {n} 个相同编码的{what}：{codes}":
+        "The project already holds {n} {what} with these codes: {codes}",
+    "是否按编码更新？将替换它们的几何图形和属性，原值记入审计日志，可撤销。选“否”则不导入任何数据。":
+        "Update them by code? Their geometry and attributes are replaced, the old values kept "
+        "in the audit log, and the import can be undone. Otherwise nothing is imported.",
+    "按编码更新": "Update by code",
+    "不导入": "Do not import",
+    " 第{row}行": " row {row}",
+    "行政区界": "Boundaries",
+    "安置点": "Resettlement sites",
+    "灾害隐患": "Hazards",
+    "排查记录": "Visit records",
+    "{cpg}声明的属性编码为{declared}，但属性文字实为{actual}编码（按{declared}读取会成为乱码），"
+    "已按{actual}读取；请更正或删除{cpg}":
+        "{cpg} declares the attributes' encoding as {declared}, but the text is {actual} (read "
+        "as {declared} it would be garbled); read as {actual}. Please correct or delete {cpg}",
+    "图层的全部{n}个要素都不在本县范围内（距本县约{km}公里），请检查文件是否属于本县、坐标系是否正确":
+        "None of the layer's {n} features touches the county's extent (about {km} km away): "
+        "check that the file belongs to this county and that its CRS is right",
+    "{n}个要素不在本县范围内（第{rows}个，最远约{km}公里），请检查":
+        "{n} features lie outside the county's extent (features {rows}, up to {km} km away): "
+        "please check them",
+    "项目中已有{n}个相同编码的{what}：{codes}。如为新一期调查，可按编码更新（替换其几何图形和属性，"
+    "原值记入审计日志，可撤销）：命令行加 --update，窗口中在导入时选择“按编码更新”":
+        "The project already holds {n} {what} with these codes: {codes}. For a new survey, "
+        "update them by code (geometry and attributes replaced, old values in the audit log, "
+        "undoable): --update on the command line, “Update by code” in the window",
+    "编码重复：{code}": "Code given twice: {code}",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gis_app.ui.controllers.grid_edit import GridEditController
+from gis_app.ui.controllers.imports import ImportController
 from gis_app.ui.controllers.investigation import InvestigationController
 from gis_app.ui.controllers.layers import LayerController
 from gis_app.ui.controllers.map_tools import MapController
@@ -18,6 +19,7 @@ MENUS = ("文件", "编辑", "视图", "网格", "排查", "设置")
 #: The window's features, in the order their docks and actions are added.
 CONTROLLERS = (
     ProjectController,
+    ImportController,
     LayerController,
     MapController,
     TableController,
