@@ -65,6 +65,12 @@ class CoveragePanel(QWidget):
         self.table = QTableWidget(0, len(_COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Sorted when the user clicks a header, never by Qt on its own: with sorting enabled
+        # every update of a row would sort the thousands of grids again, in Python (_Cell).
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.sortIndicatorChanged.connect(self.table.sortItems)
         self.table.cellDoubleClicked.connect(self._zoom)
         bar = QHBoxLayout()
         bar.addWidget(self.level_label)
@@ -112,18 +118,18 @@ class CoveragePanel(QWidget):
 
     def _fill(self, frame: pd.DataFrame) -> None:
         """Every row anew, the largest gap first."""
-        self.table.setSortingEnabled(False)
         self.table.setRowCount(len(frame))
         for row, record in enumerate(frame.to_dict("records")):  # units, not households
             for column in range(len(_COLUMNS)):
                 item = _Cell()
                 self._set_cell(item, record, column)
                 self.table.setItem(row, column, item)
-        # Sorted by the gap before sorting is enabled (enabling sorts by the indicator): the
-        # rows keep the frame's order, which breaks ties; a header click sorts otherwise.
-        self.table.horizontalHeader().setSortIndicator(COVERAGE_COLUMN,
-                                                       Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
+        # Already in the gap's order (which breaks ties): the indicator is set without a sort;
+        # a header click sorts otherwise.
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(COVERAGE_COLUMN, Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
 
     def _set_cell(self, item: QTableWidgetItem, record: dict, column: int) -> None:
         key = _COLUMNS[column][0]
@@ -173,15 +179,11 @@ class CoveragePanel(QWidget):
             return True
         row_of = {self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) or "": row
                   for row in range(self.table.rowCount())}  # where the user's sort put them
-        sorting = self.table.isSortingEnabled()
-        self.table.setSortingEnabled(False)
+        if any(key not in row_of for key in changed.index):
+            return False
         for key, record in zip(changed.index, changed.to_dict("records"), strict=True):
-            if key not in row_of:
-                self.table.setSortingEnabled(sorting)
-                return False
             for column in range(len(_COLUMNS)):
                 self._set_cell(self.table.item(row_of[key], column), record, column)
-        self.table.setSortingEnabled(sorting)
         return True
 
     def _summarise(self) -> None:
