@@ -164,17 +164,19 @@ class CoveragePanel(QWidget):
             return False
         keys = [key for key, _label in _COLUMNS]
         # The households in no grid have no code: "" is their key (None in the cells).
-        new_rows = frame.assign(key=frame["code"].fillna("")).set_index("key")
-        if new_rows.index.duplicated().any():
+        new_keys = frame["code"].fillna("").to_numpy(object)
+        old_keys = old["code"].fillna("").to_numpy(object)
+        if len(set(new_keys)) != len(new_keys):
             return False
-        old_rows = old.assign(key=old["code"].fillna("")).set_index("key").reindex(new_rows.index)
-        if old_rows["name"].isna().any():
+        was_at = pd.Index(old_keys).get_indexer(new_keys)  # arrays: thousands of grids
+        if (was_at < 0).any():
             return False
-        differs = new_rows["name"].to_numpy(object) != old_rows["name"].to_numpy(object)
+        differs = frame["name"].to_numpy(object) != old["name"].to_numpy(object)[was_at]
         for key in keys[1:]:  # the counts and the share, as numbers
-            new, was = new_rows[key].to_numpy(float), old_rows[key].to_numpy(float)
+            new, was = frame[key].to_numpy(float), old[key].to_numpy(float)[was_at]
             differs |= (new != was) & ~(np.isnan(new) & np.isnan(was))  # empty grids: NaN
-        changed = new_rows[differs]
+        changed = frame.iloc[np.flatnonzero(differs)]
+        changed.index = new_keys[differs]
         if not len(changed):
             return True
         row_of = {self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) or "": row
