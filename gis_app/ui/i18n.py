@@ -7,7 +7,9 @@ the interface does.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 _ENGLISH: dict[str, str] = {
     "网格防返贫监测 GIS": "Grid Monitor GIS",
@@ -452,6 +454,354 @@ _ENGLISH: dict[str, str] = {
         "Draw a line across a grid on the map; double-click or press Enter to finish",
     "在地图上逐点画出新网格的边界，双击或回车结束":
         "Click the new grid's boundary point by point; double-click or press Enter to finish",
+    # -- the codes' labels (core/codes.py, core/coverage.py): shown wherever a code is
+    "入户排查": "Home visit",
+    "电话、微信等排查": "By phone or WeChat",
+    "电话、微信排查": "By phone or WeChat",
+    "排查不合规": "Non-compliant check",
+    "因病": "Illness",
+    "因学": "Schooling",
+    "因残": "Disability",
+    "因自然灾害": "Natural disaster",
+    "因意外事故": "Accident",
+    "因产业项目失败": "Failed business",
+    "因务工就业不稳": "Unstable work",
+    "缺劳动力": "Lack of labour",
+    "其他": "Other",
+    "县": "County",
+    "村/社区": "Village/community",
+    "洪涝": "Flood",
+    "干旱": "Drought",
+    "滑坡": "Landslide",
+    "泥石流": "Debris flow",
+    "崩塌": "Collapse",
+    "山洪": "Mountain torrent",
+    "极高": "Extreme",
+    "高": "High",
+    "中": "Medium",
+    "低": "Low",
+    "农户自主申报": "Self-reported",
+    "基层干部排查": "Found by local cadres",
+    "部门筛查预警": "Department screening",
+    "关联监测": "Associated monitoring",
+    "农户申请": "Household application",
+    "入户核查": "Home verification",
+    "村级民主评议": "Village review",
+    "乡镇联合审核": "Township review",
+    "县级比对审定": "County approval",
+    "识别认定": "Identification",
+    "风险消除": "Risk elimination",
+    "办理中": "In progress",
+    "已认定": "Approved",
+    "已消除": "Eliminated",
+    "风险回退": "Rolled back",
+    "清退": "Removed",
+    "不予认定": "Not approved",
+    "产业": "Industry",
+    "就业": "Employment",
+    "金融": "Finance",
+    "公益性岗位": "Public-welfare job",
+    "住房安全": "Housing safety",
+    "饮水安全": "Drinking water",
+    "健康": "Health",
+    "教育": "Education",
+    "综合保障": "Social security",
+    "社会帮扶": "Social help",
+    "生产生活条件改善": "Better living conditions",
+    "扶志扶智": "Motivation and skills",
+    "残疾人帮扶": "Disability support",
+    "高斯-克吕格坐标": "Gauss–Krüger coordinates",
+    "点图层匹配": "Matched from a point layer",
+    "地图点选": "Picked on the map",
+    # the compliance rules (core/compliance.py)
+    "电话、微信等方式排查，但该户并非整户外出（只有整户外出的农户才可电话、微信排查）":
+        "Checked by phone or WeChat although the household is not away (only a household "
+        "away as a whole may be checked so)",
+    "未填写核查人": "No checker given",
+    "排查日期为空或不在本次集中排查时段内": "No date, or a date outside the investigation",
+    "同一户在本次排查中被多次排查，是否存在风险、风险类型或拟纳入监测类型前后不一致":
+        "The household was checked several times with differing risk, risk type or "
+        "proposed monitoring type",
+    "排查方式无效（应为1入户排查或2电话、微信等排查）":
+        "Invalid method (1 home visit or 2 by phone or WeChat)",
+    # -- words the language walk found untranslated (tests/ui/test_language_walk.py)
+    "地图工具": "Map tools",
+    "网格编辑": "Grid editing",
+    "、": ", ",
+    "{name}（{roles}）": "{name} ({roles})",
+    "{head}（{village}，证件{id_number}）": "{head} ({village}, ID {id_number})",
+    "位置未知：{n} 户": "Without location: {n} households",
+    "未知村": "unknown village",
+    "地图.png": "map.png",
+    "XYZ 地址，如 http://县服务器/tiles/{z}/{x}/{y}.png（留空则不用底图）":
+        "XYZ address, e.g. http://county-server/tiles/{z}/{x}/{y}.png (empty: no basemap)",
+    "未找到": "Not found",
+    "（要素已不存在）": "(the feature no longer exists)",
+    "已保存": "Saved",
+    "已设置位置，所属网格：{grid}": "Location set; grid: {grid}",
+    "项目 (*.gmp *.sqlite *.db);;所有文件 (*)": "Projects (*.gmp *.sqlite *.db);;All files (*)",
+    "postgresql://用户@主机:端口/数据库": "postgresql://user@host:port/database",
+    "选择.xlsx": "selection.xlsx",
+    "已导出 {n} 条：{path}": "Exported {n} rows: {path}",
+    "走访清单_{name}": "visit_list_{name}",
+    "（未划入网格）": "(in no grid)",
+    "（未知乡镇）": "(unknown township)",
+    "（未知村）": "(unknown village)",
+    "无法写入 {path}": "Cannot write {path}",
+    # the visit list's notes and the visit form's flags (services/visit_list_service.py,
+    # services/record_service.py)
+    "{first}；{then}": "{first}; {then}",
+    "已排查但不合规，需重新排查": "Checked but non-compliant: check again",
+    "电话核查但非全家外出": "By phone, household not away",
+    "无核查人": "No checker",
+    "日期不在排查期内": "Date outside the investigation",
+    "重复核查结论冲突": "Repeated checks disagree",
+    # identify's composed values (services/identify.py)
+    "（编号{id}）": "(no. {id})",
+    "，": ", ",
+    "；": "; ",
+    "{name}（{details}）": "{name} ({details})",
+    "{name}（{code}）": "{name} ({code})",
+    "{kind}·{status}（{day}起）": "{kind} · {status} (since {day})",
+    "{kind}·{status}": "{kind} · {status}",
+    "{kind}（{level}风险）": "{kind} ({level} risk)",
+    # -- the services' messages (refusals, findings), matched as templates by Translator.message
+    "修改": "changed",
+    "删除": "deleted",
+    "{name}已被他人{verb}，本次操作未保存，请刷新后重试":
+        "{name} was {verb} by someone else; nothing was saved: refresh and try again",
+    "{name}已被{user}于{at:%Y-%m-%d %H:%M}{verb}，本次操作未保存，请刷新后重试":
+        "{name} was {verb} by {user} at {at}; nothing was saved: refresh and try again",
+    "{name}已被重新创建，不能恢复": "{name} was created again and cannot be restored",
+    "保存失败，数据与已有记录冲突（{error}），未写入任何数据":
+        "Not saved: the data conflict with a stored record ({error}); nothing was written",
+    "刷新数据时出错，已重新读取项目：{error}":
+        "Error while refreshing; the project was read again: {error}",
+    "读取其他用户的修改时出错：{error}": "Error reading other users' edits: {error}",
+    "农户“{name}”": "household “{name}”",
+    "家庭成员“{name}”": "member “{name}”",
+    "网格员“{name}”": "worker “{name}”",
+    "网格“{name}”（{code}）": "grid “{name}” ({code})",
+    "网格“{name}”": "grid “{name}”",
+    "行政区“{name}”": "unit “{name}”",
+    "排查任务“{name}”": "investigation “{name}”",
+    "排查里程碑“{name}”": "milestone “{name}”",
+    "安置点“{name}”": "resettlement site “{name}”",
+    "灾害隐患区“{name}”": "hazard zone “{name}”",
+    "灾害隐患点“{name}”": "hazard point “{name}”",
+    "{noun}（编号{key}）": "{noun} (no. {key})",
+    "家庭成员": "member",
+    "网格分配": "assignment",
+    "结对帮扶": "helper pairing",
+    "排查任务": "investigation",
+    "排查里程碑": "milestone",
+    "排查乡镇": "investigation township",
+    "走访记录": "visit record",
+    "灾害隐患区": "hazard zone",
+    "灾害隐患点": "hazard point",
+    "监测帮扶事项": "monitoring case",
+    "风险线索": "risk clue",
+    "记录": "record",
+    "行政区": "administrative unit",
+    # the rules' findings (services/project_service.py, analysis/grid_quality.py)
+    "户主{head}（{village}）位置未知，需在地图上补点":
+        "Household head {head} ({village}) has no location: place it on the map",
+    "户主{head}的证件号码校验不通过": "The ID number of household head {head} fails its check",
+    "监测对象{head}未填写监测类型": "Monitored household {head} has no monitoring type",
+    "{head}不是监测对象却填写了监测类型": "{head} is not monitored but has a monitoring type",
+    "监测对象{head}（{village}）没有结对帮扶责任人":
+        "Monitored household {head} ({village}) has no paired helper",
+    "{head}的家庭人口数小于1": "{head} has fewer than one member",
+    "{name}（{level}）没有负责的网格员": "{name} ({level}) has no responsible worker",
+    "网格员{name}负责{n}户，超过上限{limit}户":
+        "Worker {name} covers {n} households, over the limit of {limit}",
+    "户主{head}": "head {head}",
+    "三级网格 {code} 的图形无效（自相交等）":
+        "Level-3 grid {code} has an invalid shape (self-intersecting or the like)",
+    "三级网格 {code} 与 {other} 重叠 {area} 平方米":
+        "Level-3 grids {code} and {other} overlap by {area} m²",
+    "三级网格 {code} 的所属村 {village} 不在村图层中":
+        "The village {village} of level-3 grid {code} is not in the village layer",
+    "（空）": "(empty)",
+    "三级网格 {code} 超出所属村 {village} 边界 {area} 平方米":
+        "Level-3 grid {code} reaches {area} m² beyond its village {village}",
+    "村 {code} 有 {area} 平方米不在本村任何三级网格内":
+        "{area} m² of village {code} lie in none of its level-3 grids",
+    "农户 {household} 不在任何三级网格内": "Household {household} is in no level-3 grid",
+    "农户 {household} 同时位于三级网格 {grids} 内":
+        "Household {household} lies in level-3 grids {grids} at once",
+    "农户 {household} 登记在三级网格 {grid}，但位于三级网格 {found} 内":
+        "Household {household} is registered in level-3 grid {grid} but lies in {found}",
+    "农户 {household} 未登记所属三级网格，位于三级网格 {found} 内":
+        "Household {household} has no registered level-3 grid and lies in {found}",
+    "{name}登记在{village}，位置却在{found}":
+        "{name} is registered in {village} but lies in {found}",
+    "{name}登记在{village}，位置却不在任何村内":
+        "{name} is registered in {village} but lies in no village",
+    # refusals of the services, analyses and storage
+    "统计层级应为1（乡镇）、2（村）或3（三级网格），而不是{level}":
+        "The level must be 1 (township), 2 (village) or 3 (level-3 grid), not {level}",
+    "农户{household}不在本次集中排查的范围内": "Household {household} is not in this investigation",
+    "图层坐标系不一致：农户坐标为经纬度，三级网格图层为 {crs}":
+        "The layers' coordinate systems differ: households in lon/lat, level-3 grids in {crs}",
+    "{what}的坐标系应为 EPSG:4490（CGCS2000 经纬度）":
+        "{what} must be in EPSG:4490 (CGCS2000 lon/lat)",
+    "{what}必须是面（Polygon 或 MultiPolygon）": "{what} must be an area (Polygon or MultiPolygon)",
+    "{what}的图形无效（自相交等），请先修复":
+        "{what} has an invalid shape (self-intersecting or the like): repair it first",
+    "{what}的坐标不是中国范围内的经纬度，需要 EPSG:4490（CGCS2000）坐标":
+        "{what} has no lon/lat coordinates in China: EPSG:4490 (CGCS2000) is needed",
+    "户坐标应为 n×2 的经纬度数组": "Household coordinates must be an n×2 array of lon/lat",
+    "分割线必须是线（LineString）": "The split line must be a line (LineString)",
+    "分割线没有完整穿过网格：线的端点在网格内部":
+        "The line does not cross the grid completely: an end lies inside the grid",
+    "分割线没有完整穿过网格": "The line does not cross the grid completely",
+    "没有选择网格": "No grid selected",
+    "所选网格不相邻，不能合并": "The selected grids are not neighbours and cannot be merged",
+    "所画网格不在任何村的范围内": "The grid drawn lies in no village",
+    "保留人工调整需要提供当前所属网格 current":
+        "Keeping manual placements needs the current grids (current)",
+    "override_mask、current 的长度必须与户数相同":
+        "override_mask and current must have one value per household",
+    "各网格的户数比例必须为正数": "Each grid's share of households must be positive",
+    "网格数必须至少为 1": "There must be at least 1 grid",
+    "户数比例的个数必须等于网格数": "There must be one share of households per grid",
+    "只有 {unique} 个不同的户位置（{n} 户），不能分成 {k} 个网格":
+        "Only {unique} distinct household locations ({n} households): cannot make {k} grids",
+    "{what}没有坐标系，无法计算": "{what} has no coordinate system: cannot compute",
+    "图层坐标系不一致：{left}为 {left_crs}，{right}为 {right_crs}，请先转换到同一坐标系":
+        "The layers' coordinate systems differ: {left} is {left_crs}, {right} is {right_crs}; "
+        "convert them to one first",
+    "图层为空或坐标无效，无法选择高斯-克吕格投影带":
+        "The layer is empty or its coordinates are invalid: no Gauss–Krüger zone can be chosen",
+    "点图层中含有非点要素": "The point layer holds features that are not points",
+    "当前网格图层缺少 worker（网格员）列": "The grid layer has no worker column",
+    "当前网格图层没有坐标系，应为 EPSG:4490（CGCS2000 经纬度）":
+        "The grid layer has no coordinate system; it must be EPSG:4490 (CGCS2000 lon/lat)",
+    "没有网格员，无法划分网格": "No workers: the grids cannot be drawn",
+    "网格员名单中有重复": "A worker is listed twice",
+    "每名网格员的户数上限必须至少为 1": "The households per worker must be at least 1",
+    "x、y坐标的个数不一致": "There are not as many x as y coordinates",
+    "坐标中有空值或无效值，位置未知的点不能参与路线计算":
+        "Some coordinates are empty or invalid: points without location cannot be routed",
+    "起点序号{index}超出范围（共{n}个点）": "Start {index} is out of range ({n} points)",
+    "{where}：标题应为字符串或 {zh=…, en=…}": "{where}: a title must be a text or {zh=…, en=…}",
+    "{where}：颜色“{value}”应为 #rrggbb 或 #rrggbbaa":
+        "{where}: colour “{value}” must be #rrggbb or #rrggbbaa",
+    "{where}：未知的键 {keys}": "{where}: unknown keys {keys}",
+    "{where}：kind 应为 single/categorized/graduated/rule-based":
+        "{where}: kind must be single/categorized/graduated/rule-based",
+    "{where}：至少需要一个 classes 条目": "{where}: at least one classes entry is needed",
+    "{where}：{kind} 样式需要 field": "{where}: a {kind} style needs field",
+    "{name}：无法解析（{error}）": "{name}: cannot be read ({error})",
+    "{where}：缺少 {key}": "{where}: {key} is missing",
+    "{where}：样式 {style} 不存在于 styles/": "{where}: style {style} is not in styles/",
+    "{text} 不是有效的{what}": "{text} is not a valid {what}",
+    "经度 {longitude} 不在中国范围（3度带 25–45）内":
+        "Longitude {longitude} is not in China (3-degree zones 25–45)",
+    "不支持的输出格式“{suffix}”（可用：.gpkg .shp .geojson .xlsx）":
+        "Unsupported output format “{suffix}” (use .gpkg .shp .geojson .xlsx)",
+    "图层没有坐标系，无法写出": "The layer has no coordinate system and cannot be written",
+    "{error}；几何图形过于复杂，请导出为GeoPackage（.gpkg）":
+        "{error}; the shapes are too complex: export to GeoPackage (.gpkg)",
+    "列【{name}】有{n}个值不是{what}：{shown}":
+        "Column [{name}] has {n} values that are not {what}: {shown}",
+    "有{n}个单元格超过Excel单元格32767字符的上限":
+        "{n} cells exceed Excel's limit of 32767 characters",
+    "未找到中文字体，无法生成PDF。请安装文泉驿微米黑（fonts-wqy-microhei）或思源黑体，或用环境变量 "
+    "GIS_APP_CJK_FONT 指定字体文件（.ttf/.ttc/.otf）":
+        "No Chinese font found: cannot make the PDF. Install WenQuanYi Micro Hei "
+        "(fonts-wqy-microhei) or Source Han Sans, or name a font file (.ttf/.ttc/.otf) in "
+        "GIS_APP_CJK_FONT",
+    "项目中没有编号为{worker}的网格员": "The project has no worker no. {worker}",
+    "不能修改的字段：{fields}": "Fields that cannot be changed: {fields}",
+    "未知的职务：{role}": "Unknown role: {role}",
+    "网格不存在：{grids}": "No such grid: {grids}",
+    "已退出的网格员不能再分配网格": "A retired worker cannot be assigned grids",
+    "项目中没有{year}年的集中排查": "The project has no investigation in {year}",
+    "项目中没有编号为{campaign}的集中排查": "The project has no investigation no. {campaign}",
+    "项目中还没有集中排查，请先导入或创建排查任务":
+        "The project has no investigation yet: import or create one first",
+    "未知的图层或表：{name}（可选：{choices}）":
+        "Unknown layer or table: {name} (choose from: {choices})",
+    "用户{user}无权导出未脱敏的个人信息（证件号码、电话）":
+        "User {user} may not export unmasked personal data (ID numbers, phones)",
+    "导出{what}：{name}": "Export {what}: {name}",
+    "不支持的导出格式：{suffix}（可用 .gpkg .geojson .shp .xlsx）":
+        "Unsupported export format: {suffix} (use .gpkg .geojson .shp .xlsx)",
+    "表{name}没有几何图形，请导出为 .xlsx 或 .gpkg":
+        "Table {name} has no geometry: export it as .xlsx or .gpkg",
+    "{what}必须是面（Polygon）": "{what} must be an area (Polygon)",
+    "{what}是空的": "{what} is empty",
+    "{what}无效（边界自相交等），请重新绘制":
+        "{what} is invalid (its boundary crosses itself or the like): draw it again",
+    "{what}的坐标不是中国范围内的经纬度（EPSG:4490）":
+        "{what} has no lon/lat coordinates in China (EPSG:4490)",
+    "{what}必须是整数": "{what} must be a whole number",
+    "拆分的网格数至少为 2": "Split into at least 2 grids",
+    "{name}只有{located}户有位置，不能分成{parts}个网格":
+        "{name} has only {located} located households: cannot split it into {parts} grids",
+    "至少选择两个网格才能合并": "Select at least two grids to merge",
+    "所选网格不在同一个村，不能合并":
+        "The selected grids are not in one village and cannot be merged",
+    "所画网格在村内没有面积": "The grid drawn has no area inside the village",
+    "不是有效的网格划分方案": "Not a valid grid proposal",
+    "该方案不是为这个村生成的": "The proposal was not made for this village",
+    "方案中没有网格": "The proposal has no grids",
+    "方案的坐标系应为 EPSG:4490（CGCS2000 经纬度）":
+        "The proposal must be in EPSG:4490 (CGCS2000 lon/lat)",
+    "村不存在：{village}": "No such village: {village}",
+    "{name}没有村界，不能划分网格": "{name} has no boundary: its grids cannot be drawn",
+    "网格员不存在：{workers}": "No such worker: {workers}",
+    "已退出的网格员不能分配网格：{retired}": "Retired workers cannot be assigned grids: {retired}",
+    "网格名称不能为空，且不超过64个字":
+        "A grid's name must not be empty nor longer than 64 characters",
+    "所画网格完全覆盖了{name}，请改用合并网格":
+        "The grid drawn covers all of {name}: merge grids instead",
+    "新增网格": "New grid",
+    "方案中的网格员编号无效": "The proposal names an unknown worker",
+    "村里的户或网格已有变化，请重新生成方案":
+        "The village's households or grids have changed: generate the proposal again",
+    "{name}的网格没有三级网格员，请选择网格员":
+        "The grids of {name} have no level-3 grid workers: choose workers",
+    "只能编辑三级网格（{name}是{level}级网格）":
+        "Only level-3 grids can be edited ({name} is a level-{level} grid)",
+    "{name}没有边界，不能编辑": "{name} has no boundary and cannot be edited",
+    "项目中没有编号为{household}的农户": "The project has no household no. {household}",
+    "未知的导入类型：{kind}（可选：{choices}）":
+        "Unknown import kind: {kind} (choose from: {choices})",
+    "选择的长度与图层要素数不一致": "The selection does not have one value per feature",
+    "走访记录没有这些字段：{fields}": "A visit record has no such fields: {fields}",
+    "存在致返贫风险时请选择风险类型": "With a risk, choose the risk type",
+    "未勾选“存在致返贫风险”时不应填写风险类型":
+        "Without “Risk of falling back into poverty” no risk type may be given",
+    "未勾选“存在致返贫风险”时不应拟纳入监测":
+        "Without “Risk of falling back into poverty” no monitoring may be proposed",
+    "请选择{field}": "Choose {field}",
+    "{field}无效：{value}": "Invalid {field}: {value}",
+    "排查日期无效：{value}": "Invalid date: {value}",
+    "项目中还没有这个集中排查，请先新建排查任务":
+        "The project has no such investigation: create it first",
+    "该户不在本次集中排查的乡镇范围内": "The household is not in this investigation's townships",
+    "项目中已有数据，不能再写入示例县：{location}":
+        "The project already holds data; the sample county cannot be written into it: {location}",
+    "项目文件已存在：{location}（请换一个文件名或先删除它）":
+        "The project file exists: {location} (choose another name or delete it first)",
+    "没有名为（或编号为）“{text}”的网格员": "No worker named (or numbered) “{text}”",
+    "有{n}位网格员同名：{listed}，请改用编号": "{n} workers share the name: {listed}; use a number",
+    "用户{user}无权查看未脱敏的个人信息（证件号码、电话）":
+        "User {user} may not see unmasked personal data (ID numbers, phones)",
+    "没有编号为{worker}的网格员": "No worker no. {worker}",
+    "不支持的走访清单格式：{suffix}（可用 .xlsx .pdf）":
+        "Unsupported visit list format: {suffix} (use .xlsx .pdf)",
+    "导出走访清单：{name}": "Export the visit list: {name}",
+    "未知的{what}：{values}": "Unknown {what}: {values}",
+    "项目文件不存在：{path}": "The project file does not exist: {path}",
+    "项目路径是一个文件夹，不是项目文件：{path}":
+        "The project path is a folder, not a project file: {path}",
+    "不是有效的项目文件：{path}": "Not a valid project file: {path}",
+    "无法连接数据库服务器：{server}: {error}":
+        "Cannot connect to the database server: {server}: {error}",
     # The map: its state kept in the project, snapshots (issue 9)
     "图层状态未能保存": "The layers' display could not be saved",
     "{county}防返贫监测网格图": "{county}: grid map of the monitoring against return to poverty",
@@ -509,11 +859,89 @@ _ENGLISH: dict[str, str] = {
 }
 
 
+#: Toolbar buttons' English where the menu's words are too long for a button (the grid
+#: editing buttons would hide behind the toolbar's » at 1400 pixels).
+_BUTTONS: dict[str, str] = {
+    "测距离": "Distance",
+    "测面积": "Area",
+    "多边形选择": "Lasso",
+    "清除选择": "Clear",
+    "拉框放大": "Zoom box",
+    "全图": "Full",
+    "沿线拆分网格": "Split by line",
+    "均衡拆分网格…": "Split evenly",
+    "合并所选网格": "Merge",
+    "绘制新网格": "New grid",
+    "重新划分村网格…": "Redraw village",
+}
+
+
 def current_language(settings_value: str | None = None) -> str:
     """``zh`` or ``en``: the saved choice, else from ``LANG``."""
     if settings_value in ("zh", "en"):
         return settings_value
     return "en" if os.environ.get("LANG", "").lower().startswith("en") else "zh"
+
+
+_FIELD = re.compile(r"\{(\w*)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def _pattern(template: str) -> re.Pattern:
+    """A catalogue template as a regular expression, one named group per placeholder."""
+    parts, names, at = [], [], 0
+    for match in _FIELD.finditer(template):
+        parts.append(re.escape(template[at:match.start()]))
+        name = match.group(1) or f"_{len(names)}"
+        if name in names:  # the same placeholder twice: the same text twice
+            parts.append(f"(?P={name})")
+        else:
+            names.append(name)
+            # a date's format (“于{at:%Y-%m-%d %H:%M}修改”) takes digits only: the next
+            # placeholder may follow it directly
+            date = re.search(r"%[A-Za-z]", match.group(0).partition(":")[2])
+            value = r"[0-9:\- ]+" if date else ".+?"
+            parts.append(f"(?P<{name}>{value})")
+        at = match.end()
+    parts.append(re.escape(template[at:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@functools.cache
+def _templates() -> tuple[tuple[re.Pattern, str], ...]:
+    """Every catalogue entry with placeholders, the most literal text first."""
+    entries = [(chinese, english) for chinese, english in _ENGLISH.items()
+               if _FIELD.search(chinese) and _FIELD.sub("", chinese).strip()]
+    entries.sort(key=lambda entry: len(_FIELD.sub("", entry[0])), reverse=True)
+    return tuple((_pattern(chinese), english) for chinese, english in entries)
+
+
+def translate_message(text: str) -> str:
+    """A message built from catalogue templates, in English (unchanged when none fits).
+
+    A refusal, an edit's name or a check's finding is formatted by the services from a
+    Chinese template of the catalogue (``"已退出的网格员不能分配网格：{names}"``); the template
+    is recognised and its English formatted with the same values, each translated in turn
+    when it is itself catalogue text (a role, a code's label). Lines are translated one by
+    one.
+    """
+    if "\n" in text:
+        return "\n".join(translate_message(line) for line in text.split("\n"))
+    if text in _ENGLISH:
+        return _ENGLISH[text]
+    for pattern, english in _templates():
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        return _fill(english, {name: translate_message(value).replace("、", ", ")
+                               for name, value in match.groupdict().items()})
+    return text
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """``template`` with its placeholders replaced by ``values`` (texts, already formatted)."""
+    unnamed = iter(range(len(values)))
+    return _FIELD.sub(lambda field: values.get(field.group(1) or f"_{next(unnamed)}",
+                                               field.group(0)), template)
 
 
 class Translator:
@@ -526,3 +954,19 @@ class Translator:
         if self.language == "en":
             return _ENGLISH.get(text, text)
         return text
+
+    def terms(self, text, separator: str = "、") -> str:
+        """Catalogue terms joined by ``separator`` (a worker's roles), each one translated."""
+        if self.language != "en" or not isinstance(text, str) or not text:
+            return text
+        return ", ".join(self(term) for term in text.split(separator))
+
+    def button(self, text: str) -> str:
+        """A toolbar button's label: the short English one where the menu's is long."""
+        if self.language == "en":
+            return _BUTTONS.get(text) or _ENGLISH.get(text, text).replace("…", "")
+        return text.replace("…", "")
+
+    def message(self, text: str) -> str:
+        """A message of the services (refusal, edit name, finding) in the chosen language."""
+        return translate_message(str(text)) if self.language == "en" else str(text)
