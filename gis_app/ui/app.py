@@ -33,10 +33,15 @@ def cjk_font() -> QFont:
 
 def application() -> QApplication:
     """The QApplication, created once with the app's names and font."""
+    from gis_app.ui.i18n import current_language
+    from gis_app.ui.qt_language import install_qt_language, use_qt_dialogs
+
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("GridMonitor")
     app.setOrganizationName("GridMonitor")
     app.setFont(cjk_font())
+    use_qt_dialogs()
+    install_qt_language(current_language(QSettings().value("language")))
     return app
 
 
@@ -54,8 +59,10 @@ def load_project(location: str | None, parent=None, meanwhile=None):
     from gis_app.services import map_service
     from gis_app.services.session import ProjectSession
     from gis_app.storage.project import ProjectError, open_project
+    from gis_app.ui.i18n import Translator, current_language
 
-    dialog = QProgressDialog("正在打开项目…", "取消", 0, 100, parent)
+    tr_ = Translator(current_language(QSettings().value("language")))
+    dialog = QProgressDialog(tr_("正在打开项目…"), tr_("取消"), 0, 100, parent)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(300)
 
@@ -77,7 +84,7 @@ def load_project(location: str | None, parent=None, meanwhile=None):
     except LoadCancelled:
         return None
     except ProjectError as exc:
-        QMessageBox.critical(parent, "无法打开项目", str(exc))
+        QMessageBox.critical(parent, tr_("无法打开项目"), tr_.message(str(exc)))
         return None
     finally:
         dialog.close()

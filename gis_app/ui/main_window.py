@@ -21,6 +21,10 @@ from gis_app.ui.state import WindowState
 
 #: How often the session looks for other processes' commits (ms).
 REFRESH_MS = 1000
+#: Toolbars' titles (the window's context menu lists them) by the name actions give.
+TOOLBAR_TITLES = {"tools": "地图工具", "grids": "网格编辑"}
+#: Toolbars that start a row of their own: the map tools fill a 1400-pixel row in English.
+TOOLBAR_ROWS = ("grids",)
 
 
 class MainWindow(QMainWindow):
@@ -42,6 +46,7 @@ class MainWindow(QMainWindow):
         self.toolbars: dict[str, QToolBar] = {}
         self.tool_actions: dict[str, QAction] = {}
         self._texts: list[tuple[object, str]] = []  # (dock, menu or action, Chinese text)
+        self._buttons: list[tuple[QAction, str]] = []  # toolbar actions: short label, tip
         self._stale: set[str] = set()
         self._on_screen: dict[str, bool] = {}  # by visibilityChanged: tabs stay isVisible()
         self._refreshers: dict[str, object] = {}
@@ -125,13 +130,17 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         if spec.toolbar:
             if spec.toolbar not in self.toolbars:
-                toolbar = QToolBar(spec.toolbar, self)
+                title = TOOLBAR_TITLES.get(spec.toolbar, spec.toolbar)
+                toolbar = self._text(QToolBar(title, self), title)
                 toolbar.setObjectName(f"toolbar-{spec.toolbar}")
+                if spec.toolbar in TOOLBAR_ROWS:
+                    self.addToolBarBreak()
                 self.addToolBar(toolbar)
                 self.toolbars[spec.toolbar] = toolbar
             if spec.separator_before:
                 self.toolbars[spec.toolbar].addSeparator()
             self.toolbars[spec.toolbar].addAction(action)
+            self._buttons.append((action, spec.text))
 
     # -- docks that read the session are filled when shown
     def dock_shown(self, title: str) -> bool:
@@ -152,12 +161,15 @@ class MainWindow(QMainWindow):
         """Every label in the current language."""
         self.tr_.language = self.state.language
         for target, chinese in self._texts:
-            if isinstance(target, QDockWidget):
+            if isinstance(target, (QDockWidget, QToolBar)):
                 target.setWindowTitle(self.tr_(chinese))
             elif isinstance(target, QMenu):
                 target.setTitle(self.tr_(chinese))
             else:
                 target.setText(self.tr_(chinese))
+        for action, chinese in self._buttons:  # a button says less; its tip says it all
+            action.setIconText(self.tr_.button(chinese))
+            action.setToolTip(self.tr_(chinese).replace("…", ""))
         for controller in self.controllers.values():
             controller.retranslate()
 
@@ -168,7 +180,7 @@ class MainWindow(QMainWindow):
             self.tool_actions[tool].setChecked(True)
 
     def _show_error(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr_("网格防返贫监测 GIS"), message)
+        QMessageBox.warning(self, self.tr_("网格防返贫监测 GIS"), self.tr_.message(message))
 
     # -- window state
     def _restore(self) -> None:

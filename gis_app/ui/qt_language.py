@@ -19,6 +19,23 @@ QT_CATALOGUES = ("qtbase",)
 
 _installed: list[QTranslator] = []
 
+#: Words Qt draws that its own Chinese catalogue (as shipped with PyQt6) lacks: (context,
+#: source) → Chinese. Found by the language walk (tests/ui/test_language_walk.py).
+QT_SUPPLEMENT: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+}
+
+
+class SupplementTranslator(QTranslator):
+    """Qt's words missing from ``qtbase_zh_CN.qm``, looked up after it."""
+
+    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: D102 - Qt override
+        return QT_SUPPLEMENT.get((context, source), "")
+
+    def isEmpty(self) -> bool:  # noqa: N802, D102 - Qt override
+        return False
+
 
 def qt_translations_folder() -> str:
     """Where PyQt6 keeps Qt's ``.qm`` files."""
@@ -51,6 +68,13 @@ def install_qt_language(language: str) -> list[str]:
         When Chinese is asked for and PyQt6 ships no ``qtbase_zh_CN.qm``.
     """
     app = QCoreApplication.instance()
+    try:
+        return _install(app, language)
+    finally:
+        relabel_qt_buttons()
+
+
+def _install(app, language: str) -> list[str]:
     for translator in _installed:
         if app is not None:
             app.removeTranslator(translator)
@@ -58,6 +82,9 @@ def install_qt_language(language: str) -> list[str]:
     QLocale.setDefault(locale_of(language))
     if language == "en" or app is None:
         return []
+    supplement = SupplementTranslator(app)  # installed first: asked after Qt's own
+    app.installTranslator(supplement)
+    _installed.append(supplement)
     loaded = []
     for catalogue in QT_CATALOGUES:
         translator = QTranslator(app)
@@ -68,3 +95,30 @@ def install_qt_language(language: str) -> list[str]:
         _installed.append(translator)
         loaded.append(catalogue)
     return loaded
+
+
+#: Tool tips Qt gives its own buttons once, when it makes them: object name → (context, text).
+_QT_TIPS = {
+    "qt_dockwidget_floatbutton": ("QDockWidget", "Float"),
+    "qt_dockwidget_closebutton": ("QDockWidget", "Close"),
+    "ScrollLeftButton": ("QTabBar", "Scroll Left"),
+    "ScrollRightButton": ("QTabBar", "Scroll Right"),
+}
+
+
+def relabel_qt_buttons() -> None:
+    """Give Qt's own buttons of existing docks and tab bars their tool tips (and names) again.
+
+    Qt sets them when a dock or tab bar is made and does not relabel them when the language
+    changes.
+    """
+    from PyQt6.QtWidgets import QApplication
+
+    if not isinstance(QCoreApplication.instance(), QApplication):
+        return
+    for widget in QApplication.allWidgets():
+        tip = _QT_TIPS.get(widget.objectName())
+        if tip is not None:
+            text = QCoreApplication.translate(*tip)
+            widget.setToolTip(text)
+            widget.setAccessibleName(text)  # what a screen reader says

@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 from gis_app.services.export_service import may_see_personal_data
 from gis_app.storage.project import is_server_url
 from gis_app.ui.controllers.base import ActionSpec, Controller
+from gis_app.ui.qt_language import install_qt_language
 
 #: 重做's keys: Ctrl+Y as on Windows, Ctrl+Shift+Z as in QGIS and on Linux.
 REDO_KEYS = ("Ctrl+Y", "Ctrl+Shift+Z")
@@ -37,6 +38,10 @@ class ProjectController(Controller):
         super().__init__(window)
         self.session.events.changed.connect(lambda _changes: self._undo_state())
         self.session.events.reset.connect(self._undo_state)
+        # Qt's own words (dialogs, standard buttons) follow the interface language; connected
+        # before the window's relabelling, so Qt's are in place when the labels are set.
+        install_qt_language(self.state.language)
+        self.state.events.language.connect(install_qt_language)
 
     def actions(self):
         self.undo_spec = ActionSpec("编辑", "撤销", self.undo, "Ctrl+Z", toolbar="tools")
@@ -138,14 +143,15 @@ class ProjectController(Controller):
     def open_project_dialog(self) -> None:
         """Choose a project file."""
         path, _ = QFileDialog.getOpenFileName(self.window, self.tr_("打开项目…"), "",
-                                              "项目 (*.gmp *.sqlite *.db);;所有文件 (*)")
+                                              self.tr_("项目 (*.gmp *.sqlite *.db);;所有文件 (*)"))
         if path:
             self.switch_project(path)
 
     def open_server_dialog(self) -> None:
         """Type a postgresql:// address."""
         url, ok = QInputDialog.getText(self.window, self.tr_("打开服务器…"),
-                                       "postgresql://用户@主机:端口/数据库", text="postgresql://")
+                                       self.tr_("postgresql://用户@主机:端口/数据库"),
+                                       text="postgresql://")
         if ok and url.strip():
             self.switch_project(url.strip())
 
