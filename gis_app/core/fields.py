@@ -37,6 +37,12 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "current_case": ("当前监测帮扶事项", "current case"),
     "hazards": ("所处灾害隐患区", "hazard exposure"),
     "grid_name": ("所属网格", "grid"),
+    # the coverage layers (services/map_service.py)
+    "home": ("入户", "home visits"),
+    "remote": ("电话微信", "by phone/WeChat"),
+    "noncompliant": ("不合规", "non-compliant"),
+    "unchecked": ("未排查", "unchecked"),
+    "coverage": ("覆盖率", "coverage"),
 }
 
 #: Columns holding personal data: masked unless the user may and chooses to see them.
@@ -44,7 +50,8 @@ PERSONAL_ID_FIELDS = frozenset({"head_id_number", "id_number"})
 PERSONAL_PHONE_FIELDS = frozenset({"phone", "responsible_phone", "worker_phone"})
 
 #: Columns never shown to users (internal keys).
-HIDDEN_FIELDS = frozenset({"version", "geometry", "village_id", "grid_id", "parent_id",
+HIDDEN_FIELDS = frozenset({"version", "geometry", "label", "coverage_label", "village_id",
+                           "grid_id", "parent_id",
                            "admin_unit_id", "resettlement_site_id", "township_id"})
 
 

@@ -7,6 +7,8 @@ keeps households lean).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import shapely
@@ -16,16 +18,29 @@ from gis_app.core.codes import CaseStatus, HazardLevel
 from gis_app.core.fields import HIDDEN_FIELDS, display_value, field_label
 from gis_app.storage.reader import load_table
 
+#: Turns the interface's Chinese words and templates into the user's language (the window
+#: passes its translator; identity keeps the Chinese, as the command line shows it).
+Translate = Callable[[str], str]
 
-def _pairs(record: dict, unmask: bool, language: str) -> list[tuple[str, str]]:
-    return [(field_label(k, language), display_value(k, v, unmask))
+
+def _same(text: str) -> str:
+    return text
+
+
+def _pairs(record: dict, unmask: bool, language: str,
+           translate: Translate = _same) -> list[tuple[str, str]]:
+    return [(field_label(k, language), translate(display_value(k, v, unmask)))
             for k, v in record.items()
             if k not in HIDDEN_FIELDS and not k.startswith("_") and k not in ("x", "y")]
 
 
 def describe_feature(session, source: str, feature_id: int, unmask: bool = False,
-                     language: str = "zh") -> list[tuple[str, str]]:
+                     language: str = "zh", translate: Translate | None = None
+                     ) -> list[tuple[str, str]]:
     """(label, value) pairs of one feature of a session source; personal data masked.
+
+    ``translate`` puts the codes' labels and the composed values in the interface language
+    (the field names follow ``language``).
 
     Raises
     ------
@@ -33,15 +48,15 @@ def describe_feature(session, source: str, feature_id: int, unmask: bool = False
         When the source has no feature with that id (it was deleted meanwhile).
     """
     if source == "households":
-        return describe_household(session, feature_id, unmask, language)
+        return describe_household(session, feature_id, unmask, language, translate)
     frame = session.frame("admin_units" if source in ("villages", "townships") else source)
     rows = frame[frame["id"] == int(feature_id)]
     if not len(rows):
         raise KeyError(f"{source} {feature_id}")
     record = rows.drop(columns="geometry").iloc[0].to_dict()
-    pairs = _pairs(record, unmask, language)
+    pairs = _pairs(record, unmask, language, translate or _same)
     if source == "grids":
-        pairs += grid_context(session, int(feature_id), unmask, language)
+        pairs += grid_context(session, int(feature_id), unmask, language, translate)
     return [(label, value) for label, value in pairs if value != ""]
 
 
@@ -66,66 +81,77 @@ def household_record(session, household_id: int) -> dict:
 
 
 def describe_household(session, household_id: int, unmask: bool = False,
-                       language: str = "zh") -> list[tuple[str, str]]:
+                       language: str = "zh", translate: Translate | None = None
+                       ) -> list[tuple[str, str]]:
     """A household's context (grid, workers, helper, case, hazards) then its attributes."""
     record = household_record(session, household_id)
-    pairs = household_context(session, record, unmask, language) + _pairs(record, unmask,
-                                                                          language)
+    pairs = household_context(session, record, unmask, language, translate) + _pairs(
+        record, unmask, language, translate or _same)
     return [(label, value) for label, value in pairs if value != ""]
 
 
-def _worker_text(workers: pd.DataFrame, worker_id: int, unmask: bool, role=None) -> str:
+def _worker_text(workers: pd.DataFrame, worker_id: int, unmask: bool, role=None,
+                 translate: Translate = _same) -> str:
     if worker_id not in workers.index:
-        return f"（编号{worker_id}）"
+        return translate("（编号{id}）").format(id=worker_id)
     phone = display_value("phone", workers.loc[worker_id, "phone"], unmask)
-    inner = "，".join(t for t in (role, phone) if t)
-    return f"{workers.loc[worker_id, 'name']}（{inner}）" if inner else workers.loc[worker_id,
-                                                                                   "name"]
+    inner = translate("，").join(t for t in (translate(role) if role else None, phone) if t)
+    name = workers.loc[worker_id, "name"]
+    return translate("{name}（{details}）").format(name=name, details=inner) if inner else name
 
 
-def grid_context(session, grid_id: int, unmask: bool, language: str) -> list[tuple[str, str]]:
+def grid_context(session, grid_id: int, unmask: bool, language: str,
+                 translate: Translate | None = None) -> list[tuple[str, str]]:
     """Who is responsible for a grid today (the rule of :mod:`gis_app.core.assignments`)."""
+    tr = translate or _same
     workers = session.workers.set_index("id")
     now = current(session.assignments)
     now = now[now["grid_id"] == grid_id]
-    names = [_worker_text(workers, int(w), unmask, role)
+    names = [_worker_text(workers, int(w), unmask, role, tr)
              for w, role in zip(now["worker_id"], now["role"], strict=True)]
-    return [(field_label("workers", language), "；".join(names))]
+    return [(field_label("workers", language), tr("；").join(names))]
 
 
-def household_context(session, record: dict, unmask: bool, language: str = "zh"):
+def household_context(session, record: dict, unmask: bool, language: str = "zh",
+                      translate: Translate | None = None):
     """Grid, workers, helper, current case and hazard exposure of a household."""
+    tr = translate or _same
     grids = session.grids
     grid_id = record.get("grid_id")
     grid = grids[grids["id"] == (int(grid_id) if grid_id is not None and not pd.isna(grid_id)
                                  else -1)]
-    unassigned = "未分配" if language == "zh" else "not assigned"
+    unassigned = tr("未分配") if translate or language == "zh" else "not assigned"
     pairs = [(field_label("grid_name", language),
-              f"{grid['name'].iloc[0]}（{grid['code'].iloc[0]}）" if len(grid) else unassigned)]
+              tr("{name}（{code}）").format(name=grid["name"].iloc[0], code=grid["code"].iloc[0])
+              if len(grid) else unassigned)]
     if len(grid):
-        pairs += grid_context(session, int(grid["id"].iloc[0]), unmask, language)
+        pairs += grid_context(session, int(grid["id"].iloc[0]), unmask, language, translate)
     workers = session.workers.set_index("id")
     helpers = current(session.frame("helper_pairs"))
     mine = helpers[helpers["household_id"] == record["id"]]
     pairs.append((field_label("helper", language),
-                  "；".join(_worker_text(workers, int(w), unmask) for w in mine["worker_id"])))
+                  tr("；").join(_worker_text(workers, int(w), unmask, translate=tr)
+                                for w in mine["worker_id"])))
     cases = session.frame("cases")
     cases = cases[cases["household_id"] == record["id"]].sort_values("started_on")
     if len(cases):
         case = cases.iloc[-1]
         pairs.append((field_label("current_case", language),
-                      f"{case['kind']}·{case['status']}（{case['started_on']}起）"
+                      tr("{kind}·{status}（{day}起）").format(
+                          kind=tr(case["kind"]), status=tr(case["status"]), day=case["started_on"])
                       if case["status"] == CaseStatus.IN_PROGRESS
-                      else f"{case['kind']}·{case['status']}"))
+                      else tr("{kind}·{status}").format(kind=tr(case["kind"]),
+                                                        status=tr(case["status"]))))
     lon, lat = record.get("lon"), record.get("lat")
     if lon is not None and not pd.isna(lon):
         x, y = session.to_map(float(lon), float(lat))
         zones = session.frame("hazard_zones")
         inside = zones[shapely.intersects_xy(np.asarray(zones.geometry.to_numpy(), dtype=object),
                                              x, y)] if len(zones) else zones
-        none = "无" if language == "zh" else "none"
+        none = tr("无") if translate or language == "zh" else "none"
+        exposed = tr("{kind}（{level}风险）")
         pairs.append((field_label("hazards", language),
-                      "、".join(f"{k}（{HazardLevel(int(v)).label}风险）"
-                               for k, v in zip(inside["kind"], inside["level"], strict=True))
+                      tr("、").join(exposed.format(kind=tr(k), level=tr(HazardLevel(int(v)).label))
+                                    for k, v in zip(inside["kind"], inside["level"], strict=True))
                       or none))
     return pairs

@@ -31,6 +31,8 @@ class MapOverlay(QWidget):
     def __init__(self, canvas: MapCanvas):
         super().__init__(canvas)
         self.canvas = canvas
+        #: The scale bar's units (kilometre, metre) in the interface language.
+        self.units = ("公里", "米")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
 
@@ -59,7 +61,8 @@ class MapOverlay(QWidget):
             painter.drawLine(QPointF(x0, y0), QPointF(x0 + pixels, y0))
             for x in (x0, x0 + pixels / 2, x0 + pixels):
                 painter.drawLine(QPointF(x, y0 - 5), QPointF(x, y0))
-            text = f"{metres / 1000:g} 公里" if metres >= 1000 else f"{metres:g} 米"
+            kilometre, metre = self.units
+            text = f"{metres / 1000:g} {kilometre}" if metres >= 1000 else f"{metres:g} {metre}"
             painter.setFont(QFont(self.font().family(), 9))
             painter.drawText(QPointF(x0 + pixels + 6, y0 + 4), text)
         # North arrow: the map is drawn in Gauss–Krüger, grid north is up.

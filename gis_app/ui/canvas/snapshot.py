@@ -234,6 +234,10 @@ def sheet_size(canvas) -> QSizeF:
                   viewport.height() + TITLE_HEIGHT + MARGIN)
 
 
+#: Why a snapshot was not written (a catalogue template: shown in either language).
+CANNOT_WRITE = "无法写入 {path}"
+
+
 def save_png(path: str | Path, canvas, sheet: Sheet) -> Regions:
     """Write the sheet as a PNG, the map at screen size; the regions drawn."""
     size = sheet_size(canvas)
@@ -246,7 +250,7 @@ def save_png(path: str | Path, canvas, sheet: Sheet) -> Regions:
     finally:
         painter.end()
     if not image.save(str(path), "PNG"):
-        raise OSError(f"无法写入 {path}")
+        raise OSError(CANNOT_WRITE.format(path=path))
     return regions
 
 
@@ -260,7 +264,7 @@ def save_pdf(path: str | Path, canvas, sheet: Sheet) -> Regions:
     writer.setCreator("Grid Monitor")
     painter = QPainter()
     if not painter.begin(writer):
-        raise OSError(f"无法写入 {path}")
+        raise OSError(CANNOT_WRITE.format(path=path))
     try:
         size = QSizeF(writer.width(), writer.height())
         regions = compose(painter, size, canvas, sheet)

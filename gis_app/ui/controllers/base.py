@@ -110,5 +110,5 @@ class Controller:
         try:
             return action(*args, **kwargs)
         except (StaleEditError, ConflictError, ValueError) as exc:
-            QMessageBox.warning(self.window, self.tr_(title), str(exc))
+            QMessageBox.warning(self.window, self.tr_(title), self.tr_.message(str(exc)))
             return None

@@ -243,7 +243,9 @@ class GridEditController(Controller):
                                roles=listed["id"].map(roles).fillna(""))
         listed = listed.sort_values(["checked", "id"], ascending=[False, True])
         unassigned = self.tr_("未分配")
-        return [(int(w), f"{name}（{role or unassigned}）", bool(c)) for w, name, role, c in
+        label = self.tr_("{name}（{roles}）")
+        return [(int(w), label.format(name=name, roles=self.tr_.terms(role) or unassigned),
+                 bool(c)) for w, name, role, c in
                 zip(listed["id"], listed["name"], listed["roles"], listed["checked"], strict=True)]
 
     def open_rebalance_dialog(self) -> RebalanceDialog:
@@ -293,7 +295,7 @@ class GridEditController(Controller):
         try:
             proposal = self.service.propose_rebalance(village_id, limit, worker_ids)
         except ValueError as exc:  # GridEditError included; nothing is written by a proposal
-            QMessageBox.warning(dialog, title, str(exc))
+            QMessageBox.warning(dialog, title, self.tr_.message(str(exc)))
             return None
         workers = self.session.workers
         names = dict(zip(workers["id"].astype(int), workers["name"], strict=True))

@@ -195,7 +195,7 @@ class InvestigationController(Controller):
         try:
             household = records.household(household_id)
         except ValueError as exc:
-            self.status(str(exc))
+            self.status(self.tr_.message(str(exc)))
             return None
         if not household["in_campaign"]:
             self.status(self.tr_("户主{head}不在“{campaign}”的乡镇范围内").format(
@@ -214,8 +214,8 @@ class InvestigationController(Controller):
 
     def _record_saved(self, result) -> None:
         # The views follow the session's events; only the outcome is told here.
-        flags = "；".join(result.flags.values())
-        self.status(self.tr_("已保存走访记录（{status}）").format(status=result.status.label)
+        flags = self.tr_("；").join(map(self.tr_, result.flags.values()))
+        self.status(self.tr_("已保存走访记录（{status}）").format(status=self.tr_(result.status.label))
                     + (self.tr_("，不合规：{flags}").format(flags=flags) if flags else ""), 8000)
 
     # -- campaigns

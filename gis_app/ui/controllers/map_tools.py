@@ -30,6 +30,9 @@ from gis_app.ui.panels.identify_panel import IdentifyPanel
 _TOOLS = (("pan", "平移"), ("zoom", "拉框放大"), ("identify", "点选识别"), ("select", "框选"),
           ("lasso", "多边形选择"), ("measure_line", "测距离"), ("measure_area", "测面积"))
 _PICK_PIXELS = 8
+#: What a feature is called when no layer draws its source.
+_SOURCE_TITLES = {"villages": "村", "townships": "乡镇", "households": "农户", "grids": "网格",
+                  "hazard_zones": "灾害隐患区", "hazard_points": "灾害隐患点", "sites": "安置点"}
 #: What to do next with the map's own tools, said in the status bar (see Controller.hints).
 HINTS = {
     "pan": ("拖动地图平移，滚轮缩放", None),
@@ -118,6 +121,8 @@ class MapController(Controller):
 
     def retranslate(self) -> None:
         self.search_box.setPlaceholderText(self.tr_("搜索农户、村、网格编码、网格员"))
+        self.canvas.overlay.units = (self.tr_("公里"), self.tr_("米"))
+        self.canvas.overlay.update()
         self.identify.retranslate()
         self._view_changed(self.canvas.view_box.viewRect())
         self._selection_changed()
@@ -263,13 +268,17 @@ class MapController(Controller):
             return
         try:
             pairs = describe_feature(self.session, source, feature_id, self.state.unmask,
-                                     self.state.language)
+                                     self.state.language, self.tr_)
         except KeyError:  # deleted meanwhile (merged away, undone)
             self.shown = None
             self.identify.show_feature(self.tr_("（要素已不存在）"), [])
             self.identify.set_household(None)
             return
-        title = definition.title.in_language(self.state.language) if definition else source
+        if definition is None:  # asked by another feature: named as the layer drawing it
+            definition = next((layer.definition for layer in self.layers.by_source(source)
+                               if np.isin(feature_id, layer.ids).any()), None)
+        title = definition.title.in_language(self.state.language) if definition else \
+            self.tr_(_SOURCE_TITLES.get(source, source))
         if source == "households":  # named by its head (a name is not masked personal data)
             head = field_label("head_name", self.state.language)
             name = next((value for label, value in pairs if label == head), "")
@@ -290,7 +299,7 @@ class MapController(Controller):
         if int(household_id) not in tracker.ids:
             return self.tr_("不在本次排查的乡镇范围内")
         status = CoverageStatus(int(tracker.status[tracker.ids.get_loc(int(household_id))]))
-        return self.tr_("本次排查：{status}").format(status=status.label) + (
+        return self.tr_("本次排查：{status}").format(status=self.tr_(status.label)) + (
             self.tr_("（已覆盖）") if status in COVERED else "")
 
     def select_at(self, x: float, y: float, add: bool = False) -> None:
@@ -388,7 +397,8 @@ class MapController(Controller):
         try:
             write(path, self.canvas, self.map_sheet())
         except OSError as exc:
-            QMessageBox.warning(self.window, self.tr_("保存地图快照…"), str(exc))
+            QMessageBox.warning(self.window, self.tr_("保存地图快照…"),
+                                self.tr_.message(str(exc)))
             return None
         self.status(f"{self.tr_('已保存')}：{path}")
         return path

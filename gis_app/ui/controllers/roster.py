@@ -71,7 +71,7 @@ class RosterController(Controller):
         # Called on the state's language event: labels, then the rows' own texts.
         self.panel.retranslate()
         self.tree.retranslate()
-        self.redraw_roster()
+        self.redraw()  # the tree's responsible workers name their roles
 
     # -- drawing from the session
     def _touched(self, _change) -> None:
@@ -107,8 +107,9 @@ class RosterController(Controller):
         grids = self.session.grids
         totals = households_per_grid(self.session.households["grid_id"], grids)
         now = self.session.current_assignments().sort_values(["grid_id", "role", "worker_id"])
-        names = now["worker_name"] + "（" + now["role"] + "）"
-        responsible = names.groupby(now["grid_id"]).agg("、".join).to_dict()
+        left, right = ("（", "）") if self.state.language == "zh" else (" (", ")")
+        names = now["worker_name"] + left + now["role"].map(self.tr_) + right
+        responsible = names.groupby(now["grid_id"]).agg(self.tr_("、").join).to_dict()
         self.tree.set_grids(grids, totals, responsible)
         self.tree.show_selection(set(self.selected_grid_ids()))
 

@@ -115,7 +115,7 @@ class TableController(Controller):
         mask = layer.selection
         if not path:
             path, _ = QFileDialog.getSaveFileName(self.window, self.tr_("导出选择到Excel…"),
-                                                  "选择.xlsx", "Excel (*.xlsx)")
+                                                  self.tr_("选择.xlsx"), "Excel (*.xlsx)")
         if not path:
             return None
         ids = layer.ids[mask]

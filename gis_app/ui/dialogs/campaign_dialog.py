@@ -225,7 +225,8 @@ class CampaignDialog(QDialog):
         try:
             self.campaign_id = int(self._submit(**self.values()))
         except ValueError as exc:
-            self.error.setText(str(exc).replace("；", "\n"))
+            self.error.setText("\n".join(self.tr_.message(part)
+                                          for part in str(exc).split("；")))
             return
         self.created.emit(self.campaign_id)
         self.accept()

@@ -82,7 +82,7 @@ class RecordDialog(QDialog):
         head.setWordWrap(True)
         self.method = QComboBox()
         for member in InvestigationMethod:
-            self.method.addItem(member.label, int(member))
+            self.method.addItem(self.tr_(member.label), int(member))
         self.date = QDateEdit(calendarPopup=True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         day = min(max(today or dt.date.today(), campaign["start_date"]), campaign["end_date"])
@@ -100,11 +100,11 @@ class RecordDialog(QDialog):
         self.has_risk = QCheckBox(self.tr_("存在致返贫风险"))
         self.risk_type = QComboBox()
         for member in RiskType:
-            self.risk_type.addItem(member.label, int(member))
+            self.risk_type.addItem(self.tr_(member.label), int(member))
         self.proposed = QComboBox()
         self.proposed.addItem(self.tr_("（不纳入监测）"), None)
         for member in MonitoringType:
-            self.proposed.addItem(member.label, int(member))
+            self.proposed.addItem(self.tr_(member.label), int(member))
         self.rollback = QCheckBox(self.tr_("拟风险消除回退"))
         self.removal = QCheckBox(self.tr_("拟清退"))
         self.warning = QLabel()
@@ -189,11 +189,11 @@ class RecordDialog(QDialog):
             flags = self._check(**self.values())
         except ValueError as exc:
             self.warning.clear()
-            self.error.setText(str(exc))
+            self.error.setText(self.tr_.message(str(exc)))
             return
         self.warning.setText(
             self.tr_("注意：该记录将被标记为不合规（{flags}），不计入排查覆盖。").format(
-                flags="；".join(flags.values())) if flags else "")
+                flags=self.tr_("；").join(map(self.tr_, flags.values()))) if flags else "")
 
     def save(self) -> None:
         """Save; a record that breaks a rule needs a second press (the warning stays shown)."""
@@ -204,7 +204,7 @@ class RecordDialog(QDialog):
         try:
             self.result_value = self._submit(**self.values())
         except ValueError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(self.tr_.message(str(exc)))
             return
         self.saved.emit(self.result_value)
         self.accept()

@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
 from gis_app.services import visit_list_service as service
 from gis_app.services.coverage_service import CampaignNotFoundError
 from gis_app.services.export_service import PersonalDataDenied
+from gis_app.ui.i18n import Translator
 
 _REFUSALS = (CampaignNotFoundError, PersonalDataDenied, service.WorkerNotFoundError)
 #: Above this many points only every k-th gets its number, so the small map stays readable.
@@ -58,7 +59,7 @@ class VisitListDialog(QDialog):
         super().__init__(parent)
         self.session, self.worker_id, self.unmask = session, int(worker_id), unmask
         self.state = state
-        self.tr_ = translate or (lambda text: text)
+        self.tr_ = translate or Translator()
         self.visits: service.VisitList | None = None
         self._dirty = False
         self.setWindowTitle(self.tr_("走访清单"))
@@ -73,6 +74,7 @@ class VisitListDialog(QDialog):
         self.table.cellDoubleClicked.connect(lambda row, _col: self.record_visit(row))
         self.table.currentCellChanged.connect(lambda row, *_: self._highlight(row))
         self.map = pg.PlotWidget(background="w")
+        self.map.setMenuEnabled(False)  # pyqtgraph's menu speaks English only
         self.map.setAspectLocked(True)
         self.map.hideAxis("left")
         self.map.hideAxis("bottom")
@@ -143,7 +145,7 @@ class VisitListDialog(QDialog):
                                              unmask=self.unmask, user=self.session.user)
         except _REFUSALS as exc:
             self.visits = None
-            self.summary.setText(str(exc))
+            self.summary.setText(self.tr_.message(str(exc)))
             self.table.setRowCount(0)
             self.map.clear()
             for key in ("导出Excel…", "导出PDF…"):
@@ -156,8 +158,10 @@ class VisitListDialog(QDialog):
         unknown = int((~visits.households["located"].to_numpy(bool)).sum())
         tr_ = self.tr_
         self.summary.setText(
-            f"{visits.worker['name']}（{visits.worker['roles'] or tr_('无职务')}）  "
-            f"{visits.campaign['name']}  " + tr_("待走访 {n} 户").format(n=visits.count)
+            tr_("{name}（{roles}）").format(name=visits.worker["name"],
+                                           roles=tr_.terms(visits.worker["roles"]) or tr_("无职务"))
+            + "  "
+            + f"{visits.campaign['name']}  " + tr_("待走访 {n} 户").format(n=visits.count)
             + (tr_("（位置未知 {n} 户）").format(n=unknown) if unknown else "")
             + "  " + tr_("路线约 {km:.2f} 公里（直线）").format(km=visits.route_m / 1000)
             + "  " + tr_("双击一户可登记走访"))
@@ -170,8 +174,9 @@ class VisitListDialog(QDialog):
         ids = visits.households["household_id"].to_numpy()
         self.table.setRowCount(len(table))
         for row, values in enumerate(table.astype(str).to_numpy().tolist()):  # a few hundred
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
+            for column, value in enumerate(values):  # codes' labels and notes translated
+                item = QTableWidgetItem(self.tr_.message(value) if "；" in value
+                                        else self.tr_(value))
                 item.setData(Qt.ItemDataRole.UserRole, int(ids[row]))
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
@@ -237,7 +242,8 @@ class VisitListDialog(QDialog):
             return None
         if path is None:
             caption = self.tr_("导出Excel…" if kind == "xlsx" else "导出PDF…")
-            default = f"走访清单_{self.visits.worker['name']}.{kind}"
+            name = self.tr_("走访清单_{name}").format(name=self.visits.worker["name"])
+            default = f"{name}.{kind}"
             pattern = "Excel (*.xlsx)" if kind == "xlsx" else "PDF (*.pdf)"
             path, _ = QFileDialog.getSaveFileName(self, caption, default, pattern)
         if not path:
@@ -248,7 +254,7 @@ class VisitListDialog(QDialog):
             service.export_visit_list(self.session.project, self.worker_id, path,
                                       unmask=self.unmask, user=self.session.user)
         except (*_REFUSALS, OSError, ValueError) as exc:
-            self.status.setText(f"{self.tr_('导出失败')}：{exc}")
+            self.status.setText(f"{self.tr_('导出失败')}：{self.tr_.message(str(exc))}")
             return None
         self.status.setText(f"{self.tr_('已导出')}：{path}")
         return path

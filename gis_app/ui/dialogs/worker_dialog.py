@@ -86,7 +86,8 @@ class WorkerDialog(QDialog):
             for column, (key, _label) in enumerate(_HISTORY):
                 value = record.get(key)
                 missing = value is None or pd.isna(value)
-                text = self.tr_("在任") if key == "end_date" and missing else str(value)
+                text = self.tr_("在任") if key == "end_date" and missing else \
+                    self.tr_(str(value)) if key == "role" else str(value)
                 self.history.setItem(row, column, QTableWidgetItem(text))
 
     def values(self) -> dict:

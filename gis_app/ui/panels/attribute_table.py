@@ -38,6 +38,7 @@ from gis_app.core.fields import (
     display_value,
     field_label,
 )
+from gis_app.ui.i18n import Translator
 
 _ROOT = QModelIndex()
 #: Rows read together from ``fetch`` (one page) and how many pages are kept.
@@ -141,6 +142,7 @@ class LayerTableModel(QAbstractTableModel):
         if self.remote and fetch is None:
             raise ValueError(f"no fetch for columns {self.remote}")
         self.language, self.unmask = language, unmask
+        self.translate = Translator(language)
         self._arrays: dict[str, object] = {}  # frame columns (no copy) and whole fetched ones
         self._whole: set[str] = set()  # fetched columns read for every row
         self._pages: OrderedDict[int, dict[str, np.ndarray]] = OrderedDict()
@@ -166,7 +168,8 @@ class LayerTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         key = self.columns[index.column()]
-        return display_value(key, self.value(index.row(), key), self.unmask)
+        # Codes' labels and yes/no in the interface language (names are not in the catalogue).
+        return self.translate(display_value(key, self.value(index.row(), key), self.unmask))
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if role == Qt.ItemDataRole.InitialSortOrderRole:  # a first click sorts ascending

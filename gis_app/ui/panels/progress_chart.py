@@ -15,6 +15,26 @@ MISSED, MET, PENDING = "#e03131", "#2f9e44", "#868e96"
 _LEVELS = (("乡镇", 1), ("村", 2))
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: pyqtgraph names months and weekdays in English (strftime's C locale): the Chinese ones.
+CHINESE_DATES = {**{m: f"{i}月" for i, m in enumerate(_MONTHS, 1)},
+                 **{d: f"周{'一二三四五六日'[i]}" for i, d in enumerate(_WEEKDAYS)}}
+
+
+class DateAxis(pg.DateAxisItem):
+    """A date axis whose months and weekdays are in the interface language."""
+
+    language = "zh"
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph override
+        strings = super().tickStrings(values, scale, spacing)
+        if self.language == "en":
+            return strings
+        return [" ".join(CHINESE_DATES.get(word, word) for word in text.split(" "))
+                for text in strings]
+
+
 def _seconds(days) -> np.ndarray:
     return np.array([dt.datetime.combine(d, dt.time()).timestamp() for d in days], dtype=float)
 
@@ -38,7 +58,9 @@ class ProgressChart(QWidget):
             self.level.addItem(label, value)
         self.level.currentIndexChanged.connect(
             lambda _i: self.level_changed.emit(int(self.level.currentData())))
-        self.plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
+        self.axis = DateAxis()
+        self.plot = pg.PlotWidget(background="w", axisItems={"bottom": self.axis})
+        self.plot.setMenuEnabled(False)  # pyqtgraph's menu speaks English only
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMinimumHeight(120)
         self.plot.addLegend(offset=(10, 10))
@@ -65,6 +87,9 @@ class ProgressChart(QWidget):
         for index, (label, _value) in enumerate(_LEVELS):
             self.level.setItemText(index, self.tr_(label))
         self.plot.setLabel("left", self.tr_("累计覆盖率"), units="%")
+        self.axis.language = getattr(self.tr_, "language", "zh")
+        self.axis.picture = None  # the ticks are drawn again in the language
+        self.axis.update()
 
     def clear_timeline(self) -> None:
         """No investigation: an empty chart."""

@@ -123,6 +123,7 @@ class RulesPanel(QWidget):
         for row, (name, message, code, severity) in enumerate(zip(
                 names, self.problems["message"], self.problems["code"], severities,
                 strict=True)):
+            message = self.tr_.message(message)  # the finding in the interface language
             for column, value in enumerate((name, message, "" if pd.isna(code) else str(code))):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value)  # the whole text, however narrow the column

@@ -39,8 +39,9 @@ class UnlocatedPanel(QWidget):
         self.list.clear()
         for record in frame.itertuples():  # dozens of households, not the county
             village = record.village if isinstance(record.village, str) else self.tr_("未知村")
-            text = (f"{record.head_name}（{village}，{self.tr_('证件')}"
-                    f"{display_value('head_id_number', record.head_id_number, unmask)}）")
+            text = self.tr_("{head}（{village}，证件{id_number}）").format(
+                head=record.head_name, village=village,
+                id_number=display_value("head_id_number", record.head_id_number, unmask))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, int(record.id))
             self.list.addItem(item)

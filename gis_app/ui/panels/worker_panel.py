@@ -134,7 +134,8 @@ class WorkerPanel(QWidget):
                                     ascending=[False, False, True])
         self.table.setRowCount(len(roster))
         for row, record in enumerate(roster.itertuples()):  # hundreds of workers at most
-            values = {"name": record.name, "roles": record.roles, "unit": record.unit or "",
+            values = {"name": record.name, "roles": self.tr_.terms(record.roles),
+                      "unit": record.unit or "",
                       "phone": display_value("phone", record.phone, unmask),
                       "grids": record.grids, "households": record.households,
                       "monitored": record.monitored, "persons": record.persons,
