@@ -83,7 +83,8 @@ def load_style(path: Path) -> Style:
     default = _symbol(data["default"], f"{where} default") if "default" in data else None
     return Style(id=data.get("id", path.stem), kind=kind, classes=tuple(classes),
                  field=data.get("field"), default=default, label_field=data.get("label_field"),
-                 label_min_scale=data.get("label_min_scale"))
+                 label_min_scale=data.get("label_min_scale"),
+                 title=_text(data["title"], where) if "title" in data else None)
 
 
 def load_styles(folder: Path | None = None) -> dict[str, Style]:

@@ -61,6 +61,8 @@ class Style:
     default: Symbol | None = None
     label_field: str | None = None
     label_min_scale: float | None = None
+    #: The name a user picks the style by (the layer tree's 样式 menu); None: its id.
+    title: Text | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class LayerController(Controller):
     def __init__(self, window):
         super().__init__(window)
         self.tree = LayerTree(self.tr_)
+        self.tree.style_name = self.style_name
         self.layers.restore_display(saved_map_state(self.session))  # as the project was left
         for layer in self.layers:
             self._add_adapter(layer)
@@ -145,6 +146,12 @@ class LayerController(Controller):
         """Zoom to one layer's extent."""
         minx, miny, maxx, maxy = self.adapter(layer_id).bounds()
         self.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny))
+
+    def style_name(self, style_id: str) -> str:
+        """A style's title in the interface language (its id when it has none)."""
+        style = self.window.styles.get(style_id)
+        title = getattr(style, "title", None)
+        return title.in_language(self.state.language) if title else style_id
 
     def reload_styles(self) -> None:
         """Re-read styles/*.toml and redraw every layer with them."""

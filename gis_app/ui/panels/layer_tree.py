@@ -70,6 +70,8 @@ class LayerTree(QTreeWidget):
         self.itemClicked.connect(lambda item, _column: self._activated(item))
         self.currentItemChanged.connect(self._current_changed)
         self._styles: dict[str, tuple[str, ...]] = {}
+        #: A style's name in the interface language, by its id (set by the layer controller).
+        self.style_name = lambda style_id: style_id
         self._building = False
         self._pressed = False  # a mouse button is down on the list (a click or a drag)
 
@@ -196,7 +198,7 @@ class LayerTree(QTreeWidget):
         if len(choices) > 1:
             styles = menu.addMenu(self.tr_("样式"))
             for style_id in choices:
-                action = QAction(style_id, styles)
+                action = QAction(self.style_name(style_id), styles)
                 action.triggered.connect(
                     lambda _=False, s=style_id: self.style_requested.emit(layer_id, s)
                 )
