@@ -50,10 +50,12 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"[A-Za-z]{2,}")
 #: What a Chinese interface may show in Latin letters.
 ALLOWED_LATIN = re.compile(
-    r"https?://\S*|postgresql://\S*|\*\.\w+|\b(?:GIS|PNG|PDF|SVG|Excel|XYZ|ID|GB|EPSG|CGCS\d*|"
-    r"CSV|GeoPackage|GPKG|Shapefile|SQLite|PostgreSQL|PostGIS|km|m²|mu|ha|Ctrl|Shift|Alt|Esc|"
-    r"Enter|Del|F\d+|KB|MB|GB|bytes?|xlsx|xlsm|xls|csv|gmp|sqlite|db|png|pdf|gpkg|shp|"
-    r"geojson|json|html)\b")
+    r"https?://\S*|postgresql://\S*|\*\.\w+|(?<![A-Za-z])(?:GIS|PNG|PDF|SVG|Excel|XYZ|ID|"
+    r"EPSG|CGCS\d*|CSV|GeoPackage|GPKG|Shapefile|SQLite|PostgreSQL|PostGIS|WeChat|km|m²|mu|ha|"
+    r"Ctrl|Shift|Alt|Esc|Enter|Del|F\d+|KB|MB|GB|xlsx|xlsm|xls|csv|gmp|sqlite|db|png|pdf|gpkg|"
+    r"shp|geojson|json|html|"
+    # the filter expressions' own words (户属性 == "监测对象" and 家庭人口数 >= 4)
+    r"and|or|not|in|is|null|startswith|endswith|contains|slice|len|isna|notna)(?![A-Za-z])")
 #: Rows read from an item view at most (a long table repeats its columns' words).
 MAX_ROWS = 60
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -110,7 +112,7 @@ def _columns(model, parent: QModelIndex) -> int:
         return 1
 
 
-def _model(out: list[Text], where: str, view: QAbstractItemView) -> None:
+def _model(out: list[Text], where: str, view: QAbstractItemView, cells: bool = True) -> None:
     model = view.model()
     if model is None:
         return
@@ -131,14 +133,8 @@ def _model(out: list[Text], where: str, view: QAbstractItemView) -> None:
             if depth < 6 and model.rowCount(first) > 0:
                 walk(first, depth + 1)
 
-    if isinstance(model, type(None)):
-        return
-    if view.inherits("QListView") and view.parent() is not None and \
-            isinstance(view.window(), QFileDialog):
-        return  # the files and folders of the disk: data
-    if view.inherits("QTreeView") and isinstance(view.window(), QFileDialog):
-        return
-    walk(QModelIndex(), 0)
+    if cells:
+        walk(QModelIndex(), 0)
 
 
 def _tick_texts(axis) -> list[str]:
@@ -189,6 +185,8 @@ def texts(root, seen: set | None = None) -> list[Text]:
         _menu(out, _name(root), root, seen)
         return out
     widgets = [root, *root.findChildren(QWidget)]
+    # A file dialog lists the disk's folders and files (and their paths): data, not words.
+    files = isinstance(root, QFileDialog)
     for widget in widgets:
         where = f"{_name(root)} › {_name(widget)}"
         if widget.isWindow() or isinstance(widget, QDockWidget):
@@ -207,7 +205,7 @@ def texts(root, seen: set | None = None) -> list[Text]:
             _add(out, f"{where} placeholder", widget.placeholderText())
             if widget.isReadOnly():
                 _add(out, where, widget.toPlainText())
-        elif isinstance(widget, QComboBox):
+        elif isinstance(widget, QComboBox) and not (files and widget.objectName() == "lookInCombo"):
             _add(out, f"{where} items", *(widget.itemText(i) for i in range(widget.count())))
         elif isinstance(widget, QTabBar):
             _add(out, f"{where} tabs", *(widget.tabText(i) for i in range(widget.count())),
@@ -227,7 +225,7 @@ def texts(root, seen: set | None = None) -> list[Text]:
             _add(out, f"{where} shown", widget.text())
         if isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView) \
                 and not isinstance(widget.parent(), QComboBox):
-            _model(out, where, widget)
+            _model(out, where, widget, cells=not files)
         if isinstance(widget, pg.PlotWidget):
             _plot(out, where, widget, seen)
         elif isinstance(widget, QGraphicsView) and widget.scene() is not None:
@@ -279,7 +277,8 @@ def project_data(window) -> set[str]:
                     if isinstance(value, str) and value and value not in vocabulary:
                         values.add(value)
     values.add(str(window.session.settings.get("county_name", "")))
-    values.add(str(window.session.project.location))
+    location = str(window.session.project.location)
+    values |= {location, location.replace("\\", "/").rsplit("/", 1)[-1]}  # the title: its name
     return {v for v in values if len(v) >= 2 or not CJK.search(v)}
 
 
