@@ -239,7 +239,8 @@ def test_geopackage_layers_carry_the_import_headers(exports):
     assert fields["townships"] == ["代码", "名称", "县代码", "县名称"]
     assert fields["villages"] == ["代码", "名称", "乡镇代码"]
     assert fields["grids"] == ["网格编码", "网格名称", "层级", "区划代码", "上级编码"]
-    assert fields["sites"] == ["安置点编码", "安置点名称", "安置方式", "安置容量", "建成年份", "乡镇代码"]
+    assert fields["sites"] == ["安置点编码", "安置点名称", "安置方式", "安置容量", "建成年份",
+                               "乡镇代码"]
     assert fields["hazard_zones"] == ["编码", "名称", "灾害类型", "风险等级", "数据来源", "年份"]
     assert fields["hazard_points"][:4] == ["编码", "名称", "灾害类型", "风险等级"]
     assert fields["workers"][:2] == ["姓名", "网格职务"] and "负责网格编码" in fields["workers"]
