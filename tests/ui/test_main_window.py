@@ -108,9 +108,11 @@ def _context_menu(qtbot, widget, position: QPoint, choose) -> None:
         if not isinstance(menu, QMenu):
             QTimer.singleShot(20, answer)
             return
-        choose(menu)
-        if menu.isVisible():
-            menu.close()
+        try:
+            choose(menu)
+        finally:  # a choice that fails must not leave the menu's exec() waiting forever
+            if menu.isVisible():
+                menu.close()
 
     QTimer.singleShot(20, answer)
     event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, position,
@@ -427,7 +429,7 @@ def test_style_switch_changes_classes(window, qtbot):
     tree = _tree(window)
     item = layer_tree_item(window, "households")
     _context_menu(qtbot, tree.viewport(), tree.visualItemRect(item).center(),
-                  lambda menu: _menu_action(menu, "样式", "households_by_monitoring_type")
+                  lambda menu: _menu_action(menu, "样式", "按监测类型")
                   .trigger())
     assert window.layers["households"].style == "households_by_monitoring_type"
     adapter = window.canvas.adapters["households"]

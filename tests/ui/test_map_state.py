@@ -61,8 +61,8 @@ def test_visibility_opacity_and_style_come_back_on_reopen(qtbot, project, tmp_pa
     _click_check_box(window, qtbot, "coverage_villages")  # shown
     _answer_opacity(qtbot, 40)
     _menu(window, qtbot, "hazard_zones", "透明度…")
-    _menu(window, qtbot, "hazard_zones", "样式", "hazard_zones_by_level")
-    _menu(window, qtbot, "households", "样式", "households_by_elimination")
+    _menu(window, qtbot, "hazard_zones", "样式", "按风险等级")
+    _menu(window, qtbot, "households", "样式", "按风险消除")
     assert window.layers["hazard_zones"].opacity == pytest.approx(0.4)
     _close(window)
 
