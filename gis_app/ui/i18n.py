@@ -565,6 +565,89 @@ _ENGLISH: dict[str, str] = {
     "{kind}·{status}（{day}起）": "{kind} · {status} (since {day})",
     "{kind}·{status}": "{kind} · {status}",
     "{kind}（{level}风险）": "{kind} ({level} risk)",
+    # the importers' findings (io/, services/import_service.py, household_import.py)
+    "坐标不在中国范围内（可能坐标系错误）":
+        "Coordinates outside China (perhaps the wrong coordinate system)",
+    "要素没有几何图形（几何为空）": "The feature has no geometry (empty)",
+    "坐标值无效（不是数字）": "Invalid coordinates (not numbers)",
+    "几何图形无效（{why}）且无法修复": "Invalid geometry ({why}) that cannot be repaired",
+    "几何图形无效（{why}），已自动修复": "Invalid geometry ({why}), repaired",
+    "家庭人口数应为不小于1的整数": "The number of members must be a whole number of at least 1",
+    "填写了监测类型，但户属性不是“2.监测对象”":
+        "A monitoring type is given but the household type is not “2. Monitored”",
+    "户属性为“2.监测对象”，但未填写监测类型":
+        "The household type is “2. Monitored” but no monitoring type is given",
+    "经度和纬度须同时填写": "Longitude and latitude go together",
+    "必填项为空": "Required value missing",
+    "坐标不在中国范围内（应在{low}～{high}之间，可能经纬度填反或坐标系错误）":
+        "Coordinates outside China (expected {low}–{high}; longitude and latitude swapped or "
+        "the wrong coordinate system?)",
+    "WKT几何图形无法解析": "The WKT geometry cannot be read",
+    "共{count}行有问题，仅列出前{shown}行":
+        "{count} rows have problems; the first {shown} are listed",
+    "文件未声明坐标系，且无法根据坐标值判断坐标系，{need}":
+        "The file declares no coordinate system and none can be told from the coordinates; "
+        "{need}",
+    "文件声明为经纬度坐标，但坐标值是平面坐标（米），已按坐标值判断坐标系":
+        "The file declares lon/lat but its coordinates are planar (metres); the coordinate "
+        "system was told from the coordinates",
+    "文件未声明坐标系，坐标为经纬度，已按CGCS2000（EPSG:4490）读取":
+        "The file declares no coordinate system; its lon/lat were read as CGCS2000 (EPSG:4490)",
+    "文件未声明坐标系，按坐标值判断为CGCS2000高斯-克吕格{kind}第{zone}带（EPSG:{epsg}），如有误"
+    "请用 --crs 指定":
+        "The file declares no coordinate system; its coordinates look like CGCS2000 "
+        "Gauss–Krüger {kind} zone {zone} (EPSG:{epsg}); if not, give --crs",
+    "坐标的X、Y可能颠倒（X像北坐标、Y像带带号的东坐标），请交换后再导入":
+        "X and Y may be swapped (X looks northing, Y an easting with its zone): swap them and "
+        "import again",
+    "文件未声明坐标系，坐标为不带带号的高斯-克吕格平面坐标（6位横坐标），无法确定投影带，{need}":
+        "The file declares no coordinate system; its Gauss–Krüger coordinates carry no zone "
+        "(6-digit eastings), so the zone is unknown; {need}",
+    "文件未声明坐标系，坐标值像Web墨卡托（EPSG:3857，网络地图常用），如确实如此，请用 --crs 3857"
+    " 导入":
+        "The file declares no coordinate system; its coordinates look like Web Mercator "
+        "(EPSG:3857, used by web maps): if so, import with --crs 3857",
+    "文件中有{n}个图层（{names}），已读取“{name}”":
+        "The file has {n} layers ({names}); “{name}” was read",
+    "部分文字无法按{encoding}解码（如被截断的字段名），已用“�”代替":
+        "Some text cannot be decoded as {encoding} (a cut field name, say); “�” stands in",
+    "“{value}”不是有效的网格职务，应为：{roles}": "“{value}” is not a grid role; use: {roles}",
+    "联系电话应为11位手机号码（当前值“{value}”）":
+        "The phone must be an 11-digit mobile number (now “{value}”)",
+    "户主{head}不在任何三级网格内，已导入但未分配网格":
+        "Household head {head} is in no level-3 grid: imported without a grid",
+    "项目中没有这个村：{township}{village}": "The project has no such village: {township}{village}",
+    "户主{head}的位置({x}, {y})不在本县任何村内（可能坐标系错误）":
+        "Household head {head} at ({x}, {y}) lies in no village of the county (perhaps the "
+        "wrong coordinate system)",
+    "证件号码{tail}（尾号）的农户已在项目中":
+        "The household with ID number ending {tail} is already in the project",
+    "点图层中缺少【户主证件号码】列，无法与农户匹配":
+        "The point layer has no [head's ID number] column to match households with",
+    "项目中没有这个证件号码的农户": "The project has no household with this ID number",
+    "高斯-克吕格坐标没有带号，无法判断投影带（第{rows}条），请用 --crs 指定坐标系（如 EPSG:4525）":
+        "Gauss–Krüger coordinates without a zone number (rows {rows}): give the coordinate "
+        "system with --crs (e.g. EPSG:4525)",
+    "EPSG:{code} 不是国家2000 3度带高斯-克吕格坐标系":
+        "EPSG:{code} is not a CGCS2000 3-degree Gauss–Krüger system",
+    "网格编码重复：{code}": "Grid code repeated: {code}",
+    "项目中没有行政区划{code}（请先导入乡镇和村界）":
+        "The project has no unit {code} (import townships and villages first)",
+    "文件不存在": "The file does not exist",
+    "区划代码重复：{code}": "Unit code repeated: {code}",
+    "“{name}”位于项目中已有的乡镇内，像是村界；导入村界时须有【{column}】列写明所属乡镇（没有该"
+    "列的文件按乡镇界导入）":
+        "“{name}” lies inside a township of the project and looks like a village: villages "
+        "need a [{column}] column naming their township (files without it are imported as "
+        "townships)",
+    "电话{tail}（尾号）的网格员已在项目中":
+        "The worker with phone ending {tail} is already in the project",
+    "项目中没有对应年度的集中排查": "The project has no investigation of that year",
+    "缺少必填列【排查方式】": "Required column [排查方式] missing",
+    "项目中没有乡镇{code}（请先导入乡镇界）":
+        "The project has no township {code} (import townships first)",
+    "项目中没有网格{code}": "The project has no grid {code}",
+    "缺少必填列【{column}】": "Required column [{column}] missing",
     # -- the services' messages (refusals, findings), matched as templates by Translator.message
     "修改": "changed",
     "删除": "deleted",
@@ -830,7 +913,8 @@ _ENGLISH: dict[str, str] = {
         " ({updated} updated by code, {unchanged} unchanged)",
     "项目中已有 {n} 个相同编码的{what}：{codes}":
         "The project already holds {n} {what} with these codes: {codes}",
-    "是否按编码更新？将替换它们的几何图形和属性，原值记入审计日志，可撤销。选“否”则不导入任何数据。":
+    "是否按编码更新？将替换它们的几何图形和属性，原值记入审计日志，可撤销。选“否”则不导入任何数"
+    "据。":
         "Update them by code? Their geometry and attributes are replaced, the old values kept "
         "in the audit log, and the import can be undone. Otherwise nothing is imported.",
     "按编码更新": "Update by code",
@@ -844,7 +928,8 @@ _ENGLISH: dict[str, str] = {
     "已按{actual}读取；请更正或删除{cpg}":
         "{cpg} declares the attributes' encoding as {declared}, but the text is {actual} (read "
         "as {declared} it would be garbled); read as {actual}. Please correct or delete {cpg}",
-    "图层的全部{n}个要素都不在本县范围内（距本县约{km}公里），请检查文件是否属于本县、坐标系是否正确":
+    "图层的全部{n}个要素都不在本县范围内（距本县约{km}公里），请检查文件是否属于本县、坐标系是否"
+    "正确":
         "None of the layer's {n} features touches the county's extent (about {km} km away): "
         "check that the file belongs to this county and that its CRS is right",
     "{n}个要素不在本县范围内（第{rows}个，最远约{km}公里），请检查":
