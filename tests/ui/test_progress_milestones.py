@@ -48,3 +48,21 @@ def test_milestone_names_neither_overlap_nor_leave_the_chart(window, qtbot, widt
     chart.plot.getViewBox().scaleBy(x=0.5)
     qtbot.wait(50)
     _assert_readable(chart, every=False)
+
+
+def test_the_date_axis_speaks_the_interface_language(window, qtbot):
+    from tests.ui.walk import _tick_texts
+
+    _show_dock(window, qtbot, "排查进度")
+    chart = window.controller("investigation").progress
+    qtbot.wait(50)
+    english = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+               "Dec"}
+    ticks = _tick_texts(chart.plot.getAxis("bottom"))
+    assert any(text.endswith("月") for text in ticks)  # the sample's campaign: 5月, 6月
+    assert not any(word in english for text in ticks for word in text.split())
+    window.state.set_language("en")
+    qtbot.wait(50)
+    ticks = _tick_texts(chart.plot.getAxis("bottom"))
+    assert any(word in english for text in ticks for word in text.split())
+    assert not any("月" in text for text in ticks)
