@@ -272,7 +272,7 @@ def run_machine(make_location, examples: int) -> Counter:
                                                   "done": Counter()})
     machine.TestCase.settings = settings(
         # derandomized: the same runs every time, so the variety asserted below is not luck
-        max_examples=examples, stateful_step_count=10, deadline=None, derandomize=True,
+        max_examples=examples, stateful_step_count=20, deadline=None, derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                HealthCheck.filter_too_much])
     machine.TestCase().runTest()
