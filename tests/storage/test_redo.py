@@ -5,30 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import text
 
 from gis_app.core.changes import EntityChange
-from gis_app.storage.project import open_project
 from gis_app.storage.undo import UndoStack
 from gis_app.storage.uow import StaleEditError, edit
+from tests.storage.conftest import rows
 
 PHONE_A, PHONE_B, PHONE_C = "13912345678", "15887654321", "13700000000"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def project(request, tmp_path):
-    if request.param == "sqlite":
-        location = tmp_path / "p.gmp"
-    else:
-        location = request.getfixturevalue("pg_project_url")
-    project = open_project(location, create=True)
-    yield project
-    project.close()
-
-
-def rows(project, sql, **params):
-    with project.engine.connect() as connection:
-        return [r._asdict() for r in connection.execute(text(sql), params)]
 
 
 def pushed(stack, project, label, write, user="甲"):

@@ -6,31 +6,14 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import text
 
 from gis_app.core.changes import ChangeSet, EntityChange
-from gis_app.storage.project import open_project
 from gis_app.storage.undo import UndoStack
 from gis_app.storage.uow import StaleEditError, edit, expand_ranges, id_ranges
+from tests.storage.conftest import rows
 
 ID_A, ID_B = "110101199003074514", "11010519491231002X"
 PHONE_A, PHONE_B = "13912345678", "15887654321"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def project(request, tmp_path):
-    if request.param == "sqlite":
-        location = tmp_path / "p.gmp"
-    else:
-        location = request.getfixturevalue("pg_project_url")
-    project = open_project(location, create=True)
-    yield project
-    project.close()
-
-
-def rows(project, sql, **params):
-    with project.engine.connect() as connection:
-        return [r._asdict() for r in connection.execute(text(sql), params)]
 
 
 def add_worker(project, user="甲", **values):
