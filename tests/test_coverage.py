@@ -468,6 +468,37 @@ def test_incremental_updates_equal_a_recomputation(campaign, new, seed):
         pd.testing.assert_frame_equal(tracker.table(level), expected)
 
 
+def test_placing_the_last_households_without_a_unit_equals_a_recount(campaign):
+    """The row of households without a unit goes when the last of them is placed, and comes
+    back (by a recount, as the session does) when one loses its unit again."""
+    from gis_app.analysis.coverage import LEVEL_COLUMNS
+
+    everywhere = campaign.households[campaign.households["grid_code"].notna()
+                                     & campaign.households["township_code"].notna()
+                                     & campaign.households["village_code"].notna()]
+    records = campaign.records[campaign.records["household_id"].isin(everywhere["id"])]
+    households = everywhere.copy()
+    start, end = campaign.campaign["start_date"], campaign.campaign["end_date"]
+    lost = households.index[:3]
+    for code, name in LEVEL_COLUMNS.values():
+        households.loc[lost, code] = None
+    tracker = CoverageTracker(households, records, start, end)
+    assert tracker.table(3)["code"].isna().sum() == 1
+    assert tracker.table(3).loc[tracker.table(3)["code"].isna(), "households"].item() == 3
+
+    placed = households.copy()
+    placed.loc[lost] = everywhere.loc[lost]
+    ids = households.loc[lost, "id"].to_numpy()
+    assert tracker.move(ids, {level: placed.loc[lost, code].to_numpy(dtype=object)
+                              for level, (code, name) in LEVEL_COLUMNS.items()})
+    fresh = CoverageTracker(placed, records, start, end)
+    for level in (1, 2, 3):
+        pd.testing.assert_frame_equal(tracker.table(level), fresh.table(level))
+    # back to no unit: not a unit the tracker lists any more, so the caller recounts
+    assert not tracker.move(ids[:1], {level: np.array([None], dtype=object)
+                                      for level in LEVEL_COLUMNS})
+
+
 def test_a_record_of_a_household_outside_the_campaign_is_refused(campaign):
     tracker = CoverageTracker(campaign.households, campaign.records,
                               campaign.campaign["start_date"], campaign.campaign["end_date"])

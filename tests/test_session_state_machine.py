@@ -214,10 +214,16 @@ class SessionMachine(RuleBasedStateMachine):
         unlocated = households.loc[households["x"].isna(), "id"].tolist()
         if not unlocated:
             return
-        grid = data.draw(st.sampled_from(self._level3().to_dict("records")))
+        household = int(data.draw(st.sampled_from(unlocated)))
+        village = households.loc[households["id"] == household, "village_id"].iloc[0]
+        level3 = self._level3()
+        # mostly in the household's own village; elsewhere only when the user confirms
+        own = level3[level3["admin_unit_id"] == village]
+        elsewhere = len(own) == 0 or data.draw(st.integers(0, 3)) == 0
+        grid = data.draw(st.sampled_from((level3 if elsewhere else own).to_dict("records")))
         spot = grid["geometry"].representative_point()
-        self.try_edit(self.places.place, int(data.draw(st.sampled_from(unlocated))),
-                      spot.x, spot.y)
+        self.try_edit(self.places.place, household, spot.x, spot.y,
+                      other_village=elsewhere and data.draw(st.booleans()))
 
     @rule()
     def undo(self):

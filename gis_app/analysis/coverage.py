@@ -552,6 +552,10 @@ class CoverageTracker:
             np.subtract.at(counts, (index.unit[positions], status), 1)
             np.add.at(counts, (moved[level], status), 1)
             index.unit[positions] = moved[level]
+            if index.codes[-1] is None and not counts[-1].any():
+                # the last household without a unit got one: the row goes, as in a recount
+                self.units[level] = UnitIndex(index.unit, index.codes[:-1], index.names[:-1])
+                self.counts[level] = counts[:-1]
         return True
 
     def table(self, level: int = 3, workers: Mapping | None = None, sort: bool = True):
