@@ -112,14 +112,15 @@ def test_english_names_and_values_in_english_mode(window, qtbot):
     next(a for a in settings.actions() if a.text() == "英文").trigger()
     table = _table(window, qtbot)
     assert not CJK.search(table.expression.placeholderText())
-    _filter(qtbot, table, 'attribute == "Monitored" and members >= 4')
+    _filter(qtbot, table, 'Attribute == "Monitored" and Members >= 4')  # the headers shown
     assert table.model.rowCount() == int(((store["attribute"] == 2)
                                           & (store["members"] >= 4)).sum()) > 0
     _filter(qtbot, table, '`household code` is null or Members = 1')
     assert "Invalid expression" not in table.status.text()
     _filter(qtbot, table, 'attribute == "Rich"')
     status = table.status.text()
-    assert status.startswith("Invalid expression: Field “attribute” has no value “Rich”")
+    # the field named as the table's header names it
+    assert status.startswith("Invalid expression: Field “Attribute” has no value “Rich”")
     assert "Monitored" in status and not CJK.search(status)
     _filter(qtbot, table, "members >= 4 and")
     assert not CJK.search(table.status.text())
