@@ -8,7 +8,8 @@ user first sees it:
 - ``default_map.png``: the window as it opens (Chinese);
 - ``coverage_grids.png``: the map with 排查覆盖率（三级网格） ticked;
 - ``snapshot.png``: 保存地图快照… as PNG; ``snapshot_pdf.png``: the PDF's page as a reader
-  shows it (pdftoppm, from poppler-utils).
+  shows it (pdftoppm, from poppler-utils);
+- ``english_window.png``: the same window in English (设置 → 英文).
 """
 
 from __future__ import annotations
@@ -71,7 +72,23 @@ def main() -> int:
         window.layers["coverage_grids"].set_visible(False)
         window.close()
         session.close()
-    for name in ("default_map.png", "coverage_grids.png", "snapshot.png", "snapshot_pdf.png"):
+
+        settings.setValue("language", "en")
+        session = ProjectSession(open_project(project), user="screenshots")
+        session.load()
+        window = MainWindow(session, settings)
+        window.resize(1400, 900)
+        window.show()
+        _settle(app)
+        window.canvas.zoom_full()
+        _settle(app)
+        window.canvas.relabel()
+        _settle(app)
+        window.grab().save(str(OUT / "english_window.png"))
+        window.close()
+        session.close()
+    for name in ("default_map.png", "coverage_grids.png", "snapshot.png", "snapshot_pdf.png",
+                 "english_window.png"):
         print(OUT / name)
     return 0
 

@@ -148,7 +148,12 @@ def open_window(location: str | None, parent=None):
 
     window = MainWindow(data)
     if QSettings().value("window/geometry") is None:
-        window.showMaximized()  # first start: the whole screen for the map
+        # first start: the whole screen for the map (sized first: without a window manager,
+        # as on a bare X server, maximising alone does nothing)
+        screen = window.screen()
+        if screen is not None:
+            window.setGeometry(screen.availableGeometry())
+        window.showMaximized()
     else:
         window.show()
     _WINDOWS.append(window)
