@@ -119,10 +119,20 @@ class Source:
         return out
 
 
+#: Above this many rows a text column is taken as changed rather than compared value by value.
+_COMPARED_TEXT_ROWS = 64
+
+
 def _unchanged(values, rows: np.ndarray, new) -> bool:
-    """True when ``values[rows]`` already hold ``new`` (numbers and flags; NA equal to NA)."""
+    """True when ``values[rows]`` already hold ``new`` (NA equal to NA)."""
     if values.dtype.kind not in "iufb":
-        return False  # text, dates, geometries: taken as changed
+        if values.dtype.kind not in "OUS" and str(values.dtype) != "string" or \
+                len(rows) > _COMPARED_TEXT_ROWS:
+            return False  # dates, geometries, many rows: taken as changed
+        # a few texts (one household placed): compared here, a write costs more
+        return all(a is b or (pd.isna(a) and pd.isna(b)) or (not pd.isna(a) and not pd.isna(b)
+                                                               and a == b)
+                   for a, b in zip(values[rows], new, strict=True))
     old = values[rows].to_numpy(dtype="float64", na_value=np.nan)
     return bool(np.array_equal(old, new.to_numpy(dtype="float64", na_value=np.nan),
                                equal_nan=True))
@@ -266,8 +276,13 @@ class HouseholdSource(Source):
             if column not in frame.columns:
                 continue
             values, new = frame[column].array, fresh[column].array
-            if not _unchanged(values, rows, new):
-                frame.iloc[rows, frame.columns.get_loc(column)] = new
+            if _unchanged(values, rows, new):
+                continue
+            where = frame.columns.get_loc(column)
+            if len(rows) == 1:  # one household: a tenth of a row-block write's cost
+                frame.iat[int(rows[0]), where] = new[0]
+            else:
+                frame.iloc[rows, where] = new
         return frame
 
     def apply(self, change: EntityChange) -> bool:
