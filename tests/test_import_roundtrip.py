@@ -168,9 +168,11 @@ def test_hazards(sample_project_path, imported, fmt):
                        "year, geom FROM hazard_zone", "code")
     compare(left, right, ["code", "name", "kind", "level", "source", "year"])
     left, right = both(sample_project_path, location, "SELECT code, name, kind, level, "
-                       "threatened_households, threatened_persons, geom FROM hazard_point", "code")
+                       "threatened_households, threatened_persons, threat_radius, geom "
+                       "FROM hazard_point", "code")
+    assert left["threat_radius"].notna().all()
     compare(left, right, ["code", "name", "kind", "level", "threatened_households",
-                          "threatened_persons"])
+                          "threatened_persons", "threat_radius"])
 
 
 HOUSEHOLD_COLUMNS = ["head_name", "head_id_number", "household_code", "phone", "members",

@@ -134,13 +134,39 @@ class HazardLevel(LabeledIntEnum):
     LOW = 4, "低"
 
 
+def parse_hazard_level(value) -> HazardLevel:
+    """A survey's 风险等级 cell as a level: 1–4 (``2``, ``2.0``, ``2级``) or a label.
+
+    Labels may carry the usual suffixes: 极高, 极高风险, 高风险区, 中风险等级.
+
+    Raises
+    ------
+    ValueError
+        When the cell is none of these (Chinese message naming it).
+    """
+    text = str(value).strip()
+    for suffix in ("风险区", "风险等级", "风险", "区", "级"):
+        text = text.removesuffix(suffix)
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None and number.is_integer() and 1 <= number <= 4:
+        return HazardLevel(int(number))
+    for member in HazardLevel:
+        if text == member.label:
+            return member
+    raise ValueError(f"风险等级无效：{value}（应为1–4或极高、高、中、低）")
+
+
 class ClueChannel(StrEnum):
-    """风险发现渠道 (DOMAIN §5)."""
+    """风险发现渠道 (DOMAIN §5); 灾害 is a clue raised by a disaster's footprint (DOMAIN §10)."""
 
     SELF_REPORT = "农户自主申报"
     CADRE = "基层干部排查"
     DEPARTMENT = "部门筛查预警"
     ASSOCIATED = "关联监测"
+    DISASTER = "灾害"
 
 
 class CaseStep(LabeledIntEnum):

@@ -42,6 +42,7 @@ HAZARD_FIELDS: dict[str, tuple[str, ...]] = {
     "year": ("年份", "year"),
     "threatened_households": ("威胁户数", "threatened_households"),
     "threatened_persons": ("威胁人数", "threatened_persons"),
+    "threat_radius": ("威胁半径", "影响半径", "威胁半径米", "threat_radius"),
 }
 #: The geometry of a layer written to a spreadsheet: longitude and latitude of points
 #: (EPSG:4490), or the shape as WKT text.

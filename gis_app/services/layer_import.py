@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_app.core.codes import parse_hazard_level
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.core.layer_fields import HAZARD_FIELDS, SITE_FIELDS
 from gis_app.io.errors import InputFileError, Issue
@@ -231,7 +232,35 @@ _SITE_COLUMNS = {"name": False, "kind": False, "capacity": True, "built_year": T
                  "township_id": True}
 _ZONE_COLUMNS = {"name": False, "kind": False, "level": True, "source": False, "year": True}
 _POINT_COLUMNS = {"name": False, "kind": False, "level": True, "threatened_households": True,
-                  "threatened_persons": True}
+                  "threatened_persons": True, "threat_radius": False}
+
+
+def hazard_levels(hazards: pd.DataFrame, file: str) -> tuple[np.ndarray, list[Issue]]:
+    """The 风险等级 column as levels 1–4 (numbers or 极高/高/中/低), and a problem per bad cell."""
+    values = hazards["level"].reset_index(drop=True).astype(object)
+    values = values.where(values.notna(), "")
+    levels = np.zeros(len(values), dtype=np.int64)
+    issues = []
+    # One parse per distinct cell: a survey has a handful of values for thousands of rows.
+    for value, rows in values.groupby(values.astype(str), sort=False).groups.items():
+        try:
+            levels[rows] = int(parse_hazard_level(value))
+        except ValueError as exc:
+            issues += [Issue(file, int(r) + 1, HAZARD_FIELDS["level"][0], str(exc))
+                       for r in rows[:20]]
+    return levels, issues
+
+
+def threat_radii(hazards: pd.DataFrame, file: str) -> tuple[np.ndarray, list[Issue]]:
+    """The 威胁半径 column in metres (empty: unknown), and a problem per cell that is not."""
+    raw = hazards["threat_radius"].reset_index(drop=True)
+    metres = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    given = raw.notna().to_numpy() & (raw.astype(str).str.strip() != "").to_numpy()
+    bad = given & ~(np.isfinite(metres) & (metres >= 0))
+    issues = [Issue(file, int(r) + 1, HAZARD_FIELDS["threat_radius"][0],
+                    f"威胁半径无效：{raw.iloc[r]}（应为不小于0的米数）")
+              for r in np.flatnonzero(bad)[:50]]
+    return np.where(given & ~bad, metres, np.nan), issues
 
 
 def import_sites(project: Project, path: Path, crs: int | None, gcj02: bool,
@@ -272,7 +301,10 @@ def import_hazards(project: Project, path: Path, crs: int | None, gcj02: bool,
                                  layer)
     hazards["name"] = hazards["name"].fillna(hazards["code"])
     points = hazards.geom_type.isin(["Point", "MultiPoint"]).to_numpy()
-    issues = []
+    hazards["level"], issues = hazard_levels(hazards, path.name)
+    radii, radius_issues = threat_radii(hazards, path.name)
+    hazards["threat_radius"] = radii
+    issues += radius_issues
     for part in (hazards[~points], hazards[points]):
         issues += duplicated_codes(part.reset_index(drop=True), path.name,
                                    HAZARD_FIELDS["code"][0])

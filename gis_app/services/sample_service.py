@@ -166,6 +166,7 @@ HANDOVER_FIELDS = {
     "year": "年份",
     "threatened_households": "威胁户数",
     "threatened_persons": "威胁人数",
+    "threat_radius": "威胁半径",
     "head_id_number": "证件号码",
     "head_name": "户主姓名",
 }

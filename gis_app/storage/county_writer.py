@@ -189,7 +189,8 @@ def insert_hazards(connection: Connection, zones, points) -> tuple[np.ndarray, n
         frame = pd.DataFrame({c: zones[c].to_numpy() for c in zone_cols})
         frame["geom"] = zones.geometry.to_numpy()
         zone_ids = _insert_new(connection, m.HazardZone.__table__, frame)
-    point_cols = ["code", "name", "kind", "level", "threatened_households", "threatened_persons"]
+    point_cols = ["code", "name", "kind", "level", "threatened_households", "threatened_persons",
+                  "threat_radius"]
     if points is not None and len(points):
         frame = pd.DataFrame({c: points[c].to_numpy() for c in point_cols if c in points})
         frame["geom"] = points.geometry.to_numpy()

@@ -273,7 +273,29 @@ class HazardPoint(Versioned, Base):
     level: Mapped[int] = mapped_column(Integer, nullable=False)
     threatened_households: Mapped[int | None] = mapped_column(Integer)
     threatened_persons: Mapped[int | None] = mapped_column(Integer)
+    #: 威胁半径 in metres: households within it are threatened (None: not surveyed).
+    threat_radius: Mapped[float | None] = mapped_column(Float)
     geom: Mapped[bytes | None] = mapped_column(Geometry("POINT"))
+
+
+class HazardEvent(Versioned, Base):
+    """A disaster that happened (灾情): the area a flood or landslide reached, its date and kind.
+
+    ``digest`` identifies the event by its normalised footprint, date and kind, so importing
+    the same footprint again is recognised (the households inside already have their clues).
+    """
+
+    __tablename__ = "hazard_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    occurred_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    source: Mapped[str | None] = mapped_column(String(128))
+    digest: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    geom: Mapped[bytes | None] = mapped_column(Geometry("MULTIPOLYGON"))
 
 
 # --- the centralized investigation ------------------------------------------------------------
@@ -346,9 +368,17 @@ class InvestigationRecord(Versioned, Base):
 
 
 class RiskClue(Versioned, Base):
-    """A risk clue (风险线索): channel, when found, when verified at the household."""
+    """A risk clue (风险线索): channel, when found, when verified at the household.
+
+    A clue of a disaster (channel 灾害) names its ``event``; one household has at most one
+    clue per event.
+    """
 
     __tablename__ = "risk_clue"
+    # A unique index, not a constraint: an existing project gains it without rebuilding the
+    # table (SQLite), which cases refer to.
+    __table_args__ = (Index("uq_risk_clue_event_household", "event_id", "household_id",
+                            unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
         ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
@@ -358,6 +388,7 @@ class RiskClue(Versioned, Base):
     description: Mapped[str | None] = mapped_column(Text)
     found_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_event.id"), index=True)
 
 
 class MonitoringCase(Versioned, Base):
@@ -439,4 +470,5 @@ GEOMETRY_TABLES: dict[str, str] = {
     "resettlement_site": "POINT",
     "hazard_zone": "MULTIPOLYGON",
     "hazard_point": "POINT",
+    "hazard_event": "MULTIPOLYGON",
 }

@@ -13,7 +13,8 @@ from gis_app.synth.campaign import Findings
 from gis_app.synth.common import nullable_int, pick, text, to_date_objects
 from gis_app.synth.households import MONITORED, Traits
 
-_CHANNELS = tuple(c.value for c in ClueChannel)
+#: The everyday channels; clues of the 灾害 channel come from a disaster's footprint (events).
+_CHANNELS = tuple(c.value for c in ClueChannel if c is not ClueChannel.DISASTER)
 _DEPARTMENTS = ("县医保局", "县教育局", "县残联", "县应急管理局", "县公安局", "县农业农村局",
                 "县人社局", "县民政局", "县民政局", "县卫健局", "县住建局", "县水利局")
 _DESCRIPTIONS = ("住院医疗费用自付部分较高", "子女就读高中，教育支出增加", "家庭成员新增残疾",

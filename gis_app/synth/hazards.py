@@ -26,6 +26,11 @@ _SOURCES = {
     HazardKind.DROUGHT: ("县气象局干旱灾害风险普查", 2021),
 }
 
+#: 威胁半径 of a hazard point by kind, metres: the households within it are the threatened ones
+#: (a debris flow runs out farther than a landslide, a rock collapse less far).
+_THREAT_RADIUS = {HazardKind.LANDSLIDE: 250.0, HazardKind.DEBRIS_FLOW: 400.0,
+                  HazardKind.COLLAPSE: 150.0}
+
 
 def _flood_zones(network: Network, territory: Territory) -> list[tuple]:
     """Nested bands along the rivers, one zone per river, level and township."""
@@ -187,7 +192,10 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
                                                        HazardKind.DEBRIS_FLOW,
                                                        HazardKind.COLLAPSE)]
     pxy = shapely.get_coordinates(shapely.point_on_surface(geoms[geo]))
-    p_idx, h_idx = _within(pxy, hx, hy, 250.0)
+    radius = np.array([_THREAT_RADIUS[HazardKind(kinds[i])] for i in geo], dtype=float)
+    p_idx, h_idx = _within(pxy, hx, hy, float(radius.max(initial=0.0)) or 1.0)
+    inside = np.hypot(hx[h_idx] - pxy[p_idx, 0], hy[h_idx] - pxy[p_idx, 1]) <= radius[p_idx]
+    p_idx, h_idx = p_idx[inside], h_idx[inside]
     threatened = np.bincount(p_idx, minlength=len(geo))
     persons = np.bincount(p_idx, members[h_idx], minlength=len(geo)).astype(np.int64)
     lon, lat = frame.lonlat(pxy[:, 0], pxy[:, 1])
@@ -199,5 +207,6 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
         "level": np.array([levels[i] for i in geo], dtype=np.int64),
         "threatened_households": threatened.astype(np.int64),
         "threatened_persons": persons,
+        "threat_radius": radius,
     }, geometry=gpd.GeoSeries(shapely.points(lon, lat), crs=STORAGE_EPSG))
     return zone_frame, point_frame

@@ -941,6 +941,79 @@ _ENGLISH: dict[str, str] = {
         "update them by code (geometry and attributes replaced, old values in the audit log, "
         "undoable): --update on the command line, “Update by code” in the window",
     "编码重复：{code}": "Code given twice: {code}",
+    # Disasters: hazard surveys' levels and radii, events and their clues (issue 10)
+    "灾害": "Disaster",
+    "风险等级无效：{value}（应为1–4或极高、高、中、低）":
+        "Invalid risk level: {value} (1–4, or extreme, high, medium, low written "
+        "[极高], [高], [中], [低])",
+    "威胁半径无效：{value}（应为不小于0的米数）":
+        "Invalid threat radius: {value} (metres, not negative)",
+    "工作日历只包含{first}–{last}年": "The working-day calendar covers only {first}–{last}",
+    "工作日历至少需要一个年份": "The working-day calendar needs at least one year",
+    "核实期限的工作日数无效：{n}（应为正整数）":
+        "Invalid number of working days to verify: {n} (a positive whole number)",
+    "项目设置中的线索核实期限无效：{n}（应为正整数个工作日）":
+        "The project's deadline for verifying clues is invalid: {n} (a positive whole number "
+        "of working days)",
+    "节假日日历未收录{years}年的国务院放假安排（调休），这些年份按法定节假日和周末计算工作日，期限可能"
+    "与实际安排不符":
+        "The holiday calendar lacks the State Council's holiday arrangements (adjusted working "
+        "days) for {years}: working days there are counted from the statutory holidays and "
+        "weekends, and deadlines may differ from the actual arrangements",
+    "事件范围必须是面（多边形），该要素是{type}":
+        "An event's footprint must be polygons; this feature is a {type}",
+    "所画事件范围不是有面积的多边形，请重新绘制":
+        "The footprint drawn is not a polygon with an area: draw it again",
+    "所画事件范围无效（边界自相交等），请重新绘制":
+        "The footprint drawn is invalid (a self-intersecting boundary or the like): draw it "
+        "again",
+    "所画事件范围的坐标不是中国范围内的经纬度（EPSG:4490）":
+        "The footprint drawn is not in longitudes and latitudes within China (EPSG:4490)",
+    "日期无效：{value}（格式如 2025-09-26）": "Invalid date: {value} (e.g. 2025-09-26)",
+    "未知的灾害类型：{kind}（可选：{kinds}）": "Unknown hazard kind: {kind} (one of {kinds})",
+    "请指定灾害类型（可选：{kinds}）": "Give the hazard kind (one of {kinds})",
+    "项目中还没有行政区界，无法判断事件范围是否在本县":
+        "The project has no boundaries yet: cannot tell whether the footprint is in the county",
+    "事件范围不在本县范围内，请检查文件或坐标系，未写入任何数据":
+        "The footprint is not in the county: check the file or its CRS; nothing was written",
+    "事件范围约有{share}在本县范围外，只为本县范围内的农户生成线索":
+        "About {share} of the footprint lies outside the county; clues are made for the "
+        "county's households only",
+    "灾害日期{date}晚于今天，请检查": "The disaster's date {date} is after today: please check",
+    "事件名称不超过64个字": "An event's name has at most 64 characters",
+    "登记灾害事件：{name}": "Register the disaster {name}",
+    "登记灾害事件：{name}，生成{n}条风险线索": "Register the disaster {name}: {n} risk clues",
+    "事件范围内没有已定位的农户，未写入任何数据":
+        "No located household lies in the footprint; nothing was written",
+    "已登记灾害事件{code}（{name}）：范围内{inside}户，生成{n}条风险线索":
+        "Registered the disaster {code} ({name}): {inside} households inside, {n} risk clues",
+    "已登记灾害事件{code}（{name}）：范围内{inside}户，生成{n}条风险线索，{already}户已有该事件的线"
+    "索，未重复生成":
+        "Registered the disaster {code} ({name}): {inside} households inside, {n} risk clues; "
+        "{already} households had a clue of this event already and got none again",
+    "该灾害范围已登记为事件{code}（{name}），范围内{inside}户均已有该事件的风险线索，本次未新增任何"
+    "数据":
+        "This footprint is registered already as the event {code} ({name}); all {inside} "
+        "households inside have its risk clue, so nothing was added",
+    "项目中没有编号为{id}的风险线索": "The project has no risk clue numbered {id}",
+    "该风险线索已于{date}核实": "This risk clue was verified on {date} already",
+    "核实日期{date}早于线索发现日期{found}":
+        "The date verified, {date}, is before the clue was found ({found})",
+    "核实日期{date}晚于今天": "The date verified, {date}, is after today",
+    "核实风险线索：户主{name}": "Verify the risk clue: household head {name}",
+    "项目中没有编号为{id}的灾害事件": "The project has no disaster event numbered {id}",
+    "{name}风险线索核实": "{name}: verifying the risk clues",
+    "责任网格员": "Responsible worker",
+    "发现渠道": "Channel",
+    "发现日期": "Found on",
+    "核实期限": "Verify by",
+    "核实日期": "Verified on",
+    "超期天数": "Days overdue",
+    "待核实": "To verify",
+    "已超期": "Overdue",
+    "已核实": "Verified",
+    "超期核实": "Verified late",
+    "核实任务": "Verification",
 }
 
 

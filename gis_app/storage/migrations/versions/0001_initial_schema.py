@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from alembic import op
 
 from gis_app.storage.geometry import Geometry
-from gis_app.storage.models import GEOMETRY_TABLES
+
+#: The tables of this revision holding geometry (GiST-indexed on PostGIS): fixed here, since
+#: later revisions add geometry tables of their own (``models.GEOMETRY_TABLES`` lists them all).
+GEOMETRY_TABLES = ("admin_unit", "grid", "resettlement_site", "hazard_zone", "hazard_point")
 
 revision = '0001'
 down_revision = None
