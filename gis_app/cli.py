@@ -83,6 +83,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--campaign", type=int, help="排查年度（默认最新一次）")
     p.add_argument("--unmask", action="store_true", help="不脱敏显示证件号码和电话（需有权限）")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("event", help="登记灾害事件：影响范围内的农户生成风险线索（限期核实）")
+    p.add_argument("project")
+    p.add_argument("footprint", help="影响范围文件（GeoPackage、Shapefile、GeoJSON 的面图层）")
+    p.add_argument("--date", required=True, help="灾害发生日期，如 2025-09-26")
+    p.add_argument("--kind", help="灾害类型：洪涝、干旱、滑坡、泥石流、崩塌（默认取文件所写的）")
+    p.add_argument("--name", help="事件名称（默认：日期+灾害类型）")
+    p.add_argument("--crs", type=_epsg, help="文件的坐标系（文件未声明时），如 EPSG:4525")
+    p.add_argument("--gcj02", action="store_true", help="坐标为GCJ-02（手机地图采集），导入时转换")
+    p.add_argument("--layer", help="GeoPackage 中的图层名（默认第一个图层）")
+    p.add_argument("--as-of", help="按哪一天判断是否超期（默认今天）")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("clues", help="风险线索及核实期限（--overdue 只列超期未核实的）")
+    p.add_argument("project")
+    p.add_argument("--overdue", action="store_true", help="只列超期未核实的线索")
+    p.add_argument("--as-of", help="按哪一天判断是否超期（默认今天）")
+    p.add_argument("--unmask", action="store_true", help="不脱敏显示证件号码和电话（需有权限）")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -198,7 +217,77 @@ def _run(args) -> int:
         _emit(args, payload, f"已生成{visits.worker['name']}的走访清单：{visits.count}户，"
                              f"路线{visits.route_m / 1000:.2f}公里（直线）：{out}")
         return 0
+    if args.command == "event":
+        return _event(args)
+    if args.command == "clues":
+        from gis_app.services.clue_service import load_clues, overdue_clues
+        from gis_app.services.event_service import parse_date
+
+        as_of = parse_date(args.as_of) if args.as_of else None
+        project = _open(args.project)
+        clues = (overdue_clues if args.overdue else load_clues)(project, as_of,
+                                                                unmask=args.unmask)
+        keys = ["clue_id", "household_id", "head_name", "village", "grid", "worker",
+                "channel", "found_on", "due_on", "verified_on", "status", "days_overdue"]
+        if args.json:
+            print(json.dumps(_records(clues.frame, keys), ensure_ascii=False, indent=1))
+        else:
+            what = "超期未核实的风险线索" if args.overdue else "风险线索"
+            print(f"{what}（截至{clues.as_of}，核实期限{clues.working_days}个工作日）："
+                  f"{len(clues.frame)}条")
+            print(_table(clues.table()))
+        for warning in clues.warnings:
+            print(f"提示：{warning}", file=sys.stderr)
+        return 0
     raise AssertionError(args.command)
+
+
+#: Keys of each clue ``gis-app event --json`` prints.
+EVENT_KEYS = ("household_id", "head_name", "village", "grid", "worker", "found_on", "due_on")
+
+
+def _event(args) -> int:
+    from gis_app.services.event_service import EventService, parse_date, read_footprint
+    from gis_app.services.session import ProjectSession
+
+    as_of = parse_date(args.as_of) if args.as_of else None
+    project = _open(args.project)
+    footprint = read_footprint(args.footprint, crs=args.crs, gcj02=args.gcj02, layer=args.layer)
+    result = EventService(ProjectSession(project)).register(
+        footprint, args.date, args.kind, name=args.name, as_of=as_of)
+    records = _records(result.clues.frame, list(EVENT_KEYS))
+    notes = [result.message(), *(f"提示：{w}" for w in result.warnings)]
+    if args.json:
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+        print("\n".join(notes), file=sys.stderr)  # stdout holds the JSON document only
+        return 0
+    print("\n".join(notes))
+    if len(result.clues.frame):
+        print(f"核实期限：{result.clues.working_days}个工作日（发现当日为第0天，"
+              "按国务院节假日及调休安排计算）")
+        print(_table(result.clues.table()))
+    return 0
+
+
+def _records(frame, keys: list[str]) -> list[dict]:
+    """Rows as JSON-ready dicts: dates as ``2025-10-10``, missing values as null."""
+    import datetime as dt
+
+    frame = frame[keys].copy()
+    for key in keys:
+        if frame[key].dtype == object:
+            frame[key] = frame[key].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
+    return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+
+def _table(frame) -> str:
+    """A frame as aligned text columns (Chinese characters counted twice as wide)."""
+    cells = [[str(c) for c in frame.columns]] + [[str(v) for v in row]
+                                                 for row in frame.itertuples(index=False)]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(frame.columns))]
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths,
+                                                                        strict=True)).rstrip()
+                     for row in cells)
 
 
 def _width(text: str) -> int:

@@ -60,7 +60,8 @@ def _summary_lines(visits) -> list[str]:
         f"网格员：{worker['name']}" + (f"（{who}）" if who else "")
         + f"    联系电话：{worker.get('phone') or '未填'}    职务：{worker.get('roles') or '—'}",
         f"负责网格：{'、'.join(visits.grid_names) or '（无，结对帮扶户）'}",
-        f"排查任务：{campaign['name']}（{campaign['start_date']} 至 {campaign['end_date']}）",
+        f"{campaign.get('task_label') or '排查任务'}：{campaign['name']}"
+        f"（{campaign['start_date']} 至 {campaign['end_date']}）",
         f"生成日期：{visits.created_on}    待走访：{visits.count}户"
         + (f"（其中位置未知{unknown}户，列在最后）" if unknown else "")
         + f"    路线长度：{visits.route_m / 1000:.2f}公里（直线距离）",

@@ -56,6 +56,8 @@ SOURCE_TABLES: dict[str, tuple[str, type[Source]]] = {
     "helper_pairs": ("helper_pair", Source),
     "cases": ("monitoring_case", Source),
     "campaigns": ("campaign", Source),
+    "clues": ("risk_clue", Source),
+    "hazard_events": ("hazard_event", GeoSource),
 }
 #: Stored table → source name.
 ENTITY_SOURCES: dict[str, str] = {table: name for name, (table, _) in SOURCE_TABLES.items()}
@@ -75,6 +77,8 @@ class SessionEvents(SignalGroup):
     helper_pairs = Signal(object)
     cases = Signal(object)
     campaigns = Signal(object)
+    clues = Signal(object)
+    hazard_events = Signal(object)
     #: The investigation's records changed (the coverage counts moved): an EntityChange.
     records = Signal(object)
     #: The campaign the views follow changed (its id, or None).

@@ -175,6 +175,26 @@ def _labels(codes: pd.Series, enum) -> pd.Series:
     return codes.map(lambda v: "" if pd.isna(v) else mapping.get(int(v), str(v)))
 
 
+def _worker(project: Project, worker_id: int, unmask: bool, user: str | None) -> dict:
+    """The worker's row; refuses unknown workers and unmasking without the right."""
+    user = user or current_user()
+    if unmask and not may_see_personal_data(project, user):
+        raise PersonalDataDenied(f"用户{user}无权查看未脱敏的个人信息（证件号码、电话）")
+    workers = load_table(project.engine, "worker", ["id", "name", "phone", "unit", "title"])
+    match = workers[workers["id"] == int(worker_id)]
+    if match.empty:
+        raise WorkerNotFoundError(f"没有编号为{worker_id}的网格员")
+    return match.iloc[0].to_dict()
+
+
+def _household_details(project: Project, households: pd.DataFrame) -> pd.DataFrame:
+    """``households`` (with ``id``) joined with what a list shows of each (ID, phone, place)."""
+    details = load_table(project.engine, "household",
+                         ["id", "head_id_number", "phone", "members", "attribute",
+                          "monitoring_type", "lon", "lat"]).set_index("id")
+    return households.join(details, on="id")
+
+
 def visit_list(
     project: Project,
     worker_id: int,
@@ -217,28 +237,83 @@ def visit_list(
     CampaignNotFoundError
         The project has no such campaign.
     """
-    user = user or current_user()
-    if unmask and not may_see_personal_data(project, user):
-        raise PersonalDataDenied(f"用户{user}无权查看未脱敏的个人信息（证件号码、电话）")
-    workers = load_table(project.engine, "worker", ["id", "name", "phone", "unit", "title"])
-    match = workers[workers["id"] == int(worker_id)]
-    if match.empty:
-        raise WorkerNotFoundError(f"没有编号为{worker_id}的网格员")
-    worker = match.iloc[0].to_dict()
+    worker = _worker(project, worker_id, unmask, user)
     data = load_campaign(project, campaign_year)
     campaign = data.campaign
     status, _ = household_coverage(data.households["id"], data.records, campaign["start_date"],
                                    campaign["end_date"])
-    details = load_table(project.engine, "household",
-                         ["id", "head_id_number", "phone", "members", "attribute",
-                          "monitoring_type", "lon", "lat"]).set_index("id")
-    households = data.households.join(details, on="id")
+    households = _household_details(project, data.households)
     households["status_code"] = status
     grids = load_grids(project.engine)
     mine, assigned, roles = _worker_households(project, int(worker_id), as_of or dt.date.today(),
                                                households, grids)
     todo = households[mine & np.isin(status, [int(s) for s in TO_CHECK])].reset_index(drop=True)
+    todo["status"] = [CoverageStatus(int(s)).label for s in todo["status_code"]]
+    noncompliant = todo["status_code"].to_numpy() == int(CoverageStatus.NONCOMPLIANT)
+    todo["note"] = np.where(noncompliant, NEEDS_RECHECK, "")
+    task = {k: campaign[k] for k in ("id", "year", "round", "name", "start_date", "end_date")}
+    return _routed(project, worker, task, todo, grids, assigned, roles, unmask, start)
 
+
+def households_visit_list(
+    project: Project,
+    worker_id: int,
+    households: pd.DataFrame,
+    task: dict,
+    unmask: bool = False,
+    user: str | None = None,
+    as_of: dt.date | None = None,
+    start: tuple[float, float] | None = None,
+) -> VisitList:
+    """A worker's visit list of given households (the clues of a disaster), in walking order.
+
+    The same list, route and map as :func:`visit_list`, for households chosen by the caller
+    instead of the campaign's unchecked ones.
+
+    Parameters
+    ----------
+    project : Project
+        The open project.
+    worker_id : int
+        The worker the list is for.
+    households : pandas.DataFrame
+        ``id`` of each household to visit, its ``status`` (the text the list shows, e.g.
+        待核实) and optionally a ``note``.
+    task : dict
+        What the visits are for, as the list's heading names it: ``name``, ``start_date``,
+        ``end_date`` (and ``task_label``, e.g. 核实任务; ``id``, ``year``, ``round`` may be
+        None).
+    unmask, user, as_of, start
+        As for :func:`visit_list`.
+
+    Returns
+    -------
+    VisitList
+    """
+    worker = _worker(project, worker_id, unmask, user)
+    units = load_table(project.engine, "admin_unit", ["id", "name"]).set_index("id")["name"]
+    grids = load_grids(project.engine)
+    names = load_table(project.engine, "household", ["id", "head_name", "village_id",
+                                                     "grid_id"])
+    todo = households[["id", "status", *(["note"] if "note" in households else [])]].merge(
+        names, on="id", how="inner")
+    todo = _household_details(project, todo)
+    todo["village"] = todo["village_id"].map(units)
+    todo["grid_name"] = todo["grid_id"].map(grids.set_index("id")["name"])
+    todo["status_code"] = -1  # not a coverage status
+    todo["note"] = todo["note"].fillna("") if "note" in todo else ""
+    everyone = load_table(project.engine, "household", ["id", "grid_id", "village_id"])
+    _, assigned, roles = _worker_households(project, int(worker_id), as_of or dt.date.today(),
+                                            everyone, grids)
+    task = {"id": None, "year": None, "round": None, **task}
+    return _routed(project, worker, task, todo.reset_index(drop=True), grids, assigned, roles,
+                   unmask, start)
+
+
+def _routed(project: Project, worker: dict, task: dict, todo: pd.DataFrame, grids,
+            assigned: set[int], roles: list[str], unmask: bool,
+            start: tuple[float, float] | None) -> VisitList:
+    """The list of ``todo`` (households with ``status`` and ``note``) in walking order."""
     lon, lat = todo["lon"].to_numpy(float), todo["lat"].to_numpy(float)
     epsg = _gk_epsg(project, lon)
     to_gk = pyproj.Transformer.from_crs(STORAGE_EPSG, epsg, always_xy=True)
@@ -264,11 +339,10 @@ def visit_list(
     todo = todo.iloc[order].reset_index(drop=True)
     protect_id = (lambda v: v or "") if unmask else mask_id
     protect_phone = (lambda v: v or "") if unmask else mask_phone
-    noncompliant = todo["status_code"].to_numpy() == int(CoverageStatus.NONCOMPLIANT)
     unknown = ~located[order]
-    note = np.where(unknown, UNKNOWN_LOCATION, "")
-    note = np.where(noncompliant & unknown, UNKNOWN_LOCATION + "；" + NEEDS_RECHECK,
-                    np.where(noncompliant, NEEDS_RECHECK, note))
+    given = todo["note"].fillna("").to_numpy(dtype=object).astype(str)
+    note = np.where(unknown & (given != ""), UNKNOWN_LOCATION + "；" + given,
+                    np.where(unknown, UNKNOWN_LOCATION, given))
     frame = pd.DataFrame({
         "seq": np.arange(1, len(todo) + 1),
         "household_id": todo["id"].to_numpy(np.int64),
@@ -280,7 +354,7 @@ def visit_list(
         "grid": todo["grid_name"].fillna("（未划入网格）").to_numpy(object),
         "attribute": _labels(todo["attribute"], HouseholdAttribute).to_numpy(object),
         "monitoring_type": _labels(todo["monitoring_type"], MonitoringType).to_numpy(object),
-        "status": [CoverageStatus(int(s)).label for s in todo["status_code"]],
+        "status": todo["status"].to_numpy(object),
         "status_code": todo["status_code"].to_numpy(np.int8),
         "leg_m": legs,
         "cumulative_m": np.where(np.isnan(legs), np.nan, np.cumsum(np.nan_to_num(legs))),
@@ -294,8 +368,7 @@ def visit_list(
         worker={"id": int(worker["id"]), "name": worker["name"],
                 "phone": protect_phone(worker["phone"]), "unit": worker["unit"] or "",
                 "title": worker["title"] or "", "roles": "、".join(roles)},
-        campaign={k: campaign[k] for k in ("id", "year", "round", "name", "start_date",
-                                           "end_date")},
+        campaign=task,
         households=frame,
         grids=map_grids.reset_index(drop=True),
         epsg=epsg,
