@@ -480,7 +480,7 @@ def test_placing_the_last_households_without_a_unit_equals_a_recount(campaign):
     households = everywhere.copy()
     start, end = campaign.campaign["start_date"], campaign.campaign["end_date"]
     lost = households.index[:3]
-    for code, name in LEVEL_COLUMNS.values():
+    for code, _name in LEVEL_COLUMNS.values():
         households.loc[lost, code] = None
     tracker = CoverageTracker(households, records, start, end)
     assert tracker.table(3)["code"].isna().sum() == 1
@@ -490,7 +490,7 @@ def test_placing_the_last_households_without_a_unit_equals_a_recount(campaign):
     placed.loc[lost] = everywhere.loc[lost]
     ids = households.loc[lost, "id"].to_numpy()
     assert tracker.move(ids, {level: placed.loc[lost, code].to_numpy(dtype=object)
-                              for level, (code, name) in LEVEL_COLUMNS.items()})
+                              for level, (code, _name) in LEVEL_COLUMNS.items()})
     fresh = CoverageTracker(placed, records, start, end)
     for level in (1, 2, 3):
         pd.testing.assert_frame_equal(tracker.table(level), fresh.table(level))
