@@ -223,3 +223,44 @@ def test_bad_input_is_refused_and_writes_nothing(project):
     assert rows(project, "SELECT count(*) AS n FROM hazard_event")["n"][0] == 0
     assert rows(project, "SELECT count(*) AS n FROM edit WHERE label LIKE '登记灾害事件%'")[
         "n"][0] == 0
+
+
+def test_the_number_of_working_days_is_the_project_setting(sample_project_path, tmp_path):
+    shutil.copy(sample_project_path, tmp_path / "p.gmp")
+    project = open_project(tmp_path / "p.gmp")
+    try:
+        thresholds = project.thresholds().as_dict() | {"clue_verify_working_days": 6}
+        project.set_settings({"thresholds": thresholds})
+        shape, _, _ = footprint(project)
+        result = EventService(ProjectSession(project, user=USER)).register(
+            drawn_footprint(shape), DAY, "洪涝", as_of=AS_OF)
+        # The sixth working day after Fri 09-26 is the adjusted working Saturday 10-11.
+        assert set(result.clues.frame["due_on"]) == {dt.date(2025, 10, 11)}
+        assert set(result.clues.frame["days_overdue"]) == {2}
+        project.set_settings({"thresholds": thresholds | {"clue_verify_working_days": 0}})
+        with pytest.raises(ValueError, match="线索核实期限无效：0"):
+            load_clues(project, AS_OF)
+    finally:
+        project.close()
+
+
+def test_an_event_visit_list_prints_as_a_verification_task(sample_project_path, tmp_path):
+    import openpyxl
+
+    from gis_app.reports.visit_list import write_visit_list_excel
+
+    shutil.copy(sample_project_path, tmp_path / "p.gmp")
+    project = open_project(tmp_path / "p.gmp")
+    try:
+        shape, _, _ = footprint(project)
+        result = EventService(ProjectSession(project, user=USER)).register(
+            drawn_footprint(shape), DAY, "洪涝")
+        lists, _ = event_visit_lists(project, result.event_id, dt.date(2025, 10, 1))
+        visits = max(lists, key=lambda v: v.count)
+        write_visit_list_excel(visits, tmp_path / "list.xlsx")
+        sheet = openpyxl.load_workbook(tmp_path / "list.xlsx", read_only=True).worksheets[0]
+        text = "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+        assert f"核实任务：{result.name}风险线索核实（2025-09-26 至 2025-10-10）" in text
+        assert text.count("待核实（期限2025-10-10）") == visits.count
+    finally:
+        project.close()
