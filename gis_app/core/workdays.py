@@ -25,6 +25,7 @@ the year in :attr:`WorkCalendar.uncovered` with a warning (:meth:`WorkCalendar.w
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -102,12 +103,17 @@ def china_calendar(years: Iterable[int]) -> WorkCalendar:
     -------
     WorkCalendar
     """
-    import holidays
-
     years = sorted({int(y) for y in years})
     if not years:
         raise ValueError("工作日历至少需要一个年份")
-    first, last = years[0], years[-1]
+    return _calendar(years[0], years[-1])
+
+
+@functools.lru_cache(maxsize=16)
+def _calendar(first: int, last: int) -> WorkCalendar:
+    """The calendar of the years ``first``–``last`` (built once per span: a third of a second)."""
+    import holidays
+
     span = range(first, last + 1)
     known = notice_years()
     covered = [y for y in span if y in known]

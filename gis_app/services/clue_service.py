@@ -168,9 +168,12 @@ def load_clues(project: Project, as_of: dt.date | None = None, *, event_id: int 
     if open_only:
         clues = clues[clues["verified_on"].isna()]
     clues = clues.sort_values(["found_on", "id"]).reset_index(drop=True)
+    wanted = np.unique(clues["household_id"].to_numpy(np.int64))
+    # A few clues (an edit's, one verified) read their households only; many, the whole column.
     households = load_table(project.engine, "household",
                             ["id", "head_name", "head_id_number", "phone", "village_id",
-                             "grid_id"]).set_index("id")
+                             "grid_id"], ids=wanted if len(wanted) <= 5000 else None
+                            ).set_index("id")
     units = load_table(project.engine, "admin_unit", ["id", "name"]).set_index("id")["name"]
     grids = load_table(project.engine, "grid", ["id", "name"]).set_index("id")["name"]
     home = households.reindex(clues["household_id"].to_numpy())

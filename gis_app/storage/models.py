@@ -399,7 +399,8 @@ class MonitoringCase(Versioned, Base):
     household_id: Mapped[int] = mapped_column(
         ForeignKey("household.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    clue_id: Mapped[int | None] = mapped_column(ForeignKey("risk_clue.id"))
+    #: Indexed: deleting clues (undoing an event's thousands) checks the cases referring to them.
+    clue_id: Mapped[int | None] = mapped_column(ForeignKey("risk_clue.id"), index=True)
     kind: Mapped[str] = mapped_column(String(8), nullable=False)
     monitoring_type: Mapped[int | None] = mapped_column(Integer)
     risk_type: Mapped[int | None] = mapped_column(Integer)

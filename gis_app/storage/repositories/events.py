@@ -37,8 +37,11 @@ def households_within(connection: Connection, bounds) -> pd.DataFrame:
     h = _HOUSEHOLD
     rows = connection.execute(select(h.c.id, h.c.lon, h.c.lat).where(
         h.c.lon.between(west, east) & h.c.lat.between(south, north)).order_by(h.c.id)).all()
-    return pd.DataFrame(rows, columns=["id", "lon", "lat"]).astype(
-        {"id": "int64", "lon": "float64", "lat": "float64"})
+    # Plain tuples: a frame built from result rows probes each row's attributes (seconds for
+    # a county's worth of households).
+    values = np.array([tuple(r) for r in rows], dtype=float).reshape(-1, 3)
+    return pd.DataFrame({"id": values[:, 0].astype(np.int64), "lon": values[:, 1],
+                         "lat": values[:, 2]})
 
 
 def insert_event(connection: Connection, values: dict) -> int:

@@ -52,9 +52,13 @@ def upgrade() -> None:
     op.create_index('ix_risk_clue_event_id', 'risk_clue', ['event_id'], unique=False)
     op.create_index('uq_risk_clue_event_household', 'risk_clue', ['event_id', 'household_id'],
                     unique=True)
+    # Deleting clues (an event's, undone) checks the cases that refer to them: by index, not by
+    # a scan of every case per clue.
+    op.create_index('ix_monitoring_case_clue_id', 'monitoring_case', ['clue_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_monitoring_case_clue_id', table_name='monitoring_case')
     op.drop_index('uq_risk_clue_event_household', table_name='risk_clue')
     op.drop_index('ix_risk_clue_event_id', table_name='risk_clue')
     if op.get_bind().dialect.name == "postgresql":
