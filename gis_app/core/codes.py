@@ -119,6 +119,7 @@ class HazardKind(StrEnum):
     """灾害类型 of hazard zones and points (DOMAIN §1, §10)."""
 
     FLOOD = "洪涝"
+    MOUNTAIN_TORRENT = "山洪"
     DROUGHT = "干旱"
     LANDSLIDE = "滑坡"
     DEBRIS_FLOW = "泥石流"
