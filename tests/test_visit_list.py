@@ -23,6 +23,7 @@ import pytest
 import shapely
 
 from gis_app.cli import main
+from gis_app.reports import fonts
 from gis_app.reports import visit_list as report
 from gis_app.services import visit_list_service as service
 from gis_app.services.assignment_service import AssignmentService
@@ -352,7 +353,7 @@ def test_a_long_list_repeats_the_header_on_every_page(project, tmp_path):
 
 def test_pdf_without_a_chinese_font_says_so(project, workers, tmp_path, monkeypatch):
     monkeypatch.delenv("GIS_APP_CJK_FONT", raising=False)
-    monkeypatch.setattr(report, "CJK_FONT_CANDIDATES", ())
+    monkeypatch.setattr(fonts, "CJK_FONT_CANDIDATES", ())
     with pytest.raises(report.CJKFontNotFound, match="未找到中文字体"):
         service.export_visit_list(project, workers["level3"], tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()

@@ -16,19 +16,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-#: Fonts with Chinese glyphs, most common first: Debian/Ubuntu, then Windows, then macOS.
-CJK_FONT_CANDIDATES: tuple[str, ...] = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simhei.ttf",
-    "C:/Windows/Fonts/simsun.ttc",
-    "/System/Library/Fonts/PingFang.ttc",
-    "/System/Library/Fonts/STHeiti Light.ttc",
-)
+# CJKFontNotFound: what write_visit_list_pdf raises, importable from here as before.
+from gis_app.reports.fonts import CJKFontNotFound, add_cjk_font, find_cjk_font  # noqa: F401
 
 TITLE = "走访清单"
 _ROUTE_COLOUR = (214, 51, 108)
@@ -37,19 +26,6 @@ _POINT_COLOUR = (25, 113, 194)
 _UNKNOWN_NOTE = "位置未知"
 #: Numbering every point of a long list would hide the map; above this, every k-th is numbered.
 _MAX_LABELS = 150
-
-
-class CJKFontNotFound(FileNotFoundError):
-    """No font with Chinese glyphs was found for the PDF."""
-
-
-def find_cjk_font() -> Path | None:
-    """A font file with Chinese glyphs: ``GIS_APP_CJK_FONT`` if set, else a known system font."""
-    override = os.environ.get("GIS_APP_CJK_FONT")
-    for candidate in ([override] if override else []) + list(CJK_FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
 
 
 def _summary_lines(visits) -> list[str]:
@@ -433,12 +409,6 @@ def write_visit_list_pdf(visits, path: str | os.PathLike) -> Path:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    font = find_cjk_font()
-    if font is None:
-        raise CJKFontNotFound(
-            "未找到中文字体，无法生成PDF。请安装文泉驿微米黑（fonts-wqy-microhei）或思源黑体，"
-            "或用环境变量 GIS_APP_CJK_FONT 指定字体文件（.ttf/.ttc/.otf）")
-
     class _Pdf(FPDF):
         def footer(self) -> None:
             self.set_y(-10)
@@ -449,8 +419,7 @@ def write_visit_list_pdf(visits, path: str | os.PathLike) -> Path:
     pdf = _Pdf(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"{TITLE}（{visits.worker['name']}）")
     pdf.set_creator("网格防返贫监测 GIS")
-    extra = {"collection_font_number": 0} if font.suffix.lower() == ".ttc" else {}
-    pdf.add_font("cjk", fname=str(font), **extra)
+    add_cjk_font(pdf)
     pdf.set_auto_page_break(True, margin=14)
     pdf.set_margins(10, 10, 10)
     pdf.add_page()
