@@ -84,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unmask", action="store_true", help="不脱敏显示证件号码和电话（需有权限）")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("report",
+                       help="集中排查报表：附件1统计表、附件2台账、附件3画像、附件4整改台账")
+    p.add_argument("project")
+    p.add_argument("annex", choices=("annex1", "annex2", "annex3", "annex4"),
+                   help="annex1 统计表，annex2 台账，annex3 “画像”核实情况表，annex4 整改台账")
+    p.add_argument("--campaign", type=int, help="排查年度（默认最新一次）")
+    p.add_argument("--township", metavar="CODE", help="乡镇代码（默认排查范围内的全部乡镇）")
+    p.add_argument("--out", required=True, help="输出文件（.xlsx）")
+    p.add_argument("--unmask", action="store_true", help="不脱敏导出证件号码和电话（需有权限）")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("event", help="登记灾害事件：影响范围内的农户生成风险线索（限期核实）")
     p.add_argument("project")
     p.add_argument("footprint", help="影响范围文件（GeoPackage、Shapefile、GeoJSON 的面图层）")
@@ -217,6 +228,8 @@ def _run(args) -> int:
         _emit(args, payload, f"已生成{visits.worker['name']}的走访清单：{visits.count}户，"
                              f"路线{visits.route_m / 1000:.2f}公里（直线）：{out}")
         return 0
+    if args.command == "report":
+        return _report(args)
     if args.command == "event":
         return _event(args)
     if args.command == "clues":
@@ -294,6 +307,19 @@ def _width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _report(args) -> int:
+    from gis_app.services.report_service import write_report
+
+    report = write_report(_open(args.project), args.annex, args.out, args.campaign,
+                          args.township, unmask=args.unmask,
+                          progress=_progress_printer(not args.json))
+    payload = {"annex": report.annex, "file": str(report.path),
+               "campaign": report.campaign["name"], "townships": report.townships["code"].tolist(),
+               "rows": report.rows, "sheets": report.sheets}
+    _emit(args, payload, report.message())
+    return 0
 
 
 def _coverage_text(table, totals: dict, level: int) -> str:

@@ -1014,6 +1014,23 @@ _ENGLISH: dict[str, str] = {
     "已核实": "Verified",
     "超期核实": "Verified late",
     "核实任务": "Verification",
+    # -- the official forms of the centralized investigation (services/report_service.py)
+    "附件1 集中排查情况统计表": "Annex 1 Statistics of the investigation",
+    "附件2 集中排查台账": "Annex 2 Ledger of households checked",
+    "附件3 “画像”工作核实情况表": "Annex 3 Household portraits",
+    "附件4 发现问题整改台账": "Annex 4 Rectification ledger",
+    "统计表数据不满足表内平衡关系，未生成：":
+        "The statistics break the form's identities; nothing was written:",
+    "{unit}：{identity} 不成立（{left} = {left_value}，{right} = {right_value}）":
+        "{unit}: {identity} does not hold ({left} = {left_value}, {right} = {right_value})",
+    "项目中没有代码为{code}的乡镇": "The project has no township with the code {code}",
+    "代码{code}是{name}，不是乡镇": "The code {code} is {name}, not a township",
+    "{name}（{code}）不在{campaign}的排查范围内":
+        "{name} ({code}) is not part of {campaign}",
+    "未知的报表：{annex}（可选：{choices}）": "Unknown form: {annex} (choose from: {choices})",
+    "报表只能保存为 .xlsx 文件：{path}": "Forms are saved as .xlsx files only: {path}",
+    "已生成{what}（{campaign}，{townships}）：{path}":
+        "Written: {what} ({campaign}, {townships}): {path}",
 }
 
 
