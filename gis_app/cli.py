@@ -107,6 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="按哪一天判断是否超期（默认今天）")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("plan", help="防范因灾返贫预案（草案）：各村受灾害威胁的监测对象、"
+                                    "帮扶责任人和最近安置点（.xlsx 或 .pdf）")
+    p.add_argument("project")
+    p.add_argument("--village", metavar="CODE",
+                   help="只生成一个村（社区）的预案（代码；默认每村一份）")
+    p.add_argument("--buffer", type=float, default=0.0, metavar="METRES",
+                   help="隐患区外扩距离（米，默认0：区内）；隐患点按威胁半径再加此距离")
+    p.add_argument("--out", required=True, help="输出文件：.xlsx（每村一页）或 .pdf（每村一节）")
+    p.add_argument("--as-of", help="按哪一天的结对帮扶和网格员（默认今天）")
+    p.add_argument("--unmask", action="store_true", help="不脱敏显示电话（需有权限）")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("clues", help="风险线索及核实期限（--overdue 只列超期未核实的）")
     p.add_argument("project")
     p.add_argument("--overdue", action="store_true", help="只列超期未核实的线索")
@@ -232,6 +244,8 @@ def _run(args) -> int:
         return _report(args)
     if args.command == "event":
         return _event(args)
+    if args.command == "plan":
+        return _plan(args)
     if args.command == "clues":
         from gis_app.services.clue_service import load_clues, overdue_clues
         from gis_app.services.event_service import parse_date
@@ -253,6 +267,27 @@ def _run(args) -> int:
             print(f"提示：{warning}", file=sys.stderr)
         return 0
     raise AssertionError(args.command)
+
+
+def _plan(args) -> int:
+    from gis_app.services.event_service import parse_date
+    from gis_app.services.plan_service import export_plan
+
+    as_of = parse_date(args.as_of) if args.as_of else None
+    plan, out = export_plan(_open(args.project), args.out, village=args.village,
+                            buffer_m=args.buffer, as_of=as_of, unmask=args.unmask)
+    summary = plan.summary()
+    listed = int(summary["households"].sum())
+    monitored = int(summary["monitored"].sum())
+    unpaired = int(summary["unpaired"].sum())
+    payload = {"file": str(out), "buffer_m": plan.buffer_m, "villages": len(plan.villages),
+               "households": listed, "monitored": monitored, "unpaired": unpaired,
+               "per_village": json.loads(summary.to_json(orient="records", force_ascii=False))}
+    where = plan.villages[0].name if len(plan.villages) == 1 else \
+        f"{len(plan.villages)}个村（社区）"
+    _emit(args, payload, f"已生成{where}的防范因灾返贫预案（草案）：重点防范{listed}户，"
+                         f"其中监测对象{monitored}户（{unpaired}户未落实结对帮扶责任人）：{out}")
+    return 0
 
 
 #: Keys of each clue ``gis-app event --json`` prints.
