@@ -59,7 +59,16 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "helper": ("结对帮扶责任人", "Helper"),
     "current_case": ("当前监测帮扶事项", "Current case"),
     "hazards": ("所处灾害隐患区", "Hazard exposure"),
+    "hazard_points": ("威胁本户的隐患点", "Hazard points threatening it"),
     "grid_name": ("所属网格", "Grid"),
+    # disaster events (hazard_event) and the exposure choropleth (services/exposure_layer.py)
+    "occurred_on": ("灾害日期", "Date of the disaster"),
+    "created_by": ("登记人", "Registered by"),
+    "created_at": ("登记时间", "Registered at"),
+    "exposed": ("暴露户数", "Exposed households"),
+    "exposed_persons": ("暴露人数", "Exposed persons"),
+    "exposed_monitored": ("暴露监测对象户数", "Exposed monitored households"),
+    "exposed_unpaired": ("暴露且无结对帮扶的监测对象户数", "Exposed monitored without a helper"),
     # the coverage layers (services/map_service.py)
     "home": ("入户", "Home visits"),
     "remote": ("电话微信", "By phone/WeChat"),
@@ -74,6 +83,7 @@ PERSONAL_PHONE_FIELDS = frozenset({"phone", "responsible_phone", "worker_phone"}
 
 #: Columns never shown to users (internal keys).
 HIDDEN_FIELDS = frozenset({"version", "geometry", "label", "coverage_label", "village_id",
+                           "digest", "exposure_label",
                            "grid_id", "parent_id",
                            "admin_unit_id", "resettlement_site_id", "township_id"})
 

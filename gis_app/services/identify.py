@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis_app.analysis.exposure import zones_at
 from gis_app.core.assignments import current
 from gis_app.core.codes import CaseStatus, HazardLevel
 from gis_app.core.fields import HIDDEN_FIELDS, display_value, field_label
+from gis_app.core.hazards import threat_radii
 from gis_app.storage.reader import load_table
 
 #: Turns the interface's Chinese words and templates into the user's language (the window
@@ -145,13 +147,41 @@ def household_context(session, record: dict, unmask: bool, language: str = "zh",
     lon, lat = record.get("lon"), record.get("lat")
     if lon is not None and not pd.isna(lon):
         x, y = session.to_map(float(lon), float(lat))
-        zones = session.frame("hazard_zones")
-        inside = zones[shapely.intersects_xy(np.asarray(zones.geometry.to_numpy(), dtype=object),
-                                             x, y)] if len(zones) else zones
-        none = tr("无") if translate or language == "zh" else "none"
-        exposed = tr("{kind}（{level}风险）")
-        pairs.append((field_label("hazards", language),
-                      tr("、").join(exposed.format(kind=tr(k), level=tr(HazardLevel(int(v)).label))
-                                    for k, v in zip(inside["kind"], inside["level"], strict=True))
-                      or none))
+        pairs += hazard_context(session, float(x), float(y), language, translate)
     return pairs
+
+
+def hazard_context(session, x: float, y: float, language: str = "zh",
+                   translate: Translate | None = None) -> list[tuple[str, str]]:
+    """Every hazard zone a point (map metres) lies in, and the hazard points reaching it.
+
+    Zones: kind, level and name of each, the most severe first (a point on a boundary is in
+    the zone, :func:`~gis_app.analysis.exposure.zones_at`). Points: those whose threat radius
+    (the surveyed one, else the kind's default) reaches the point, the nearest first.
+    """
+    tr = translate or _same
+    none = tr("无") if translate or language == "zh" else "none"
+    zones = session.frame("hazard_zones")
+    found = zones_at((np.array([x]), np.array([y])), zones)["zone"].to_numpy() \
+        if len(zones) else np.empty(0, np.int64)
+    inside = zones.iloc[found].sort_values(["level", "kind", "name"], kind="stable")
+    zone = tr("{kind}（{level}风险）：{name}")
+    lines = [zone.format(kind=tr(k), level=tr(HazardLevel(int(v)).label), name=n)
+             for k, v, n in zip(inside["kind"], inside["level"], inside["name"], strict=True)]
+    points = session.frame("hazard_points")
+    reaching = []
+    if len(points):
+        geoms = np.asarray(points.geometry.to_numpy(), dtype=object)
+        distance = shapely.distance(geoms, shapely.Point(x, y))
+        radius = threat_radii(points["kind"].to_numpy(dtype=object),
+                              points["threat_radius"].to_numpy(dtype=object)
+                              if "threat_radius" in points else None)
+        hits = np.flatnonzero(distance <= radius)
+        hits = hits[np.argsort(distance[hits], kind="stable")]
+        point = tr("{kind}隐患点（{level}风险）：{name}，相距{d}米，威胁半径{r}米")
+        reaching = [point.format(kind=tr(points["kind"].iat[i]),
+                                 level=tr(HazardLevel(int(points["level"].iat[i])).label),
+                                 name=points["name"].iat[i], d=f"{distance[i]:.0f}",
+                                 r=f"{radius[i]:g}") for i in hits]
+    return [(field_label("hazards", language), "\n".join(lines) or none),
+            (field_label("hazard_points", language), "\n".join(reaching) or none)]

@@ -23,11 +23,21 @@ COVERAGE_SOURCES = {"coverage_townships": 1, "coverage_villages": 2, "coverage":
 #: Layer source → the session source whose edits change it.
 SESSION_SOURCE = {"households": "households", "grids": "grids", "villages": "admin_units",
                   "townships": "admin_units", "sites": "sites", "hazard_zones": "hazard_zones",
-                  "hazard_points": "hazard_points"}
+                  "hazard_points": "hazard_points", "hazard_events": "hazard_events"}
 
 
 #: Entities whose changes move the coverage counts.
 COVERAGE_ENTITIES = ("investigation_record", "household", "grid", "campaign")
+#: The exposure choropleth's source: level-3 grids coloured by their exposed households.
+EXPOSURE_SOURCE = "exposure"
+#: Entities whose changes move the exposure.
+EXPOSURE_ENTITIES = ("household", "hazard_zone", "hazard_point", "grid", "admin_unit",
+                     "helper_pair", "resettlement_site")
+
+
+def _lazy(source: str) -> bool:
+    """Layers counted when first shown (and forgotten while hidden): the choropleths."""
+    return source in COVERAGE_SOURCES or source == EXPOSURE_SOURCE
 
 
 def _positions(ids: np.ndarray, wanted) -> np.ndarray | None:
@@ -187,24 +197,26 @@ class LayerSet:
         self.session = session
         self.events = LayerSetEvents()
         ordered = sorted(definitions, key=lambda d: -d.z)
+        #: The exposure the choropleth shows: its buffer (metres) and kind (None: any).
+        self.exposure_options: dict = {"buffer_m": 0.0, "kind": None}
+        self._exposure = None  # an ExposureResult, None until counted or after an edit
         self.layers: dict[str, MapLayer] = {}
         for definition in ordered:
-            coverage = definition.source in COVERAGE_SOURCES
             self.layers[definition.id] = MapLayer(
-                definition, None if coverage else self._features(definition))
+                definition, None if _lazy(definition.source) else self._features(definition))
         self.order = [d.id for d in ordered]
         self.active = next((i for i in self.order if self.layers[i].source == "households"),
                            self.order[0] if self.order else "")
         events = session.events
         for name in ("households", "grids", "admin_units", "sites", "hazard_zones",
-                     "hazard_points"):
+                     "hazard_points", "hazard_events"):
             getattr(events, name).connect(
                 lambda change, source=name: self._source_changed(source, change))
         events.changed.connect(self._coverage_changed)
         events.campaign.connect(lambda _id: self._recount())
         events.reset.connect(self._reset)
         for layer in self.layers.values():
-            if layer.source in COVERAGE_SOURCES:
+            if _lazy(layer.source):
                 layer.events.visible.connect(lambda _v, lyr=layer: self._count_if_shown(lyr))
 
     def __getitem__(self, layer_id: str) -> MapLayer:
@@ -231,6 +243,8 @@ class LayerSet:
     def _features(self, definition: LayerDefinition) -> pd.DataFrame:
         if definition.source in COVERAGE_SOURCES:
             return self._coverage_frame(COVERAGE_SOURCES[definition.source])
+        if definition.source == EXPOSURE_SOURCE:
+            return self._exposure_frame()
         frame = self._source_frame(definition.source)
         if definition.filter:
             frame = frame.query(definition.filter).reset_index(drop=True)
@@ -263,18 +277,46 @@ class LayerSet:
         # Records move the counts; households and grids move households between units.
         if any(entity in changes for entity in COVERAGE_ENTITIES):
             self._recount()
+        if any(entity in changes for entity in EXPOSURE_ENTITIES):
+            self._exposure = None
+            self._recount(EXPOSURE_SOURCE)
 
-    def _recount(self) -> None:
+    # -- the exposure choropleth: counted when shown, at the options the window chose
+    def _exposure_frame(self) -> pd.DataFrame:
+        from gis_app.services.exposure_view import exposure_layer
+
+        if self._exposure is None or self._exposure.buffer_m != self.exposure_options["buffer_m"]:
+            from gis_app.services.exposure_service import compute_exposure
+
+            self._exposure = compute_exposure(self.session, self.exposure_options["buffer_m"])
+        return exposure_layer(self.session.grids, self._exposure, self.exposure_options["kind"])
+
+    def set_exposure(self, result, kind: str | None = None) -> None:
+        """Show an exposure computed elsewhere (the window's worker thread): its buffer, a kind.
+
+        ``result`` is an :class:`~gis_app.services.exposure_service.ExposureResult` of the
+        session's current data; ``kind``: only that stored kind (None: any hazard).
+        """
+        self._exposure = result
+        self.exposure_options = {"buffer_m": float(result.buffer_m), "kind": kind}
+        self._recount(EXPOSURE_SOURCE)
+
+    def exposure_shown(self) -> bool:
+        """True while an exposure choropleth is on the map."""
+        return any(layer.visible for layer in self if layer.source == EXPOSURE_SOURCE)
+
+    def _recount(self, source: str | None = None) -> None:
         for layer in self:
-            if layer.source in COVERAGE_SOURCES:
+            if (layer.source == source) if source else layer.source in COVERAGE_SOURCES:
                 if layer.visible:
                     layer.set_frame(self._features(layer.definition))
                 elif layer.loaded:
                     layer.unload()
 
     def _reset(self) -> None:
+        self._exposure = None
         for layer in self:
-            if layer.source in COVERAGE_SOURCES and not layer.visible:
+            if _lazy(layer.source) and not layer.visible:
                 layer.unload()
             else:
                 layer.set_frame(self._features(layer.definition))

@@ -393,18 +393,38 @@ def export_visit_list(
     (VisitList, pathlib.Path)
         The list and the file written.
     """
+    out = Path(out)
+    _check_suffix(out)
+    user = user or current_user()
+    visits = visit_list(project, worker_id, campaign_year, unmask, user)
+    return visits, write_visit_list(project, visits, out, user)
+
+
+def _check_suffix(out: Path) -> None:
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        raise ValueError(f"不支持的走访清单格式：{out.suffix or '（无扩展名）'}（可用 .xlsx .pdf）")
+
+
+def write_visit_list(project: Project, visits: VisitList, out: str | Path,
+                     user: str | None = None) -> Path:
+    """Write a list already made (a campaign's, or a disaster's clues') to ``.xlsx`` or ``.pdf``.
+
+    The export is audit-logged like :func:`export_visit_list`'s.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
     from gis_app.reports.visit_list import write_visit_list_excel, write_visit_list_pdf
 
     out = Path(out)
+    _check_suffix(out)
     writers = {".xlsx": write_visit_list_excel, ".pdf": write_visit_list_pdf}
-    if out.suffix.lower() not in writers:
-        raise ValueError(f"不支持的走访清单格式：{out.suffix or '（无扩展名）'}（可用 .xlsx .pdf）")
-    user = user or current_user()
-    visits = visit_list(project, worker_id, campaign_year, unmask, user)
     out.parent.mkdir(parents=True, exist_ok=True)
     writers[out.suffix.lower()](visits, out)
-    with edit(project, user, f"导出走访清单：{out.name}") as uow:
+    with edit(project, user or current_user(), f"导出走访清单：{out.name}") as uow:
         uow.note("export_visit_list", "household",
-                 {"file": str(out), "worker": int(worker_id), "households": visits.count,
-                  "unmasked": unmask})
-    return visits, out
+                 {"file": str(out), "worker": int(visits.worker["id"]),
+                  "households": visits.count, "unmasked": visits.unmasked})
+    return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gis_app.ui.controllers.events import EventController
+from gis_app.ui.controllers.exposure import ExposureController
 from gis_app.ui.controllers.grid_edit import GridEditController
 from gis_app.ui.controllers.imports import ImportController
 from gis_app.ui.controllers.investigation import InvestigationController
@@ -11,10 +13,11 @@ from gis_app.ui.controllers.placing import PlacingController
 from gis_app.ui.controllers.project import ProjectController
 from gis_app.ui.controllers.roster import RosterController
 from gis_app.ui.controllers.rules import RulesController
+from gis_app.ui.controllers.selection import SelectionController
 from gis_app.ui.controllers.table import TableController
 
 #: Menus in the order of the menu bar (Chinese titles; translated like every label).
-MENUS = ("文件", "编辑", "视图", "网格", "排查", "设置")
+MENUS = ("文件", "编辑", "视图", "选择", "网格", "排查", "灾害", "设置")
 
 #: The window's features, in the order their docks and actions are added.
 CONTROLLERS = (
@@ -28,4 +31,7 @@ CONTROLLERS = (
     RulesController,
     GridEditController,
     InvestigationController,
+    SelectionController,
+    EventController,
+    ExposureController,
 )

@@ -2,8 +2,9 @@
 
 Tools: ``pan`` (drag), ``zoom`` (drag a box), ``identify`` (click), ``select`` (click or drag a
 rectangle; shift adds), ``lasso`` (click vertices, double-click ends), ``measure_line`` and
-``measure_area`` (same), ``place`` (click a point), ``split_line`` (a polyline cutting a grid)
-and ``draw_grid`` (a new grid's polygon), finished like the measure tools. The box only emits
+``measure_area`` (same), ``place`` (click a point), ``split_line`` (a polyline cutting a grid),
+``draw_grid`` (a new grid's polygon) and ``draw_footprint`` (a disaster's footprint), finished
+like the measure tools. The box only emits
 signals with map coordinates; what they mean is decided by the window.
 """
 
@@ -16,8 +17,9 @@ from PyQt6.QtGui import QColor, QPen, QPolygonF
 from PyQt6.QtWidgets import QGraphicsPolygonItem, QGraphicsRectItem
 
 TOOLS = ("pan", "zoom", "identify", "select", "lasso", "measure_line", "measure_area", "place",
-         "split_line", "draw_grid")
-_VERTEX_TOOLS = ("lasso", "measure_line", "measure_area", "split_line", "draw_grid")
+         "split_line", "draw_grid", "draw_footprint")
+_VERTEX_TOOLS = ("lasso", "measure_line", "measure_area", "split_line", "draw_grid",
+                 "draw_footprint")
 #: Vertex tools drawing an open line (two vertices suffice) rather than a polygon.
 _LINE_TOOLS = ("measure_line", "split_line")
 

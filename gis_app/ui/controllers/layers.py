@@ -10,7 +10,7 @@ from __future__ import annotations
 from PyQt6.QtCore import QRectF
 
 from gis_app.catalog import load_styles
-from gis_app.services.layers import COVERAGE_SOURCES
+from gis_app.services.layers import COVERAGE_SOURCES, EXPOSURE_SOURCE
 from gis_app.services.map_service import household_counts, unit_anchors
 from gis_app.services.map_state import save_map_state, saved_map_state
 from gis_app.ui.controllers.base import LEFT, ActionSpec, Controller, DockSpec
@@ -102,7 +102,8 @@ class LayerController(Controller):
     def legend_counts(self, layer_id: str) -> list[int] | None:
         """Features per style class; None while a coverage layer waits to be counted."""
         layer = self.layers[layer_id]
-        if layer.source in COVERAGE_SOURCES and not layer.loaded:
+        if (layer.source in COVERAGE_SOURCES or layer.source == EXPOSURE_SOURCE) and \
+                not layer.loaded:
             return None
         return self.adapter(layer_id).class_counts()
 

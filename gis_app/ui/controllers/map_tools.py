@@ -21,7 +21,7 @@ from gis_app.core.coverage import COVERED, CoverageStatus
 from gis_app.core.fields import field_label
 from gis_app.services import search as search_service
 from gis_app.services.identify import describe_feature
-from gis_app.services.layers import COVERAGE_SOURCES
+from gis_app.services.layers import COVERAGE_SOURCES, EXPOSURE_SOURCE
 from gis_app.ui.canvas import snapshot as map_sheet
 from gis_app.ui.canvas.basemap import BasemapLayer
 from gis_app.ui.controllers.base import RIGHT, ActionSpec, Controller, DockSpec
@@ -32,7 +32,8 @@ _TOOLS = (("pan", "平移"), ("zoom", "拉框放大"), ("identify", "点选识�
 _PICK_PIXELS = 8
 #: What a feature is called when no layer draws its source.
 _SOURCE_TITLES = {"villages": "村", "townships": "乡镇", "households": "农户", "grids": "网格",
-                  "hazard_zones": "灾害隐患区", "hazard_points": "灾害隐患点", "sites": "安置点"}
+                  "hazard_zones": "灾害隐患区", "hazard_points": "灾害隐患点", "sites": "安置点",
+                  "hazard_events": "灾情范围"}
 #: What to do next with the map's own tools, said in the status bar (see Controller.hints).
 HINTS = {
     "pan": ("拖动地图平移，滚轮缩放", None),
@@ -226,7 +227,8 @@ class MapController(Controller):
             layer = self.layers[layer_id]
             if layer.definition.geometry == "point":
                 return 0, 0
-            level = COVERAGE_SOURCES.get(layer.source)
+            level = COVERAGE_SOURCES.get(layer.source,
+                                         3 if layer.source == EXPOSURE_SOURCE else None)
             if layer.source == "grids" and len(layer.frame):
                 level = int(layer.frame["level"].iloc[0])
             return (1, 0) if level is None else (2, -level)
@@ -251,7 +253,7 @@ class MapController(Controller):
 
     def show_feature(self, source: str, feature_id: int, definition=None) -> None:
         """Describe a feature (source, id) in the identify panel; kept current after edits."""
-        if source.startswith("coverage"):
+        if source.startswith("coverage") or source == EXPOSURE_SOURCE:
             source = "grids"
         self.shown = (source, int(feature_id), definition)
         self._refresh_identify(None)

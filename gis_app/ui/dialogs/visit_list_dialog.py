@@ -48,6 +48,12 @@ class VisitListDialog(QDialog):
         The window's state: the list follows its ``unmask`` and emits its requests.
     translate : callable, optional
         The window's translator.
+    loader : callable, optional
+        ``loader(unmask)`` → the list to show, for households chosen elsewhere (a disaster's
+        clues: :func:`~gis_app.services.planner_service.worker_visit_list`); by default the
+        worker's list of the current campaign. Its exports write that list.
+    follows : tuple of str, optional
+        Session events after which the list is read again (default :attr:`FOLLOWS`).
     """
 
     #: Session events after which the list is read again.
@@ -55,9 +61,11 @@ class VisitListDialog(QDialog):
                "campaigns")
 
     def __init__(self, session, worker_id: int, unmask: bool = False, state=None,
-                 translate=None, parent=None):
+                 translate=None, parent=None, loader=None, follows: tuple[str, ...] | None = None):
         super().__init__(parent)
         self.session, self.worker_id, self.unmask = session, int(worker_id), unmask
+        self._loader = loader
+        self.follows = tuple(follows or self.FOLLOWS)
         self.state = state
         self.tr_ = translate or Translator()
         self.visits: service.VisitList | None = None
@@ -108,7 +116,7 @@ class VisitListDialog(QDialog):
     # -- following the session
     def _subscribe(self) -> None:
         events = self.session.events
-        for name in self.FOLLOWS:
+        for name in self.follows:
             getattr(events, name).connect(self._touched)
         events.changed.connect(self._changed)
         events.reset.connect(self.refresh)
@@ -117,7 +125,7 @@ class VisitListDialog(QDialog):
 
     def _unsubscribe(self) -> None:
         events = self.session.events
-        for name in self.FOLLOWS:
+        for name in self.follows:
             getattr(events, name).disconnect(self._touched)
         events.changed.disconnect(self._changed)
         events.reset.disconnect(self.refresh)
@@ -141,9 +149,10 @@ class VisitListDialog(QDialog):
     def refresh(self) -> service.VisitList | None:
         """Read the list again from the store and redraw the table and the map."""
         try:
-            self.visits = service.visit_list(self.session.project, self.worker_id,
-                                             unmask=self.unmask, user=self.session.user)
-        except _REFUSALS as exc:
+            self.visits = self._loader(self.unmask) if self._loader is not None else \
+                service.visit_list(self.session.project, self.worker_id, unmask=self.unmask,
+                                   user=self.session.user)
+        except (*_REFUSALS, ValueError) as exc:
             self.visits = None
             self.summary.setText(self.tr_.message(str(exc)))
             self.table.setRowCount(0)
@@ -251,8 +260,12 @@ class VisitListDialog(QDialog):
         if not path.lower().endswith(f".{kind}"):
             path += f".{kind}"
         try:
-            service.export_visit_list(self.session.project, self.worker_id, path,
-                                      unmask=self.unmask, user=self.session.user)
+            if self._loader is not None:  # the list shown, as it was made
+                service.write_visit_list(self.session.project, self.visits, path,
+                                         user=self.session.user)
+            else:
+                service.export_visit_list(self.session.project, self.worker_id, path,
+                                          unmask=self.unmask, user=self.session.user)
         except (*_REFUSALS, OSError, ValueError) as exc:
             self.status.setText(f"{self.tr_('导出失败')}：{self.tr_.message(str(exc))}")
             return None

@@ -1,0 +1,267 @@
+"""Hazard exposure (灾害暴露): the dock's table and chart, the choropleth's options, selections.
+
+The exposure (:func:`~gis_app.services.exposure_service.compute_exposure`) runs on a worker
+thread like 网格规则's check: the dock shows its progress and 取消 stops it. What it reads is
+taken from the session on the window's thread first (households, zones, points, sites, pairs:
+frames already in map metres), so the thread never touches the session. The result is kept
+until an edit changes households, hazards, grids, units, sites or helper pairs (the session's
+change sets) or the buffer changes; the level and the kind only summarise it again. It is
+computed while the dock is on screen, else when the dock is next shown. Each result is also
+handed to the map's exposure choropleth, which thus colours the dock's buffer and kind.
+
+A row clicked selects its households on the map (the households layer's selection, as a
+click on the map does); a bar of the chart selects every household of that kind and level.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from PyQt6.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
+
+from gis_app.analysis.exposure import kind_order
+from gis_app.services import exposure_view
+from gis_app.services.exposure_service import compute_exposure, kind_name, load_inputs
+from gis_app.services.layers import EXPOSURE_ENTITIES
+from gis_app.ui.controllers.base import BOTTOM, ActionSpec, Controller, DockSpec
+from gis_app.ui.panels.exposure_panel import ExposurePanel
+
+EXPOSURE = "灾害暴露"
+
+
+class _Cancelled(Exception):
+    """The user cancelled the computation."""
+
+
+class _ExposureThread(QThread):
+    """One computation: the exposure (unless kept), its summary and the chart's counts."""
+
+    progressed = pyqtSignal(int, int)
+    computed = pyqtSignal(object)  # (result, table, bars), or None when cancelled
+    failed = pyqtSignal(str)
+
+    def __init__(self, inputs, kept, buffer_m: float, level: int, kind, language: str):
+        super().__init__()
+        self.inputs, self.kept = inputs, kept
+        self.buffer_m, self.level, self.kind, self.language = buffer_m, level, kind, language
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._cancelled.is_set():
+            raise _Cancelled
+        self.progressed.emit(done, total)
+
+    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
+        try:
+            result = self.kept or compute_exposure(None, self.buffer_m, self._progress,
+                                                   inputs=self.inputs)
+            table = result.summary(self.level, self.kind, self.language)
+            bars = exposure_view.chart_counts(result, self.kind, self.language)
+        except _Cancelled:
+            self.computed.emit(None)
+        except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.computed.emit((result, table, bars))
+
+
+class _Receiver(QObject):
+    """Lives on the window's thread: the worker's signals arrive here, queued."""
+
+    def __init__(self, controller):
+        super().__init__()
+        self.controller = controller
+
+    @pyqtSlot(int, int)
+    def progressed(self, done: int, total: int) -> None:
+        self.controller.panel.set_busy(done, total)
+
+    @pyqtSlot(object)
+    def computed(self, outcome) -> None:
+        self.controller._finished(outcome)
+
+    @pyqtSlot(str)
+    def failed(self, error: str) -> None:
+        self.controller._finished(None, error)
+
+
+class ExposureController(Controller):
+    """The 灾害暴露 dock and the households its rows and bars select."""
+
+    name = "exposure"
+
+    def __init__(self, window):
+        super().__init__(window)
+        levels = window.styles["hazard_zones_by_level"].classes
+        colours = {int(c.value): (c.symbol.stroke or c.symbol.fill)[:7] for c in levels}
+        self.panel = ExposurePanel(self.tr_, colours)
+        self.panel.options_changed.connect(self._options_changed)
+        self.panel.cancel_requested.connect(self.cancel)
+        self.panel.row_chosen.connect(self.select_row)
+        self.panel.row_zoom.connect(self.zoom_to_row)
+        self.panel.bar_chosen.connect(self.select_bar)
+        self.result = None  # the exposure shown (None: to compute)
+        self.table = None
+        self.thread: _ExposureThread | None = None
+        self._again = False
+        self._version = 0  # counts edits that change the exposure: a result of before is stale
+        self._receiver = _Receiver(self)
+        self.session.events.changed.connect(self._changed)
+        self.session.events.reset.connect(self._stale)
+        self.state.events.language.connect(lambda _l: self._options_changed())
+
+    def docks(self):
+        return [DockSpec(EXPOSURE, self.panel, BOTTOM, tab_with="网格规则", refresh=self.refresh)]
+
+    def actions(self):
+        return [ActionSpec("灾害", "统计灾害暴露", self.show_exposure, separator_before=True)]
+
+    def retranslate(self) -> None:
+        self.panel.retranslate()
+        self._fill_kinds()
+
+    def close(self) -> None:
+        """The window closes: stop a computation still running and wait for it."""
+        if self.thread is not None:
+            self.thread.cancel()
+            self.thread.wait()
+            self.thread = None
+
+    # -- when to compute
+    @property
+    def running(self) -> bool:
+        """True while a computation runs."""
+        return self.thread is not None
+
+    def show_exposure(self) -> None:
+        """Bring the dock up; it computes when shown."""
+        dock = self.window.docks[EXPOSURE]
+        dock.show()
+        dock.raise_()
+        self.refresh()
+
+    def _changed(self, changes) -> None:
+        if any(entity in changes for entity in EXPOSURE_ENTITIES):
+            self._stale()
+
+    def _stale(self) -> None:
+        self._version += 1
+        self.result = None
+        self.refresh()
+
+    def _options_changed(self) -> None:
+        if self.result is not None and self.result.buffer_m != self.panel.buffer_m:
+            self.result = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Compute (or summarise again) while the dock is on screen."""
+        if self.shown(EXPOSURE):
+            self._fill_kinds()
+            self._start()
+
+    def _fill_kinds(self) -> None:
+        kinds = kind_order(np.concatenate([
+            self.session.frame("hazard_zones")["kind"].to_numpy(dtype=object),
+            self.session.frame("hazard_points")["kind"].to_numpy(dtype=object)]))
+        self.panel.set_kinds([(k, kind_name(k, self.state.language)) for k in kinds])
+
+    def _start(self) -> None:
+        if self.thread is not None:
+            self._again = True
+            return
+        self._again = False
+        panel = self.panel
+        inputs = None if self.result is not None else load_inputs(self.session)
+        thread = _ExposureThread(inputs, self.result, panel.buffer_m, panel.unit_level,
+                                 panel.hazard_kind, self.state.language)
+        thread.version = self._version
+        thread.progressed.connect(self._receiver.progressed)
+        thread.computed.connect(self._receiver.computed)
+        thread.failed.connect(self._receiver.failed)
+        self.thread = thread
+        panel.set_busy(0, 1)
+        thread.start()
+
+    def cancel(self) -> None:
+        """Stop the computation running (the table keeps what it showed)."""
+        if self.thread is not None:
+            self._again = False
+            self.panel.cancel.setEnabled(False)
+            self.thread.cancel()
+
+    def _finished(self, outcome, error: str | None = None) -> None:
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            thread.wait()
+            thread.deleteLater()
+        if error is not None:
+            self.panel.set_idle(self.tr_("统计失败：{error}").format(error=self.tr_.message(error)))
+        elif outcome is None:
+            self.panel.set_idle(self.tr_("已取消统计"))
+        else:
+            result, table, bars = outcome
+            current = thread.version == self._version  # else an edit came meanwhile
+            self.result = result if current else None
+            self.table = table
+            self.panel.set_idle()
+            exposed = int(result.households["household_id"].nunique()) if not thread.kind \
+                else len(exposure_view.kind_households(result, thread.kind))
+            self.panel.set_table(table, exposed, self._summary(result, exposed))
+            self.panel.set_chart(bars)
+            if current:  # the choropleth colours the dock's buffer and kind
+                self.layers.set_exposure(result, thread.kind)
+        if self._again:
+            self.refresh()
+
+    def _summary(self, result, exposed: int) -> str:
+        unlocated = result.inputs.unlocated
+        text = self.tr_("受威胁农户{n}户（每户每类灾害按最高风险等级计一次），缓冲{m}米").format(
+            n=exposed, m=f"{result.buffer_m:g}")
+        if unlocated:
+            text += self.tr_("；{n}户位置未知，未计入").format(n=unlocated)
+        return text
+
+    # -- selections
+    def _select(self, ids: np.ndarray) -> int:
+        for layer in self.layers.by_source("households"):
+            layer.select_ids(ids)
+        households = self.layers.by_source("households")
+        if households:
+            self.layers.set_active(households[0].id)
+        self.status(self.tr_("已选择{n}户").format(n=len(ids)))
+        return len(ids)
+
+    def row_households(self, row: int) -> np.ndarray:
+        """Ids of the households a table row counts."""
+        record = self.table.iloc[row]
+        code = None if record["code"] is None or record["code"] != record["code"] \
+            else record["code"]
+        return exposure_view.unit_households(self.result, self.panel.unit_level, code,
+                                              record["kind_code"], int(record["level_code"]))
+
+    def select_row(self, row: int) -> int:
+        """Select on the map the households a table row counts; how many."""
+        if self.result is None or self.table is None:
+            return 0
+        return self._select(self.row_households(row))
+
+    def zoom_to_row(self, row: int) -> None:
+        """Select a row's households and show them on the map."""
+        if self.select_row(row):
+            households = self.session.households
+            chosen = households[households["id"].isin(self.row_households(row))]
+            x, y = chosen["x"].to_numpy(float), chosen["y"].to_numpy(float)
+            self.state.events.zoom_requested.emit(
+                (np.nanmin(x) - 200, np.nanmin(y) - 200, np.nanmax(x) + 200, np.nanmax(y) + 200),
+                0.1)
+
+    def select_bar(self, kind: str, level: int) -> int:
+        """Select every household exposed to ``kind`` at ``level``; how many."""
+        if self.result is None:
+            return 0
+        return self._select(exposure_view.kind_households(self.result, kind, level))
