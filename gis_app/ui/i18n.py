@@ -1014,6 +1014,90 @@ _ENGLISH: dict[str, str] = {
     "已核实": "Verified",
     "超期核实": "Verified late",
     "核实任务": "Verification",
+    # The disaster-prevention planner in the window (issue 10): exposure, events, clues
+    "灾害暴露": "Hazard exposure",
+    "统计灾害暴露": "Count hazard exposure",
+    "缓冲距离": "Buffer",
+    "隐患区外扩的距离；隐患点按威胁半径再加此距离":
+        "How far beyond the hazard zones; hazard points reach their threat radius plus this",
+    "统计层级": "Count by",
+    "全部灾害类型": "All hazard kinds",
+    "单元": "Unit",
+    "风险等级": "Risk level",
+    "监测对象无结对帮扶": "Monitored without a helper",
+    "安置点安置户数": "Households at the sites",
+    "正在统计灾害暴露…": "Counting hazard exposure…",
+    "受威胁农户{n}户（每户每类灾害按最高风险等级计一次），缓冲{m}米":
+        "{n} households threatened (each counted once per hazard kind, at its highest risk "
+        "level), buffer {m} m",
+    "；{n}户位置未知，未计入": "; {n} households without a location are not counted",
+    "已取消统计": "Counting cancelled",
+    "统计失败：{error}": "Counting failed: {error}",
+    "已选择{n}户": "{n} households selected",
+    "灾情范围": "Disaster footprints",
+    "导入灾情范围…": "Import a disaster footprint…",
+    "绘制灾情范围": "Draw a disaster footprint",
+    "单击第一个顶点，逐点画出灾害实际影响的范围":
+        "Click the first vertex, then vertex by vertex the area the disaster reached",
+    "单击添加顶点，双击或回车结束灾情范围，Esc 取消":
+        "Click to add vertices; double-click or Enter ends the footprint, Esc cancels",
+    "灾情范围的 GeoPackage、Shapefile 或 geojson 文件":
+        "The footprint's GeoPackage, Shapefile or GeoJSON file",
+    "矢量文件 (*.gpkg *.shp *.geojson *.json);;所有文件 (*)":
+        "Vector files (*.gpkg *.shp *.geojson *.json);;All files (*)",
+    "灾害日期": "Date of the disaster",
+    "灾害类型": "Hazard kind",
+    "事件名称": "Event name",
+    "留空则为“日期+类型+灾害”": "Empty: date, kind and “disaster”",
+    "范围内已定位的农户将生成风险线索（渠道：灾害），发现日期为灾害日期，须在核实期限内入户核实":
+        "Every located household inside becomes a risk clue (channel: disaster), found on the "
+        "disaster's date, to be verified at home within the deadline",
+    "登记": "Register",
+    "几何图形": "Geometry",
+    "事件": "Event",
+    "截至": "As of",
+    "只看逾期": "Overdue only",
+    "只列超过核实期限仍未核实的线索": "List only clues still unverified after their deadline",
+    "核实": "Verify",
+    "记录所选线索已于今天入户核实（可撤销）":
+        "Record the selected clues verified at home today (can be undone)",
+    "生成走访清单…": "Make a visit list…",
+    "所选责任网格员待核实线索的走访清单（路线、地图，可导出）":
+        "The visit list of the chosen worker's clues to verify (route, map, exports)",
+    "全部线索": "All clues",
+    "全部网格员": "All workers",
+    "{name}（待核实{n}条，超期{late}条）": "{name} ({n} to verify, {late} overdue)",
+    "共{n}条，待核实{open}条，超期未核实{late}条（核实期限{days}个工作日，发现当日为第0天）":
+        "{n} clues, {open} to verify, {late} overdue (deadline: {days} working days, the day "
+        "found is day 0)",
+    "请先选择一位责任网格员，或选择一条有责任网格员的线索":
+        "Choose a responsible worker first, or a clue that has one",
+    "该网格员没有待核实的风险线索": "This worker has no risk clue to verify",
+    "风险线索核实": "Verifying the risk clues",
+    "选择": "Selection",
+    "按位置选择…": "Select by location…",
+    "选择要素": "Select features from",
+    "参照要素": "Compared with",
+    "只用所选要素": "Selected features only",
+    "只用所选要素（已选{n}个）": "Selected features only ({n} selected)",
+    "位于其中（0米）": "Inside them (0 m)",
+    "0：农户位于参照要素之内（含边界）；大于0：与参照要素的距离不超过该值":
+        "0: households inside the features (boundary included); more: households at most this "
+        "far from them",
+    "选择方式": "Modify the selection by",
+    "新建选择": "Creating a new selection",
+    "添加到当前选择": "Adding to the current selection",
+    "在当前选择中选择": "Selecting within the current selection",
+    "从当前选择中移除": "Removing from the current selection",
+    "灾情范围：{name}": "Disaster footprint: {name}",
+    "找到{found}户，当前选择{n}户": "{found} households found, {n} selected now",
+    "“{layer}”中没有选择要素，请先在地图上选择，或取消“只用所选要素”":
+        "Nothing is selected in “{layer}”: select features on the map first, or untick "
+        "“Selected features only”",
+    "未知的选择方式：{mode}": "Unknown way to modify the selection: {mode}",
+    "{kind}（{level}风险）：{name}": "{kind} ({level} risk): {name}",
+    "{kind}隐患点（{level}风险）：{name}，相距{d}米，威胁半径{r}米":
+        "{kind} point ({level} risk): {name}, {d} m away, threat radius {r} m",
     # -- the official forms of the centralized investigation (services/report_service.py)
     "附件1 集中排查情况统计表": "Annex 1 Statistics of the investigation",
     "附件2 集中排查台账": "Annex 2 Ledger of households checked",
