@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import numpy as np
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK_CHARS = "10X98765432"
 _CHECK_CODES = np.array([ord(c) for c in _CHECK_CHARS], dtype=np.uint32)
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 def check_digit(first17: str) -> str:
@@ -41,7 +43,11 @@ def validation_error(id_number: str | None) -> str | None:
     text = str(id_number).strip().upper()
     if len(text) != 18:
         return f"证件号码应为18位，实际为{len(text)}位"
-    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+    if not text.isascii() and unicodedata.normalize("NFKC", text).isascii():
+        return "证件号码含有全角字符，应为半角数字和X"
+    # str.isdigit() is true of full-width and other scripts' digits: only 0-9 are digits here.
+    if not _ASCII_DIGITS.issuperset(text[:17]) or not (text[17] in _ASCII_DIGITS
+                                                        or text[17] == "X"):
         return "证件号码含有非法字符"
     try:
         birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))

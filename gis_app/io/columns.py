@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gis_app.core import codes
 from gis_app.core.idcard import check_digits, validation_error
@@ -21,8 +23,29 @@ _BOOL_WORDS |= {w.lower(): v for w, v in _BOOL_WORDS.items()}
 
 def _type_mask(types: pd.Series, *classes: type) -> np.ndarray:
     """Mask of cells whose Python type is a subclass of ``classes`` (one check per type)."""
-    flags = {t: issubclass(t, classes) for t in types.unique()}
-    return types.map(flags).to_numpy(dtype=bool)
+    return map_distinct(types, lambda t: t is not None and issubclass(t, classes)).to_numpy(
+        dtype=bool)
+
+
+def map_distinct(series: pd.Series, function) -> pd.Series:
+    """``series.map(function)``, calling ``function`` once per distinct value.
+
+    The empty cells get ``function(None)``.
+
+    Hashing the values once and mapping the few distinct ones is many times faster than
+    ``Series.map`` with a dict, whose keys pandas turns into an index of another dtype.
+    """
+    values = series if isinstance(series.dtype, pd.StringDtype) else series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [function(u) for u in list(uniques)]
+    mapped[-1] = function(None)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+
+def _cell_types(series: pd.Series) -> pd.Series:
+    """The Python type of each cell (``NoneType`` where empty)."""
+    return map_distinct(series, type)
 
 
 def to_text(series: pd.Series, stripped: bool = False) -> pd.Series:
@@ -49,7 +72,7 @@ def to_text(series: pd.Series, stripped: bool = False) -> pd.Series:
         return stripped.where(stripped.notna() & (stripped != ""), None)
     out = pd.Series(None, index=series.index, dtype=object)
     present = series.notna().to_numpy()
-    types = series.map(type)
+    types = _cell_types(series)
     strings = _type_mask(types, str) & present
     if strings.any():
         out[strings] = series[strings].str.strip()
@@ -94,7 +117,7 @@ def _number_text(values: pd.Series) -> np.ndarray:
 
 def was_number(series: pd.Series) -> pd.Series:
     """Flag cells holding a number rather than text (IDs stored so have lost digits)."""
-    types = series.map(type)
+    types = _cell_types(series)
     mask = _type_mask(types, int, float, np.integer, np.floating) & series.notna().to_numpy()
     return pd.Series(mask & ~_type_mask(types, bool, np.bool_), index=series.index)
 
@@ -107,6 +130,10 @@ def to_number(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     tuple
         Float series (NaN where empty or invalid) and the mask of non-empty invalid cells.
     """
+    if pd.api.types.is_float_dtype(raw.dtype) or pd.api.types.is_integer_dtype(raw.dtype):
+        values = raw.astype(np.float64)  # a column of numbers: only infinities are bad
+        finite = np.isfinite(values.to_numpy())
+        return values.where(finite, np.nan), values.notna().to_numpy() & ~finite
     raw = raw.astype(object)
     values = pd.to_numeric(raw, errors="coerce").astype(np.float64)
     retry = (values.isna() & raw.notna()).to_numpy(dtype=bool, copy=True)
@@ -128,25 +155,39 @@ def to_int(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return values.round().astype("Int64"), bad | fractional
 
 
+def _distinct(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes of each cell (-1 empty) and the distinct values: a conversion runs on those."""
+    values = raw if isinstance(raw.dtype, pd.StringDtype) else raw.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Series(list(uniques), dtype=object)
+
+
+def _spread(codes: np.ndarray, converted: pd.Series, bad: pd.Series) -> tuple[np.ndarray, ...]:
+    """The distinct values' results (object, None when none) and bad flags, cell by cell."""
+    values = np.append(converted.to_numpy(dtype=object), None)[codes]
+    flags = np.append(bad.to_numpy(dtype=bool), False)[codes]
+    return values, flags
+
+
 def to_bool(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Parse 是/否 (and the spellings of TRUE_WORDS/FALSE_WORDS); empty cells stay ``<NA>``.
+
+    Each distinct value is parsed once (a column holds a handful), then spread to the cells.
 
     Returns
     -------
     tuple
         ``bool`` series (``boolean`` when some cells are empty) and the invalid mask.
     """
-    raw = raw.astype(object)
-    values = raw.map(_BOOL_WORDS)
-    retry = (values.isna() & raw.notna()).to_numpy(dtype=bool, copy=True)
-    if retry.any():
-        text = to_text(raw[retry])
-        values[retry] = text.str.upper().map(_BOOL_WORDS)
-        blank = text.isna().to_numpy()
-        retry[np.flatnonzero(retry)[blank]] = False
-    bad = retry & values.isna().to_numpy()
-    out = values.astype("boolean")
-    if not out.isna().any():
+    codes, uniques = _distinct(raw)
+    values = uniques.map(_BOOL_WORDS.get)
+    text = to_text(uniques)
+    values = values.where(values.notna(), text.str.upper().map(_BOOL_WORDS.get))
+    cells, bad = _spread(codes, values, values.isna() & text.notna())
+    missing = pd.isna(cells)
+    out = pd.Series(pd.arrays.BooleanArray(np.where(missing, False, cells).astype(bool),
+                                           missing), index=raw.index)
+    if not missing.any():
         out = out.astype(bool)
     return out, bad
 
@@ -161,7 +202,7 @@ def to_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """
     raw = raw.astype(object)
     result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    types = raw.map(type)
+    types = _cell_types(raw)
     present = raw.notna().to_numpy(dtype=bool, copy=True)
     temporal = _type_mask(types, dt.date, np.datetime64) & present
     booleans = _type_mask(types, bool, np.bool_)
@@ -218,24 +259,29 @@ def to_code(raw: pd.Series, key: str) -> tuple[pd.Series, np.ndarray]:
     """Parse a code column (CODE_ENUMS[key]) from 1, "1", "1.脱贫户" or "脱贫户"."""
     lookup: dict[object, int] = code_lookup(CODE_ENUMS[key])
     lookup |= {value: value for value in set(lookup.values())}  # numbers: 1 and 1.0 hash alike
-    raw = raw.astype(object)
-    values = raw.map(lookup).astype("Int64")
-    retry = (values.isna() & raw.notna()).to_numpy(dtype=bool, copy=True)
-    if retry.any():
-        text = to_text(raw[retry])
-        clean = (text.str.replace(r"\s+", "", regex=True).str.replace("．", ".", regex=False)
-                 .str.replace("（", "(", regex=False).str.replace("）", ")", regex=False))
-        values[retry] = clean.map(lookup).astype("Int64")
-        retry[np.flatnonzero(retry)[text.isna().to_numpy()]] = False
-    return values, retry & values.isna().to_numpy()
+    codes, uniques = _distinct(raw)
+    values = uniques.map(lookup.get)
+    text = to_text(uniques)
+    clean = (text.str.replace(r"\s+", "", regex=True).str.replace("．", ".", regex=False)
+             .str.replace("（", "(", regex=False).str.replace("）", ")", regex=False))
+    values = values.where(values.notna(), clean.map(lookup.get))
+    cells, bad = _spread(codes, values, values.isna() & text.notna())
+    return pd.Series(pd.array(cells, dtype="Int64"), index=raw.index), bad
 
 
-def to_id(raw: pd.Series, stripped: bool = False) -> tuple[pd.Series, pd.Series]:
-    """ID numbers as upper-case text; second value flags cells stored as numbers."""
-    numeric = was_number(raw)
+def to_id(raw: pd.Series, stripped: bool = False,
+          numeric: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """ID numbers as upper-case text; second value flags cells stored as numbers.
+
+    ``numeric`` gives the flags when the reader knows them (the cells were read as text).
+    """
+    numeric = was_number(raw) if numeric is None else numeric
     text = to_text(raw, stripped)
-    upper = text.astype(_ARROW_STRING).str.upper().astype(object)
-    return upper.where(text.notna(), None), numeric
+    # Full-width digits and Ｘ (typed in a Chinese input method's full-width mode) are the
+    # same characters to the reader: stored half-width, as GB 11643 writes them.
+    arrow = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    upper = pc.utf8_upper(pc.utf8_normalize(arrow, "NFKC")).to_numpy(zero_copy_only=False)
+    return pd.Series(upper, index=text.index, dtype=object).where(text.notna(), None), numeric
 
 
 def id_problems(ids: pd.Series, today: dt.date | None = None) -> pd.Series:

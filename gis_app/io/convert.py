@@ -31,7 +31,7 @@ def _quoted(raw: pd.Series, bad: np.ndarray, before: str, after: str = "") -> pd
 
 
 def convert_column(found: IssueCollector, raw: pd.Series, col: LedgerColumn,
-                   name: str) -> pd.Series:
+                   name: str, numeric: pd.Series | None = None) -> pd.Series:
     """Convert raw cells to the column's type, adding an issue for each cell that does not fit.
 
     Parameters
@@ -45,6 +45,9 @@ def convert_column(found: IssueCollector, raw: pd.Series, col: LedgerColumn,
         The column definition (its ``kind`` decides the type).
     name : str
         Header as written in the file, used in messages.
+    numeric : pandas.Series or callable, optional
+        For an ``id`` column read as text: which cells were stored as numbers, or a callable
+        ``(present, suspects) -> flags`` that tells (asked only when some ID fails).
 
     Returns
     -------
@@ -57,9 +60,18 @@ def convert_column(found: IssueCollector, raw: pd.Series, col: LedgerColumn,
     if kind in ("text", "phone"):
         return to_text(raw, stripped=True)
     if kind == "id":
-        ids, numeric = to_id(raw, stripped=True)
+        check = numeric if callable(numeric) else None
+        if check is not None:
+            numeric = pd.Series(False, index=raw.index)
+        ids, numeric = to_id(raw, stripped=True, numeric=numeric)
         reasons = id_problems(ids)
         if not reasons.empty:
+            if check is not None:
+                # Read as text: were the failing digits numbers? (an ID stored as a number
+                # reads back as digits ending in 0)
+                text = ids.where(ids.notna(), "").astype(str)
+                suspects = ids.index.isin(reasons.index) & text.str.fullmatch(r"\d{16,}0")
+                numeric = check(ids.notna(), pd.Series(suspects, index=ids.index))
             prefix = np.where(numeric[reasons.index].to_numpy(), _NUMBER_AS_ID, "")
             messages = pd.Series(prefix + reasons.to_numpy().astype(str), index=reasons.index)
             found.add(ids.index.isin(reasons.index), name, messages, severity)

@@ -18,20 +18,16 @@ from gis_app.io.convert import check_duplicates, convert_column, header_issues
 from gis_app.io.errors import Issue, raise_if_errors, sort_issues
 from gis_app.io.sheets import IssueCollector, RawTable, load_table
 from gis_app.io.xlsx import (
-    BORDER,
-    CENTER,
-    HEADER_FILL,
-    HEADER_FONT,
-    LEFT,
-    TITLE_FONT,
-    cell_values,
-    column_letter,
-    declare_dimension,
-    new_workbook,
-    save_workbook,
-    styled,
+    HEADER,
+    NOTES,
+    TITLE,
+    UNIT,
+    excel_column,
+    number_column,
+    number_format,
     text_width,
 )
+from gis_app.io.xlsx_writer import Sheet, Style, write_xlsx
 
 DEFAULT_TITLE = "防止返贫监测帮扶集中排查台账"
 #: Sheet rows of the layout: title, unit/date, column groups, headers, then data.
@@ -108,21 +104,24 @@ def _width(col: LedgerColumn) -> float:
 def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str = DEFAULT_TITLE,
                        unit: str = "", date: dt.date | str | None = None,
                        deterministic: bool = False,
-                       columns: Sequence[LedgerColumn] = ANNEX2_COLUMNS) -> Path:
+                       columns: Sequence[LedgerColumn] = ANNEX2_COLUMNS,
+                       progress=None) -> Path:
     """Write households as the annex-2 ledger form (``.xlsx``).
 
     Layout: row 1 title (merged, bold, centred); row 2 填报单位 and 填报时间; row 3 the column
     groups (merged over runs); row 4 the Chinese headers; data from row 5; a 备注 row with the
     code meanings at the end. Every column of ``columns`` is written in order, empty where the
-    frame lacks it; 序号 is numbered 1..n. Codes are integers, booleans 是/否, dates Excel
-    dates, ID numbers and phones text cells, floats numbers.
+    frame lacks it; 序号 is numbered 1..n. Codes and counts are integers, amounts numbers
+    (``#,##0.00``), coordinates numbers with six decimals, dates Excel dates (``yyyy-mm-dd``),
+    booleans 是/否, ID numbers and phones text. The header rows repeat on every printed page
+    and stay in view with the first four columns; A4 landscape, fitted to the page width.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         Columns named by ledger keys (any subset).
     path : path-like
-        Target ``.xlsx``.
+        Target ``.xlsx``; written whole or not at all.
     title : str
         Title, e.g. ``"邵阳县防止返贫监测帮扶集中排查台账"``.
     unit : str
@@ -133,6 +132,8 @@ def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str 
         Identical input gives identical bytes (fixed timestamps).
     columns : sequence of LedgerColumn
         Column table; defaults to ``ANNEX2_COLUMNS``.
+    progress : callable, optional
+        ``progress(done, total)`` as rows are written; raising from it cancels (no file).
 
     Returns
     -------
@@ -141,63 +142,52 @@ def write_ledger_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str 
     """
     frame = frame.reset_index(drop=True)
     n, ncols = len(frame), len(columns)
-    last = column_letter(ncols)
-    wb = new_workbook(deterministic)
-    ws = wb.create_sheet("台账")
-    declare_dimension(ws, ncols, FIRST_DATA_ROW + n)
-    # Convert every column before the first row is written: a bad value raises cleanly.
-    values = []
+    sheet = Sheet("台账", widths=[_width(c) for c in columns],
+                  freeze=(HEADER_ROW, _FROZEN_COLUMNS), print_rows=(GROUP_ROW, HEADER_ROW))
+    # Convert every column before anything is written: a bad value raises cleanly.
+    data = []
     for col in columns:
+        style = Style(border=True, number_format=number_format(col.kind, col.key))
         if col.key == "seq":
-            values.append(list(range(1, n + 1)))
+            data.append(number_column(np.arange(1, n + 1, dtype=np.int64), style))
         elif col.key in frame.columns:
-            values.append(cell_values(ws, frame[col.key], col.kind, col.header, col.key))
+            data.append(excel_column(frame[col.key], col.kind, col.header, col.key, style))
         else:
-            values.append([None] * n)
-    for i, col in enumerate(columns, start=1):
-        ws.column_dimensions[column_letter(i)].width = _width(col)
-        if col.kind in ("id", "phone", "text"):
-            ws.column_dimensions[column_letter(i)].number_format = "@"
-    ws.freeze_panes = f"{column_letter(_FROZEN_COLUMNS + 1)}{FIRST_DATA_ROW}"
-    ws.row_dimensions[TITLE_ROW].height = 30
-    ws.row_dimensions[HEADER_ROW].height = 66
-    ws.merged_cells.add(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
-    ws.append([styled(ws, title, font=TITLE_FONT, alignment=CENTER)])
+            data.append(number_column(np.full(n, np.nan), style))
+    sheet.row(TITLE_ROW, [title], TITLE, height=30)
+    sheet.merge(TITLE_ROW, 1, TITLE_ROW, ncols)
     half = max(ncols // 2, 1)
-    ws.merged_cells.add(f"A{UNIT_ROW}:{column_letter(half)}{UNIT_ROW}")
-    ws.merged_cells.add(f"{column_letter(half + 1)}{UNIT_ROW}:{last}{UNIT_ROW}")
     unit_row = [None] * ncols
-    unit_row[0] = styled(ws, f"填报单位：{unit}", alignment=LEFT)
-    unit_row[half] = styled(ws, f"填报时间：{_date_text(date)}", alignment=LEFT)
-    ws.append(unit_row)
-    ws.append(_group_row(ws, columns))
-    ws.append([styled(ws, c.header, HEADER_FONT, HEADER_FILL, CENTER, BORDER) for c in columns])
-    for row in zip(*values, strict=True):
-        ws.append(row)
+    unit_row[0], unit_row[half] = f"填报单位：{unit}", f"填报时间：{_date_text(date)}"
+    sheet.row(UNIT_ROW, unit_row, UNIT)
+    sheet.merge(UNIT_ROW, 1, UNIT_ROW, half)
+    sheet.merge(UNIT_ROW, half + 1, UNIT_ROW, ncols)
+    _group_row(sheet, columns)
+    sheet.row(HEADER_ROW, [c.header for c in columns], HEADER, height=66)
+    sheet.data(FIRST_DATA_ROW, data)
     notes_row = FIRST_DATA_ROW + n
     text = notes_text()
-    ws.row_dimensions[notes_row].height = 18 * text.count("\n") + 18
-    ws.merged_cells.add(f"A{notes_row}:{last}{notes_row}")
-    ws.append([styled(ws, text, alignment=LEFT)])
-    return save_workbook(wb, path, deterministic)
+    sheet.row(notes_row, [text], NOTES, height=18 * text.count("\n") + 18)
+    sheet.merge(notes_row, 1, notes_row, ncols)
+    return write_xlsx(path, [sheet], deterministic, progress)
 
 
-def _group_row(ws, columns: Sequence[LedgerColumn]) -> list:
-    """Cells of the group row; runs of equal group are merged."""
+def _group_row(sheet: Sheet, columns: Sequence[LedgerColumn]) -> None:
+    """The group row; runs of equal group are merged."""
     cells, start = [], 0
     for i, col in enumerate(columns):
-        cells.append(styled(ws, col.group if (i == 0 or columns[i - 1].group != col.group)
-                            else None, HEADER_FONT, HEADER_FILL, CENTER, BORDER))
+        first = i == 0 or columns[i - 1].group != col.group
+        cells.append(col.group if first else None)
         end_of_run = i + 1 == len(columns) or columns[i + 1].group != col.group
         if end_of_run:
             if i > start:
-                ws.merged_cells.add(f"{column_letter(start + 1)}{GROUP_ROW}:"
-                                    f"{column_letter(i + 1)}{GROUP_ROW}")
+                sheet.merge(GROUP_ROW, start + 1, GROUP_ROW, i + 1)
             start = i + 1
-    return cells
+    sheet.row(GROUP_ROW, cells, HEADER)
 
 
-def read_ledger(path: str | os.PathLike, sheet: str | int | None = None) -> LedgerReadResult:
+def read_ledger(path: str | os.PathLike, sheet: str | int | None = None,
+                progress=None) -> LedgerReadResult:
     """Read and validate an annex-2 ledger from ``.xlsx`` or ``.csv``.
 
     The header row is found among the first 15 rows by the 户主证件号码 column (or an alias);
@@ -210,6 +200,9 @@ def read_ledger(path: str | os.PathLike, sheet: str | int | None = None) -> Ledg
         The ledger file.
     sheet : str or int, optional
         Worksheet name or 0-based index (default: the first sheet holding the header).
+    progress : callable, optional
+        ``progress(1, 2)`` once the file is read, ``progress(2, 2)`` once it is checked;
+        raising from it stops the reading.
 
     Returns
     -------
@@ -222,7 +215,11 @@ def read_ledger(path: str | os.PathLike, sheet: str | int | None = None) -> Ledg
         When any error is found; every issue names the file, sheet row and column.
     """
     table = load_table(path, ANNEX2_COLUMNS, _ANCHOR, sheet)
+    if progress is not None:
+        progress(1, 2)
     frame, issues = validate_ledger(table)
+    if progress is not None:
+        progress(2, 2)
     return LedgerReadResult(frame, issues, table.match.header_row, table.rows, table.sheet,
                             table.encoding)
 
@@ -256,7 +253,8 @@ def validate_ledger(table: RawTable) -> tuple[pd.DataFrame, list[Issue]]:
         if col.key not in raw.columns:
             continue
         name = texts[col.key]
-        typed[col.key] = convert_column(found, raw[col.key], col, name)
+        typed[col.key] = convert_column(found, raw[col.key], col, name,
+                                        table.numeric.get(col.key))
         if col.required:
             found.add(raw[col.key].isna(), name, "必填项为空")
     frame = pd.DataFrame(typed)

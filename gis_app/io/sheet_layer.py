@@ -33,10 +33,14 @@ def _raw_rows(path: Path, label: str, sheet) -> tuple[pd.DataFrame, str | None]:
         from gis_app.io.tables import read_csv_raw
 
         return read_csv_raw(path, label), None
-    from gis_app.io.xlsx import open_sheet_rows, rows_frame
+    from gis_app.io.xlsx import open_workbook, sheet_index
 
-    rows, name, _ = open_sheet_rows(path, label, sheet)
-    return rows_frame(rows), name
+    book = open_workbook(path, label)
+    try:
+        index = sheet_index(book, sheet, label)
+        return book.frame(index), book.names[index]
+    finally:
+        book.close()
 
 
 def read_sheet_layer(path: str | Path, label: str,

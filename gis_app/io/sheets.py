@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,12 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from gis_app.core.ledger import LedgerColumn
 from gis_app.io.errors import Issue, Severity, file_error
 from gis_app.io.headers import HEADER_SCAN_ROWS, HeaderMatch, find_header
 from gis_app.io.tables import read_csv_raw
-from gis_app.io.xlsx import open_sheet_rows, rows_frame
+from gis_app.io.xlsx import open_workbook, rows_frame, sheet_index
+from gis_app.io.xlsx_reader import stripped_text
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -106,6 +109,9 @@ class RawTable:
         Encoding of a CSV file.
     sheet : str or None
         Worksheet read from an Excel file.
+    numeric : dict
+        For the ID number column of an Excel file: a boolean series of the cells stored as
+        numbers, or a callable ``(present, suspects) -> flags`` finding them when asked.
     """
 
     label: str
@@ -114,6 +120,7 @@ class RawTable:
     match: HeaderMatch
     encoding: str | None = None
     sheet: str | None = None
+    numeric: dict = dataclasses.field(default_factory=dict)
 
 
 def _strip_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -121,9 +128,9 @@ def _strip_strings(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col in frame.columns:
         series = frame[col]
-        if pd.api.types.infer_dtype(series, skipna=True) == "string":
-            text = series.str.strip()
-            out[col] = text.where(text.notna() & (text != ""), None)
+        if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            values = series.astype(object).where(series.notna(), None)
+            out[col] = stripped_text(pa.array(values.to_numpy(), type=pa.string()))
         else:
             is_str = series.map(type).isin([str]).to_numpy()
             series = series.copy()
@@ -134,24 +141,17 @@ def _strip_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index, dtype=object)
 
 
-def _load_frame(path: Path, label: str, sheet) -> tuple[list[tuple[str, pd.DataFrame]], str | None]:
+def _load_frame(path: Path, label: str, sheet) -> tuple[str, pd.DataFrame, str | None]:
+    """A CSV's cells, or a vector file's layer or table's fields: (name, frame, encoding)."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         frame = read_csv_raw(path, label)
-        return [("", frame)], frame.attrs.get("encoding")
-    if suffix in EXCEL_SUFFIXES or suffix == ".xls":
-        rows, name, names = open_sheet_rows(path, label, sheet)
-        frames = [(name, rows_frame(rows))]
-        if sheet is None:
-            # The header may sit on another sheet (a cover sheet first); look there too.
-            for other in names[1:]:
-                frames.append((other, None))
-        return frames, None
+        return "", frame, frame.attrs.get("encoding")
     from gis_app.io.vector import VECTOR_SUFFIXES, read_attribute_rows
 
     if suffix in VECTOR_SUFFIXES:  # a layer's or table's fields, e.g. of an exported GeoPackage
         rows, name = read_attribute_rows(path, label, sheet)
-        return [(name, rows)], None
+        return name, rows, None
     raise file_error(label, f"不支持的文件格式“{path.suffix}”，请使用.xlsx或.csv文件")
 
 
@@ -182,27 +182,18 @@ def load_table(path: str | os.PathLike, columns: Sequence[LedgerColumn],
     """
     path = Path(path)
     label = path.name
-    frames, encoding = _load_frame(path, label, sheet)
-    anchor_names = "、".join(f"【{c.header}】" for c in columns if c.key in anchor_keys)
-    match = None
-    for name, frame in frames:
-        if frame is None:
-            frame = rows_frame(open_sheet_rows(path, label, name)[0])
-        if frame.empty or frame.shape[1] == 0:
-            continue
-        match = find_header(frame.iloc[:HEADER_SCAN_ROWS], columns, anchor_keys)
-        if match is not None:
-            break
-    if all(f is not None and (f.empty or f.shape[1] == 0) for _, f in frames):
+    if path.suffix.lower() in EXCEL_SUFFIXES or path.suffix.lower() == ".xls":
+        return _load_excel(path, label, columns, anchor_keys, sheet)
+    name, frame, encoding = _load_frame(path, label, sheet)
+    if frame.empty or frame.shape[1] == 0:
         raise file_error(label, "文件中没有数据行（文件为空）")
+    match = find_header(frame.iloc[:HEADER_SCAN_ROWS], columns, anchor_keys)
     if match is None:
-        message = f"未找到表头行：前{HEADER_SCAN_ROWS}行中没有{anchor_names}列"
+        message = _not_found(columns, anchor_keys)
         if encoding is not None:
             message += (f"（已按{encoding.upper()}编码读取；如果文件编码不同、表头显示为乱码，"
                         "请在Excel中另存为“CSV UTF-8”格式）")
         raise file_error(label, message)
-    if len(frames) > 1 and name:
-        label = f"{label}（工作表“{name}”）"
     body = frame.iloc[match.data_start:].reset_index(drop=True)
     rows = np.arange(match.data_start, match.data_start + len(body)) + 1
     data = _strip_strings(body[list(match.positions.values())])
@@ -210,6 +201,53 @@ def load_table(path: str | os.PathLike, columns: Sequence[LedgerColumn],
     keep = _data_rows(data)
     return RawTable(label, data.loc[keep].reset_index(drop=True), rows[keep], match, encoding,
                     name or None)
+
+
+def _not_found(columns: Sequence[LedgerColumn], anchor_keys: Sequence[str]) -> str:
+    anchor_names = "、".join(f"【{c.header}】" for c in columns if c.key in anchor_keys)
+    return f"未找到表头行：前{HEADER_SCAN_ROWS}行中没有{anchor_names}列"
+
+
+def _load_excel(path: Path, label: str, columns: Sequence[LedgerColumn],
+                anchor_keys: Sequence[str], sheet) -> RawTable:
+    """:func:`load_table` of a workbook: the header in the first rows, then the columns."""
+    book = open_workbook(path, label)
+    try:
+        names = book.names
+        # The header may sit on another sheet (a cover sheet first): look there too.
+        candidates = [sheet_index(book, sheet, label)] if sheet is not None else range(len(names))
+        match, filled = None, False
+        for index in candidates:
+            top, more = book.top_rows(index, HEADER_SCAN_ROWS)
+            frame = rows_frame(top)
+            filled |= more or bool(frame.notna().to_numpy().any())
+            if frame.shape[1] and frame.notna().to_numpy().any():
+                match = find_header(frame, columns, anchor_keys)
+                if match is not None:
+                    break
+        if not filled:
+            raise file_error(label, "文件中没有数据行（文件为空）")
+        if match is None:
+            raise file_error(label, _not_found(columns, anchor_keys))
+        name = names[index]
+        if sheet is None and len(names) > 1:
+            label = f"{label}（工作表“{name}”）"
+            book.label = label
+        kinds = {c.key: c.kind for c in columns}
+        typed = next((k for k in match.positions if kinds.get(k) == "id"), None)
+        data, numeric = book.table(index, match.positions, match.data_start, typed)
+    finally:
+        book.close()
+    rows = np.arange(match.data_start, match.data_start + len(data)) + 1
+    keep = _data_rows(data)
+    if typed is None:
+        flags = {}
+    elif isinstance(numeric, pd.Series):
+        flags = {typed: numeric[keep].reset_index(drop=True)}
+    else:
+        flags = {typed: numeric}
+    return RawTable(label, data.loc[keep].reset_index(drop=True), rows[keep], match, None, name,
+                    flags)
 
 
 def _data_rows(data: pd.DataFrame) -> np.ndarray:

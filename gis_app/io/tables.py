@@ -12,20 +12,8 @@ import numpy as np
 import pandas as pd
 
 from gis_app.io.errors import file_error
-from gis_app.io.xlsx import (
-    BORDER,
-    CENTER,
-    HEADER_FILL,
-    HEADER_FONT,
-    TITLE_FONT,
-    cell_values,
-    column_letter,
-    declare_dimension,
-    new_workbook,
-    save_workbook,
-    styled,
-    text_width,
-)
+from gis_app.io.xlsx import HEADER, TITLE, excel_column, number_format, text_width
+from gis_app.io.xlsx_writer import Sheet, Style, write_xlsx
 
 #: Encodings tried, in order, for text without a byte-order mark.
 FALLBACK_ENCODINGS = ("utf-8", "gb18030")
@@ -181,62 +169,65 @@ def infer_kind(series: pd.Series) -> str:
 
 
 def write_table_excel(frame: pd.DataFrame, path: str | os.PathLike, title: str | None = None,
-                      deterministic: bool = False, sheet_name: str = "Sheet1") -> Path:
+                      deterministic: bool = False, sheet_name: str = "Sheet1",
+                      number_formats: dict | None = None, progress=None) -> Path:
     """Write any attribute table to ``.xlsx``: optional merged title row, bold header, data.
 
-    Booleans become 是/否, dates Excel dates, numbers numbers, everything else text (never a
-    formula). Geometry columns are written as WKT text.
+    Booleans become 是/否, dates Excel dates, numbers numbers (integers ``0``, others
+    ``#,##0.00`` unless ``number_formats`` names the column), everything else text (never a
+    formula). Geometry columns are written as WKT text. The header stays in view and repeats
+    on every printed page.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         The table; column names become the header.
     path : path-like
-        Target file.
+        Target file; written whole or not at all.
     title : str, optional
         Title placed in row 1, merged across the table.
     deterministic : bool
         Identical input gives identical bytes.
     sheet_name : str
         Name of the worksheet.
+    number_formats : dict, optional
+        Column name to Excel number format (e.g. ``"0.000000"`` for coordinates).
+    progress : callable, optional
+        ``progress(done, total)`` as rows are written; raising from it cancels (no file).
 
     Returns
     -------
     pathlib.Path
         The path written.
     """
-    wb = new_workbook(deterministic)
-    ws = wb.create_sheet(sheet_name[:31])
-    declare_dimension(ws, len(frame.columns), len(frame) + (2 if title else 1))
+    number_formats = number_formats or {}
     names = [str(c) for c in frame.columns]
     ncols = max(len(names), 1)
-    prepared = []
+    header_row = 2 if title else 1
+    sheet = Sheet(sheet_name[:31], freeze=(header_row, 0),
+                  print_rows=(header_row, header_row))
+    columns = []
     for name, col in zip(names, frame.columns, strict=True):
         series = frame[col]
         if getattr(series.dtype, "name", "") == "geometry":
             series = pd.Series(series.to_wkt(), dtype=object)
         kind = infer_kind(series)
-        if kind == "datetime":
-            stamps = pd.to_datetime(series, errors="coerce")
-            values = stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
-            values = [None if v is pd.NaT else v.to_pydatetime() for v in values]
-        else:
-            values = cell_values(ws, series, kind)
-        prepared.append(values)
-        sample = [v for v in values[:_WIDTH_SAMPLE] if isinstance(v, str)]
-        width = max([text_width(name)] + [text_width(v) for v in sample])
-        ws.column_dimensions[column_letter(len(prepared))].width = min(max(width + 2, 8), 60)
-    header_row = 2 if title else 1
-    ws.freeze_panes = f"A{header_row + 1}"
+        style = Style(border=True,
+                      number_format=number_formats.get(name, number_format(kind, name)))
+        column = excel_column(series, kind, name, style=style)
+        columns.append(column)
+        sample = series.iloc[:_WIDTH_SAMPLE]
+        texts = sample[sample.map(lambda v: isinstance(v, str))] if column.is_text \
+            else sample.dropna()
+        width = max([text_width(name)] + [text_width(str(v)) for v in texts])
+        sheet.widths.append(min(max(width + 2, 8), 60))
     if title:
-        ws.row_dimensions[1].height = 28
-        ws.append([styled(ws, title, font=TITLE_FONT, alignment=CENTER)])
+        sheet.row(1, [title], TITLE, height=28)
         if ncols > 1:
-            ws.merged_cells.add(f"A1:{column_letter(ncols)}1")
-    ws.append([styled(ws, name, HEADER_FONT, HEADER_FILL, CENTER, BORDER) for name in names])
-    for row in zip(*prepared, strict=True):
-        ws.append(row)
-    return save_workbook(wb, path, deterministic)
+            sheet.merge(1, 1, 1, ncols)
+    sheet.row(header_row, names, HEADER)
+    sheet.data(header_row + 1, columns)
+    return write_xlsx(path, [sheet], deterministic, progress)
 
 
 def fmt_rows(rows: np.ndarray, limit: int = 5) -> str:

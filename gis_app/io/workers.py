@@ -14,20 +14,8 @@ from gis_app.core.ledger import WORKER_COLUMNS
 from gis_app.io.convert import check_duplicates, convert_column, header_issues
 from gis_app.io.errors import Issue, raise_if_errors, sort_issues
 from gis_app.io.sheets import IssueCollector, load_table
-from gis_app.io.xlsx import (
-    BORDER,
-    CENTER,
-    HEADER_FILL,
-    HEADER_FONT,
-    TITLE_FONT,
-    cell_values,
-    column_letter,
-    declare_dimension,
-    new_workbook,
-    save_workbook,
-    styled,
-    text_width,
-)
+from gis_app.io.xlsx import HEADER, TITLE, excel_column, number_column, number_format, text_width
+from gis_app.io.xlsx_writer import Sheet, Style, write_xlsx
 
 DEFAULT_TITLE = "网格工作人员名册"
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 1, 2, 3
@@ -80,31 +68,23 @@ def write_workers_excel(frame: pd.DataFrame, path: str | os.PathLike, determinis
     """
     frame = frame.reset_index(drop=True)
     n, ncols = len(frame), len(WORKER_COLUMNS)
-    wb = new_workbook(deterministic)
-    ws = wb.create_sheet("网格员")
-    declare_dimension(ws, ncols, FIRST_DATA_ROW - 1 + n)
-    values = []
+    widths = [_WIDTHS.get(c.key, max(text_width(c.header) + 2, 8)) for c in WORKER_COLUMNS]
+    sheet = Sheet("网格员", widths=widths, freeze=(HEADER_ROW, 0),
+                  print_rows=(HEADER_ROW, HEADER_ROW))
+    data = []
     for col in WORKER_COLUMNS:
+        style = Style(border=True, number_format=number_format(col.kind, col.key))
         if col.key == "seq":
-            values.append(list(range(1, n + 1)))
+            data.append(number_column(np.arange(1, n + 1, dtype=np.int64), style))
         elif col.key in frame.columns:
-            values.append(cell_values(ws, frame[col.key], col.kind, col.header, col.key))
+            data.append(excel_column(frame[col.key], col.kind, col.header, col.key, style))
         else:
-            values.append([None] * n)
-    for i, col in enumerate(WORKER_COLUMNS, start=1):
-        width = _WIDTHS.get(col.key, max(text_width(col.header) + 2, 8))
-        ws.column_dimensions[column_letter(i)].width = width
-        if col.kind in ("id", "phone", "text"):
-            ws.column_dimensions[column_letter(i)].number_format = "@"
-    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
-    ws.row_dimensions[TITLE_ROW].height = 28
-    ws.merged_cells.add(f"A{TITLE_ROW}:{column_letter(ncols)}{TITLE_ROW}")
-    ws.append([styled(ws, title, font=TITLE_FONT, alignment=CENTER)])
-    ws.append([styled(ws, c.header, HEADER_FONT, HEADER_FILL, CENTER, BORDER)
-               for c in WORKER_COLUMNS])
-    for row in zip(*values, strict=True):
-        ws.append(row)
-    return save_workbook(wb, path, deterministic)
+            data.append(number_column(np.full(n, np.nan), style))
+    sheet.row(TITLE_ROW, [title], TITLE, height=28)
+    sheet.merge(TITLE_ROW, 1, TITLE_ROW, ncols)
+    sheet.row(HEADER_ROW, [c.header for c in WORKER_COLUMNS], HEADER)
+    sheet.data(FIRST_DATA_ROW, data)
+    return write_xlsx(path, [sheet], deterministic)
 
 
 def read_workers(path: str | os.PathLike, sheet: str | int | None = None) -> WorkersReadResult:
@@ -143,7 +123,8 @@ def read_workers(path: str | os.PathLike, sheet: str | int | None = None) -> Wor
         if col.key not in table.data.columns:
             continue
         raw = table.data[col.key]
-        typed[col.key] = convert_column(found, raw, col, texts[col.key])
+        typed[col.key] = convert_column(found, raw, col, texts[col.key],
+                                        table.numeric.get(col.key))
         if col.required:
             found.add(raw.isna(), texts[col.key], "必填项为空")
     frame = pd.DataFrame(typed)

@@ -1,123 +1,51 @@
-"""Shared Excel plumbing: typed cell values, styles, reproducible saving and raw sheet reading."""
+"""Shared Excel plumbing: columns typed for writing, the forms' styles, opening a workbook to read.
+
+Writing goes through :mod:`gis_app.io.xlsx_writer` (whole columns at once), reading through
+:mod:`gis_app.io.xlsx_reader` (fastexcel); openpyxl is not used on these paths.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gis_app.io.columns import to_bool, to_code, to_date, to_int, to_number, to_text
 from gis_app.io.errors import file_error
+from gis_app.io.xlsx_writer import (
+    FIXED_DATETIME,
+    MAX_CELL_CHARS,
+    Column,
+    Style,
+    column_letter,
+    date_column,
+    number_column,
+    text_column,
+)
 
-#: Timestamp written into reproducible files (workbook properties and zip entries).
-FIXED_DATETIME = dt.datetime(2000, 1, 1, 0, 0, 0)
-#: Excel refuses longer strings in one cell.
-MAX_CELL_CHARS = 32767
+__all__ = ["FIXED_DATETIME", "column_letter", "excel_column", "open_workbook", "rows_frame",
+           "text_width", "TITLE", "HEADER", "UNIT", "NOTES", "number_format"]
 
-_THIN = Side(style="thin", color="808080")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-TITLE_FONT = Font(bold=True, size=16)
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_CORE_TIME_RE = re.compile(
-    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:(created|modified)>)")
-
-
-def new_workbook(deterministic: bool = False) -> openpyxl.Workbook:
-    """Create a write-only workbook whose properties are fixed when ``deterministic``."""
-    wb = openpyxl.Workbook(write_only=True)
-    wb.properties.creator = "网格防返贫监测 GIS"
-    if deterministic:
-        wb.properties.created = FIXED_DATETIME
-        wb.properties.modified = FIXED_DATETIME
-    return wb
-
-
-def save_workbook(wb: openpyxl.Workbook, path: str | os.PathLike,
-                  deterministic: bool = False) -> Path:
-    """Save ``wb`` atomically; with ``deterministic`` identical content gives identical bytes.
-
-    Parameters
-    ----------
-    wb : openpyxl.Workbook
-        The workbook to save.
-    path : path-like
-        Target ``.xlsx`` path; written through a temporary file in the same folder.
-    deterministic : bool
-        Fix the core-property timestamps and every zip entry's date to 2000-01-01.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        if deterministic:
-            _normalise_zip(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+TITLE = Style(bold=True, size=16, align="center", wrap=True)
+HEADER = Style(bold=True, fill="DDEBF7", border=True, align="center", wrap=True)
+UNIT = Style(align="left")
+NOTES = Style(align="left", wrap=True)
+#: Number formats of the columns by kind; a column key may ask for its own (NUMBER_FORMATS).
+KIND_FORMATS = {"int": "0", "code": "0", "float": "#,##0.00", "date": "yyyy-mm-dd",
+                "datetime": "yyyy-mm-dd hh:mm", "text": "@", "id": "@", "phone": "@",
+                "bool": "General"}
+#: Columns whose numbers are not amounts: coordinates keep their decimals, no separators.
+NUMBER_FORMATS = {"lon": "0.000000", "lat": "0.000000", "gk_x": "0.00", "gk_y": "0.00",
+                  "seq": "0", "capacity": "0", "year": "0"}
 
 
-def _normalise_zip(path: Path) -> None:
-    """Rewrite a zip with fixed entry timestamps and fixed core-property dates, same order."""
-    stamp = FIXED_DATETIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w") as dst:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                data = _CORE_TIME_RE.sub(lambda m: m.group(1) + stamp + m.group(3), data)
-            info = zipfile.ZipInfo(name, date_time=FIXED_DATETIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            info.create_system = 0
-            dst.writestr(info, data)
-
-
-def declare_dimension(ws, ncols: int, nrows: int) -> None:
-    """Record the sheet's extent in a write-only sheet (openpyxl omits ``<dimension>`` there).
-
-    Readers use it to size the sheet; without it openpyxl scans the whole sheet once more.
-    Call before the first row is appended.
-    """
-    ref = f"A1:{get_column_letter(max(ncols, 1))}{max(nrows, 1)}"
-    ws.calculate_dimension = lambda: ref
-
-
-def styled(ws, value, font=None, fill=None, alignment=None, border=None, number_format=None):
-    """Build a write-only cell with the given style."""
-    cell = WriteOnlyCell(ws, value=value)
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if alignment is not None:
-        cell.alignment = alignment
-    if border is not None:
-        cell.border = border
-    if number_format is not None:
-        cell.number_format = number_format
-    return cell
+def number_format(kind: str, key: str = "") -> str:
+    """The number format of a column of ``kind`` (and ledger ``key``)."""
+    return NUMBER_FORMATS.get(key, KIND_FORMATS.get(kind, "General"))
 
 
 def text_width(text: str) -> int:
@@ -133,32 +61,29 @@ def _refuse(series: pd.Series, bad: np.ndarray, name: str, what: str) -> None:
         raise ValueError(f"列【{name}】有{positions.size}个值不是{what}：{shown}")
 
 
-def _none_where(values: pd.Series, missing) -> list:
-    out = values.astype(object)
-    out[np.asarray(missing, dtype=bool)] = None
-    return out.tolist()
-
-
-def cell_values(ws, series: pd.Series, kind: str, name: str = "", key: str = "") -> list:
-    """Convert a column to the Python values written into cells, one per row.
+def excel_column(series: pd.Series, kind: str, name: str = "", key: str = "",
+                 style: Style | None = None) -> Column:
+    """A column ready to write: numbers as numbers, dates as dates, the rest as text.
 
     Parameters
     ----------
-    ws : openpyxl worksheet
-        Needed to build cells for text that must not become a formula.
     series : pandas.Series
         The column.
     kind : str
-        One of the ledger column kinds: int, code, float, bool, date, text, id, phone.
+        One of the ledger column kinds (int, code, float, bool, date, text, id, phone) or
+        ``datetime``.
     name : str
         Column header, for messages.
     key : str
         Ledger key of a ``code`` column (labels such as "脱贫户" are then accepted).
+    style : Style, optional
+        The cells' style; by default a bordered cell in the kind's number format.
 
     Returns
     -------
-    list
-        ``None`` for empty cells; ints, floats, ``datetime.date``, "是"/"否" or text.
+    Column
+        Numbers (ints, floats, Excel day numbers of dates) or text (是/否 for booleans; ID
+        numbers and phones stay text, so leading zeros and all 18 digits are kept).
 
     Raises
     ------
@@ -166,120 +91,103 @@ def cell_values(ws, series: pd.Series, kind: str, name: str = "", key: str = "")
         When a value cannot be written as the column's kind (nothing is silently dropped).
     """
     series = series.reset_index(drop=True)
+    style = style or Style(border=True, number_format=number_format(kind, key))
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not \
+        pd.api.types.is_bool_dtype(series.dtype)
+    if kind in ("int", "code") and numeric:
+        # Stored numbers: checked whole (a code must be one of its enum's values).
+        values = series.astype("Float64")
+        bad = (values.notna() & (values != values.round())).to_numpy(dtype=bool, na_value=False)
+        if kind == "code" and key:
+            bad |= (values.notna() & ~values.isin(code_values(key))).to_numpy(
+                dtype=bool, na_value=False)
+        _refuse(series, bad, name, "整数代码" if kind == "code" else "整数")
+        return number_column(values.round().astype("Int64"), style)
     if kind in ("int", "code"):
         if kind == "code" and key:
             numbers, bad = to_code(series, key)
         else:
             numbers, bad = to_int(series)
         _refuse(series, bad, name, "整数代码" if kind == "code" else "整数")
-        return _none_where(numbers.astype(object), numbers.isna())
+        return number_column(numbers.astype("Int64"), style)
     if kind == "float":
         numbers, bad = to_number(series)
         _refuse(series, bad, name, "数字")
-        values = _none_where(numbers, numbers.isna())
-        for i, value in enumerate(values):
-            if value is not None and float(f"{value:.16g}") != value:
-                values[i] = _exact_number_cell(ws, value)
-        return values
+        return number_column(numbers.to_numpy(dtype=np.float64, na_value=np.nan), style)
     if kind == "bool":
         if pd.api.types.is_bool_dtype(series.dtype):
             truth = series
         else:
             truth, bad = to_bool(series)
             _refuse(series, bad, name, "是/否")
-        missing = truth.isna().to_numpy()
-        words = pd.Series(np.where(truth.fillna(False).astype(bool), "是", "否"), dtype=object)
-        return _none_where(words, missing)
+        flags = pa.array(truth.astype("boolean"), type=pa.bool_(), from_pandas=True)
+        return text_column(pc.if_else(flags, "是", "否"), style)
     if kind == "date":
         dates, bad = to_date(series)
         _refuse(series, bad, name, "日期")
-        return _none_where(dates, pd.isna(dates).to_numpy())
-    text = to_text(series)
-    text = text.where(text.isna(), text.str.replace(ILLEGAL_CHARACTERS_RE, "", regex=True))
-    too_long = text.str.len() > MAX_CELL_CHARS
-    if too_long.any():
-        raise ValueError(f"有{int(too_long.sum())}个单元格超过Excel单元格32767字符的上限")
-    values = text.tolist()
-    if kind in ("id", "phone"):
-        # Text format, so that editing the cell in Excel never turns it into a number.
-        return [None if v is None else _text_cell(ws, v) for v in values]
-    for i in np.flatnonzero(text.str.startswith("=").fillna(False).to_numpy()):
-        values[i] = _text_cell(ws, values[i])
-    return values
+        return date_column(pd.to_datetime(dates).to_numpy(dtype="datetime64[D]"), style)
+    if kind == "datetime":
+        stamps = pd.to_datetime(series, errors="coerce")
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_localize(None)
+        days = (stamps - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+        return number_column(days.to_numpy(dtype=np.float64, na_value=np.nan), style)
+    text = _arrow_text(series)
+    too_long = pc.sum(pc.greater(pc.utf8_length(text), MAX_CELL_CHARS)).as_py() or 0
+    if too_long:
+        raise ValueError(f"有{too_long}个单元格超过Excel单元格32767字符的上限")
+    return text_column(text, style)
 
 
-def _exact_number_cell(ws, value: float) -> WriteOnlyCell:
-    """Build a number cell keeping all 17 significant digits (openpyxl writes only 16)."""
-    cell = WriteOnlyCell(ws, value=value)
-    cell._value = repr(float(value))  # written verbatim into <v>; data_type stays "n"
-    return cell
+def code_values(key: str) -> list[int]:
+    """The values of the codes of ledger column ``key``."""
+    from gis_app.core import codes
+    from gis_app.core.ledger import CODE_ENUMS
+
+    return [int(m.value) for m in getattr(codes, CODE_ENUMS[key])]
 
 
-def _text_cell(ws, value: str) -> WriteOnlyCell:
-    """Build a cell that stays text: "@" format, never a formula, even for "=..."."""
-    cell = WriteOnlyCell(ws, value=value)
-    cell.data_type = "s"
-    cell.number_format = "@"
-    return cell
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """A column as stripped text (blank cells null), in Arrow; other values as to_text says."""
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if isinstance(series.dtype, pd.StringDtype):
+        values = pa.array(series, type=pa.string(), from_pandas=True)
+    elif kind in ("string", "empty"):
+        values = pa.array(series.astype(object).where(series.notna(), None).to_numpy(),
+                          type=pa.string())
+    else:
+        values = pa.array(to_text(series).to_numpy(), type=pa.string())
+    values = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
-def column_letter(index: int) -> str:
-    """Excel letter of the 1-based column ``index``."""
-    return get_column_letter(index)
-
-
-def open_sheet_rows(path: str | os.PathLike, label: str,
-                    sheet: str | int | None = None) -> tuple[list[tuple], str, list[str]]:
-    """Read every row of one sheet of an ``.xlsx`` file as tuples of cell values.
-
-    Parameters
-    ----------
-    path : path-like
-        The workbook.
-    label : str
-        File name shown in messages.
-    sheet : str or int, optional
-        Sheet name or 0-based index; the first sheet by default.
-
-    Returns
-    -------
-    tuple
-        ``(rows, sheet_name, all_sheet_names)``.
+def open_workbook(path: str | os.PathLike, label: str):
+    """Open an ``.xlsx``/``.xlsm`` file for reading (:class:`~gis_app.io.xlsx_reader.Workbook`).
 
     Raises
     ------
     InputFileError
-        For ``.xls`` files, missing files, corrupt or truncated workbooks and unknown sheets.
+        For ``.xls`` files, missing files, and corrupt or truncated workbooks.
     """
+    from gis_app.io.xlsx_reader import Workbook
+
     path = Path(path)
     _check_excel_file(path, label)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any parse failure means a broken file
-        raise file_error(label,
-                         f"文件已损坏或不是有效的Excel文件（{type(exc).__name__}）") from None
-    try:
-        names = list(wb.sheetnames)
-        if sheet is None:
-            name = names[0]
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise file_error(label, f"没有第{sheet + 1}个工作表（共{len(names)}个）")
-            name = names[sheet]
-        elif sheet in names:
-            name = sheet
-        else:
-            raise file_error(label, f"没有名为“{sheet}”的工作表（现有：{'、'.join(names)}）")
-        ws = wb[name]
-        ws.reset_dimensions()
-        try:
-            rows = list(ws.iter_rows(values_only=True))
-        except Exception as exc:  # noqa: BLE001
-            raise file_error(
-                label, f"文件已损坏或不是有效的Excel文件（{type(exc).__name__}）") from None
-    finally:
-        wb.close()
-    return rows, name, names
+    return Workbook(path, label)
+
+
+def sheet_index(book, sheet: str | int | None, label: str) -> int:
+    """The index of ``sheet`` (name or 0-based index; the first by default) in ``book``."""
+    names = book.names
+    if sheet is None:
+        return 0
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise file_error(label, f"没有第{sheet + 1}个工作表（共{len(names)}个）")
+        return sheet
+    if sheet in names:
+        return names.index(sheet)
+    raise file_error(label, f"没有名为“{sheet}”的工作表（现有：{'、'.join(names)}）")
 
 
 def _check_excel_file(path: Path, label: str) -> None:
@@ -299,7 +207,7 @@ def _check_excel_file(path: Path, label: str) -> None:
         raise file_error(label, "文件已损坏或不是有效的Excel文件")
 
 
-def rows_frame(rows: list[tuple]) -> pd.DataFrame:
+def rows_frame(rows: list) -> pd.DataFrame:
     """Rows of cell values as an object DataFrame with positional columns (ragged rows padded)."""
     if not rows:
         return pd.DataFrame(dtype=object)
