@@ -438,15 +438,18 @@ def _household_rows(session, households: pd.DataFrame, exposure: pd.DataFrame,
         "household_id": ids,
         "village_id": households["village_id"].to_numpy(),
         "head_name": households["head_name"].to_numpy(object),
-        "phone": households["phone"].map(protect).to_numpy(object),
+        # an empty phone may come as None or NaN: it stays empty, never "***"
+        "phone": households["phone"].map(
+            lambda v: protect(v) if isinstance(v, str) and v else "").to_numpy(object),
         "members": households["members"].to_numpy(np.int64),
         "attribute": households["attribute"].to_numpy(np.int64),
         "category": _categories(households["attribute"], households["monitoring_type"]),
         "grid": grid_id.map(grids).to_numpy(object),
         "hazards": hazards,
         "level": most_severe,
-        "helper": helpers["helper"].to_numpy(object),
-        "helper_phone": helpers["helper_phone"].to_numpy(object),
+        "helper": helpers["helper"].astype(object).where(paired, None).to_numpy(object),
+        "helper_phone": helpers["helper_phone"].astype(object).where(paired, "").to_numpy(
+            object),
         "worker": worker,
         "worker_phone": grid_id.map(answer["phone"]).map(
             lambda v: protect(v) if isinstance(v, str) else None).to_numpy(object),
@@ -490,6 +493,7 @@ def _hazard_tables(exposure: pd.DataFrame) -> dict:
 
 def export_plan(source, out: str | Path, village=None, buffer_m: float = 0.0,
                 as_of: dt.date | None = None, unmask: bool = False, user: str | None = None,
+                lifted_levels: tuple[int, ...] = LIFTED_LEVELS,
                 progress=None) -> tuple[DisasterPlan, Path]:
     """Write the plan to ``.xlsx`` or ``.pdf`` (by the extension); the export is audit-logged.
 
@@ -508,7 +512,8 @@ def export_plan(source, out: str | Path, village=None, buffer_m: float = 0.0,
         raise ValueError(f"不支持的预案格式：{out.suffix or '（无扩展名）'}（可用 .xlsx .pdf）")
     session = _session(source)
     user = user or session.user
-    plan = disaster_plan(session, village, buffer_m, as_of, unmask, user, progress=progress)
+    plan = disaster_plan(session, village, buffer_m, as_of, unmask, user, lifted_levels,
+                         progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     writers[out.suffix.lower()](plan, out)
     with edit(session.project, user, f"导出防范因灾返贫预案：{out.name}") as uow:

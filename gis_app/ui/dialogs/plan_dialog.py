@@ -1,0 +1,166 @@
+"""生成防范因灾返贫预案: one village or all, the buffer, Excel or PDF, the file; then written.
+
+The plan itself is :func:`gis_app.services.plan_service.export_plan`; the dialog only gathers
+its options and says what it wrote (or why not). Phones are masked unless the window shows
+personal data (which only users with the right can switch on).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from gis_app.services import plan_service as service
+from gis_app.services.export_service import PersonalDataDenied
+from gis_app.ui.i18n import Translator
+
+TITLE = "生成防范因灾返贫预案"
+#: Format key → its label in the list, and the file dialog's filter.
+FORMATS = {"xlsx": ("Excel（每村一页）", "Excel (*.xlsx)"),
+           "pdf": ("PDF（每村一节）", "PDF (*.pdf)")}
+
+
+class PlanDialog(QDialog):
+    """The options of a 防范因灾返贫预案 and the button that writes it.
+
+    Parameters
+    ----------
+    session : ProjectSession
+        The window's session (villages, exposure and the user who asks).
+    unmask : bool
+        Phones in full (the window shows personal data).
+    translate : callable, optional
+        The window's translator.
+    """
+
+    def __init__(self, session, unmask: bool = False, translate=None, parent=None):
+        super().__init__(parent)
+        self.session, self.unmask = session, unmask
+        self.tr_ = translate or Translator()
+        tr_ = self.tr_
+        self.setWindowTitle(tr_(TITLE))
+        self.village = QComboBox()
+        self.village.addItem(tr_("全部村（社区），每村一份"), None)
+        villages = session.villages.sort_values("code")
+        townships = session.townships.set_index("id")["name"]
+        self._names = dict(zip(villages["code"].astype(str), villages["name"], strict=True))
+        for row in villages.itertuples():
+            township = townships.get(row.parent_id, "")
+            self.village.addItem(f"{township} {row.name}（{row.code}）", str(row.code))
+        self.buffer = QDoubleSpinBox()
+        self.buffer.setRange(0, 5000)
+        self.buffer.setDecimals(0)
+        self.buffer.setSingleStep(50)
+        self.buffer.setSuffix(" " + tr_("米"))
+        self.buffer.setToolTip(tr_("灾害隐患区周边多少米内也算受威胁；隐患点按威胁半径再加此距离"))
+        self.format = QComboBox()
+        for key, (label, _pattern) in FORMATS.items():
+            self.format.addItem(tr_(label), key)
+        self.path = QLineEdit()
+        self.path.setPlaceholderText(tr_("保存的文件"))
+        browse = QPushButton(tr_("浏览…"))
+        browse.clicked.connect(lambda _checked=False: self.choose_file())
+        where = QHBoxLayout()
+        where.addWidget(self.path, 1)
+        where.addWidget(browse)
+        form = QFormLayout()
+        form.addRow(tr_("村（社区）"), self.village)
+        form.addRow(tr_("缓冲距离（米）"), self.buffer)
+        form.addRow(tr_("格式"), self.format)
+        form.addRow(tr_("保存到"), where)
+        self.about = QLabel(tr_("列入受灾害威胁的全部监测对象和极高、高风险的脱贫户，附结对帮扶"
+                                "责任人、责任网格员和最近安置点（直线距离）")
+                            + "\n" + tr_("电话不脱敏（已显示个人信息）" if unmask else
+                                         "电话已脱敏"))
+        self.about.setWordWrap(True)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Close)
+        self.generate_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.generate_button.setText(tr_("生成"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr_("关闭"))
+        self.generate_button.clicked.connect(lambda _checked=False: self.generate())
+        self.buttons.rejected.connect(self.reject)
+        self.format.currentIndexChanged.connect(lambda _index: self._match_extension())
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.about)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.resize(560, 280)
+
+    # -- options
+    @property
+    def kind(self) -> str:
+        """``xlsx`` or ``pdf``."""
+        return self.format.currentData()
+
+    def _match_extension(self) -> None:
+        """The file's extension follows the format chosen."""
+        text = self.path.text().strip()
+        if text:
+            self.path.setText(str(Path(text).with_suffix(f".{self.kind}")))
+
+    def _default_name(self) -> str:
+        code = self.village.currentData()
+        name = self.tr_("防范因灾返贫预案")
+        if code is not None:
+            name += f"_{self._names[code]}"
+        return f"{name}.{self.kind}"
+
+    def choose_file(self) -> str | None:
+        """Ask where to save; the path goes into the file box."""
+        pattern = FORMATS[self.kind][1]
+        start = self.path.text().strip() or self._default_name()
+        path, _ = QFileDialog.getSaveFileName(self, self.tr_(TITLE), start, pattern)
+        if path:
+            if not path.lower().endswith(f".{self.kind}"):
+                path += f".{self.kind}"
+            self.path.setText(path)
+        return path or None
+
+    # -- writing
+    def generate(self) -> str | None:
+        """Write the plan with the options shown; returns the file, or None (status says why)."""
+        tr_ = self.tr_
+        path = self.path.text().strip() or self.choose_file()
+        if not path:
+            self.status.setText(tr_("请选择保存的文件"))
+            return None
+        if not path.lower().endswith(f".{self.kind}"):
+            path = str(Path(path).with_suffix(f".{self.kind}"))
+            self.path.setText(path)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            plan, out = service.export_plan(
+                self.session, path, village=self.village.currentData(),
+                buffer_m=self.buffer.value(), unmask=self.unmask, user=self.session.user)
+        # OSError: the file cannot be written, or no Chinese font for the PDF
+        except (service.VillageNotFoundError, PersonalDataDenied, OSError, ValueError) as exc:
+            self.status.setText(tr_("生成失败：{error}").format(error=tr_.message(str(exc))))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        summary = plan.summary()
+        counts = tr_("重点防范{n}户，其中监测对象{m}户，{u}户未落实结对帮扶责任人").format(
+            n=int(summary["households"].sum()), m=int(summary["monitored"].sum()),
+            u=int(summary["unpaired"].sum()))
+        self.status.setText(tr_("已生成：{path}").format(path=out) + "\n" + counts)
+        return str(out)
