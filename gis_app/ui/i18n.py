@@ -1014,6 +1014,46 @@ _ENGLISH: dict[str, str] = {
     "已核实": "Verified",
     "超期核实": "Verified late",
     "核实任务": "Verification",
+    # 防范因灾返贫预案 (issue 10): the dialog, the plan service's refusals, nearest sites
+    "防范因灾返贫预案": "Plan against disaster-induced poverty",
+    "生成防范因灾返贫预案": "Make the plan against disaster-induced poverty",
+    "生成防范因灾返贫预案…": "Make the plan against disaster-induced poverty…",
+    "全部村（社区），每村一份": "Every village, one plan each",
+    "缓冲距离（米）": "Buffer (m)",
+    "灾害隐患区周边多少米内也算受威胁；隐患点按威胁半径再加此距离":
+        "How far around a hazard zone still counts as threatened; hazard points reach their "
+        "threat radius plus this",
+    "格式": "Format",
+    "保存到": "Save to",
+    "保存的文件": "File to write",
+    "Excel（每村一页）": "Excel (a sheet per village)",
+    "PDF（每村一节）": "PDF (a section per village)",
+    "列入受灾害威胁的全部监测对象和极高、高风险的脱贫户，附结对帮扶责任人、责任网格员和最近安置点"
+    "（直线距离）":
+        "Lists every monitored household within reach of a hazard and the lifted-out households "
+        "at extreme or high risk, with their helpers, responsible workers and nearest "
+        "resettlement site (straight-line distance)",
+    "电话不脱敏（已显示个人信息）": "Phones in full (personal data shown)",
+    "电话已脱敏": "Phones masked",
+    "生成": "Write",
+    "生成失败：{error}": "Could not write the plan: {error}",
+    "已生成：{path}": "Written: {path}",
+    "请选择保存的文件": "Choose the file to write",
+    "重点防范{n}户，其中监测对象{m}户，{u}户未落实结对帮扶责任人":
+        "{n} households to watch, {m} of them monitored, {u} without a helper",
+    "没有代码为“{code}”的村（社区）": "No village has the code “{code}”",
+    "有{n}个村（社区）名为“{name}”：{codes}，请改用代码":
+        "{n} villages are named “{name}”: {codes}; give the code instead",
+    "缓冲距离无效：{value}（应为不小于0的米数）": "Invalid buffer: {value} (metres, not negative)",
+    "不支持的预案格式：{suffix}（可用 .xlsx .pdf）":
+        "Unsupported format for the plan: {suffix} (.xlsx or .pdf)",
+    "导出防范因灾返贫预案：{name}": "Export the plan against disaster-induced poverty: {name}",
+    "农户图层中含有非点要素": "The households layer holds features that are not points",
+    "农户和安置点的坐标系不一致，请先转换到同一坐标系":
+        "Households and sites are in different CRS: convert them to one first",
+    "{name}的坐标系不以米为单位，计算直线距离需要投影坐标系（高斯-克吕格）":
+        "The CRS of {name} is not in metres: straight-line distances need a projected CRS "
+        "(Gauss–Krüger)",
     # The disaster-prevention planner in the window (issue 10): exposure, events, clues
     "灾害暴露": "Hazard exposure",
     "统计灾害暴露": "Count hazard exposure",

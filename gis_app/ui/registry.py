@@ -10,6 +10,7 @@ from gis_app.ui.controllers.investigation import InvestigationController
 from gis_app.ui.controllers.layers import LayerController
 from gis_app.ui.controllers.map_tools import MapController
 from gis_app.ui.controllers.placing import PlacingController
+from gis_app.ui.controllers.plan import PlanController
 from gis_app.ui.controllers.project import ProjectController
 from gis_app.ui.controllers.roster import RosterController
 from gis_app.ui.controllers.rules import RulesController
@@ -34,4 +35,5 @@ CONTROLLERS = (
     SelectionController,
     EventController,
     ExposureController,
+    PlanController,
 )
