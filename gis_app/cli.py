@@ -193,9 +193,9 @@ def _run(args) -> int:
         )
         return 0
     if args.command == "info":
-        from gis_app.services.project_service import project_info
+        from gis_app.services.info_service import project_info_at
 
-        info = project_info(_open(args.project))
+        info = project_info_at(args.project)
         text = (
             f"乡镇 {info['townships']}  村 {info['villages']}  网格 一级{info['grids']['1']} "
             f"二级{info['grids']['2']} 三级{info['grids']['3']}\n农户 {info['households']}户 "
@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_app(getattr(args, "project", None))
     from gis_app.io.errors import InputFileError
-    from gis_app.storage.project import ProjectError
+    from gis_app.storage.errors import ProjectError
 
     try:
         return _run(args)

@@ -177,9 +177,15 @@ def _assign_grids(
 
 
 def import_households(
-    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None
+    project: Project, path: Path, crs: int | None, gcj02: bool, layer: str | None,
+    progress=None,
 ):
-    """Check a ledger (or a point layer) of households; returns the writer of its rows."""
+    """Check a ledger (or a point layer) of households; returns the writer of its rows.
+
+    ``progress(done, 4)`` follows the steps (file read, checked, villages and grids found);
+    raising from it cancels.
+    """
+    step = progress or (lambda done, total: None)
     from gis_app.io import read_ledger
 
     if path.suffix.lower() not in LEDGER_SUFFIXES:
@@ -193,7 +199,7 @@ def import_households(
         result.issues = list(layer_result.issues) + list(result.issues)
         gcj02 = False  # the layer's points are converted already
     else:
-        result = read_ledger(path)
+        result = read_ledger(path, progress=lambda done, _total: step(done, 4))
     frame = result.frame.reset_index(drop=True)
     rows = np.asarray(result.rows)
     for key in ("lon", "lat", "gk_x", "gk_y"):
@@ -224,6 +230,7 @@ def import_households(
             ]
         )
     frame["village_code"] = _resolve_villages(project, frame, path.name, rows)
+    step(3, 4)
     frame["grid_code"], warnings = _assign_grids(project, frame, path.name, rows)
 
     def write(uow) -> ImportReport:

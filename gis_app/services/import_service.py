@@ -8,6 +8,7 @@ transaction with its audit note (file and row count), as one undo step of the se
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -124,6 +125,7 @@ def import_file(
     layer: str | None = None,
     campaign_id: int | None = None,
     update: bool = False,
+    progress=None,
 ) -> ImportReport:
     """Import one file of ``kind`` as one unit of work: its rows and its audit note.
 
@@ -147,6 +149,9 @@ def import_file(
     update : bool
         Sites and hazards whose code is stored replace the stored ones (geometry and
         attributes, old values in the audit log); without it they are refused.
+    progress : callable, optional
+        ``progress(done, total)`` between the steps of reading and checking; raising from it
+        cancels (nothing is written).
 
     Returns
     -------
@@ -160,18 +165,48 @@ def import_file(
     ExistingCodesError
         Sites or hazards already in the project, without ``update`` (an ``InputFileError``).
     """
+    project = session if isinstance(session, Project) else session.project
+    checked = check_file(project, path, kind, crs=crs, gcj02=gcj02,
+                         campaign_year=campaign_year, layer=layer, campaign_id=campaign_id,
+                         update=update, progress=progress)
+    return write_checked(session, checked, user)
+
+
+@dataclass
+class CheckedFile:
+    """A file read and checked, ready to be written: what :func:`check_file` returns."""
+
+    path: Path
+    kind: str
+    write: Writer
+
+
+#: Steps of :func:`check_file` reported to ``progress`` (read, checked, located, ready).
+CHECK_STEPS = 4
+
+
+def check_file(project: Project, path: str | Path, kind: str, crs: int | None = None,
+               gcj02: bool = False, campaign_year: int | None = None,
+               layer: str | None = None, campaign_id: int | None = None,
+               update: bool = False, progress=None) -> CheckedFile:
+    """Read and check one file of ``kind`` against ``project``; nothing is written.
+
+    This is the long part of an import (a county's ledger is read and validated here), and
+    it touches no view: a window runs it on a worker thread, then :func:`write_checked`.
+    The parameters are those of :func:`import_file`.
+
+    Raises
+    ------
+    InputFileError
+        When the file has any error.
+    """
     path = Path(path)
     if kind not in KINDS:
         raise ValueError(f"未知的导入类型：{kind}（可选：{'、'.join(KINDS)}）")
     if not path.exists():
         raise InputFileError([Issue(path.name, None, None, "文件不存在", "error")])
-    if isinstance(session, Project):
-        project, who = session, user or current_user()
-
-        def editing(label: str):
-            return edit(project, who, label)
-    else:
-        project, editing = session.project, session.edit
+    step = progress or (lambda done, total: None)
+    step(0, CHECK_STEPS)
     handler = {
         "boundaries": _import_boundaries,
         "households": import_households,
@@ -187,14 +222,33 @@ def import_file(
         write = handler(project, path, layer)
     elif kind in ("sites", "hazards"):
         write = handler(project, path, crs, gcj02, layer, update)
-    elif kind in ("boundaries", "households", "grids"):
+    elif kind == "households":
+        write = handler(project, path, crs, gcj02, layer, progress=step)
+    elif kind in ("boundaries", "grids"):
         write = handler(project, path, crs, gcj02, layer)
     else:
         write = handler(project, path)
-    what, table = _KIND_NAMES[kind]
-    with editing(f"导入{what}：{path.name}") as uow:
-        report = write(uow)
-        uow.note(f"import_{kind}", table, {"file": path.name, "rows": report.written})
+    step(CHECK_STEPS, CHECK_STEPS)
+    return CheckedFile(path, kind, write)
+
+
+def write_checked(session, checked: CheckedFile, user: str | None = None) -> ImportReport:
+    """Write a checked file in one unit of work with its audit note (one undo step).
+
+    ``session`` is a ProjectSession (its views follow) or a bare Project (edited as ``user``).
+    """
+    if isinstance(session, Project):
+        project, who = session, user or current_user()
+
+        def editing(label: str):
+            return edit(project, who, label)
+    else:
+        editing = session.edit
+    what, table = _KIND_NAMES[checked.kind]
+    with editing(f"导入{what}：{checked.path.name}") as uow:
+        report = checked.write(uow)
+        uow.note(f"import_{checked.kind}", table, {"file": checked.path.name,
+                                                   "rows": report.written})
     report.changes = uow.changes
     return report
 

@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis_app.core.fields import HIDDEN_FIELDS, display_value, field_label
+from gis_app.core.fields import (
+    CODE_FIELDS,
+    HIDDEN_FIELDS,
+    PERSONAL_ID_FIELDS,
+    PERSONAL_PHONE_FIELDS,
+    display_value,
+    field_label,
+)
 from gis_app.storage.project import Project, open_project
 
 
@@ -87,12 +94,38 @@ def coverage_layer(grids: gpd.GeoDataFrame, table: pd.DataFrame | None,
 
 
 def export_rows(frame: pd.DataFrame, path: str | Path, unmask: bool = False,
-                language: str = "zh") -> Path:
-    """Write table rows (e.g. a selection) to Excel with display headers, masked by default."""
-    from gis_app.io import write_table_excel
+                language: str = "zh", progress=None) -> Path:
+    """Write table rows (e.g. a selection) to Excel with display headers, masked by default.
 
-    shown = pd.DataFrame({
-        field_label(k, language): frame[k].map(lambda v, key=k: display_value(key, v, unmask))
-        for k in frame.columns if k not in HIDDEN_FIELDS and k not in ("geometry", "x", "y")})
-    write_table_excel(shown, path)
+    Numbers stay Excel numbers (amounts ``#,##0.00``, coordinates with six decimals), dates
+    Excel dates and yes/no 是/否; codes are written as their labels, ID numbers and phones as
+    text, masked unless ``unmask``. ``progress(done, total)`` follows the rows written;
+    raising from it cancels, and no file is left.
+    """
+    from gis_app.io import write_table_excel
+    from gis_app.io.xlsx import NUMBER_FORMATS
+
+    columns, formats = {}, {}
+    for key in frame.columns:
+        if key in HIDDEN_FIELDS or key in ("geometry", "x", "y"):
+            continue
+        label = field_label(key, language)
+        series = frame[key].reset_index(drop=True)
+        if key in PERSONAL_ID_FIELDS or key in PERSONAL_PHONE_FIELDS or key in CODE_FIELDS \
+                or not _typed(series):
+            series = series.map(lambda v, key=key: display_value(key, v, unmask))
+        elif key in NUMBER_FORMATS:
+            formats[label] = NUMBER_FORMATS[key]
+        columns[label] = series
+    write_table_excel(pd.DataFrame(columns), path, number_formats=formats, progress=progress)
     return Path(path)
+
+
+def _typed(series: pd.Series) -> bool:
+    """True for numbers, booleans and dates, which Excel keeps as such."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return True
+    if pd.api.types.is_numeric_dtype(dtype):
+        return True
+    return pd.api.types.infer_dtype(series, skipna=True) in ("date", "datetime", "boolean")

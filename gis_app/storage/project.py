@@ -7,7 +7,6 @@ server) and brings the schema to the newest Alembic revision.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,18 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis_app.core.thresholds import Thresholds
+from gis_app.storage.counts import is_server_url, schema_head
+from gis_app.storage.errors import ProjectError
 from gis_app.storage.models import ProjectSetting
-
-_SERVER_PREFIXES = ("postgresql://", "postgres://", "postgresql+psycopg://")
-
-
-class ProjectError(Exception):
-    """A project cannot be opened or created; the message is for the user (Chinese)."""
-
-
-def is_server_url(project: str | Path) -> bool:
-    """True when ``project`` names a PostgreSQL server rather than a project file."""
-    return str(project).startswith(_SERVER_PREFIXES)
 
 
 def database_url(project: str | Path) -> str:
@@ -68,18 +58,6 @@ def make_engine(project: str | Path) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
-
-
-def schema_head() -> str:
-    """The newest migration's revision, read from the migration files (without Alembic)."""
-    revisions, parents = set(), set()
-    for script in (Path(__file__).parent / "migrations" / "versions").glob("*.py"):
-        for line in script.read_text(encoding="utf-8").splitlines():
-            found = re.match(r"(down_revision|revision)\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", line)
-            if found:
-                (parents if found.group(1) == "down_revision" else revisions).add(found.group(2))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else ""
 
 
 def _stored_revision(engine: Engine) -> str | None:

@@ -162,22 +162,7 @@ def count_rows(engine: Engine, name: str, where=None) -> int:
 
 def project_counts(engine: Engine) -> dict:
     """The figures of ``gis-app info``: units, grids per level, households, persons."""
-    unit, grid, household = m.AdminUnit.__table__, m.Grid.__table__, m.Household.__table__
+    from gis_app.storage.counts import counts_with
+
     with engine.connect() as connection:
-        grid_levels = dict(
-            connection.execute(select(grid.c.level, func.count()).group_by(grid.c.level)).all()
-        )
-        persons = connection.execute(
-            select(func.coalesce(func.sum(household.c.members), 0))
-        ).scalar()
-    return {
-        "townships": count_rows(engine, "admin_unit", unit.c.level == 2),
-        "villages": count_rows(engine, "admin_unit", unit.c.level == 3),
-        "grids": {str(level): int(grid_levels.get(level, 0)) for level in (1, 2, 3)},
-        "households": count_rows(engine, "household"),
-        "persons": int(persons),
-        "monitored": count_rows(engine, "household", household.c.attribute == 2),
-        "workers": count_rows(engine, "worker", m.Worker.__table__.c.active.is_(True)),
-        "sites": count_rows(engine, "resettlement_site"),
-        "hazard_zones": count_rows(engine, "hazard_zone"),
-    }
+        return counts_with(lambda sql: connection.exec_driver_sql(sql).all())

@@ -543,6 +543,8 @@ _ENGLISH: dict[str, str] = {
     "postgresql://用户@主机:端口/数据库": "postgresql://user@host:port/database",
     "选择.xlsx": "selection.xlsx",
     "已导出 {n} 条：{path}": "Exported {n} rows: {path}",
+    "正在导出 {file}…": "Exporting {file}…",
+    "已取消导出，未写入文件": "Export cancelled: no file was written",
     "走访清单_{name}": "visit_list_{name}",
     "（未划入网格）": "(in no grid)",
     "（未知乡镇）": "(unknown township)",
@@ -908,6 +910,9 @@ _ENGLISH: dict[str, str] = {
     "数据文件 (*.gpkg *.shp *.geojson *.json *.xlsx *.xlsm *.csv);;所有文件 (*)":
         "Data files (*.gpkg *.shp *.geojson *.json *.xlsx *.xlsm *.csv);;All files (*)",
     "文件有误，未导入任何数据": "The file has errors; nothing was imported",
+    "正在读取并检查 {file}…": "Reading and checking {file}…",
+    "正在写入项目…": "Writing into the project…",
+    "已取消导入，未写入任何数据": "Import cancelled: nothing was written",
     "已导入 {n} 条：{file}": "Imported {n} rows: {file}",
     "（按编码更新 {updated} 条，{unchanged} 条未改动）":
         " ({updated} updated by code, {unchanged} unchanged)",

@@ -1,20 +1,25 @@
 """Importing a county's files from the window (文件 → 导入文件…), one undo step per file.
 
-The form gives :func:`~gis_app.services.import_service.import_file` its arguments. A file with
-errors writes nothing and every problem is listed; sites or hazards already in the project are
+The form gives :func:`~gis_app.services.import_service.check_file` its arguments; the file is
+read and checked on a worker thread behind a progress dialog with 取消 (cancelling writes
+nothing), then written in one unit of work. A file with errors writes nothing and every
+problem is listed; sites or hazards already in the project are
 named and the user is asked whether to update them by code; the warnings of a successful
 import (a wrong ``.cpg``, features outside the county) are shown with its outcome.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication, QMessageBox
+from PyQt6.QtWidgets import QMessageBox
 
 from gis_app.services import import_service
 from gis_app.services.import_report import ExistingCodesError
 from gis_app.ui.controllers.base import ActionSpec, Controller
 from gis_app.ui.dialogs.import_dialog import ImportDialog
+from gis_app.ui.progress import Cancelled, WorkDialog
 
 TITLE = "导入文件…"
 #: Lines shown in a message box; every line is in its details.
@@ -31,6 +36,7 @@ class ImportController(Controller):
     def __init__(self, window):
         super().__init__(window)
         self.import_dialog: ImportDialog | None = None
+        self.work_dialog: WorkDialog | None = None
         self.update_box: QMessageBox | None = None
         self.report_box: QMessageBox | None = None
 
@@ -50,27 +56,36 @@ class ImportController(Controller):
     def run_import(self, values: dict):
         """Import the file as the form says; returns the report, or None when nothing was written.
 
-        Codes already stored, without updating asked for, raise the question whether to update
-        them (:attr:`update_box`); its 是 imports again with ``update``.
+        The file is read and checked on a worker thread behind a progress dialog whose 取消
+        stops it (nothing written); then it is written in one unit of work. Codes already
+        stored, without updating asked for, raise the question whether to update them
+        (:attr:`update_box`); its 是 imports again with ``update``.
         """
         from gis_app.io.errors import InputFileError
 
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        name = Path(values["path"]).name
+        work = WorkDialog(self.window, self.tr_("正在读取并检查 {file}…").format(file=name),
+                          self.tr_("取消"))
+        self.work_dialog = work
         try:
-            report = self.run_edit(TITLE, import_service.import_file, self.session,
-                                   values["path"], values["kind"], crs=values["crs"],
-                                   gcj02=values["gcj02"], layer=values["layer"],
-                                   update=values["update"])
+            checked = work.run(lambda progress: import_service.check_file(
+                self.session.project, values["path"], values["kind"], crs=values["crs"],
+                gcj02=values["gcj02"], layer=values["layer"], update=values["update"],
+                progress=progress))
+            work.busy(self.tr_("正在写入项目…"))
+            report = self.run_edit(TITLE, import_service.write_checked, self.session, checked)
+        except Cancelled:
+            self.status(self.tr_("已取消导入，未写入任何数据"), 8000)
+            return None
         except ExistingCodesError as exc:
-            QApplication.restoreOverrideCursor()
             self._ask_update(values, exc)
             return None
         except InputFileError as exc:
-            QApplication.restoreOverrideCursor()
             self._report(self.tr_("文件有误，未导入任何数据"), [self._line(i) for i in exc.issues],
                          QMessageBox.Icon.Critical)
             return None
-        QApplication.restoreOverrideCursor()
+        finally:
+            work.close()
         if report is None:  # refused (explained by run_edit), nothing written
             return None
         summary = self.tr_("已导入 {n} 条：{file}").format(n=report.written, file=report.file)

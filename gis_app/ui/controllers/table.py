@@ -6,12 +6,15 @@ the store a page at a time as rows come into view (whole columns only to sort or
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PyQt6.QtWidgets import QFileDialog
 
 from gis_app.services.map_service import export_rows
 from gis_app.ui.controllers.base import BOTTOM, Controller, DockSpec
 from gis_app.ui.panels.attribute_table import AttributeTable
+from gis_app.ui.progress import Cancelled, WorkDialog
 
 #: The household attributes the table shows, in order (stored columns, then derived names).
 HOUSEHOLD_COLUMNS = ("id", "township", "village", "grid_code", "household_code", "head_name",
@@ -29,6 +32,7 @@ class TableController(Controller):
 
     def __init__(self, window):
         super().__init__(window)
+        self.work_dialog: WorkDialog | None = None
         self.table = AttributeTable(self.tr_)
         self.table.household_layers = {layer.id for layer in self.layers.by_source("households")}
         self.table.selection_made.connect(lambda layer_id, mask: self.layers[layer_id].select(mask))
@@ -123,6 +127,16 @@ class TableController(Controller):
             frame = self._household_values(list(HOUSEHOLD_COLUMNS), ids).reset_index(drop=True)
         else:
             frame = layer.frame[mask]
-        export_rows(frame, path, self.state.unmask, self.state.language)
+        unmask, language = self.state.unmask, self.state.language
+        work = WorkDialog(self.window, self.tr_("正在导出 {file}…").format(file=Path(path).name),
+                          self.tr_("取消"))
+        self.work_dialog = work
+        try:
+            work.run(lambda progress: export_rows(frame, path, unmask, language, progress))
+        except Cancelled:
+            self.status(self.tr_("已取消导出，未写入文件"))
+            return None
+        finally:
+            work.close()
         self.status(self.tr_("已导出 {n} 条：{path}").format(n=int(mask.sum()), path=path))
         return path
