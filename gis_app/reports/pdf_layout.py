@@ -149,6 +149,14 @@ def draw_table(pdf, header: Sequence[str], rows: Sequence[Sequence], widths: Seq
         draw(cells, height, align, False)
 
 
+def paragraph_height(pdf, text: str, *, family: str, size: float = 10.0, indent: float = 0.0,
+                     line_spacing: float = 1.45) -> float:
+    """The height :func:`draw_paragraph` takes for ``text`` (to keep blocks on one page)."""
+    pdf.set_font(family, size=size)
+    lines = wrap(text, pdf.epw - indent, _char_width(pdf, size))
+    return len(lines) * size * line_spacing / pdf.k
+
+
 def draw_paragraph(pdf, text: str, *, family: str, size: float = 10.0, indent: float = 0.0,
                    line_spacing: float = 1.45) -> None:
     """Draw ``text`` from the current position down, wrapped to the margins, left aligned.

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gis_app.core.codes import HazardLevel
 from gis_app.reports.fonts import CJK_FAMILY, add_cjk_font
-from gis_app.reports.pdf_layout import draw_paragraph, draw_table
+from gis_app.reports.pdf_layout import draw_paragraph, draw_table, paragraph_height
 
 TITLE = "防范因灾返贫预案"
 DRAFT = "（草案）"
@@ -32,7 +32,7 @@ _NUMBER_COLUMNS = ("序号", "人口", "直线距离（米）")
 _TEXT_COLUMNS = ("联系电话", "帮扶人电话", "网格员电话")
 #: Excel widths (characters) and PDF widths (mm, scaled to the page) of the list's columns.
 _EXCEL_WIDTHS = (5, 9, 13, 5, 22, 16, 20, 10, 13, 12, 13, 24, 9, 26)
-_PDF_WIDTHS = (8, 14, 19, 8, 35, 22, 24, 15, 19, 16, 19, 40, 12, 30)
+_PDF_WIDTHS = (8, 14, 19, 8, 35, 22, 24, 15, 19, 16, 19, 38, 14, 30)
 SIGNATURES = ("编制单位（盖章）：________________", "村党组织书记（签字）：__________",
               "驻村第一书记（签字）：__________", "乡镇审核（签字）：__________",
               "日期：______年____月____日")
@@ -422,12 +422,17 @@ def _pdf_village(pdf, plan, village) -> None:
         draw_table(pdf, header, rows, _PDF_WIDTHS, family=CJK_FAMILY, size=7.5, align=align)
     else:
         _paragraph(pdf, "（无）", indent=4)
-    pdf.ln(3)
-    _paragraph(pdf, "说明：", size=9)
-    for i, note in enumerate(plan.notes(), start=1):
-        _paragraph(pdf, f"{i}. {note}", size=8.5, indent=4)
-    if pdf.get_y() + 20 > pdf.h - pdf.b_margin:  # the signatures stay together
+    notes = [f"{i}. {note}" for i, note in enumerate(plan.notes(), start=1)]
+    # the notes and the signatures stay together: never a page of signatures alone
+    needed = 3 + 5 + sum(paragraph_height(pdf, note, family=CJK_FAMILY, size=8.5, indent=4)
+                         for note in notes) + 4 + 16
+    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
         pdf.add_page()
+    else:
+        pdf.ln(3)
+    _paragraph(pdf, "说明：", size=9)
+    for note in notes:
+        _paragraph(pdf, note, size=8.5, indent=4)
     pdf.ln(4)
     pdf.set_font(CJK_FAMILY, size=10)
     third = pdf.epw / 3

@@ -189,8 +189,8 @@ class DisasterPlan:
         else:
             notes.append(
                 "项目中没有单独的避险场所图层，最近安置点取易地搬迁安置点：优先取不在任何灾害影响"
-                f"范围内的安置点（{self.sites}个安置点中{self.sites - self.sites_exposed}个），"
-                "全部受威胁时取最近的一个并在备注中说明。")
+                f"范围内的安置点（本项目{self.sites}个安置点中有{self.sites - self.sites_exposed}"
+                "个不受灾害威胁），都受威胁时取最近的一个并在备注中说明。")
             notes.append(f"直线距离按高斯-克吕格投影（EPSG:{self.epsg}）计算，实际转移路线以应急"
                          "管理部门划定的避险转移路线为准。")
         if not self.unmasked:
