@@ -397,3 +397,23 @@ def test_a_wrong_format_is_refused_before_anything_is_read(project, tmp_path):
     assert Translator("en").message(str(caught.value)) == \
         "Unsupported format for the plan: .docx (.xlsx or .pdf)"
     assert not CJK.search(Translator("en").message("导出防范因灾返贫预案：x.pdf"))
+
+
+@pytest.mark.postgres
+def test_the_plan_on_postgis_equals_the_reference(pg_sample_url, tmp_path):
+    project = open_project(pg_sample_url)
+    try:
+        expected = reference(project, BUFFER)
+        plan, out = service.export_plan(project, tmp_path / "pg.xlsx", buffer_m=BUFFER,
+                                        as_of=DAY, user="测试员")
+        listed = pd.concat([v.households for v in plan.villages]).set_index("household_id")
+        assert set(listed.index) == {int(i) for i in expected["listed"]}
+        np.testing.assert_allclose(listed["distance_m"],
+                                   expected["distance"].reindex(listed.index), atol=0.01)
+        helpers = expected["helpers"].reindex(listed.index)
+        assert listed["paired"].tolist() == helpers.notna().tolist()
+        assert rows(project, "SELECT label FROM edit ORDER BY id DESC LIMIT 1")["label"][0] \
+            == "导出防范因灾返贫预案：pg.xlsx"
+        assert len(openpyxl.load_workbook(out).sheetnames) == 1 + len(plan.villages)
+    finally:
+        project.close()
