@@ -149,6 +149,8 @@ def main() -> None:
                         help="skip the visit-list route figures")
     parser.add_argument("--no-coverage", action="store_true",
                         help="skip the investigation coverage figures")
+    parser.add_argument("--no-exposure", action="store_true",
+                        help="skip the hazard exposure figures (exposure_bench)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     import datetime
@@ -183,6 +185,10 @@ def main() -> None:
 
         bench_coverage(tuple(args.sizes), args.repeat,
                        projects={n: WORK / f"county-{n}.gmp" for n in args.sizes})
+    if not args.no_exposure:
+        from benchmarks.exposure_bench import bench_exposure
+
+        bench_exposure(tuple(args.sizes), repeat=args.repeat)
     if not args.no_split:
         from benchmarks.split_bench import bench_split
 

@@ -125,6 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", help="按哪一天判断是否超期（默认今天）")
     p.add_argument("--unmask", action="store_true", help="不脱敏显示证件号码和电话（需有权限）")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("exposure", help="灾害风险暴露：各乡镇、村或三级网格受威胁的农户和安置点")
+    p.add_argument("project")
+    p.add_argument("--buffer", type=float, default=0.0, metavar="METRES",
+                   help="隐患区外扩距离（米，默认0：区内）；隐患点按威胁半径再加此距离")
+    p.add_argument(
+        "--level", type=int, choices=(1, 2, 3), default=3, help="1 乡镇、2 村、3 三级网格（默认）"
+    )
+    p.add_argument("--kind", help="只统计一种灾害：洪涝、山洪、干旱、滑坡、泥石流、崩塌")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -266,7 +276,35 @@ def _run(args) -> int:
         for warning in clues.warnings:
             print(f"提示：{warning}", file=sys.stderr)
         return 0
+    if args.command == "exposure":
+        return _exposure(args)
     raise AssertionError(args.command)
+
+
+def _exposure(args) -> int:
+    from gis_app.services.exposure_service import cli_records, exposure_by_unit, load_inputs
+
+    project = _open(args.project)
+    inputs = load_inputs(project)
+    table = exposure_by_unit(project, args.buffer, args.level, args.kind, inputs=inputs)
+    if args.json:
+        print(json.dumps(cli_records(table), ensure_ascii=False, indent=1))
+        return 0
+    unit = {1: "乡镇", 2: "村（社区）", 3: "三级网格"}[args.level]
+    reach = f"，外扩{args.buffer:g}米" if args.buffer else ""
+    print(f"灾害风险暴露（按{unit}{reach}；每户每类灾害按最高风险等级计一次）")
+    if not len(table):
+        print("没有农户或安置点处在灾害隐患区或隐患点威胁范围内")
+    else:
+        shown = table.assign(code=table["code"].fillna("—"))[
+            ["code", "name", "kind", "level", "households", "persons", "monitored", "sites"]]
+        shown.columns = ["代码", unit, "灾害类型", "风险等级", "户数", "人数", "监测对象", "安置点"]
+        print(_table(shown))
+        per_kind = table.groupby("kind", sort=False)["households"].sum()
+        print("受威胁农户合计：" + "、".join(f"{k}{n}户" for k, n in per_kind.items()))
+    if inputs.unlocated:
+        print(f"提示：{inputs.unlocated}户位置未知，未计入")
+    return 0
 
 
 def _plan(args) -> int:

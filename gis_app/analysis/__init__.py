@@ -31,11 +31,17 @@ _EXPORTS = {
     "CoverageTracker": "coverage",
     "coverage_by_unit": "coverage",
     "coverage_by_worker": "coverage",
+    "ExposureIndex": "exposure",
+    "exposure_summary": "exposure",
+    "household_exposure": "exposure",
+    "select_by_location": "exposure",
+    "zones_at": "exposure",
 }
 
 __all__ = [
     "PROBLEM_COLUMNS",
     "CoverageTracker",
+    "ExposureIndex",
     "LocateResult",
     "PolygonIndex",
     "Proposal",
@@ -48,17 +54,28 @@ __all__ = [
     "coverage_by_unit",
     "coverage_by_worker",
     "distance_m",
+    "exposure_summary",
     "gauss_kruger_epsg_for",
+    "household_exposure",
     "join_points_to_polygons",
     "merge_grids",
     "propose_rebalance",
+    "select_by_location",
     "split_balanced",
     "split_by_line",
     "to_gauss_kruger",
+    "zones_at",
 ]
 
 if TYPE_CHECKING:
     from gis_app.analysis.coverage import CoverageTracker, coverage_by_unit, coverage_by_worker
+    from gis_app.analysis.exposure import (
+        ExposureIndex,
+        exposure_summary,
+        household_exposure,
+        select_by_location,
+        zones_at,
+    )
     from gis_app.analysis.grid_quality import (
         PROBLEM_COLUMNS,
         check_grid_tiling,

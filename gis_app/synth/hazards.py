@@ -9,6 +9,7 @@ import shapely
 
 from gis_app.core.codes import HazardKind, HazardLevel
 from gis_app.core.crs import STORAGE_EPSG
+from gis_app.core.hazards import DEFAULT_THREAT_RADIUS_M
 from gis_app.synth.common import multipolygons
 from gis_app.synth.names import COUNTY_CODE
 from gis_app.synth.network import Network
@@ -27,9 +28,8 @@ _SOURCES = {
 }
 
 #: 威胁半径 of a hazard point by kind, metres: the households within it are the threatened ones
-#: (a debris flow runs out farther than a landslide, a rock collapse less far).
-_THREAT_RADIUS = {HazardKind.LANDSLIDE: 250.0, HazardKind.DEBRIS_FLOW: 400.0,
-                  HazardKind.COLLAPSE: 150.0}
+#: (the rule's defaults, which the exposure analysis also falls back on).
+_THREAT_RADIUS = DEFAULT_THREAT_RADIUS_M
 
 
 def _flood_zones(network: Network, territory: Territory) -> list[tuple]:
@@ -192,7 +192,7 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
                                                        HazardKind.DEBRIS_FLOW,
                                                        HazardKind.COLLAPSE)]
     pxy = shapely.get_coordinates(shapely.point_on_surface(geoms[geo]))
-    radius = np.array([_THREAT_RADIUS[HazardKind(kinds[i])] for i in geo], dtype=float)
+    radius = np.array([_THREAT_RADIUS[kinds[i]] for i in geo], dtype=float)
     p_idx, h_idx = _within(pxy, hx, hy, float(radius.max(initial=0.0)) or 1.0)
     inside = np.hypot(hx[h_idx] - pxy[p_idx, 0], hy[h_idx] - pxy[p_idx, 1]) <= radius[p_idx]
     p_idx, h_idx = p_idx[inside], h_idx[inside]

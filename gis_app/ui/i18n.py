@@ -976,6 +976,11 @@ _ENGLISH: dict[str, str] = {
         "The footprint drawn is not in longitudes and latitudes within China (EPSG:4490)",
     "日期无效：{value}（格式如 2025-09-26）": "Invalid date: {value} (e.g. 2025-09-26)",
     "未知的灾害类型：{kind}（可选：{kinds}）": "Unknown hazard kind: {kind} (one of {kinds})",
+    # Hazard exposure (issue 10): the analysis' refusals
+    "灾害类型过多（{n}种）": "Too many hazard kinds ({n})",
+    "灾害要素应为面（隐患区）或点（隐患点）":
+        "Hazards must be polygons (zones) or points (hazard points)",
+    "有灾害要素缺少灾害类型": "Some hazards have no hazard kind",
     "请指定灾害类型（可选：{kinds}）": "Give the hazard kind (one of {kinds})",
     "项目中还没有行政区界，无法判断事件范围是否在本县":
         "The project has no boundaries yet: cannot tell whether the footprint is in the county",
@@ -1160,6 +1165,18 @@ _ENGLISH: dict[str, str] = {
     "报表只能保存为 .xlsx 文件：{path}": "Forms are saved as .xlsx files only: {path}",
     "已生成{what}（{campaign}，{townships}）：{path}":
         "Written: {what} ({campaign}, {townships}): {path}",
+    "导出统计表和台账…": "Export statistics and ledgers…",
+    "导出统计表和台账": "Export statistics and ledgers",
+    "报表": "Form",
+    "排查年度": "Investigation year",
+    "全部乡镇": "All townships",
+    "保存为": "Save as",
+    "请填写保存的文件名": "Name the file to write",
+    "证件号码、电话已脱敏": "ID numbers and phones masked",
+    "证件号码、电话不脱敏（已显示个人信息）": "ID numbers and phones in full (personal data shown)",
+    "导出": "Export",
+    "正在生成{what}…": "Writing {what}…",
+    "Excel 文件 (*.xlsx)": "Excel files (*.xlsx)",
 }
 
 
