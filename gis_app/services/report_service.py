@@ -228,7 +228,12 @@ def annex1_tables(project: Project, campaign_year: int | None = None,
     return scope, table
 
 
-def _sheets(scope: Scope, table: pd.DataFrame, county: str) -> list:
+def statistics_sheets(scope: Scope, table: pd.DataFrame, county: str) -> list:
+    """Annex 1's sheets: one per township (its villages and total), after a summary of all.
+
+    The summary (a row per township and the county's total, the seed's own form) comes only
+    when the scope has several townships.
+    """
     from gis_app.reports.annex1 import StatisticsSheet
 
     sheets = []
@@ -288,7 +293,7 @@ def annex1(project_or_session, out, campaign_year: int | None = None,
     project, user = resolve(project_or_session, user)
     scope, table = annex1_tables(project, campaign_year, township)
     county = county_name(project)
-    sheets = _sheets(scope, table, county)
+    sheets = statistics_sheets(scope, table, county)
     path = write_statistics_excel(sheets, out, f"{county}{rules.TITLE}", date or dt.date.today())
     report = Report("annex1", path, scope.campaign, scope.townships[["code", "name"]],
                     rows=len(table), sheets=len(sheets), tables=[s.table for s in sheets])

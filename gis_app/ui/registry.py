@@ -12,6 +12,7 @@ from gis_app.ui.controllers.map_tools import MapController
 from gis_app.ui.controllers.placing import PlacingController
 from gis_app.ui.controllers.plan import PlanController
 from gis_app.ui.controllers.project import ProjectController
+from gis_app.ui.controllers.reports import ReportController
 from gis_app.ui.controllers.roster import RosterController
 from gis_app.ui.controllers.rules import RulesController
 from gis_app.ui.controllers.selection import SelectionController
@@ -32,6 +33,7 @@ CONTROLLERS = (
     RulesController,
     GridEditController,
     InvestigationController,
+    ReportController,
     SelectionController,
     EventController,
     ExposureController,
