@@ -1177,18 +1177,6 @@ _ENGLISH: dict[str, str] = {
     "导出": "Export",
     "正在生成{what}…": "Writing {what}…",
     "Excel 文件 (*.xlsx)": "Excel files (*.xlsx)",
-    "导出统计表和台账…": "Export statistics and ledgers…",
-    "导出统计表和台账": "Export statistics and ledgers",
-    "报表": "Form",
-    "排查年度": "Investigation year",
-    "全部乡镇": "All townships",
-    "保存为": "Save as",
-    "请填写保存的文件名": "Name the file to write",
-    "证件号码、电话已脱敏": "ID numbers and phones masked",
-    "证件号码、电话不脱敏（已显示个人信息）": "ID numbers and phones in full (personal data shown)",
-    "导出": "Export",
-    "正在生成{what}…": "Writing {what}…",
-    "Excel 文件 (*.xlsx)": "Excel files (*.xlsx)",
 }
 
 
