@@ -311,8 +311,9 @@ def count_indicators(households: pd.DataFrame, conditions: dict[str, np.ndarray]
 
 def total_row(table: pd.DataFrame, **labels) -> pd.DataFrame:
     """One row: the sum of every code column of ``table``, with ``labels`` as its other cells."""
-    sums = {code: [int(table[code].sum())] for code in CODES}
-    return pd.DataFrame({**{key: [value] for key, value in labels.items()}, **sums})
+    sums = table[list(CODES)].to_numpy(np.int64).sum(axis=0)
+    return pd.DataFrame({**{key: [value] for key, value in labels.items()},
+                         **{code: [int(total)] for code, total in zip(CODES, sums, strict=True)}})
 
 
 def identity_breaches(table: pd.DataFrame, unit: pd.Series | list) -> list[dict]:

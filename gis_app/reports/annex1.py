@@ -10,14 +10,13 @@ Identities are checked by the caller before anything is written.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gis_app.core.annex import CODES, HEADER, HEADER_ROWS, NOTE
-from gis_app.reports.forms import FormSheet, date_text, new_workbook, page_setup, save, sheet_title
+from gis_app.reports.forms import FormSheet, date_text, sheet_title
 
 #: Sheet rows: title, unit and date, the four header rows, codes, then data.
 TITLE_ROW, UNIT_ROW, FIRST_HEADER_ROW = 1, 2, 3
@@ -31,24 +30,27 @@ _NUMBER_WIDTH = 6.5
 class StatisticsSheet:
     """One table of annex 1.
 
-    ``table`` holds the leading columns (named by their headers: 序号, 乡镇场, maybe 村（社区）)
-    and then one column per code; its last ``total_rows`` rows are totals (printed bold).
+    ``lead`` holds the leading columns by their headers (序号, 乡镇场, maybe 村（社区）), one
+    value per row (None for an empty cell); ``counts`` one row of the codes' numbers per row.
+    The last ``total_rows`` rows are totals (printed bold).
     """
 
     name: str
     unit: str
-    table: pd.DataFrame
+    lead: dict[str, list]
+    counts: np.ndarray
     total_rows: int = 1
 
-
-def lead_columns(table: pd.DataFrame) -> list[str]:
-    """The leading (label) columns of a sheet's table: every column before A1."""
-    return list(table.columns[:list(table.columns).index(CODES[0])])
+    @property
+    def table(self) -> pd.DataFrame:
+        """The sheet's rows as a frame: the leading columns, then one column per code."""
+        counts = dict(zip(CODES, np.asarray(self.counts, np.int64).T, strict=True))
+        return pd.DataFrame({**self.lead, **counts})
 
 
 def statistics_form(sheet: StatisticsSheet, title: str, date: dt.date | None) -> FormSheet:
     """The sheet laid out cell by cell."""
-    lead = lead_columns(sheet.table)
+    lead = list(sheet.lead)
     ncols = len(lead) + len(CODES)
     form = FormSheet(ncols)
     form.widths = [_LEAD_WIDTHS.get(h, 10) for h in lead] + [_NUMBER_WIDTH] * len(CODES)
@@ -68,32 +70,40 @@ def statistics_form(sheet: StatisticsSheet, title: str, date: dt.date | None) ->
         form.heights[row] = 30
     for code in CODES:
         form.put(CODE_ROW, column[code], code, "code")
-    n = len(sheet.table)
-    values = sheet.table.astype(object).where(sheet.table.notna(), None).to_numpy().tolist()
-    for i, row_values in enumerate(values):
+    n = len(sheet.counts)
+    labels = [[_label(v) for v in sheet.lead[header]] for header in lead]
+    counts = np.asarray(sheet.counts, np.int64).tolist()
+    for i, numbers in enumerate(counts):
         row = FIRST_DATA_ROW + i
         total = i >= n - sheet.total_rows
-        for col, value in enumerate(row_values, start=1):
-            if col <= len(lead):
-                style = "total" if total else ("number" if isinstance(value, int) else "cell")
-                form.put(row, col, value, style)
-            else:
-                form.put(row, col, int(value), "total" if total else "number")
+        for col, column in enumerate(labels, start=1):
+            value = column[i]
+            form.put(row, col, value,
+                     "total" if total else ("number" if isinstance(value, int) else "cell"))
+        for col, value in enumerate(numbers, start=len(lead) + 1):
+            form.put(row, col, value, "total" if total else "number")
         form.heights[row] = 20
     form.line(FIRST_DATA_ROW + n, NOTE, "note", height=20)
     return form
 
 
-def write_statistics_excel(sheets: list[StatisticsSheet], path: str | os.PathLike, title: str,
-                           date: dt.date | None = None) -> Path:
-    """Write annex 1, one worksheet per table, print-ready (A4 landscape, headers repeated).
+def _label(value):
+    """A leading cell's value: text, a whole number as int (序号), None for empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (float, np.floating, np.integer)) and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def statistics_forms(sheets: list[StatisticsSheet], title: str,
+                     date: dt.date | None = None) -> list[FormSheet]:
+    """Annex 1's worksheets: one per table, A4 landscape, the header rows on every page.
 
     Parameters
     ----------
     sheets : list of StatisticsSheet
         The tables, in order (their identities already checked).
-    path : path-like
-        Target ``.xlsx``.
     title : str
         The form's title, e.g. ``"青溪县防止返贫监测帮扶集中排查情况统计表"``.
     date : datetime.date, optional
@@ -101,21 +111,14 @@ def write_statistics_excel(sheets: list[StatisticsSheet], path: str | os.PathLik
 
     Returns
     -------
-    pathlib.Path
-        The path written.
+    list of FormSheet
     """
-    wb = new_workbook()
     taken: set[str] = set()
+    forms = []
     for sheet in sheets:
-        ws = wb.create_sheet(sheet_title(sheet.name, taken))
         form = statistics_form(sheet, title, date)
-        page_setup(ws, (FIRST_HEADER_ROW, CODE_ROW))
-        ws.freeze_panes = f"{_letter(len(lead_columns(sheet.table)) + 1)}{FIRST_DATA_ROW}"
-        form.write(ws)
-    return save(wb, path)
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
+        form.name = sheet_title(sheet.name, taken)
+        form.title_rows = (FIRST_HEADER_ROW, CODE_ROW)
+        form.freeze = (CODE_ROW, len(sheet.lead))
+        forms.append(form)
+    return forms

@@ -11,22 +11,12 @@ form. Each household arrives as a :class:`Portrait`, its values already masked o
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
-from gis_app.reports.forms import (
-    FormSheet,
-    date_text,
-    new_workbook,
-    page_setup,
-    save,
-    sheet_title,
-    tick,
-)
+from gis_app.reports.forms import FormSheet, date_text, sheet_title, tick
 
 NCOLS = 12
 _OBLIGATORY = ("小学", "初中")
@@ -186,7 +176,7 @@ def portrait_form(p: Portrait, title: str, t: Thresholds) -> FormSheet:
     form.put(r, 11, p.phone or None, "id", cols=2)
     r += 1
     form.put(r, 1, "6类人群", "label", cols=2)
-    form.put(r, 3, groups_text(p, t), "block", cols=10)
+    form.put(r, 3, groups_text(p, t), "text", cols=10)
     form.heights[r] = 48
     r += 1
     form.line(r, "二、监测指标", "section")
@@ -195,9 +185,9 @@ def portrait_form(p: Portrait, title: str, t: Thresholds) -> FormSheet:
     r += 1
     sources, brackets, stability = income_cells(p, t)
     _row_cells(form, r, [("主要收入来源", 7), ("预计今年人均纯收入", 5)], "header")
-    _row_cells(form, r + 1, [(sources, 7), (brackets, 5)], "block")
+    _row_cells(form, r + 1, [(sources, 7), (brackets, 5)], "text")
     form.heights[r + 1] = 48
-    form.put(r + 2, 1, stability, "block", cols=NCOLS)
+    form.put(r + 2, 1, stability, "text", cols=NCOLS)
     r += 3
     r = _education(form, r, p)
     r = _insurance(form, r, p)
@@ -333,41 +323,38 @@ def _judgement(form: FormSheet, r: int, p: Portrait) -> int:
     return r + 4
 
 
-def write_portraits_excel(portraits: list[Portrait], path: str | os.PathLike, title: str,
-                          thresholds: Thresholds,
-                          progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write annex 3: one worksheet per household, named by its head (A4 portrait, one page).
+def portrait_forms(portraits: list[Portrait], title: str, thresholds: Thresholds,
+                   progress: Callable[[int, int], None] | None = None) -> list[FormSheet]:
+    """Annex 3's worksheets: one per household, named by its head, upright on A4.
 
     Parameters
     ----------
     portraits : list of Portrait
         The households, in order.
-    path : path-like
-        Target ``.xlsx``.
     title : str
         The form's title, e.g. ``"青溪县“画像”工作核实情况表"``.
     thresholds : Thresholds
         The campaign's income lines and year.
     progress : callable, optional
-        ``progress(done, total)`` after each sheet.
+        ``progress(done, total)`` after each household.
 
     Returns
     -------
-    pathlib.Path
-        The path written.
+    list of FormSheet
+        One sheet saying that nobody is portrayed when ``portraits`` is empty.
     """
-    wb = new_workbook()
     taken: set[str] = set()
+    forms = []
     for i, portrait in enumerate(portraits, start=1):
-        ws = wb.create_sheet(sheet_title(f"{i}-{portrait.head_name}", taken))
         form = portrait_form(portrait, title, thresholds)
-        page_setup(ws, landscape=False)
-        ws.page_setup.fitToHeight = 1  # the whole portrait on one page
-        form.write(ws)
+        form.name = sheet_title(f"{i}-{portrait.head_name}", taken)
+        form.landscape = False
+        forms.append(form)
         if progress is not None:
             progress(i, len(portraits))
-    if not portraits:
-        ws = wb.create_sheet("画像")
-        ws.append([title])
-        ws.append(["本范围内没有需要画像的农户"])
-    return save(wb, path)
+    if not forms:
+        form = FormSheet(NCOLS, name="画像", widths=[9.5] * NCOLS, landscape=False)
+        form.line(1, title, "title", height=30)
+        form.line(2, "本范围内没有需要画像的农户")
+        forms.append(form)
+    return forms

@@ -8,14 +8,11 @@ arrives masked or not.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from gis_app.reports.forms import FormSheet, date_text, new_workbook, page_setup, save, sheet_title
+from gis_app.reports.forms import FormSheet, date_text, sheet_title
 
 #: The form's columns and their widths.
 COLUMNS: tuple[tuple[str, float], ...] = (
@@ -61,37 +58,29 @@ def rectification_form(ledger: VillageLedger, title: str, date: dt.date | None) 
     return form
 
 
-def write_rectification_excel(ledgers: list[VillageLedger], path: str | os.PathLike,
-                              title: str, date: dt.date | None = None,
-                              progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write annex 4: one worksheet per village, A4 landscape, the header row repeated.
+def rectification_forms(ledgers: list[VillageLedger], title: str,
+                        date: dt.date | None = None) -> list[FormSheet]:
+    """Annex 4's worksheets: one per village, A4 landscape, the header row on every page.
 
     Parameters
     ----------
     ledgers : list of VillageLedger
         The villages, in order.
-    path : path-like
-        Target ``.xlsx``.
     title : str
         The form's title, e.g. ``"青溪县防止返贫监测帮扶集中排查阶段发现问题整改台账"``.
     date : datetime.date, optional
         The date in the heading.
-    progress : callable, optional
-        ``progress(done, total)`` after each sheet.
 
     Returns
     -------
-    pathlib.Path
-        The path written.
+    list of FormSheet
     """
-    wb = new_workbook()
     taken: set[str] = set()
-    for i, ledger in enumerate(ledgers, start=1):
-        ws = wb.create_sheet(sheet_title(f"{ledger.township}{ledger.village}", taken))
+    forms = []
+    for ledger in ledgers:
         form = rectification_form(ledger, title, date)
-        page_setup(ws, (HEADER_ROW, HEADER_ROW))
-        ws.freeze_panes = f"A{FIRST_DATA_ROW}"
-        form.write(ws)
-        if progress is not None:
-            progress(i, len(ledgers))
-    return save(wb, path)
+        form.name = sheet_title(f"{ledger.township}{ledger.village}", taken)
+        form.title_rows = (HEADER_ROW, HEADER_ROW)
+        form.freeze = (HEADER_ROW, 0)
+        forms.append(form)
+    return forms

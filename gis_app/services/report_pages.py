@@ -29,6 +29,7 @@ from gis_app.services.report_service import (
     note_report,
     refuse_unmask,
     resolve,
+    write_forms,
 )
 from gis_app.storage.reader import load_table
 
@@ -105,7 +106,7 @@ def annex3(project_or_session, out, campaign_year: int | None = None,
     Parameters are those of :func:`~gis_app.services.report_service.annex2`, and
     ``progress(done, total)`` after each household's sheet.
     """
-    from gis_app.reports.portrait import Thresholds, write_portraits_excel
+    from gis_app.reports.portrait import Thresholds, portrait_forms
 
     project, user = resolve(project_or_session, user)
     refuse_unmask(project, unmask, user)
@@ -114,7 +115,7 @@ def annex3(project_or_session, out, campaign_year: int | None = None,
     thresholds = Thresholds(float(campaign["income_line"]),
                             float(campaign["early_warning_income"]), int(campaign["year"]))
     title = f"{county_name(project)}{TITLES['annex3']}"
-    path = write_portraits_excel(pages, out, title, thresholds, progress)
+    path = write_forms(portrait_forms(pages, title, thresholds, progress), out)
     report = Report("annex3", Path(path), campaign, scope.townships[["code", "name"]],
                     rows=len(pages), sheets=max(len(pages), 1), unmasked=unmask)
     return note_report(project, user, report)
@@ -158,13 +159,14 @@ def annex4(project_or_session, out, campaign_year: int | None = None,
 
     Parameters are those of :func:`annex3`; ``date`` is the heading's date (default today).
     """
-    from gis_app.reports.rectification import write_rectification_excel
+    from gis_app.reports.rectification import rectification_forms
 
     project, user = resolve(project_or_session, user)
     refuse_unmask(project, unmask, user)
     scope, ledgers = rectification_ledgers(project, campaign_year, township, unmask)
-    path = write_rectification_excel(ledgers, out, f"{county_name(project)}{TITLES['annex4']}",
-                                     date or dt.date.today(), progress)
+    forms = rectification_forms(ledgers, f"{county_name(project)}{TITLES['annex4']}",
+                                date or dt.date.today())
+    path = write_forms(forms, out, progress)
     report = Report("annex4", Path(path), scope.campaign, scope.townships[["code", "name"]],
                     rows=sum(len(ledger.items) for ledger in ledgers), sheets=len(ledgers),
                     unmasked=unmask)

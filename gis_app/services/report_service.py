@@ -7,7 +7,7 @@ township (its statistical code; None: every township of the campaign):
   total (and, for the whole campaign, a first sheet with a row per township); the four
   identities are checked before anything is written (:func:`gis_app.core.annex.require_identities`);
 - :func:`annex2` 集中排查台账: one row per household checked, written by the ledger's own writer
-  (:func:`gis_app.io.write_ledger_excel`, the form's 17 columns) and made print-ready;
+  (:func:`gis_app.io.write_ledger_excel`, the form's 17 columns);
 - :func:`annex3` “画像”工作核实情况表: a sheet per household portrayed;
 - :func:`annex4` 发现问题整改台账: a sheet per village with the campaign's rectification items.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +58,6 @@ NAMES: dict[str, str] = {
 ANNEXES: tuple[str, ...] = tuple(TITLES)
 #: The 17 columns of annex 2 as seed 002 prints them (序号 … 核查人签字).
 ANNEX2_FORM = ANNEX2_COLUMNS[:17]
-#: Rows of the ledger printed on every page (its group and header rows).
-_LEDGER_TITLE_ROWS = (3, 4)
 _HOUSEHOLD_COLUMNS = ["id", "village_id", "members", "attribute"]
 
 
@@ -76,8 +74,6 @@ class Report:
     rows: int = 0
     sheets: int = 0
     unmasked: bool = False
-    #: Annex 1: the tables written (leading columns and codes), one per sheet.
-    tables: list = field(default_factory=list)
 
     def message(self) -> str:
         """What was written, for a status bar or the command line (Chinese)."""
@@ -199,6 +195,28 @@ def note_report(project: Project, user: str, report: Report) -> Report:
     return report
 
 
+def write_forms(forms: list, out, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write the worksheets laid out by :mod:`gis_app.reports` as one ``.xlsx`` (atomically).
+
+    Each :class:`~gis_app.reports.forms.FormSheet` becomes a sheet of the workbook writer of
+    :mod:`gis_app.io.xlsx_writer` (A4, fitted to the page width, its title rows repeated).
+    """
+    from gis_app.io.xlsx_writer import PLAIN, Sheet, Style, write_xlsx
+    from gis_app.reports.forms import STYLES
+
+    styles = {name: Style(**spec) for name, spec in STYLES.items()}
+    sheets = []
+    for form in forms:
+        sheet = Sheet(form.name, widths=list(form.widths), freeze=form.freeze,
+                      print_rows=form.title_rows, landscape=form.landscape,
+                      heights=dict(form.heights), merges=list(form.merges))
+        for row, cells in form.rows():
+            sheet.styled_row(row, [(value, styles[style] if style else PLAIN)
+                                   for value, style in cells])
+        sheets.append(sheet)
+    return write_xlsx(Path(out), sheets, progress=progress)
+
+
 # --- annex 1 ----------------------------------------------------------------------------------
 
 
@@ -236,25 +254,29 @@ def statistics_sheets(scope: Scope, table: pd.DataFrame, county: str) -> list:
     """
     from gis_app.reports.annex1 import StatisticsSheet
 
-    sheets = []
-    per_township = []
+    codes = list(rules.CODES)
+    counts = table[codes].to_numpy(np.int64)
+    owner = table["township_code"].to_numpy()
+    names = table["village"].to_numpy()
+
+    def with_total(block: np.ndarray) -> np.ndarray:
+        return np.vstack([block, block.sum(axis=0, keepdims=True)])  # the total row last
+
+    sheets, totals = [], []
     for township in scope.townships.itertuples():
-        rows = table[table["township_code"] == township.code]
-        lead = pd.DataFrame({"序号": np.arange(1, len(rows) + 1, dtype=np.int64),
-                             "乡镇场": rows["township"].to_numpy(),
-                             "村（社区）": rows["village"].to_numpy()})
-        body = pd.concat([lead, rows[list(rules.CODES)].reset_index(drop=True)], axis=1)
-        total = rules.total_row(rows, **{"序号": None, "乡镇场": township.name,
-                                          "村（社区）": "合计"})
-        per_township.append(rules.total_row(rows, **{"乡镇场": township.name}))
-        sheets.append(StatisticsSheet(township.name, township.name,
-                                      pd.concat([body, total], ignore_index=True)))
+        mine = owner == township.code
+        n = int(mine.sum())
+        lead = {"序号": [*range(1, n + 1), None], "乡镇场": [township.name] * (n + 1),
+                "村（社区）": [*names[mine], "合计"]}
+        sheets.append(StatisticsSheet(township.name, township.name, lead,
+                                      with_total(counts[mine])))
+        totals.append(counts[mine].sum(axis=0))
     if len(scope.townships) > 1:
-        summary = pd.concat(per_township, ignore_index=True)
-        summary.insert(0, "序号", np.arange(1, len(summary) + 1, dtype=np.int64))
-        total = rules.total_row(summary, **{"序号": None, "乡镇场": "合计"})
-        sheets.insert(0, StatisticsSheet(f"{county}汇总", county,
-                                         pd.concat([summary, total], ignore_index=True)))
+        n = len(scope.townships)
+        lead = {"序号": [*range(1, n + 1), None],
+                "乡镇场": [*scope.townships["name"], "合计"]}
+        sheets.insert(0, StatisticsSheet(f"{county}汇总", county, lead,
+                                         with_total(np.vstack(totals))))
     return sheets
 
 
@@ -288,15 +310,16 @@ def annex1(project_or_session, out, campaign_year: int | None = None,
     CampaignNotFoundError, ValueError, IdentityError
         Nothing is written then.
     """
-    from gis_app.reports.annex1 import write_statistics_excel
+    from gis_app.reports.annex1 import statistics_forms
 
     project, user = resolve(project_or_session, user)
     scope, table = annex1_tables(project, campaign_year, township)
     county = county_name(project)
     sheets = statistics_sheets(scope, table, county)
-    path = write_statistics_excel(sheets, out, f"{county}{rules.TITLE}", date or dt.date.today())
+    path = write_forms(statistics_forms(sheets, f"{county}{rules.TITLE}",
+                                        date or dt.date.today()), out)
     report = Report("annex1", path, scope.campaign, scope.townships[["code", "name"]],
-                    rows=len(table), sheets=len(sheets), tables=[s.table for s in sheets])
+                    rows=len(table), sheets=len(sheets))
     return note_report(project, user, report)
 
 
@@ -343,14 +366,13 @@ def annex2(project_or_session, out, campaign_year: int | None = None,
            date: dt.date | None = None) -> Report:
     """Write annex 2, 防止返贫监测帮扶集中排查台账: one row per household checked (``.xlsx``).
 
-    The ledger's own writer writes the form's 17 columns; the file is then made print-ready
-    (A4 landscape, one page wide, headers repeated). ID numbers are masked unless ``unmask``.
+    The ledger's own writer writes the form's 17 columns, print-ready (A4 landscape, one page
+    wide, its header rows repeated). ID numbers are masked unless ``unmask``.
 
     Parameters are those of :func:`annex1`, and ``unmask`` (refused with
     :class:`PersonalDataDenied` for users without the right).
     """
     from gis_app.io import write_ledger_excel
-    from gis_app.reports.forms import make_print_ready
 
     project, user = resolve(project_or_session, user)
     refuse_unmask(project, unmask, user)
@@ -360,7 +382,6 @@ def annex2(project_or_session, out, campaign_year: int | None = None,
     unit = "、".join(scope.townships["name"]) if township is not None else county
     path = write_ledger_excel(frame, out, title=f"{county}{TITLES['annex2']}", unit=unit,
                               date=date or dt.date.today(), columns=ANNEX2_FORM)
-    make_print_ready(path, _LEDGER_TITLE_ROWS)
     report = Report("annex2", Path(path), scope.campaign, scope.townships[["code", "name"]],
                     rows=len(frame), sheets=1, unmasked=unmask)
     return note_report(project, user, report)
