@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import shutil
 
 import openpyxl
@@ -10,7 +12,7 @@ import pytest
 
 from gis_app.cli import main
 from gis_app.storage.project import open_project
-from tests.test_plan_service import reference
+from tests.test_plan_service import _pdf_text, reference
 
 VILLAGE = "430599102001"  # 溪口社区
 
@@ -47,7 +49,16 @@ def test_every_village_as_pdf_in_text_mode(path, tmp_path, capsys):
     assert main(["plan", str(path), "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert said.startswith("已生成26个村（社区）的防范因灾返贫预案（草案）：重点防范")
-    assert out.stat().st_size > 50_000
+    # each village starts a page and numbers its own pages from 1, its name in the footer
+    pages = [p for p in _pdf_text(out).split("\f") if p.strip()]
+    footers = [re.findall(r"(\S+)防范因灾返贫预案（草案） 第 (\d+) 页", p)[-1] for p in pages]
+    villages = [name for name, _ in footers]
+    runs = [name for name, _ in itertools.groupby(villages)]  # each village's pages together
+    assert len(runs) == len(set(runs)) == 26
+    for page, (name, number) in zip(pages, footers, strict=True):
+        starts = page.lstrip().startswith(f"{name}防范因灾返贫预案（草案）")
+        assert starts == (number == "1"), (name, number)
+        assert "共" not in page.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize(("arguments", "message"), [

@@ -341,9 +341,10 @@ def _summary_sheet(ws, plan) -> None:
 def write_plan_pdf(plan, path: str | os.PathLike) -> Path:
     """Write the plan as an A4 landscape PDF: each village from a new page.
 
-    The household list runs over as many pages as it needs with its header repeated; every
-    page is numbered. Chinese needs a CJK font on the system
-    (:func:`gis_app.reports.fonts.find_cjk_font`); its glyphs are embedded.
+    The household list runs over as many pages as it needs with its header repeated; each
+    village's pages are numbered from 1 (with the total when the file holds one village).
+    Chinese needs a CJK font on the system (:func:`gis_app.reports.fonts.find_cjk_font`); its
+    glyphs are embedded.
 
     Parameters
     ----------
@@ -364,25 +365,31 @@ def write_plan_pdf(plan, path: str | os.PathLike) -> Path:
     """
     from fpdf import FPDF
 
+    single = len(plan.villages) == 1
+
     class _Pdf(FPDF):
-        running = ""
+        running, first = "", 1
 
         def footer(self) -> None:
+            # Each village's plan is printed and signed on its own: its pages are counted
+            # from 1; one village alone also says how many there are.
             self.set_y(-10)
             self.set_font(CJK_FAMILY, size=8)
-            self.cell(0, 6, f"{self.running}  第 {self.page_no()} 页 / 共 {{nb}} 页",
+            total = " / 共 {total} 页" if single else ""
+            self.cell(0, 6, f"{self.running}  第 {self.page_no() - self.first + 1} 页{total}",
                       align="C")
 
     pdf = _Pdf(orientation="L", unit="mm", format="A4")
-    name = plan.villages[0].name if len(plan.villages) == 1 else plan.county
+    pdf.alias_nb_pages("{total}")
+    name = plan.villages[0].name if single else plan.county
     pdf.set_title(f"{name}{TITLE}{DRAFT}")
     pdf.set_creator("网格防返贫监测 GIS")
     add_cjk_font(pdf)
     pdf.set_auto_page_break(True, margin=14)
     pdf.set_margins(12, 12, 12)
     for village in plan.villages:
-        pdf.running = plan_title(village)
-        pdf.add_page()
+        pdf.add_page()  # the previous page's footer is drawn here, with its own village's
+        pdf.running, pdf.first = plan_title(village), pdf.page_no()
         _pdf_village(pdf, plan, village)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -261,11 +261,28 @@ def _helpers(session, day: dt.date, protect) -> pd.DataFrame:
                          phone=pairs["worker_id"].map(workers["phone"]).map(
                              lambda v: protect(v) if isinstance(v, str) else ""))
     pairs = pairs.sort_values(["household_id", "name", "worker_id"])
-    grouped = pairs.groupby("household_id", sort=True)
+    keys = pairs["household_id"].to_numpy(np.int64)
     return pd.DataFrame({
-        "helper": grouped["name"].agg("、".join),
-        "helper_phone": grouped["phone"].agg(lambda v: "、".join(p for p in v if p)),
+        "helper": _join_by(keys, pairs["name"].to_numpy(object)),
+        "helper_phone": _join_by(keys, pairs["phone"].to_numpy(object)),
     })
+
+
+def _join_by(keys: np.ndarray, values: np.ndarray, separator: str = "、") -> pd.Series:
+    """``values`` joined per key (``keys`` sorted), empty ones left out; indexed by key.
+
+    Vectorised over the k-th value of every key (a household has a few helpers or hazard
+    kinds), where a groupby of ``str.join`` would call Python once per household.
+    """
+    unique = np.unique(keys)
+    slot = np.searchsorted(unique, keys)
+    position = np.arange(len(keys)) - np.searchsorted(keys, keys, side="left")
+    out = np.full(len(unique), "", dtype=object)
+    for k in range(int(position.max()) + 1 if len(keys) else 0):
+        pick = np.flatnonzero((position == k) & (values != ""))
+        at, part = slot[pick], values[pick]
+        out[at] = np.where(out[at] == "", part, out[at] + separator + part)
+    return pd.Series(out, index=unique, dtype=object)
 
 
 def _categories(attribute: pd.Series, mtype: pd.Series) -> np.ndarray:
@@ -382,10 +399,11 @@ def disaster_plan(source, village=None, buffer_m: float = 0.0,
     lists = {key: part.reset_index(drop=True) for key, part in frame.groupby("village_id")}
     tables = _hazard_tables(exposure_of)
     empty_list, empty_table = frame.iloc[:0], tables.pop(None)
+    # each village its own frames (the groups are new ones; the empty ones are copied)
     plans = [VillagePlan(code=str(v.code), name=v.name, township=v.township,
                          township_code=v.township_code,
-                         households=lists.get(v.id, empty_list).copy(),
-                         hazards=tables.get(v.id, empty_table).copy(),
+                         households=lists[v.id] if v.id in lists else empty_list.copy(),
+                         hazards=tables[v.id] if v.id in tables else empty_table.copy(),
                          unlocated=int(unlocated.get(v.id, 0)))
              for v in villages.itertuples()]
     step(4)
@@ -413,7 +431,7 @@ def _household_rows(session, households: pd.DataFrame, exposure: pd.DataFrame,
         ["row", "rank"])
     level_names = ranked["level"].map({int(v): v.label for v in HazardLevel})
     ranked = ranked.assign(text=ranked["kind"] + "（" + level_names + "）")
-    texts = ranked.groupby("row")["text"].agg("、".join)
+    texts = _join_by(ranked["row"].to_numpy(np.int64), ranked["text"].to_numpy(object))
     hazards = np.full(n, "", dtype=object)
     hazards[texts.index.to_numpy(np.int64)] = texts.to_numpy(object)
     helpers = _helpers(session, day, protect).reindex(ids)
