@@ -509,11 +509,44 @@ def _hazard_tables(exposure: pd.DataFrame) -> dict:
     return tables
 
 
+def plan_file(out: str | Path) -> Path:
+    """``out`` as a path, refused unless it ends in ``.xlsx`` or ``.pdf``."""
+    out = Path(out)
+    if out.suffix.lower() not in FORMATS:
+        raise ValueError(f"不支持的预案格式：{out.suffix or '（无扩展名）'}（可用 .xlsx .pdf）")
+    return out
+
+
+def write_plan(plan: DisasterPlan, out: str | Path) -> Path:
+    """Write a plan already drawn up to ``.xlsx`` or ``.pdf`` (by the extension).
+
+    It reads nothing of the project, so a window may run it on a worker thread; a county's
+    plans take a minute. :func:`record_export` then notes the export.
+    """
+    from gis_app.reports.plan import write_plan_excel, write_plan_pdf
+
+    out = plan_file(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    writer = write_plan_excel if out.suffix.lower() == ".xlsx" else write_plan_pdf
+    return writer(plan, out)
+
+
+def record_export(source, plan: DisasterPlan, out: str | Path, user: str | None = None) -> None:
+    """Note in the audit log who wrote which plan to which file (no undo step)."""
+    session = _session(source)
+    out = Path(out)
+    with edit(session.project, user or session.user, f"导出防范因灾返贫预案：{out.name}") as uow:
+        uow.note("export_plan", "household",
+                 {"file": str(out), "villages": len(plan.villages),
+                  "households": plan.households, "buffer_m": plan.buffer_m,
+                  "unmasked": plan.unmasked})
+
+
 def export_plan(source, out: str | Path, village=None, buffer_m: float = 0.0,
                 as_of: dt.date | None = None, unmask: bool = False, user: str | None = None,
                 lifted_levels: tuple[int, ...] = LIFTED_LEVELS,
                 progress=None) -> tuple[DisasterPlan, Path]:
-    """Write the plan to ``.xlsx`` or ``.pdf`` (by the extension); the export is audit-logged.
+    """Draw up the plan, write it to ``.xlsx`` or ``.pdf`` (by the extension), audit-log it.
 
     The parameters are :func:`disaster_plan`'s; ``out`` is the file to write.
 
@@ -522,21 +555,11 @@ def export_plan(source, out: str | Path, village=None, buffer_m: float = 0.0,
     (DisasterPlan, pathlib.Path)
         The plan and the file written.
     """
-    from gis_app.reports.plan import write_plan_excel, write_plan_pdf
-
-    out = Path(out)
-    writers = {".xlsx": write_plan_excel, ".pdf": write_plan_pdf}
-    if out.suffix.lower() not in writers:
-        raise ValueError(f"不支持的预案格式：{out.suffix or '（无扩展名）'}（可用 .xlsx .pdf）")
+    out = plan_file(out)  # a wrong extension is refused before anything is read
     session = _session(source)
     user = user or session.user
     plan = disaster_plan(session, village, buffer_m, as_of, unmask, user, lifted_levels,
                          progress)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    writers[out.suffix.lower()](plan, out)
-    with edit(session.project, user, f"导出防范因灾返贫预案：{out.name}") as uow:
-        uow.note("export_plan", "household",
-                 {"file": str(out), "villages": len(plan.villages),
-                  "households": plan.households, "buffer_m": plan.buffer_m,
-                  "unmasked": unmask})
+    write_plan(plan, out)
+    record_export(session, plan, out, user)
     return plan, out

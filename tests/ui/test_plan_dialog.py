@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import QFileDialog
 from gis_app.ui.dialogs.plan_dialog import PlanDialog
 from tests.test_plan_service import _pdf_text, reference
 from tests.ui.test_language_walk import action, switch
+from tests.ui.test_roster_helpers import sql
 from tests.ui.walk import project_data, texts, untranslated
 
 VILLAGE = "430599102001"  # 溪口社区
@@ -42,8 +43,10 @@ def _fill(qtbot, dialog: PlanDialog, buffer: str, kind: str, path) -> None:
 
 
 def _generate(qtbot, dialog: PlanDialog) -> None:
+    """Click 生成 and wait until the file is written (on its thread) or refused."""
     qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(dialog.status.text()), timeout=60_000)
+    qtbot.waitUntil(lambda: not dialog.busy and bool(dialog.status.text()), timeout=60_000)
+    assert dialog.generate_button.isEnabled()
 
 
 def test_the_dialog_writes_the_village_plan_an_sjoin_expects(window, qtbot, tmp_path):
@@ -55,6 +58,8 @@ def test_the_dialog_writes_the_village_plan_an_sjoin_expects(window, qtbot, tmp_
     assert dialog.buffer.value() == 150
     _generate(qtbot, dialog)
     assert dialog.status.text().startswith(f"已生成：{tmp_path / 'xikou-plan.xlsx'}")
+    assert sql(window, "SELECT label FROM edit ORDER BY id DESC LIMIT 1") == \
+        "导出防范因灾返贫预案：xikou-plan.xlsx"  # the export is in the audit log
 
     expected = reference(window.session.project, 150.0)
     located = expected["located"]

@@ -1,7 +1,8 @@
 """生成防范因灾返贫预案: one village or all, the buffer, Excel or PDF, the file; then written.
 
-The plan itself is :func:`gis_app.services.plan_service.export_plan`; the dialog only gathers
-its options and says what it wrote (or why not). Phones are masked unless the window shows
+The plan itself is :mod:`gis_app.services.plan_service`'s (drawn up from the session, written
+on a worker thread, then noted in the audit log); the dialog only gathers its options and says
+what it wrote (or why not). Phones are masked unless the window shows
 personal data (which only users with the right can switch on).
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QThread, pyqtSignal
 from PyQt6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -51,6 +52,7 @@ class PlanDialog(QDialog):
     def __init__(self, session, unmask: bool = False, translate=None, parent=None):
         super().__init__(parent)
         self.session, self.unmask = session, unmask
+        self._writer: _WriteThread | None = None
         self.tr_ = translate or Translator()
         tr_ = self.tr_
         self.setWindowTitle(tr_(TITLE))
@@ -138,8 +140,15 @@ class PlanDialog(QDialog):
 
     # -- writing
     def generate(self) -> str | None:
-        """Write the plan with the options shown; returns the file, or None (status says why)."""
+        """Draw up the plan with the options shown and start writing it.
+
+        The plan is read from the session here; the file is written on a worker thread (a
+        county's plans take a minute), and the status says when it is done or why not.
+        Returns the file being written, or None when refused (the status says why).
+        """
         tr_ = self.tr_
+        if self._writer is not None:
+            return None
         path = self.path.text().strip() or self.choose_file()
         if not path:
             self.status.setText(tr_("请选择保存的文件"))
@@ -149,18 +158,68 @@ class PlanDialog(QDialog):
             self.path.setText(path)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            plan, out = service.export_plan(
-                self.session, path, village=self.village.currentData(),
+            plan = service.disaster_plan(
+                self.session, village=self.village.currentData(),
                 buffer_m=self.buffer.value(), unmask=self.unmask, user=self.session.user)
-        # OSError: the file cannot be written, or no Chinese font for the PDF
-        except (service.VillageNotFoundError, PersonalDataDenied, OSError, ValueError) as exc:
+        except (service.VillageNotFoundError, PersonalDataDenied, ValueError) as exc:
             self.status.setText(tr_("生成失败：{error}").format(error=tr_.message(str(exc))))
             return None
         finally:
             QApplication.restoreOverrideCursor()
+        self.status.setText(tr_("正在写入{file}…").format(file=Path(path).name))
+        self.generate_button.setEnabled(False)
+        self._writer = _WriteThread(plan, path)
+        self._writer.written.connect(self._written)
+        self._writer.failed.connect(self._failed)
+        self._writer.start()
+        return path
+
+    @property
+    def busy(self) -> bool:
+        """A file is being written."""
+        return self._writer is not None
+
+    def _finish(self) -> None:
+        self._writer.wait()
+        self._writer = None
+        self.generate_button.setEnabled(True)
+
+    def _written(self, plan, out: str) -> None:
+        self._finish()
+        tr_ = self.tr_
+        service.record_export(self.session, plan, out, self.session.user)
         summary = plan.summary()
         counts = tr_("重点防范{n}户，其中监测对象{m}户，{u}户未落实结对帮扶责任人").format(
             n=int(summary["households"].sum()), m=int(summary["monitored"].sum()),
             u=int(summary["unpaired"].sum()))
         self.status.setText(tr_("已生成：{path}").format(path=out) + "\n" + counts)
-        return str(out)
+
+    def _failed(self, message: str) -> None:
+        self._finish()
+        self.status.setText(self.tr_("生成失败：{error}").format(
+            error=self.tr_.message(message)))
+
+    def done(self, result: int) -> None:  # noqa: D102 - closing waits for a file half written
+        if self._writer is not None:
+            self._writer.wait()
+        super().done(result)
+
+
+class _WriteThread(QThread):
+    """Writes a plan already drawn up (reads nothing of the session)."""
+
+    written = pyqtSignal(object, str)
+    failed = pyqtSignal(str)
+
+    def __init__(self, plan, path: str):
+        super().__init__()
+        self.plan, self.path = plan, path
+
+    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
+        try:
+            out = service.write_plan(self.plan, self.path)
+        # OSError: the file cannot be written, or no Chinese font for the PDF
+        except (OSError, ValueError) as exc:
+            self.failed.emit(str(exc))
+            return
+        self.written.emit(self.plan, str(out))
