@@ -106,8 +106,9 @@ def nearest_places(points, places, usable=None, progress: Progress = None) -> pd
         (which, found), metres = tree.query_nearest(shapely.points(x[located], y[located]),
                                                     return_distance=True, all_matches=True)
         found = candidates[found]
-        order = np.lexsort((found, which))
-        which, found, metres = which[order], found[order], metres[order]
+        if len(which) > 1 and not (np.diff(which) > 0).all():  # ties (or unordered results)
+            order = np.lexsort((found, which))
+            which, found, metres = which[order], found[order], metres[order]
         first = np.flatnonzero(np.r_[True, which[1:] != which[:-1]])
         place[located[which[first]]] = found[first]
         distance[located[which[first]]] = metres[first]
