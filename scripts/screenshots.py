@@ -9,7 +9,10 @@ user first sees it:
 - ``coverage_grids.png``: the map with 排查覆盖率（三级网格） ticked;
 - ``snapshot.png``: 保存地图快照… as PNG; ``snapshot_pdf.png``: the PDF's page as a reader
   shows it (pdftoppm, from poppler-utils);
-- ``english_window.png``: the same window in English (设置 → 英文).
+- ``english_window.png``: the same window in English (设置 → 英文);
+- ``exposure_dock.png``: 灾害 → 统计灾害暴露 at a 200 m buffer per village, a row clicked (its
+  households selected on the map);
+- ``exposure_grids.png``: the map with 灾害暴露户数（三级网格） ticked (the dock's buffer).
 """
 
 from __future__ import annotations
@@ -29,6 +32,34 @@ OUT = ROOT / "docs" / "screenshots"
 def _settle(app, rounds: int = 40) -> None:
     for _ in range(rounds):
         app.processEvents()
+
+
+def _exposure(app, window, out: Path) -> None:
+    """The exposure dock at 200 m per village, a row chosen; then its choropleth."""
+    import time
+
+    controller = window.controller("exposure")
+    panel = controller.panel
+    controller.show_exposure()
+    panel.level.setCurrentIndex(panel.level.findData(2))
+    panel.buffer.setValue(200)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (controller.running or controller.result is None
+                                           or controller.result.buffer_m != 200):
+        _settle(app, 5)
+        time.sleep(0.02)
+    _settle(app)
+    row = int(panel.frame["households"].to_numpy().argmax())
+    panel.click_row(row)
+    _settle(app)
+    window.grab().save(str(out / "exposure_dock.png"))
+    window.layers.clear_selection()
+    window.layers["exposure_grids"].set_visible(True)
+    _settle(app)
+    window.canvas.relabel()
+    _settle(app)
+    window.canvas.grab().save(str(out / "exposure_grids.png"))
+    window.layers["exposure_grids"].set_visible(False)
 
 
 def main() -> int:
@@ -70,6 +101,7 @@ def main() -> int:
         _settle(app)
         window.canvas.grab().save(str(OUT / "coverage_grids.png"))
         window.layers["coverage_grids"].set_visible(False)
+        _exposure(app, window, OUT)
         window.close()
         session.close()
 
@@ -88,7 +120,7 @@ def main() -> int:
         window.close()
         session.close()
     for name in ("default_map.png", "coverage_grids.png", "snapshot.png", "snapshot_pdf.png",
-                 "english_window.png"):
+                 "english_window.png", "exposure_dock.png", "exposure_grids.png"):
         print(OUT / name)
     return 0
 

@@ -1146,6 +1146,7 @@ _ENGLISH: dict[str, str] = {
         "Nothing is selected in “{layer}”: select features on the map first, or untick "
         "“Selected features only”",
     "未知的选择方式：{mode}": "Unknown way to modify the selection: {mode}",
+    "{status}（期限{due}）": "{status} (due {due})",
     "{kind}（{level}风险）：{name}": "{kind} ({level} risk): {name}",
     "{kind}隐患点（{level}风险）：{name}，相距{d}米，威胁半径{r}米":
         "{kind} point ({level} risk): {name}, {d} m away, threat radius {r} m",

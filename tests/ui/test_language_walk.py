@@ -318,3 +318,61 @@ def test_qt_dialogs_speak_chinese_and_english(window, qtbot):
                       | QMessageBox.StandardButton.No)
     qtbot.addWidget(box)
     assert {b.text().split("(")[0] for b in box.buttons()} == {"是", "否"}  # 是(&Y)
+
+
+def test_the_planners_docks_dialogs_and_identify(window, qtbot, language, tmp_path):
+    """灾害暴露 computed at every level, a flood imported through its form, its clues, a
+    worker's visit list of them, the drawn footprint's form, the hazards identify lists."""
+    from PyQt6.QtWidgets import QDialogButtonBox
+
+    from gis_app.ui.dialogs.event_dialog import EventDialog
+    from tests.ui.test_planner_events import DAY, flood_footprint
+
+    switch(window, language)
+    found = []
+    exposure = window.controller("exposure")
+    action(window, "统计灾害暴露").trigger()
+    show(window, qtbot, "灾害暴露")
+    for level in range(exposure.panel.level.count()):
+        exposure.panel.level.setCurrentIndex(level)
+        qtbot.waitUntil(lambda: not exposure.running and exposure.result is not None,
+                        timeout=60000)
+        found += texts(window.docks["灾害暴露"])
+    window.layers["exposure_grids"].set_visible(True)
+    show(window, qtbot, "图层")
+    found += texts(window.docks["图层"])
+    path, _footprint = flood_footprint(tmp_path)
+
+    def register(widget) -> bool:
+        if isinstance(widget, EventDialog):
+            widget.set_values(path=path, day=DAY, kind="洪涝")
+            widget.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+            return True
+        return False
+
+    found += read(window, qtbot, action(window, "导入灾情范围…").trigger, answer=register)
+    events = window.controller("events")
+    show(window, qtbot, "风险线索核实")
+    found += texts(window.docks["风险线索核实"])
+    panel = events.panel
+    panel.worker.setCurrentIndex(1)
+    found += texts(window.docks["风险线索核实"])
+    found += read(window, qtbot, lambda: qtbot.mouseClick(panel.visit_list,
+                                                          Qt.MouseButton.LeftButton))
+    panel.worker.setCurrentIndex(0)  # no worker chosen, no clue selected: said
+    found += read(window, qtbot, lambda: qtbot.mouseClick(panel.visit_list,
+                                                          Qt.MouseButton.LeftButton))
+    # the drawing tool's hint and the drawn footprint's form
+    window.tool_actions["draw_footprint"].trigger()
+    found.append(type(found[0])("hint", window.controller("map").hint.text()))
+    x, y = np.asarray(window.session.households[["x", "y"]].median())
+    square = np.array([(x, y), (x + 300, y), (x + 300, y + 300), (x, y + 300)])
+    found += read(window, qtbot, lambda: events.draw_footprint(square))
+    # identify: a household in a hazard zone
+    zones = window.session.frame("hazard_zones")
+    households = window.session.households.dropna(subset=["x"])
+    inside = shapely.intersects_xy(zones.geometry.iloc[0], households["x"].to_numpy(),
+                                   households["y"].to_numpy())
+    window.controller("map").show_feature("households", int(households["id"][inside].iloc[0]))
+    found += texts(window.docks["识别"])
+    check(window, found, language)

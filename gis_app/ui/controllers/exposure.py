@@ -154,8 +154,6 @@ class ExposureController(Controller):
         self.refresh()
 
     def _options_changed(self) -> None:
-        if self.result is not None and self.result.buffer_m != self.panel.buffer_m:
-            self.result = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -176,6 +174,8 @@ class ExposureController(Controller):
             return
         self._again = False
         panel = self.panel
+        if self.result is not None and self.result.buffer_m != panel.buffer_m:
+            self.result = None  # another buffer: computed again; a level or kind: summarised
         inputs = None if self.result is not None else load_inputs(self.session)
         thread = _ExposureThread(inputs, self.result, panel.buffer_m, panel.unit_level,
                                  panel.hazard_kind, self.state.language)

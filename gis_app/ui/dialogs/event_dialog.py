@@ -58,7 +58,7 @@ class EventDialog(QDialog):
         self.path.setPlaceholderText(translate("灾情范围的 GeoPackage、Shapefile 或 geojson 文件"))
         self.browse = QPushButton(translate("浏览…"))
         self.browse.clicked.connect(self._choose)
-        file_row = QWidget()
+        self.file_row = file_row = QWidget(self)
         line = QHBoxLayout(file_row)
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(self.path, 1)
@@ -83,7 +83,11 @@ class EventDialog(QDialog):
                                 "发现日期为灾害日期，须在核实期限内入户核实"))
         note.setWordWrap(True)
         form = QFormLayout()
-        if not self.drawn:
+        if self.drawn:  # nothing to ask of a file
+            for widget in (file_row, self.layer, self.crs, self.gcj02):
+                widget.setParent(self)
+                widget.hide()
+        else:
             form.addRow(translate("文件"), file_row)
             form.addRow(translate("图层"), self.layer)
             form.addRow(translate("坐标系 EPSG"), self.crs)

@@ -170,7 +170,8 @@ class VisitListDialog(QDialog):
             tr_("{name}（{roles}）").format(name=visits.worker["name"],
                                            roles=tr_.terms(visits.worker["roles"]) or tr_("无职务"))
             + "  "
-            + f"{visits.campaign['name']}  " + tr_("待走访 {n} 户").format(n=visits.count)
+            + f"{tr_.message(visits.campaign['name'])}  "  # a disaster's task is composed
+            + tr_("待走访 {n} 户").format(n=visits.count)
             + (tr_("（位置未知 {n} 户）").format(n=unknown) if unknown else "")
             + "  " + tr_("路线约 {km:.2f} 公里（直线）").format(km=visits.route_m / 1000)
             + "  " + tr_("双击一户可登记走访"))
@@ -181,11 +182,12 @@ class VisitListDialog(QDialog):
     def _fill_table(self, visits: service.VisitList) -> None:
         table = visits.table()
         ids = visits.households["household_id"].to_numpy()
+        status = list(service.COLUMNS).index("status")  # a clue's: 已超期（期限…）
         self.table.setRowCount(len(table))
         for row, values in enumerate(table.astype(str).to_numpy().tolist()):  # a few hundred
             for column, value in enumerate(values):  # codes' labels and notes translated
                 item = QTableWidgetItem(self.tr_.message(value) if "；" in value
-                                        else self.tr_(value))
+                                        or column == status else self.tr_(value))
                 item.setData(Qt.ItemDataRole.UserRole, int(ids[row]))
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()

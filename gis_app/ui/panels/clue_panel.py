@@ -84,8 +84,9 @@ class CluePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once after filling: ResizeToContents would measure every column at each
+        # setItem (seconds for a few hundred rows).
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.cellDoubleClicked.connect(self._household)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.verify = QPushButton()
@@ -181,7 +182,7 @@ class CluePanel(QWidget):
         self.frame = frame.reset_index(drop=True)
         self.working_days = working_days
         keys = list(COLUMNS)
-        self.table.setSortingEnabled(False)
+        self.table.setUpdatesEnabled(False)
         self.table.setRowCount(len(self.frame))
         values = self.frame[keys].astype(object).to_numpy().tolist()
         late = self.frame["overdue"].to_numpy(bool)
@@ -195,6 +196,8 @@ class CluePanel(QWidget):
                     item.setData(_CLUE, int(self.frame["clue_id"].iat[row]))
                     item.setData(_HOUSEHOLD, int(self.frame["household_id"].iat[row]))
                 self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.setUpdatesEnabled(True)
         self._summarise()
         self._selection_changed()
 

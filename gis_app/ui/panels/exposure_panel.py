@@ -98,8 +98,9 @@ class ExposurePanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once after filling: ResizeToContents would measure every column at each
+        # setItem (seconds for a few hundred rows).
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.cellClicked.connect(lambda row, _c: self._row(row, self.row_chosen))
         self.table.cellDoubleClicked.connect(lambda row, _c: self._row(row, self.row_zoom))
         self.chart = pg.PlotWidget(background="w")
@@ -189,6 +190,7 @@ class ExposurePanel(QWidget):
         keys = [key for key, _label in COLUMNS]
         values = self.frame[keys].astype(object).to_numpy().tolist()
         no_code = self.frame["code"].isna().to_numpy()
+        self.table.setUpdatesEnabled(False)
         self.table.setRowCount(len(values))
         for row, record in enumerate(values):
             for column, value in enumerate(record):
@@ -204,6 +206,8 @@ class ExposurePanel(QWidget):
                     code = self.frame["code"].iat[row]
                     item.setToolTip("" if pd.isna(code) else str(code))
                 self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self.table.setUpdatesEnabled(True)
 
     def _row(self, row: int, signal) -> None:
         if self.frame is not None and 0 <= row < len(self.frame):
