@@ -47,7 +47,7 @@ def convert_column(found: IssueCollector, raw: pd.Series, col: LedgerColumn,
         Header as written in the file, used in messages.
     numeric : pandas.Series or callable, optional
         For an ``id`` column read as text: which cells were stored as numbers, or a callable
-        ``(present, suspects) -> flags`` that tells (asked only when some ID fails).
+        ``(ids, suspects) -> flags`` that tells (asked only when some ID fails).
 
     Returns
     -------
@@ -71,7 +71,7 @@ def convert_column(found: IssueCollector, raw: pd.Series, col: LedgerColumn,
                 # reads back as digits ending in 0)
                 text = ids.where(ids.notna(), "").astype(str)
                 suspects = ids.index.isin(reasons.index) & text.str.fullmatch(r"\d{16,}0")
-                numeric = check(ids.notna(), pd.Series(suspects, index=ids.index))
+                numeric = check(ids, pd.Series(suspects, index=ids.index))
             prefix = np.where(numeric[reasons.index].to_numpy(), _NUMBER_AS_ID, "")
             messages = pd.Series(prefix + reasons.to_numpy().astype(str), index=reasons.index)
             found.add(ids.index.isin(reasons.index), name, messages, severity)

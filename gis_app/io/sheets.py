@@ -111,7 +111,7 @@ class RawTable:
         Worksheet read from an Excel file.
     numeric : dict
         For the ID number column of an Excel file: a boolean series of the cells stored as
-        numbers, or a callable ``(present, suspects) -> flags`` finding them when asked.
+        numbers, or a callable ``(ids, suspects) -> flags`` finding them when asked.
     """
 
     label: str

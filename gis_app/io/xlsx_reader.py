@@ -29,6 +29,7 @@ _REF_RE = re.compile(r"([A-Z]+)(\d+)")
 # Shared strings are scanned with regular expressions (C speed), not parsed element by element.
 _SI_RE = re.compile(rb"<(?:\w+:)?si(?:\s[^>]*)?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 _T_RE = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+_DIGITS_T_RE = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>\s*(\d{15,}0)\s*</(?:\w+:)?t>")
 _RPH_RE = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 
 
@@ -269,19 +270,24 @@ class _NumberCheck:
     """Which cells of a column read as text were numbers, found only when asked.
 
     fastexcel reads a column mixing numbers and text as text. The question matters only for
-    ID numbers that fail their checks, so it is asked then: the column is read again on its
-    own with its type guessed strictly. All numbers: every cell was one. All text: none.
-    Mixed: the suspects were (an ID stored as a number reads as its digits ending in 0,
-    which only 1 in 11 text IDs, the one with check digit 0, shares).
+    ID numbers that fail their checks: an ID stored as a number reads as its digits ending in
+    0, which only 1 in 11 text IDs (the one with check digit 0) shares. Such a suspect found
+    among the workbook's shared strings was text. Any other makes the column be read again on
+    its own with its type guessed strictly: all numbers, every cell was one; all text, none;
+    mixed, the suspects were.
     """
 
     def __init__(self, path: Path, sheet: str, letter: str, start: int):
         self.path, self.sheet, self.letter, self.start = path, sheet, letter, start
 
-    def __call__(self, present: pd.Series, suspects: pd.Series) -> pd.Series:
-        """Flags of the cells stored as numbers, given the filled cells and the suspects."""
+    def __call__(self, ids: pd.Series, suspects: pd.Series) -> pd.Series:
+        """Flags of the cells stored as numbers, given the column's text and the suspects."""
         import fastexcel
 
+        none = pd.Series(False, index=ids.index)
+        suspects = suspects & ~ids.isin(self._shared_digits())
+        if not suspects.any():
+            return none
         try:
             column = fastexcel.read_excel(str(self.path)).load_sheet(
                 self.sheet, header_row=None, skip_rows=self.start, use_columns=self.letter,
@@ -289,8 +295,17 @@ class _NumberCheck:
         except fastexcel.UnsupportedColumnTypeCombinationError:
             return suspects
         if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
-            return present
-        return pd.Series(False, index=present.index)
+            return ids.notna()
+        return none
+
+    def _shared_digits(self) -> set[str]:
+        """The shared strings that look like an ID read from a number (one regex pass)."""
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                data = archive.read("xl/sharedStrings.xml")
+        except KeyError:
+            return set()
+        return {t.decode("ascii") for t in _DIGITS_T_RE.findall(data)}
 
 
 def _series(array: pa.Array) -> pd.Series:

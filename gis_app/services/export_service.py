@@ -123,9 +123,6 @@ def household_ledger(project: Project) -> pd.DataFrame:
     campaigns = load_table(project.engine, "campaign", ["id", "year", "round"])
     if len(campaigns):
         newest = int(campaigns.sort_values(["year", "round"])["id"].iloc[-1])
-        records = load_table(project.engine, "investigation_record")
-        records = records[records["campaign_id"] == newest].sort_values(["checked_on", "id"])
-        records = records.drop_duplicates("household_id", keep="last")
         keep = [
             "household_id",
             "method",
@@ -137,6 +134,11 @@ def household_ledger(project: Project) -> pd.DataFrame:
             "risk_type",
             "proposed_monitoring_type",
         ]
+        # Only the ledger's columns of the records (a county's table is read whole).
+        records = load_table(project.engine, "investigation_record",
+                             ["id", "campaign_id", *keep])
+        records = records[records["campaign_id"] == newest].sort_values(["checked_on", "id"])
+        records = records.drop_duplicates("household_id", keep="last")
         households = households.merge(
             records[keep], left_on="id", right_on="household_id", how="left"
         ).drop(columns="household_id")
