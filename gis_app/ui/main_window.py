@@ -76,8 +76,9 @@ class MainWindow(QMainWindow):
             for spec in controller.actions():
                 self._add_action(spec, tools)
         for controller in self.controllers.values():
-            for spec in controller.docks():
-                if spec.tab_with:
+            for spec in controller.docks():  # those whose partner was declared later
+                if spec.tab_with and self.docks[spec.title] not in self.tabifiedDockWidgets(
+                        self.docks[spec.tab_with]):
                     self.tabifyDockWidget(self.docks[spec.tab_with], self.docks[spec.title])
         for controller in self.controllers.values():
             controller.assembled()
@@ -100,6 +101,10 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock-{spec.widget.__class__.__name__}")
         dock.setWidget(spec.widget)
         self.addDockWidget(spec.area, dock)
+        if spec.tab_with in self.docks:
+            # Tabbed at once: docks left side by side until assembled add up their minimum
+            # widths, and a window resized meanwhile could not be narrower than their sum.
+            self.tabifyDockWidget(self.docks[spec.tab_with], dock)
         self.docks[spec.title] = self._text(dock, spec.title)
         # A dock behind another tab keeps isVisible(); Qt says which tab is up by this signal
         # (connected first: a refresher below asks dock_shown and must see the new state).

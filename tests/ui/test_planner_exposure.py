@@ -262,3 +262,54 @@ def test_select_by_location_new_within_add_and_remove(window, qtbot):
     window.layers["hazard_points"].clear_selection()
     text = run("layer:hazard_points", 50, "new", True)
     assert "没有选择要素" in text and set(layer.selected_ids()) == kept
+
+
+def test_the_dock_and_the_map_follow_a_new_survey_and_its_undo(window, qtbot, tmp_path):
+    """A survey raising the low flood zones to 高 is imported (文件 → 导入文件…, 按编码更新):
+    the dock's chart and the choropleth count again from the session's change set; 撤销 too."""
+    import pyogrio
+    from PyQt6.QtWidgets import QMessageBox
+
+    from tests.ui.test_grid_edit_helpers import undo
+    from tests.ui.test_import_dialog import GPKG, _open_form, _submit
+
+    def bars() -> dict:
+        frame = panel.bars
+        return {(k, int(v)): int(n) for k, v, n in zip(
+            frame["kind_code"], frame["level_code"], frame["households"], strict=True)}
+
+    def joined() -> dict:
+        counts = expected_exposure(window, 0.0).groupby(["kind", "level"]).size()
+        return {(k, int(v)): int(n) for (k, v), n in counts.items()}
+
+    def settled(expected: dict) -> bool:
+        return not controller.running and controller.result is not None and bars() == expected
+
+    controller, panel = computed(window, qtbot)
+    set_layer_visible(window, "exposure_grids", True)
+    before = joined()
+    assert bars() == before
+    legend_before = window.controller("layers").legend_counts("exposure_grids")
+    survey = pyogrio.read_dataframe(GPKG, layer="hazard_zones")
+    low = (survey["灾害类型"] == "洪涝") & (survey["风险等级"] == 4)
+    assert low.sum() >= 3
+    survey.loc[low, "风险等级"] = 2
+    path = tmp_path / "survey_2026.gpkg"
+    pyogrio.write_dataframe(survey, path, layer="hazard_zones")
+    dialog = _open_form(window, qtbot)
+    dialog.set_values(path, "hazards", "hazard_zones")
+    _submit(dialog, qtbot)
+    box = window.controller("imports")
+    qtbot.waitUntil(lambda: box.update_box is not None and box.update_box.isVisible(),
+                    timeout=30000)
+    box.update_box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: box.report_box is not None and box.report_box.isVisible(),
+                    timeout=30000)
+    box.report_box.accept()
+    after = joined()
+    assert after != before and after.get(("洪涝", 4), 0) == 0
+    qtbot.waitUntil(lambda: settled(after), timeout=60000)
+    # the choropleth counts households once whatever their level: unchanged by a level
+    assert window.controller("layers").legend_counts("exposure_grids") == legend_before
+    undo(window, qtbot)
+    qtbot.waitUntil(lambda: settled(before), timeout=60000)
