@@ -87,16 +87,23 @@ def menu_action(window, chinese: str):
                 if text == chinese and isinstance(target, QAction))
 
 
-def table_texts(table, column: int) -> list[str]:
-    """A QTableWidget's column as shown."""
-    return [table.item(row, column).text() for row in range(table.rowCount())]
+def table_texts(view, column: int) -> list[str]:
+    """A table view's column as shown (what its model gives the view to draw)."""
+    model = view.model()
+    return [model.index(row, column).data() for row in range(model.rowCount())]
 
 
-def click_cell(qtbot, table, row: int, column: int = 0) -> None:
-    """Click a table cell as a user does."""
-    table.scrollToItem(table.item(row, column))
-    rect = table.visualItemRect(table.item(row, column))
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+def row_count(view) -> int:
+    """Rows a table view lists."""
+    return view.model().rowCount()
+
+
+def click_cell(qtbot, view, row: int, column: int = 0) -> None:
+    """Click a table cell as a user does (scrolled into view first)."""
+    index = view.model().index(row, column)
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.visualRect(index).center())
 
 
 def modal_boxes(qtbot):

@@ -26,7 +26,15 @@ from PyQt6.QtWidgets import QApplication, QDialogButtonBox
 from gis_app.core.workdays import add_working_days, china_calendar
 from gis_app.ui.dialogs.visit_list_dialog import VisitListDialog
 from tests.ui.conftest import view_to_widget
-from tests.ui.planner_helpers import click_cell, gk, households, menu_action, sql, table_texts
+from tests.ui.planner_helpers import (
+    click_cell,
+    gk,
+    households,
+    menu_action,
+    row_count,
+    sql,
+    table_texts,
+)
 from tests.ui.test_grid_edit_helpers import ModalAnswers, click, undo, zoom_to
 from tests.ui.test_investigation import choose_file
 from tests.ui.test_roster_helpers import show
@@ -110,7 +118,7 @@ def test_imported_flood_lists_clues_with_deadlines_overdue_and_a_workers_visit_l
     controller = window.controller("events")
     panel = controller.panel
     assert window.dock_shown(CLUES) and panel.event_id == int(events["id"].iloc[0])
-    assert panel.table.rowCount() == len(expected)
+    assert row_count(panel.table) == len(expected)
     assert set(table_texts(panel.table, FOUND)) == {"2025-09-26"}
     assert set(table_texts(panel.table, DUE_COLUMN)) == {DUE.isoformat()}
     calendar = china_calendar([2025, 2026])
@@ -132,7 +140,7 @@ def test_imported_flood_lists_clues_with_deadlines_overdue_and_a_workers_visit_l
     assert panel.overdue_only.isChecked()
     older_open = sql(window, "SELECT id FROM risk_clue WHERE verified_on IS NULL "
                              "AND event_id IS NULL")
-    assert panel.table.rowCount() == len(expected) + len(older_open)
+    assert row_count(panel.table) == len(expected) + len(older_open)
     assert set(table_texts(panel.table, STATUS)) == {"已超期"}
     qtbot.mouseClick(panel.overdue_only, Qt.MouseButton.LeftButton)
     panel.event.setCurrentIndex(panel.event.findData(int(events["id"].iloc[0])))
@@ -192,10 +200,10 @@ def test_verify_a_clue_then_undo(window, qtbot, tmp_path, answers):
     assert sql(window, f"SELECT verified_on FROM risk_clue WHERE id = {clue[0]}")[
         "verified_on"].tolist() == [today]
     row = panel.row_of(clue[0])
-    assert panel.table.item(row, 9).text() == today
+    assert panel.text(row, "verified_on") == today
     assert panel.status_of(row) == "超期核实"  # verified today, a year after the deadline
     undo(window, qtbot)
-    qtbot.waitUntil(lambda: panel.table.item(panel.row_of(clue[0]), 9).text() == "")
+    qtbot.waitUntil(lambda: panel.text(panel.row_of(clue[0]), "verified_on") == "")
     assert sql(window, f"SELECT verified_on FROM risk_clue WHERE id = {clue[0]}")[
         "verified_on"].isna().all()
     assert panel.status_of(panel.row_of(clue[0])) == "已超期"
@@ -242,11 +250,20 @@ def test_drawn_footprint_makes_clues_of_the_households_inside(window, qtbot, ans
                         f"{int(event['id'].iloc[0])}")
     assert sorted(clues["household_id"]) == sorted(expected["id"])
     panel = window.controller("events").panel
-    assert panel.table.rowCount() == len(expected)
+    assert row_count(panel.table) == len(expected)
     # the footprint is on the map, and one undo takes the event and its clues back
     footprints = window.layers["hazard_events"]
     assert footprints.ids.tolist() == event["id"].tolist() and footprints.visible
     assert footprints.frame.geometry.iloc[0].intersects(gk(window, polygon.centroid))
+    # 选择 → 按位置选择… in the footprint: its clues' households, selected on the map
+    menu_action(window, "按位置选择…").trigger()
+    selecting = window.controller("selection").dialog
+    qtbot.waitUntil(selecting.isVisible)
+    selecting.choose(f"event:{int(event['id'].iloc[0])}")
+    assert not selecting.selected_only.isEnabled()  # a footprint, not a layer
+    qtbot.mouseClick(selecting.apply, Qt.MouseButton.LeftButton)
+    assert sorted(window.layers["households"].selected_ids()) == sorted(expected["id"])
+    selecting.reject()
     undo(window, qtbot)
     qtbot.waitUntil(lambda: len(window.layers["hazard_events"].frame) == 0)
     assert sql(window, "SELECT count(*) AS n FROM risk_clue WHERE event_id IS NOT NULL")[

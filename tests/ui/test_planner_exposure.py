@@ -65,8 +65,9 @@ def computed(window, qtbot, buffer_m: float | None = None, level: str | None = N
 
 def shown_rows(panel) -> pd.DataFrame:
     """The dock's table as a user reads it."""
-    headers = [panel.table.horizontalHeaderItem(c).text()
-               for c in range(panel.table.columnCount())]
+    model = panel.table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(model.columnCount())]
     return pd.DataFrame({h: table_texts(panel.table, c) for c, h in enumerate(headers)})
 
 

@@ -9,40 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
-from PyQt6.QtCore import QDate, Qt, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor
+from PyQt6.QtCore import QDate, pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from gis_app.services.clue_service import COLUMNS, OVERDUE
+from gis_app.ui.panels.frame_model import FrameModel
 
-#: Where the clue's id is kept in a row's first cell.
-_CLUE = Qt.ItemDataRole.UserRole
-_HOUSEHOLD = Qt.ItemDataRole.UserRole + 1
-_WORKER = Qt.ItemDataRole.UserRole + 2
 #: Columns whose values are interface words (translated), not data.
 _WORDS = ("channel", "status")
+#: Columns holding numbers.
+_NUMBERS = {list(COLUMNS).index("days_overdue")}
 #: How an overdue clue is written.
-_LATE = QColor("#c92a2a")
-
-
-def _text(value) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value)
+_LATE = "#c92a2a"
 
 
 class CluePanel(QWidget):
@@ -80,15 +71,15 @@ class CluePanel(QWidget):
         self.overdue_only.toggled.connect(lambda _c: self.options_changed.emit())
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.model = FrameModel(list(COLUMNS.values()))
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        # Sized once after filling: ResizeToContents would measure every column at each
-        # setItem (seconds for a few hundred rows).
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.cellDoubleClicked.connect(self._household)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda index: self._household(index.row()))
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._selection_changed())
         self.verify = QPushButton()
         self.verify.clicked.connect(
             lambda _checked=False: self.verify_requested.emit(self.selected_clues()))
@@ -181,23 +172,18 @@ class CluePanel(QWidget):
         """Show clues (:class:`~gis_app.services.clue_service.Clues`' frame)."""
         self.frame = frame.reset_index(drop=True)
         self.working_days = working_days
-        keys = list(COLUMNS)
-        self.table.setUpdatesEnabled(False)
-        self.table.setRowCount(len(self.frame))
-        values = self.frame[keys].astype(object).to_numpy().tolist()
-        late = self.frame["overdue"].to_numpy(bool)
-        for row, record in enumerate(values):
-            for column, (key, value) in enumerate(zip(keys, record, strict=True)):
-                text = _text(value)
-                item = QTableWidgetItem(self.tr_(text) if key in _WORDS else text)
-                if late[row]:
-                    item.setForeground(QBrush(_LATE))
-                if column == 0:
-                    item.setData(_CLUE, int(self.frame["clue_id"].iat[row]))
-                    item.setData(_HOUSEHOLD, int(self.frame["household_id"].iat[row]))
-                self.table.setItem(row, column, item)
+        columns = []
+        for key in COLUMNS:  # column by column: a flood's thousands of clues at once
+            values = self.frame[key].astype(object)
+            texts = values.where(values.notna(), "").astype(str)
+            if key in _WORDS:
+                texts = texts.map({v: self.tr_(v) for v in texts.unique()})
+            columns.append(texts.to_numpy(dtype=object))
+        texts = np.column_stack(columns) if len(self.frame) else \
+            np.empty((0, len(COLUMNS)), dtype=object)
+        self.model.set_rows(texts, self.frame["overdue"].to_numpy(bool), right=_NUMBERS,
+                            colour=_LATE)
         self.table.resizeColumnsToContents()
-        self.table.setUpdatesEnabled(True)
         self._summarise()
         self._selection_changed()
 
@@ -214,16 +200,21 @@ class CluePanel(QWidget):
 
     def selected_clues(self) -> list[int]:
         """Ids of the clues of the selected rows."""
+        if self.frame is None:
+            return []
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        return [int(self.table.item(row, 0).data(_CLUE)) for row in rows
-                if self.table.item(row, 0) is not None]
+        return [int(self.frame["clue_id"].iat[row]) for row in rows if row < len(self.frame)]
 
     def row_of(self, clue_id: int) -> int | None:
         """The row showing a clue."""
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(_CLUE) == int(clue_id):
-                return row
-        return None
+        if self.frame is None:
+            return None
+        rows = np.flatnonzero(self.frame["clue_id"].to_numpy() == int(clue_id))
+        return int(rows[0]) if len(rows) else None
+
+    def text(self, row: int, key: str) -> str:
+        """A cell as shown: the row's value of a column of ``clue_service.COLUMNS``."""
+        return self.model.text(row, list(COLUMNS).index(key))
 
     def _selection_changed(self) -> None:
         chosen = set(self.selected_clues())
@@ -231,10 +222,9 @@ class CluePanel(QWidget):
             self.frame.loc[self.frame["clue_id"].isin(chosen), "verified_on"].isna().any())
         self.verify.setEnabled(pending)
 
-    def _household(self, row: int, _column: int) -> None:
-        item = self.table.item(row, 0)
-        if item is not None:
-            self.household_requested.emit(int(item.data(_HOUSEHOLD)))
+    def _household(self, row: int) -> None:
+        if self.frame is not None and 0 <= row < len(self.frame):
+            self.household_requested.emit(int(self.frame["household_id"].iat[row]))
 
     # -- language
     def retranslate(self) -> None:
@@ -248,7 +238,7 @@ class CluePanel(QWidget):
         self.verify.setToolTip(self.tr_("记录所选线索已于今天入户核实（可撤销）"))
         self.visit_list.setText(self.tr_("生成走访清单…"))
         self.visit_list.setToolTip(self.tr_("所选责任网格员待核实线索的走访清单（路线、地图，可导出）"))
-        self.table.setHorizontalHeaderLabels([self.tr_(text) for text in COLUMNS.values()])
+        self.model.set_headers([self.tr_(text) for text in COLUMNS.values()])
         self._fill(self.event, [(None, self.tr_("全部线索"))] + self._events)
         self._fill_workers()
         if self.frame is not None:

@@ -11,24 +11,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from gis_app.core.codes import HouseholdAttribute, MonitoringType
+from gis_app.ui.panels.frame_model import FrameModel
 
 LEVELS = (("乡镇", 1), ("村", 2), ("三级网格", 3))
 #: The table's columns: key of the summary and its Chinese header.
@@ -44,7 +43,6 @@ _NO_UNIT = {1: "（未知乡镇）", 2: "（未知村）", 3: "（未划入网�
 _BAR = 0.2
 #: Waiting after the buffer's last change before computing (typing 200 is three changes).
 DEBOUNCE_MS = 400
-_ROW = Qt.ItemDataRole.UserRole
 
 
 class ExposurePanel(QWidget):
@@ -93,16 +91,15 @@ class ExposurePanel(QWidget):
         self.cancel.clicked.connect(lambda _checked=False: self.cancel_requested.emit())
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.model = FrameModel([label for _key, label in COLUMNS])
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        # Sized once after filling: ResizeToContents would measure every column at each
-        # setItem (seconds for a few hundred rows).
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.cellClicked.connect(lambda row, _c: self._row(row, self.row_chosen))
-        self.table.cellDoubleClicked.connect(lambda row, _c: self._row(row, self.row_zoom))
+        self.table.clicked.connect(lambda index: self._row(index.row(), self.row_chosen))
+        self.table.doubleClicked.connect(lambda index: self._row(index.row(), self.row_zoom))
         self.chart = pg.PlotWidget(background="w")
         self.chart.setMenuEnabled(False)  # pyqtgraph's menus speak English only
         self.chart.setMouseEnabled(x=False, y=False)
@@ -188,26 +185,14 @@ class ExposurePanel(QWidget):
         self.total_households = households
         self.summary.setText(summary)
         keys = [key for key, _label in COLUMNS]
-        values = self.frame[keys].astype(object).to_numpy().tolist()
         no_code = self.frame["code"].isna().to_numpy()
-        self.table.setUpdatesEnabled(False)
-        self.table.setRowCount(len(values))
-        for row, record in enumerate(values):
-            for column, value in enumerate(record):
-                text = str(value)
-                if column == 0 and no_code[row]:
-                    text = self.tr_(_NO_UNIT[self.unit_level])
-                item = QTableWidgetItem(text)
-                if column >= 3:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                if column == 0:
-                    item.setData(_ROW, row)
-                    code = self.frame["code"].iat[row]
-                    item.setToolTip("" if pd.isna(code) else str(code))
-                self.table.setItem(row, column, item)
+        texts = self.frame[keys].astype(str).to_numpy(dtype=object)
+        if no_code.any():
+            texts[no_code, 0] = self.tr_(_NO_UNIT[self.unit_level])
+        codes = self.frame["code"].astype(object).where(~no_code, "").astype(str)
+        self.model.set_rows(texts, tips=codes.to_numpy(dtype=object), right=set(
+            range(3, len(COLUMNS))))
         self.table.resizeColumnsToContents()
-        self.table.setUpdatesEnabled(True)
 
     def _row(self, row: int, signal) -> None:
         if self.frame is not None and 0 <= row < len(self.frame):
@@ -217,6 +202,10 @@ class ExposurePanel(QWidget):
         """Choose a row as a click does (tests and the keyboard)."""
         self.table.selectRow(row)
         self._row(row, self.row_chosen)
+
+    def text(self, row: int, key: str) -> str:
+        """A cell as shown: the row's value of a column of :data:`COLUMNS`."""
+        return self.model.text(row, [k for k, _label in COLUMNS].index(key))
 
     # -- the chart
     def set_chart(self, bars: pd.DataFrame) -> None:
@@ -278,7 +267,7 @@ class ExposurePanel(QWidget):
         self.labels["kind"].setText(self.tr_("灾害类型"))
         self.kind.setItemText(0, self.tr_("全部灾害类型"))
         self.cancel.setText(self.tr_("取消"))
-        self.table.setHorizontalHeaderLabels([self.tr_(label) for _key, label in COLUMNS])
+        self.model.set_headers([self.tr_(label) for _key, label in COLUMNS])
         self.chart.getAxis("left").setLabel(self.tr_("户数"))
         if self.busy:
             self.summary.setText(self.tr_("正在统计灾害暴露…"))
