@@ -28,19 +28,26 @@ def _find(names: list[str], candidates: tuple[str, ...]) -> int | None:
     return next((i for i, name in enumerate(names) if name in wanted), None)
 
 
-def _raw_rows(path: Path, label: str, sheet) -> tuple[pd.DataFrame, str | None]:
+def _raw_rows(path: Path, label: str, sheet) -> tuple[pd.DataFrame, object, str | None]:
+    """The first rows, a reader of the rows from a given row on, and the sheet's name.
+
+    The header is looked for in the first rows; the rows under it are then read with their
+    types (coordinates as numbers, every digit kept).
+    """
     if path.suffix.lower() == ".csv":
         from gis_app.io.tables import read_csv_raw
 
-        return read_csv_raw(path, label), None
-    from gis_app.io.xlsx import open_workbook, sheet_index
+        raw = read_csv_raw(path, label)
+        return raw.iloc[:HEADER_SCAN_ROWS], lambda start: raw.iloc[start:], None
+    from gis_app.io.xlsx import open_workbook, rows_frame, sheet_index
 
     book = open_workbook(path, label)
     try:
         index = sheet_index(book, sheet, label)
-        return book.frame(index), book.names[index]
+        top = rows_frame(book.top_rows(index, HEADER_SCAN_ROWS)[0])
+        return top, lambda start: book.frame(index, start), book.names[index]
     finally:
-        book.close()
+        book.close()  # the rows are read by path (fastexcel), not through this zip
 
 
 def read_sheet_layer(path: str | Path, label: str,
@@ -73,7 +80,7 @@ def read_sheet_layer(path: str | Path, label: str,
         When no header row with coordinate or WKT columns is found.
     """
     path = Path(path)
-    raw, sheet_name = _raw_rows(path, label, sheet)
+    raw, rows_from, sheet_name = _raw_rows(path, label, sheet)
     header = None
     for i in range(min(len(raw), HEADER_SCAN_ROWS)):
         names = [normalise_header(v) for v in raw.iloc[i]]
@@ -86,7 +93,8 @@ def read_sheet_layer(path: str | Path, label: str,
                                 "（农户台账请用 --kind households，网格员名册请用 --kind workers）")
     texts = ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
              for v in raw.iloc[header]]
-    body = raw.iloc[header + 1:].reset_index(drop=True)
+    body = rows_from(header + 1).reset_index(drop=True)
+    body = body.reindex(columns=range(max(body.shape[1], len(texts))))
     body = body.where(body.notna() & (body.astype(str).apply(lambda c: c.str.strip()) != ""), None)
     filled = body.notna().to_numpy().any(axis=1)
     rows = np.flatnonzero(filled) + header + 2  # sheet row numbers

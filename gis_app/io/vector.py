@@ -513,13 +513,17 @@ def _write_excel(frame: gpd.GeoDataFrame, path: Path, deterministic: bool) -> Pa
     geoms = geo.geometry.to_numpy()
     table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
     types = shapely.get_type_id(geoms[~shapely.is_missing(geoms)])
+    formats = {}
     if types.size and (types == shapely.GeometryType.POINT).all():
         table[LON_FIELDS[0]] = shapely.get_x(geoms)
         table[LAT_FIELDS[0]] = shapely.get_y(geoms)
+        # Degrees to six decimals on screen (about 0.1 m); the cells keep every digit.
+        formats = {LON_FIELDS[0]: "0.000000", LAT_FIELDS[0]: "0.000000"}
     else:
         wkt = shapely.to_wkt(geoms, rounding_precision=8, trim=True)
         table[WKT_FIELDS[0]] = pd.Series(wkt, index=table.index, dtype=object)
     try:
-        return write_table_excel(table, path, deterministic=deterministic)
+        return write_table_excel(table, path, deterministic=deterministic,
+                                 number_formats=formats)
     except ValueError as exc:
         raise ValueError(f"{exc}；几何图形过于复杂，请导出为GeoPackage（.gpkg）") from None

@@ -3,10 +3,11 @@
 A county's ledger is a form: a title, a unit and date line, one or two rows of (merged)
 headers, then the households. The header is found in the first rows, read here by streaming
 the start of the sheet's XML (a few kilobytes, however long the sheet). The table's columns are
-then read in one pass by fastexcel (calamine, in Rust) into Arrow, as text: a cell reads as it
-shows (``3``, ``1.5``, ``2023-06-01``, ``true``), and the validators type it. Only the anchor
-column (the ID numbers) keeps its cells' types, so that ID numbers stored as numbers are named;
-when it mixes numbers and text, python-calamine tells which cells are numbers.
+then read in one pass by fastexcel (calamine, in Rust) into Arrow: a column of text or of mixed
+cells as text (a cell reads as it shows), a column of numbers as numbers, of dates as dates;
+the validators type the rest. ID numbers stored as numbers are named: a column of numbers
+says so, and a column mixing numbers and text is looked at again, only when an ID fails
+(:class:`_NumberCheck`).
 """
 
 from __future__ import annotations
@@ -234,30 +235,28 @@ class Workbook:
             flags = pd.Series(np.zeros(batch.num_rows, dtype=bool))
         return frame, flags
 
-    def frame(self, sheet: int) -> pd.DataFrame:
-        """Every row of a sheet as text (row ``i`` is sheet row ``i + 1``), empty cells None."""
+    def frame(self, sheet: int, start: int = 0) -> pd.DataFrame:
+        """The rows of a sheet from row ``start`` (0-based), columns by position (A is 0).
+
+        Row ``i`` is sheet row ``start + i + 1``. A column of numbers reads as floats, of
+        dates as dates, of text or mixed cells as stripped text (None empty).
+        """
         import fastexcel
 
         _quiet()
         try:
             reader = fastexcel.read_excel(str(self.path))
-            batch = reader.load_sheet(self._sheets[sheet][0], header_row=None, skip_rows=0,
-                                      dtypes="string", eager=True)
+            loaded = reader.load_sheet(self._sheets[sheet][0], header_row=None,
+                                       skip_rows=start, schema_sample_rows=None)
+            where = [c.absolute_index for c in loaded.selected_columns]
+            batch = loaded.to_arrow()
         except fastexcel.FastExcelError as exc:
             raise file_error(self.label, f"{_BROKEN}（{type(exc).__name__}）") from None
-        return pd.DataFrame({i: stripped_text(batch.column(i)) for i in range(batch.num_columns)})
-
-    def _numeric_cells(self, sheet: int, column: int, start: int, count: int) -> np.ndarray:
-        """Which cells of one column are numbers (python-calamine keeps each cell's type)."""
-        import python_calamine
-
-        with python_calamine.CalamineWorkbook.from_path(str(self.path)) as book:
-            values = book.get_sheet_by_index(sheet).to_python(skip_empty_area=False)
-        flags = np.zeros(count, dtype=bool)
-        for i, row in enumerate(values[start:start + count]):
-            value = row[column] if column < len(row) else None
-            flags[i] = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return flags
+        width = max(where, default=-1) + 1
+        columns = {i: pd.Series([None] * batch.num_rows, dtype=object) for i in range(width)}
+        for position, array in zip(where, batch.columns, strict=True):
+            columns[position] = _series(array)
+        return pd.DataFrame(columns, index=pd.RangeIndex(batch.num_rows))
 
 
 def _si_text(content: bytes) -> str:

@@ -206,3 +206,21 @@ def _unique_id(i: int) -> str:
 
     first17 = f"430523{dt.date(1950, 1, 1) + dt.timedelta(days=i):%Y%m%d}{i % 1000:03d}"
     return first17 + check_digit(first17)
+
+
+def test_a_point_layer_in_excel_keeps_every_digit(tmp_path):
+    import geopandas as gpd
+
+    from gis_app.io import read_vector, write_vector
+
+    x, y = [110.7598492738501, 111.1, 0.1 + 110.2], [27.236634831001556, 27.2, 26.9]
+    points = gpd.GeoDataFrame({"名称": ["甲", "乙", "丙"], "户数": [3, 12, 7]},
+                              geometry=gpd.points_from_xy(x, y), crs=4490)
+    path = write_vector(points, tmp_path / "点.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    header = [c.value for c in ws[1]]
+    lon = ws.cell(2, header.index("经度") + 1)
+    assert lon.value == x[0] and lon.number_format == "0.000000"
+    back = read_vector(path).frame
+    assert list(back.geometry.x) == x and list(back.geometry.y) == y
+    assert list(back["户数"]) == [3, 12, 7]
