@@ -1,7 +1,7 @@
 """What the disaster-prevention planner's views need: clues as listed, visit lists, selections.
 
-The window's 风险线索 dock lists the clues of :mod:`gis_app.services.clue_service` on a day,
-for one disaster event or all, one responsible worker or all, overdue ones only on request;
+The window's 风险线索核实 dock lists the clues of :mod:`gis_app.services.clue_service` on a
+day, for one disaster event or all, one responsible worker or all, overdue ones only on request;
 生成走访清单 makes one worker's list of open clues (the 走访清单 of
 :mod:`gis_app.services.visit_list_service`). 按位置选择 finds the households in, or within a
 distance of, shapes on the map (selected hazard zones, an event's footprint) and combines them
@@ -29,33 +29,26 @@ SELECTION_MODES: dict[str, str] = {
 ALL_CLUES_TITLE = "风险线索核实"
 
 
-def shown_clues(project, as_of: dt.date | None = None, *, event_id: int | None = None,
-                worker_id: int | None = None, overdue_only: bool = False,
-                unmask: bool = False, user: str | None = None) -> Clues:
-    """The clues a list shows: of one event (or all), one responsible worker (or all).
+def shown_clues(clues: Clues, *, worker_id: int | None = None,
+                overdue_only: bool = False) -> Clues:
+    """The clues a list shows of those read: one responsible worker's (or all), overdue only.
 
     Parameters
     ----------
-    project : Project
-        The open project.
-    as_of : datetime.date, optional
-        The day of the standing (default today).
-    event_id : int, optional
-        Only this disaster's clues.
+    clues : Clues
+        :func:`~gis_app.services.clue_service.load_clues`' clues (of an event, or all), read
+        once for several views of them.
     worker_id : int, optional
-        Only clues this worker answers for (:func:`~gis_app.services.clue_service.load_clues`'
-        ``worker_id``: the first responsible worker of the household's level-3 grid).
+        Only clues this worker answers for (``worker_id``: the first responsible worker of
+        the household's level-3 grid).
     overdue_only : bool
         Only open clues past their deadline, the longest overdue first.
-    unmask, user
-        As for :func:`~gis_app.services.clue_service.load_clues`.
 
     Returns
     -------
     Clues
-        Newest found first (an event's clues at the top), unless ``overdue_only``.
+        A copy; newest found first (an event's clues at the top) unless ``overdue_only``.
     """
-    clues = load_clues(project, as_of, event_id=event_id, unmask=unmask, user=user)
     frame = clues.frame
     if worker_id is not None:
         frame = frame[(frame["worker_id"] == int(worker_id)).fillna(False).to_numpy(bool)]
@@ -64,15 +57,14 @@ def shown_clues(project, as_of: dt.date | None = None, *, event_id: int | None =
             ["days_overdue", "found_on", "clue_id"], ascending=[False, True, True])
     else:
         frame = frame.sort_values(["found_on", "clue_id"], ascending=[False, True])
-    clues.frame = frame.reset_index(drop=True)
-    return clues
+    return Clues(frame.reset_index(drop=True), clues.as_of, clues.working_days,
+                 list(clues.warnings), clues.unmasked)
 
 
-def clue_workers(project, as_of: dt.date | None = None, event_id: int | None = None
-                 ) -> pd.DataFrame:
+def clue_workers(clues: Clues) -> pd.DataFrame:
     """Workers answering for open clues: ``worker_id, worker, open, overdue``, by name."""
-    frame = load_clues(project, as_of, event_id=event_id, open_only=True).frame
-    frame = frame[frame["worker_id"].notna().to_numpy()]
+    frame = clues.frame
+    frame = frame[frame["worker_id"].notna().to_numpy() & frame["verified_on"].isna().to_numpy()]
     if not len(frame):
         return pd.DataFrame({"worker_id": np.empty(0, np.int64), "worker": [], "open": [],
                              "overdue": []})

@@ -17,6 +17,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from gis_app.services import import_service, planner_service
+from gis_app.services.clue_service import load_clues
 from gis_app.services.event_service import EVENT_KINDS, EventService, drawn_footprint
 from gis_app.ui.controllers.base import BOTTOM, ActionSpec, Controller, DockSpec
 from gis_app.ui.dialogs.event_dialog import EventDialog
@@ -53,9 +54,10 @@ class EventController(Controller):
         self.report_box: QMessageBox | None = None
         self.visit_dialog: VisitListDialog | None = None
         self.clues = None  # the Clues shown
+        self._read = None  # ((day, event, unmasked), the Clues read): kept until an edit
         self._filling = False
         self.session.events.changed.connect(self._changed)
-        self.session.events.reset.connect(self.refresh)
+        self.session.events.reset.connect(self._reset)
         self.state.events.unmask.connect(lambda _u: self.refresh())
 
     def docks(self):
@@ -105,14 +107,23 @@ class EventController(Controller):
 
     def _changed(self, changes) -> None:
         if any(entity in changes for entity in FOLLOWED):
+            self._read = None
             self.refresh()
+
+    def _reset(self) -> None:
+        self._read = None
+        self.refresh()
 
     def _options_changed(self) -> None:
         if not self._filling:
             self.refresh()
 
     def refresh(self) -> None:
-        """Read the clues the panel asks for (only while the dock is on screen)."""
+        """Show the clues the panel asks for (only while the dock is on screen).
+
+        The clues of a day and event are read once and kept until an edit or another day,
+        event or masking: choosing a worker or 只看逾期 filters those.
+        """
         if not self.shown(CLUES):
             return
         panel = self.panel
@@ -122,14 +133,17 @@ class EventController(Controller):
                 ["occurred_on", "id"], ascending=False)
             panel.set_events([(int(i), f"{day} {name}") for i, day, name in zip(
                 events["id"], events["occurred_on"], events["name"], strict=True)])
-            panel.set_workers(planner_service.clue_workers(self.session.project, panel.day,
-                                                           panel.event_id))
+            key = (panel.day, panel.event_id, self.state.unmask)
+            if self._read is None or self._read[0] != key:
+                self._read = (key, load_clues(self.session.project, panel.day,
+                                              event_id=panel.event_id, unmask=self.state.unmask,
+                                              user=self.session.user))
+            read = self._read[1]
+            panel.set_workers(planner_service.clue_workers(read))
         finally:
             self._filling = False
-        self.clues = planner_service.shown_clues(
-            self.session.project, panel.day, event_id=panel.event_id, worker_id=panel.worker_id,
-            overdue_only=panel.overdue_only.isChecked(), unmask=self.state.unmask,
-            user=self.session.user)
+        self.clues = planner_service.shown_clues(read, worker_id=panel.worker_id,
+                                                 overdue_only=panel.overdue_only.isChecked())
         panel.set_clues(self.clues.frame, self.clues.working_days)
 
     def verify(self, clue_ids: list[int]) -> int:

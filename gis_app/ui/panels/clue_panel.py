@@ -77,6 +77,8 @@ class CluePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
+        # Columns fitted to the first rows: measuring thousands costs seconds.
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         self.table.doubleClicked.connect(lambda index: self._household(index.row()))
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self._selection_changed())

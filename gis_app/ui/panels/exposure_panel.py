@@ -98,6 +98,8 @@ class ExposurePanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        # Columns fitted to the first rows: measuring thousands costs seconds.
+        self.table.horizontalHeader().setResizeContentsPrecision(100)
         self.table.clicked.connect(lambda index: self._row(index.row(), self.row_chosen))
         self.table.doubleClicked.connect(lambda index: self._row(index.row(), self.row_zoom))
         self.chart = pg.PlotWidget(background="w")
