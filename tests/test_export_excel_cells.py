@@ -34,8 +34,11 @@ def _store(path) -> dict:
 
 
 def _ledger(path):
-    ws = openpyxl.load_workbook(path, read_only=True).active
-    rows = list(ws.iter_rows(min_row=HEADER_ROW))
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(book.active.iter_rows(min_row=HEADER_ROW))
+    finally:
+        book.close()
     header = [c.value for c in rows[0]]
     return [{name: cell for name, cell in zip(header, row, strict=False)}
             for row in rows[1:] if row[header.index("户编号")].value]

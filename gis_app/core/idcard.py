@@ -85,6 +85,32 @@ def mask_phone(phone: str | None) -> str:
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
+def mask_many(values, phones: bool = False) -> np.ndarray:
+    """Vectorised :func:`mask_id` (or :func:`mask_phone`): the same text for every value.
+
+    The texts become one fixed-width array of code points; the characters between the first 3
+    and the last 4 become ``*`` column-wise, with no loop (an export masks a county's 100,000
+    ID numbers and phones at once). Empty values give ``""``.
+    """
+    values = np.asarray(values, dtype=object).ravel()
+    out = np.full(len(values), "", dtype=object)
+    filled = np.array([isinstance(v, str) and v != "" for v in values], dtype=bool) \
+        if len(values) else np.zeros(0, dtype=bool)
+    if not filled.any():
+        return out
+    text = values[filled].astype(str)
+    width = text.dtype.itemsize // 4
+    codes = text.view(np.uint32).reshape(len(text), width).copy()
+    length = (codes != 0).sum(axis=1, keepdims=True)
+    column = np.arange(width)[None, :]
+    # mask_id hides a text of up to 7 characters whole; mask_phone one of fewer than 7.
+    whole = length <= 7 if not phones else length < 7
+    hidden = (column < length) & (whole | ((column >= 3) & (column < length - 4)))
+    codes[hidden] = ord("*")
+    out[filled] = codes.view(f"<U{width}").ravel().astype(object)
+    return out
+
+
 def valid_mask(id_numbers) -> np.ndarray:
     """Vectorised :func:`is_valid` (length, characters, check digit; not the birth date).
 

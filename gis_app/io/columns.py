@@ -200,6 +200,11 @@ def to_date(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     tuple
         Object series of ``datetime.date`` or ``NaT``, and the mask of invalid cells.
     """
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):  # a column of Excel dates
+        stamps = raw.dt.tz_localize(None) if raw.dt.tz is not None else raw
+        result = stamps.where((stamps.dt.year >= 1900) & (stamps.dt.year <= 2100))
+        bad = (raw.notna() & result.isna()).to_numpy()
+        return result.dt.date.astype(object).where(result.notna(), pd.NaT), bad
     raw = raw.astype(object)
     result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     types = _cell_types(raw)

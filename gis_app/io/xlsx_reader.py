@@ -312,7 +312,11 @@ def _series(array: pa.Array) -> pd.Series:
     kind = array.type
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
         return pd.Series(array.to_numpy(zero_copy_only=False), dtype=np.float64)
-    if pa.types.is_date(kind) or pa.types.is_timestamp(kind) or pa.types.is_boolean(kind):
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        if pa.types.is_timestamp(kind) and kind.tz is not None:
+            array = pc.local_timestamp(array)
+        return pd.Series(array.cast(pa.timestamp("ms")).to_pandas(), dtype="datetime64[ms]")
+    if pa.types.is_boolean(kind):
         return pd.Series(array.to_pylist(), dtype=object)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return stripped_text(array)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.core.fields import PERSONAL_ID_FIELDS, PERSONAL_PHONE_FIELDS
-from gis_app.core.idcard import mask_id, mask_phone
+from gis_app.core.idcard import mask_id, mask_many, mask_phone
 from gis_app.services.export_layers import (
     LEDGER_LAYERS,
     ROSTER_LAYERS,
@@ -108,10 +108,12 @@ def mask_personal_data(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     free_text = free_text_columns()
     for name in frame.columns:
-        if name in PERSONAL_ID_FIELDS:
-            frame[name] = frame[name].map(mask_id)
-        elif name in PERSONAL_PHONE_FIELDS:
-            frame[name] = frame[name].map(mask_phone)
+        if name in PERSONAL_ID_FIELDS or name in PERSONAL_PHONE_FIELDS:
+            # A county's column at once (mask_id / mask_phone, vectorised); empty stays empty.
+            masked = mask_many(frame[name].to_numpy(dtype=object),
+                               phones=name in PERSONAL_PHONE_FIELDS)
+            frame[name] = pd.Series(masked, index=frame.index, dtype=object).where(
+                frame[name].notna().to_numpy(), None)
         elif name in free_text:
             frame[name] = frame[name].map(scrub_numbers)
     return frame
