@@ -152,7 +152,7 @@ def bench(households: int, repeat: int, former_revision: str | None):
     seconds, cpu, result = timed(lambda: read_ledger(ledger), repeat)
     assert len(result.frame) == households
     what = f"read and validate the {n}-row ledger (no project)"
-    yield ((what, seconds, cpu, "former read_ledger (openpyxl)",
+    yield ((what, seconds, cpu, "former read_ledger (openpyxl)" if former else "",
                  former_seconds(former, _TIMED.format(
                      body=f"from gis_app.io import read_ledger; read_ledger({str(ledger)!r})"))
                  if former else None))
