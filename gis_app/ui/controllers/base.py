@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QObject, Qt, pyqtSlot
 from PyQt6.QtWidgets import QMessageBox, QWidget
 
 from gis_app.storage.uow import ConflictError, StaleEditError
@@ -13,6 +13,30 @@ from gis_app.storage.uow import ConflictError, StaleEditError
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+class DockWorkReceiver(QObject):
+    """Lives on the window's thread: a dock's worker thread reports here, queued.
+
+    The controller shows progress with ``panel.set_busy(done, total)`` and takes the outcome
+    (None when cancelled) or the error text in ``_finished(outcome, error=None)``.
+    """
+
+    def __init__(self, controller):
+        super().__init__()
+        self.controller = controller
+
+    @pyqtSlot(int, int)
+    def progressed(self, done: int, total: int) -> None:
+        self.controller.panel.set_busy(done, total)
+
+    @pyqtSlot(object)
+    def finished(self, outcome) -> None:
+        self.controller._finished(outcome)
+
+    @pyqtSlot(str)
+    def failed(self, error: str) -> None:
+        self.controller._finished(None, error)
 
 
 @dataclass

@@ -18,13 +18,19 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from PyQt6.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QThread, pyqtSignal
 
 from gis_app.analysis.exposure import kind_order
 from gis_app.services import exposure_view
 from gis_app.services.exposure_service import compute_exposure, kind_name, load_inputs
 from gis_app.services.layers import EXPOSURE_ENTITIES
-from gis_app.ui.controllers.base import BOTTOM, ActionSpec, Controller, DockSpec
+from gis_app.ui.controllers.base import (
+    BOTTOM,
+    ActionSpec,
+    Controller,
+    DockSpec,
+    DockWorkReceiver,
+)
 from gis_app.ui.panels.exposure_panel import ExposurePanel
 
 EXPOSURE = "灾害暴露"
@@ -69,26 +75,6 @@ class _ExposureThread(QThread):
             self.computed.emit((result, table, bars))
 
 
-class _Receiver(QObject):
-    """Lives on the window's thread: the worker's signals arrive here, queued."""
-
-    def __init__(self, controller):
-        super().__init__()
-        self.controller = controller
-
-    @pyqtSlot(int, int)
-    def progressed(self, done: int, total: int) -> None:
-        self.controller.panel.set_busy(done, total)
-
-    @pyqtSlot(object)
-    def computed(self, outcome) -> None:
-        self.controller._finished(outcome)
-
-    @pyqtSlot(str)
-    def failed(self, error: str) -> None:
-        self.controller._finished(None, error)
-
-
 class ExposureController(Controller):
     """The 灾害暴露 dock and the households its rows and bars select."""
 
@@ -109,7 +95,7 @@ class ExposureController(Controller):
         self.thread: _ExposureThread | None = None
         self._again = False
         self._version = 0  # counts edits that change the exposure: a result of before is stale
-        self._receiver = _Receiver(self)
+        self._receiver = DockWorkReceiver(self)
         self.session.events.changed.connect(self._changed)
         self.session.events.reset.connect(self._stale)
         self.state.events.language.connect(lambda _l: self._options_changed())
@@ -181,7 +167,7 @@ class ExposureController(Controller):
                                  panel.hazard_kind, self.state.language)
         thread.version = self._version
         thread.progressed.connect(self._receiver.progressed)
-        thread.computed.connect(self._receiver.computed)
+        thread.computed.connect(self._receiver.finished)
         thread.failed.connect(self._receiver.failed)
         self.thread = thread
         panel.set_busy(0, 1)

@@ -14,11 +14,11 @@ import threading
 
 import numpy as np
 import pandas as pd
-from PyQt6.QtCore import QObject, QThread, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QThread, pyqtSignal
 
 from gis_app.core.mapdefs import Symbol
 from gis_app.services.project_service import CheckCancelled, check_project
-from gis_app.ui.controllers.base import BOTTOM, Controller, DockSpec
+from gis_app.ui.controllers.base import BOTTOM, Controller, DockSpec, DockWorkReceiver
 from gis_app.ui.panels.rules_panel import RulesPanel
 
 RULES = "网格规则"
@@ -64,26 +64,6 @@ class _CheckThread(QThread):
             self.checked.emit(problems)
 
 
-class _Receiver(QObject):
-    """Lives on the window's thread: the worker's signals arrive here, queued."""
-
-    def __init__(self, controller):
-        super().__init__()
-        self.controller = controller
-
-    @pyqtSlot(int, int)
-    def progressed(self, done: int, total: int) -> None:
-        self.controller.panel.set_busy(done, total)
-
-    @pyqtSlot(object)
-    def checked(self, problems) -> None:
-        self.controller._finished(problems)
-
-    @pyqtSlot(str)
-    def failed(self, error: str) -> None:
-        self.controller._finished(None, error)
-
-
 class RulesController(Controller):
     """The 网格规则 dock and the problem marks on the map."""
 
@@ -99,7 +79,7 @@ class RulesController(Controller):
         self.thread: _CheckThread | None = None  # the check running, if any
         self._again = False  # an edit came during the check: run it once more
         self._cache: dict = {}  # grid checks and indexes kept while grids are unchanged
-        self._receiver = _Receiver(self)
+        self._receiver = DockWorkReceiver(self)
         self.session.events.changed.connect(self._changed)
         self.session.events.reset.connect(self._recheck)
 
@@ -134,7 +114,7 @@ class RulesController(Controller):
         self._again = False
         thread = _CheckThread(self.session.project, self._cache)
         thread.progressed.connect(self._receiver.progressed)
-        thread.checked.connect(self._receiver.checked)
+        thread.checked.connect(self._receiver.finished)
         thread.failed.connect(self._receiver.failed)
         self.thread = thread
         self.panel.set_busy(0, 1)
