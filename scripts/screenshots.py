@@ -62,14 +62,31 @@ def _exposure(app, window, out: Path) -> None:
     window.layers["exposure_grids"].set_visible(False)
 
 
+def _open_window(app, project: Path, settings, language: str):
+    """The window on a new session of ``project`` in ``language``, the whole county drawn."""
+    from gis_app.services.session import ProjectSession
+    from gis_app.storage.project import open_project
+    from gis_app.ui.main_window import MainWindow
+
+    settings.setValue("language", language)
+    session = ProjectSession(open_project(project), user="screenshots")
+    session.load()
+    window = MainWindow(session, settings)
+    window.resize(1400, 900)
+    window.show()
+    _settle(app)
+    window.canvas.zoom_full()
+    _settle(app)
+    window.canvas.relabel()
+    _settle(app)
+    return session, window
+
+
 def main() -> int:
     from PyQt6.QtCore import QSettings
 
     from gis_app.services.sample_service import create_sample_project
-    from gis_app.services.session import ProjectSession
-    from gis_app.storage.project import open_project
     from gis_app.ui.app import application
-    from gis_app.ui.main_window import MainWindow
 
     app = application()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -77,17 +94,7 @@ def main() -> int:
         project = Path(folder) / "sample.gmp"
         create_sample_project(project).close()
         settings = QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
-        settings.setValue("language", "zh")
-        session = ProjectSession(open_project(project), user="screenshots")
-        session.load()
-        window = MainWindow(session, settings)
-        window.resize(1400, 900)
-        window.show()
-        _settle(app)
-        window.canvas.zoom_full()
-        _settle(app)
-        window.canvas.relabel()
-        _settle(app)
+        session, window = _open_window(app, project, settings, "zh")
         window.grab().save(str(OUT / "default_map.png"))
         snapshot = window.controller("map")
         snapshot.save_snapshot(str(OUT / "snapshot.png"))
@@ -105,17 +112,7 @@ def main() -> int:
         window.close()
         session.close()
 
-        settings.setValue("language", "en")
-        session = ProjectSession(open_project(project), user="screenshots")
-        session.load()
-        window = MainWindow(session, settings)
-        window.resize(1400, 900)
-        window.show()
-        _settle(app)
-        window.canvas.zoom_full()
-        _settle(app)
-        window.canvas.relabel()
-        _settle(app)
+        session, window = _open_window(app, project, settings, "en")
         window.grab().save(str(OUT / "english_window.png"))
         window.close()
         session.close()
