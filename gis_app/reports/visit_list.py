@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,16 @@ import shapely
 
 # CJKFontNotFound: what write_visit_list_pdf raises, importable from here as before.
 from gis_app.reports.fonts import CJKFontNotFound, add_cjk_font, find_cjk_font  # noqa: F401
+
+# MapFrame, nice_length, length_text: importable from here as before.
+from gis_app.reports.map_frame import (  # noqa: F401
+    MapFrame,
+    length_text,
+    nice_length,
+    north_arrow,
+    scale_bar,
+)
+from gis_app.reports.page_canvas import PdfCanvas, PngCanvas
 
 TITLE = "走访清单"
 _ROUTE_COLOUR = (214, 51, 108)
@@ -47,35 +56,6 @@ def _summary_lines(visits) -> list[str]:
 # --- the map, shared by the PNG and the PDF ----------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MapFrame:
-    """Gauss–Krüger metres → page units in a box (y down), same scale on both axes."""
-
-    left: float
-    top: float
-    width: float
-    height: float
-    x0: float
-    y0: float
-    scale: float  # page units per metre
-
-    @classmethod
-    def fit(cls, bounds, left, top, width, height, margin: float = 0.06) -> MapFrame:
-        """The frame showing ``bounds`` (minx, miny, maxx, maxy) centred in the box."""
-        minx, miny, maxx, maxy = bounds
-        span_x, span_y = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
-        usable_w, usable_h = width * (1 - 2 * margin), height * (1 - 2 * margin)
-        scale = min(usable_w / span_x, usable_h / span_y)
-        x0 = (minx + maxx) / 2 - width / 2 / scale
-        y0 = (miny + maxy) / 2 + height / 2 / scale
-        return cls(left, top, width, height, x0, y0, scale)
-
-    def page(self, x, y) -> tuple[np.ndarray, np.ndarray]:
-        """Page coordinates of map points."""
-        return (self.left + (np.asarray(x, float) - self.x0) * self.scale,
-                self.top + (self.y0 - np.asarray(y, float)) * self.scale)
-
-
 def map_bounds(visits) -> tuple[float, float, float, float] | None:
     """Extent of the grids and located households in metres; None when there is nothing."""
     located = visits.located
@@ -103,19 +83,6 @@ def grid_rings(grids) -> list[tuple[int, np.ndarray]]:
     cuts = np.flatnonzero(np.diff(line)) + 1
     levels = grids["level"].to_numpy()[owner[line[np.r_[0, cuts]]]]
     return list(zip(levels.tolist(), np.split(coords, cuts), strict=True))
-
-
-def nice_length(metres: float) -> float:
-    """The largest 1, 2 or 5 × 10^k not above ``metres``."""
-    if metres <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(metres))
-    return max(step * power for step in (1, 2, 5) if step * power <= metres)
-
-
-def length_text(metres: float) -> str:
-    """``500 米`` or ``2 公里``."""
-    return f"{metres / 1000:g} 公里" if metres >= 1000 else f"{metres:g} 米"
 
 
 def _label_every(n: int) -> int:
@@ -240,8 +207,9 @@ def render_map_png(visits, width: int = 1600, height: int = 1000) -> bytes:
         if np.isfinite(left):
             draw.text((left, top), text, fill="black", font=small, anchor="lt",
                       stroke_width=2, stroke_fill="white")
-    _png_north_arrow(draw, width - 70, 30, font(28))
-    _png_scale_bar(draw, frame, 30, height - 40, width / 4, font(22))
+    canvas = PngCanvas(image, 1.0, font_path)
+    north_arrow(canvas, width - 70, 30, 44)
+    scale_bar(canvas, frame, 30, height - 40, width / 4, 8, 22)
     return _png(image)
 
 
@@ -249,20 +217,6 @@ def _png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _png_north_arrow(draw, x: float, y: float, font) -> None:
-    draw.polygon([(x, y), (x - 14, y + 44), (x, y + 34), (x + 14, y + 44)], fill="black")
-    draw.text((x, y + 50), "北", fill="black", font=font, anchor="mt")
-
-
-def _png_scale_bar(draw, frame: MapFrame, x: float, y: float, max_width: float, font) -> None:
-    metres = nice_length(max_width / frame.scale)
-    length = metres * frame.scale
-    draw.rectangle((x, y, x + length, y + 8), fill="black")
-    draw.rectangle((x + length / 2, y + 1, x + length - 1, y + 7), fill="white")
-    draw.text((x + length + 8, y + 4), length_text(metres), fill="black", font=font,
-              anchor="lm")
 
 
 # --- Excel --------------------------------------------------------------------------------------
@@ -485,29 +439,9 @@ def _pdf_map(pdf, visits, left: float, top: float, width: float, height: float) 
         for text, (bx, by, _ring) in zip(texts, places, strict=True):
             if np.isfinite(bx):
                 pdf.text(bx, by + height_mm * 0.8, text)
-    _pdf_north_arrow(pdf, left + width - 12, top + 5)
-    _pdf_scale_bar(pdf, frame, left + 6, top + height - 7, width / 4)
-
-
-def _pdf_north_arrow(pdf, x: float, y: float) -> None:
-    pdf.set_fill_color(0)
-    pdf.set_draw_color(0)
-    pdf.polygon([(x, y), (x - 2.5, y + 8), (x, y + 6), (x + 2.5, y + 8)], style="DF")
-    pdf.set_font("cjk", size=9)
-    pdf.text(x - 1.6, y + 12.5, "北")
-
-
-def _pdf_scale_bar(pdf, frame: MapFrame, x: float, y: float, max_width: float) -> None:
-    metres = nice_length(max_width / frame.scale)
-    length = metres * frame.scale
-    pdf.set_draw_color(0)
-    pdf.set_line_width(0.2)
-    pdf.set_fill_color(0)
-    pdf.rect(x, y, length / 2, 1.5, style="DF")
-    pdf.set_fill_color(255)
-    pdf.rect(x + length / 2, y, length / 2, 1.5, style="DF")
-    pdf.set_font("cjk", size=8)
-    pdf.text(x + length + 2, y + 1.5, length_text(metres))
+    canvas = PdfCanvas(pdf)
+    north_arrow(canvas, left + width - 12, top + 5, 8)
+    scale_bar(canvas, frame, left + 6, top + height - 7, width / 4, 1.5, 2.8)
 
 
 def _pdf_table(pdf, table, font_face) -> None:
