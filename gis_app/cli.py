@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="安置点、灾害隐患按编码更新项目中已有的要素（替换几何图形和属性，可撤销）")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("export", help="导出图层和表（格式由扩展名决定：.gpkg .geojson .shp .xlsx）")
+    p = sub.add_parser("export", help="导出图层和表（格式由扩展名决定：.gpkg .geojson .shp .xlsx；"
+                       ".qgs .qgz 为 QGIS 项目，GeoPackage 写在旁边）")
     p.add_argument("project")
     p.add_argument("out")
     p.add_argument("--layer", help="只导出一个图层或表；all 表示全部")
@@ -134,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--level", type=int, choices=(1, 2, 3), default=3, help="1 乡镇、2 村、3 三级网格（默认）"
     )
     p.add_argument("--kind", help="只统计一种灾害：洪涝、山洪、干旱、滑坡、泥石流、崩塌")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("briefing", help="简报网页地图：一个离线可打开的 HTML 文件（网格覆盖率、"
+                                        "灾害隐患区、安置点、各网格户数；不含个人信息）")
+    p.add_argument("project")
+    p.add_argument("--out", required=True, help="输出文件（.html）")
+    p.add_argument("--campaign", type=int, help="排查年度（默认最新一次）")
+    p.add_argument("--tiles", metavar="URL",
+                   help="底图的 XYZ 瓦片地址，如 http://县服务器/tiles/{z}/{x}/{y}.png（默认不用底图）")
     p.add_argument("--json", action="store_true")
     return parser
 
@@ -278,7 +288,22 @@ def _run(args) -> int:
         return 0
     if args.command == "exposure":
         return _exposure(args)
+    if args.command == "briefing":
+        return _briefing(args)
     raise AssertionError(args.command)
+
+
+def _briefing(args) -> int:
+    from gis_app.services.briefing_service import write_briefing_map
+    from gis_app.services.session import ProjectSession
+
+    written = write_briefing_map(ProjectSession(_open(args.project)), args.out, args.campaign,
+                                 tiles=args.tiles, progress=_progress_printer(not args.json))
+    payload = {"path": str(written.path), "bytes": written.bytes, "layers": written.layers,
+               "grids": written.grids, "households": written.households,
+               "campaign": written.campaign}
+    _emit(args, payload, written.message())
+    return 0
 
 
 def _exposure(args) -> int:
