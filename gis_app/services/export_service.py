@@ -219,7 +219,8 @@ def export_project(
     out : str or Path
         ``.gpkg`` (every layer and table, or ``layer``), ``.xlsx`` (the households ledger of
         annex 2, or ``layer``), ``.geojson`` / ``.shp`` (``layer``, default households; ``all``
-        writes one file per layer).
+        writes one file per layer), ``.qgs`` / ``.qgz`` (a QGIS project over the GeoPackage
+        written beside it under the same name).
     layer : str, optional
         One layer or table name (see :data:`SPATIAL_LAYERS`, :data:`TABLES`) or ``all``.
     unmask : bool
@@ -243,6 +244,13 @@ def export_project(
     out = Path(out)
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".qgs", ".qgz"):  # a QGIS project over the GeoPackage written beside it
+        from gis_app.services.qgis_export import write_qgis_project
+
+        if layer not in (None, "all"):
+            raise ValueError("QGIS 项目包含全部图层，不能只导出一个图层")
+        gpkg = export_project(project, out.with_suffix(".gpkg"), unmask=unmask, user=user)[0]
+        return [gpkg, write_qgis_project(project, gpkg, out)]
     protect = (lambda f: f) if unmask else mask_personal_data
     written: list[Path] = []
     if suffix == ".xlsx" and layer is None:
@@ -283,7 +291,8 @@ def export_project(
                     raise ValueError(f"表{name}没有几何图形，请导出为 .xlsx 或 .gpkg")
             written.append(target)
     else:
-        raise ValueError(f"不支持的导出格式：{out.suffix}（可用 .gpkg .geojson .shp .xlsx）")
+        raise ValueError(
+            f"不支持的导出格式：{out.suffix}（可用 .gpkg .geojson .shp .xlsx .qgs .qgz）")
     with edit(project, user, f"导出{layer or '全部图层'}：{out.name}") as uow:
         uow.note("export", layer or "all", {"file": str(out), "unmasked": unmask})
     return written
