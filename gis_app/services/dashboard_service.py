@@ -163,6 +163,8 @@ class DashboardService:
         self._campaign = None  # per-household state of the campaign (see _campaign_state)
         self._pending: list[int] = []  # visit records inserted since the last count
         self.exposure = None  # an ExposureResult of the current data (None: not computed)
+        #: Counts the edits that made the exposure stale: a result begun before one is old.
+        self.exposure_version = 0
         events = session.events
         events.changed.connect(self._changed)
         events.reset.connect(self._reset)
@@ -174,8 +176,9 @@ class DashboardService:
         for part, entities in _RESTS_ON.items():
             if touched & entities:
                 self._stale.add(part)
-        if "exposure" in self._stale:
+        if touched & _RESTS_ON["exposure"]:
             self.exposure = None
+            self.exposure_version += 1
         if "investigation_record" in touched:
             change = changes["investigation_record"]
             if change.updated or change.deleted:
@@ -188,6 +191,7 @@ class DashboardService:
     def _reset(self) -> None:
         self._stale = set(_RESTS_ON)
         self.exposure = None
+        self.exposure_version += 1
         self._forget_campaign()
 
     def _forget_campaign(self) -> None:
@@ -198,10 +202,17 @@ class DashboardService:
         """True when the exposure must be computed again (see :meth:`set_exposure`)."""
         return self.exposure is None
 
-    def set_exposure(self, result) -> None:
-        """The exposure at 0 m of the session's current data (computed on a worker thread)."""
+    def set_exposure(self, result, version: int | None = None) -> bool:
+        """The exposure at 0 m of the session's data (computed on a worker thread).
+
+        ``version``: :attr:`exposure_version` when the computation began; a result of data
+        edited since is not taken (False).
+        """
+        if version is not None and version != self.exposure_version:
+            return False
         self.exposure = result
         self._stale.add("exposure")
+        return True
 
     # -- settings
     @property

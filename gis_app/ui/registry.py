@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gis_app.ui.controllers.dashboard import DashboardController
 from gis_app.ui.controllers.events import EventController
 from gis_app.ui.controllers.exposure import ExposureController
 from gis_app.ui.controllers.grid_edit import GridEditController
@@ -38,4 +39,5 @@ CONTROLLERS = (
     EventController,
     ExposureController,
     PlanController,
+    DashboardController,
 )
