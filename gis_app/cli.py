@@ -127,6 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unmask", action="store_true", help="不脱敏显示证件号码和电话（需有权限）")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("print", help="打印地图：图名、地图、图例、比例尺、指北针和主要数据"
+                                     "（PDF 矢量或 300dpi PNG；--atlas 每村或每个三级网格一页）")
+    p.add_argument("project")
+    p.add_argument("--out", required=True, help="输出文件：.pdf 或 .png")
+    p.add_argument("--atlas", choices=("village", "grid"),
+                   help="图集：village 每村一页，grid 每个三级网格一页（仅 PDF）")
+    p.add_argument("--paper", choices=("A4", "A3"), default="A4", help="纸张（默认 A4）")
+    p.add_argument("--orientation", choices=("portrait", "landscape"), default="landscape",
+                   help="方向：portrait 纵向，landscape 横向（默认）")
+    p.add_argument("--title", help="图名（默认按范围生成）")
+    p.add_argument("--township", metavar="CODE", help="只打印一个乡镇（代码）")
+    p.add_argument("--campaign", type=int, help="覆盖率按哪一年度的排查（默认最新一次）")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("exposure", help="灾害风险暴露：各乡镇、村或三级网格受威胁的农户和安置点")
     p.add_argument("project")
     p.add_argument("--buffer", type=float, default=0.0, metavar="METRES",
@@ -286,6 +300,8 @@ def _run(args) -> int:
         for warning in clues.warnings:
             print(f"提示：{warning}", file=sys.stderr)
         return 0
+    if args.command == "print":
+        return _print(args)
     if args.command == "exposure":
         return _exposure(args)
     if args.command == "briefing":
@@ -329,6 +345,24 @@ def _exposure(args) -> int:
         print("受威胁农户合计：" + "、".join(f"{k}{n}户" for k, n in per_kind.items()))
     if inputs.unlocated:
         print(f"提示：{inputs.unlocated}户位置未知，未计入")
+    return 0
+
+
+def _print(args) -> int:
+    from gis_app.services.print_service import PrintOptions, export_print
+    from gis_app.services.session import ProjectSession
+
+    options = PrintOptions(args.paper, args.orientation, args.title, args.atlas, args.township,
+                           args.campaign)
+    session = ProjectSession(_open(args.project))
+    try:
+        result = export_print(session, args.out, options, _progress_printer(not args.json))
+    finally:
+        session.close()
+    payload = {"file": str(result.path), "pages": result.pages, "title": result.sheet.title,
+               "paper": args.paper, "orientation": args.orientation,
+               "units": [page.unit for page in result.sheet.pages]}
+    _emit(args, payload, result.message())
     return 0
 
 

@@ -186,9 +186,13 @@ def _draw_points(canvas, layers, frame: MapFrame, denominator: float) -> None:
                                _width(symbol))
 
 
-def _draw_labels(canvas, layers, frame: MapFrame, denominator: float, size: float) -> None:
-    """Labels of the labelled layers in scale, top layer first, none over another."""
-    taken: list[tuple[float, float, float, float]] = []
+def _draw_labels(canvas, layers, frame: MapFrame, denominator: float, size: float,
+                 reserved=()) -> None:
+    """Labels of the labelled layers in scale, top layer first, none over another.
+
+    ``reserved``: (left, top, right, bottom) boxes no label may cover (arrow, scale bar).
+    """
+    taken: list[tuple[float, float, float, float]] = list(reserved)
     right, bottom = frame.left + frame.width, frame.top + frame.height
     for layer in reversed(layers):
         style = layer.style
@@ -240,12 +244,14 @@ def draw_map(canvas, sheet: PrintSheet, page: PrintPage, box, u: float) -> MapFr
         if page.focus is not None:
             coords, rings = _rings(np.array([page.focus], dtype=object), frame)
             canvas.stroke_rings(coords, rings, FOCUS_OUTLINE, 0.7 * u)
-        _draw_labels(canvas, sheet.layers, frame, denominator, 2.4 * u)
+        arrow = (left + width - 15 * u, top, left + width, top + 20 * u)
+        bar_y = top + height - 8 * u
+        bar = (left + 3 * u, bar_y - 3 * u, left + width / 4 + 25 * u, bar_y + 6 * u)
+        _draw_labels(canvas, sheet.layers, frame, denominator, 2.4 * u, (arrow, bar))
+        canvas.rect(bar[0], bar[1], bar[2] - bar[0], bar[3] - bar[1],
+                    fill=(255, 255, 255, 0.8))
     canvas.rect(left, top, width, height, stroke=BLACK, width=0.3 * u)
     north_arrow(canvas, left + width - 9 * u, top + 4 * u, 9 * u)
-    bar_y = top + height - 8 * u
-    canvas.rect(left + 3 * u, bar_y - 3 * u, width / 4 + 22 * u, 9 * u,
-                fill=(255, 255, 255, 0.8))
     scale_bar(canvas, frame, left + 5 * u, bar_y, width / 4, 1.6 * u, 2.6 * u)
     canvas.text(left + 5 * u, bar_y + 4.2 * u, f"比例尺 1:{round(denominator, -1):,.0f}",
                 2.4 * u, anchor="lm")

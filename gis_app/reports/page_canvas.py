@@ -49,6 +49,8 @@ def marker_rings(x, y, shape: str, size: float) -> tuple[np.ndarray, np.ndarray]
     """Every point's symbol outline: (coordinates, ring index per vertex), one ring each."""
     unit = SHAPES.get(shape, SHAPES["circle"])
     closed = np.vstack([unit, unit[:1]]) * size
+    if _signed_areas(closed, np.array([0]))[0] > 0:  # exteriors wind anticlockwise as seen
+        closed = closed[::-1]
     x, y = np.asarray(x, float), np.asarray(y, float)
     coords = np.empty((len(x), len(closed), 2))
     coords[:, :, 0] = x[:, None] + closed[None, :, 0]
@@ -59,6 +61,14 @@ def marker_rings(x, y, shape: str, size: float) -> tuple[np.ndarray, np.ndarray]
 def _colour_op(colour, operator: str) -> str:
     red, green, blue = (c / 255 for c in colour[:3])
     return f"{red:.3f} {green:.3f} {blue:.3f} {operator}"
+
+
+def _signed_areas(coords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Twice each closed ring's shoelace area (y down: clockwise as seen is positive)."""
+    x, y = coords[:, 0], coords[:, 1]
+    following = np.arange(1, len(x) + 1)
+    following[np.r_[starts[1:] - 1, len(x) - 1]] = starts  # each ring's last vertex wraps
+    return np.add.reduceat(x * y[following] - x[following] * y, starts)
 
 
 def _ring_starts(ring_index: np.ndarray) -> np.ndarray:
@@ -208,15 +218,13 @@ class PngCanvas:
             self.image.paste(tuple(colour[:3]), box, mask.crop(box))
 
     def fill_rings(self, coords, ring_index, colour) -> None:
-        """Fill rings: exteriors (clockwise on the page) filled, holes cleared."""
+        """Fill rings: exteriors (anticlockwise as seen) filled, holes (clockwise) cleared."""
         if colour is None or not len(coords):
             return
         px = self._px(coords)
         starts = _ring_starts(np.asarray(ring_index))
         rings = np.split(px, starts[1:])
-        x, y = px[:, 0], px[:, 1]
-        twice = np.add.reduceat(x * np.roll(y, -1) - np.roll(x, -1) * y, starts)
-        exterior = twice > 0  # y down: clockwise on the page is a positive shoelace
+        exterior = _signed_areas(px, starts) < 0  # y down: anticlockwise as seen is negative
 
         def paint(draw, value):
             for keep in (True, False):  # exteriors, then the holes cut from them
@@ -273,17 +281,10 @@ class PngCanvas:
         closed = np.vstack([points, points[:1]])
         ring = np.zeros(len(closed), int)
         if fill is not None:
-            if self._clockwise(closed):
-                self.fill_rings(closed, ring, fill)
-            else:
-                self.fill_rings(closed[::-1], ring, fill)
+            clockwise = _signed_areas(closed, np.array([0]))[0] > 0
+            self.fill_rings(closed[::-1] if clockwise else closed, ring, fill)
         if stroke is not None:
             self.stroke_rings(closed, ring, stroke, width)
-
-    @staticmethod
-    def _clockwise(ring: np.ndarray) -> bool:
-        x, y = ring[:, 0], ring[:, 1]
-        return float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) > 0
 
     def rect(self, x, y, w, h, fill=None, stroke=None, width: float = 0.2) -> None:
         """A rectangle from its top-left corner."""

@@ -225,7 +225,10 @@ def _pages(session, options: PrintOptions, counts: _Counts, campaign) -> list[Pr
                                  [str(options.township)] if options.township else
                                  session.townships["code"].astype(str))
         bounds = tuple(villages.total_bounds) if len(villages) else tuple(grids.total_bounds)
-        return [PrintPage(name, bounds, figure_lines(figures, campaign))]
+        focus = None
+        if options.township is not None and len(villages):  # the rest of the county veiled
+            focus = shapely.union_all(villages.geometry.to_numpy())
+        return [PrintPage(name, bounds, figure_lines(figures, campaign), focus)]
     townships = session.townships.set_index("id")["name"]
     pages = []
     if options.atlas == "village":
