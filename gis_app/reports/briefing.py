@@ -25,11 +25,11 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
 from folium.map import CustomPane, Layer
 from folium.template import Template
 
-from gis_app.core.classify import DEFAULT_CLASS, classify
+from gis_app.core.classify import classify
 from gis_app.core.mapdefs import Style, Symbol
 
 #: Decimal degrees kept: 1e-5° is about a metre, below a screen pixel at street zoom.
@@ -90,8 +90,8 @@ class MapPart:
 def leaflet_assets() -> tuple[str, str, str]:
     """(version, leaflet.js, leaflet.css) from the installed XStatic-Leaflet package.
 
-    The stylesheet's images (the layer switcher's icon, the marker) become data URIs and the
-    script's source-map comment is dropped, so neither asks for a file.
+    The stylesheet's images (the layer switcher's icon, the marker) become data URIs, its
+    comments and the script's source-map comment are dropped, so neither asks for a file.
     """
     import xstatic.pkg.leaflet as package
 
@@ -105,7 +105,18 @@ def leaflet_assets() -> tuple[str, str, str]:
         return f"url(data:image/png;base64,{data})"
 
     css = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, css)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # comments (one names a bug tracker)
     return str(package.VERSION), script.replace("</script", "<\\/script"), css
+
+
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
 
 class _OfflineMap(folium.Map):
@@ -332,7 +343,7 @@ def write_briefing(
             if len(boxes) else (-180.0, -85.0, 180.0, 85.0)
     west, south, east, north = (float(v) for v in bounds)
     fmap = _OfflineMap(location=[(south + north) / 2, (west + east) / 2], tiles=None,
-                       zoom_start=10, control_scale=True)
+                       zoom_start=10)
     fmap.options["attributionControl"] = False  # no link to leaflet's site in the corner
     figure = fmap.get_root()
     figure.title = title
@@ -351,6 +362,7 @@ def write_briefing(
         if progress:
             progress(done, total)
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    _MetricScale().add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     heading = f"<h1>{html.escape(title)}</h1>" + (f"<p>{html.escape(subtitle)}</p>"
                                                  if subtitle else "")
@@ -368,5 +380,5 @@ def write_briefing(
     return path
 
 
-__all__ = ["DEFAULT_CLASS", "PANES", "MapPart", "feature_collection", "leaflet_assets",
+__all__ = ["PANES", "MapPart", "feature_collection", "leaflet_assets",
            "leaflet_style", "legend_html", "write_briefing"]

@@ -72,7 +72,8 @@ class BriefingFile:
 
     def message(self) -> str:
         """Said on the command line and in the status bar."""
-        return f"已生成简报网页地图（{self.bytes / 1e6:.1f} MB）：{self.path}"
+        size = f"{self.bytes / 1e6:.1f}"
+        return f"已生成简报网页地图（{size} MB）：{self.path}"
 
 
 def _campaign_tracker(session, campaign_year: int | None):
@@ -264,7 +265,8 @@ def gather_briefing(session, campaign_year: int | None = None, language: str = "
     household_style = styles[layers["households"].style]
     counts = household_counts(session, household_style)
     rings = household_rings(session, counts, household_style)
-    ring_fields = _labelled((("网格", "name"), ("户数", "households")), language) + tuple(
+    ring_fields = _labelled((("网格", "name"), ("代码", "code"), ("户数", "households")),
+                            language) + tuple(
         (c.label.in_language(language), f"n{i}") for i, c in enumerate(household_style.classes))
     largest = int(counts["households"].max()) if len(counts) else 0
     parts.append(MapPart(

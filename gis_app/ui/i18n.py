@@ -45,6 +45,8 @@ _ENGLISH: dict[str, str] = {
     "清除选择": "Clear selection",
     "缩放到选择": "Zoom to selection",
     "导出选择到Excel…": "Export selection to Excel…",
+    "导出到Excel…": "Export to Excel…",
+    "日期": "Date",
     "搜索农户、村、网格编码、网格员": "Search households, villages, grid codes, workers",
     "显示个人信息": "Show personal data",
     "语言": "Language",
@@ -1167,6 +1169,12 @@ _ENGLISH: dict[str, str] = {
     "报表只能保存为 .xlsx 文件：{path}": "Forms are saved as .xlsx files only: {path}",
     "已生成{what}（{campaign}，{townships}）：{path}":
         "Written: {what} ({campaign}, {townships}): {path}",
+    # the briefing web map (文件 → 导出简报网页地图…)
+    "导出简报网页地图…": "Export briefing web map…",
+    "简报地图.html": "briefing-map.html",
+    "网页文件": "Web page",
+    "正在生成简报网页地图 {file}…": "Writing the briefing web map {file}…",
+    "已生成简报网页地图（{size} MB）：{path}": "Briefing web map written ({size} MB): {path}",
     "导出统计表和台账…": "Export statistics and ledgers…",
     "导出统计表和台账": "Export statistics and ledgers",
     "报表": "Form",

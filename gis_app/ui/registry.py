@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gis_app.ui.controllers.briefing import BriefingController
 from gis_app.ui.controllers.dashboard import DashboardController
 from gis_app.ui.controllers.events import EventController
 from gis_app.ui.controllers.exposure import ExposureController
@@ -39,5 +40,6 @@ CONTROLLERS = (
     EventController,
     ExposureController,
     PlanController,
+    BriefingController,
     DashboardController,
 )
