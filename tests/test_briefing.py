@@ -61,6 +61,13 @@ def page_layers(text: str) -> list[dict]:
     return layers
 
 
+def switcher(text: str) -> list[list[str]]:
+    """The layer switcher's names: [radio buttons, check boxes]."""
+    control = re.search(r"base_layers : \{(.*?)\},\s*overlays :\s*\{(.*?)\}", text, re.S)
+    return [[json.loads(name) for name in re.findall(r'("[^"]+") :', group)]
+            for group in control.groups()]
+
+
 def properties(layer: dict) -> pd.DataFrame:
     return pd.DataFrame([f["properties"] for f in layer["data"]["features"]])
 
@@ -90,11 +97,7 @@ def test_the_command_writes_every_layer(briefing, sample_project_path):
     assert len(layers[3]["data"]["features"]) == zones > 0
     assert len(layers[4]["data"]["features"]) == sites["n"].iloc[0] > 0
     # the switcher: grid levels are radio buttons, the rest check boxes
-    control = re.search(r"base_layers : \{(.*?)\},\s*overlays :\s*\{(.*?)\}", briefing["text"],
-                        re.S)
-    names = [[json.loads(name) for name in re.findall(r'("[^"]+") :', group)]
-             for group in control.groups()]
-    assert names == [LAYERS[:3], LAYERS[3:]]
+    assert switcher(briefing["text"]) == [LAYERS[:3], LAYERS[3:]]
     assert payload["campaign"] == _read(
         sample_project_path, "SELECT name FROM campaign ORDER BY year DESC, round DESC")[
         "name"].iloc[0]
