@@ -814,8 +814,17 @@ _ENGLISH: dict[str, str] = {
     "用户{user}无权导出未脱敏的个人信息（证件号码、电话）":
         "User {user} may not export unmasked personal data (ID numbers, phones)",
     "导出{what}：{name}": "Export {what}: {name}",
-    "不支持的导出格式：{suffix}（可用 .gpkg .geojson .shp .xlsx）":
-        "Unsupported export format: {suffix} (use .gpkg .geojson .shp .xlsx)",
+    "不支持的导出格式：{suffix}（可用 .gpkg .geojson .shp .xlsx .qgs .qgz）":
+        "Unsupported export format: {suffix} (use .gpkg .geojson .shp .xlsx .qgs .qgz)",
+    "QGIS 项目包含全部图层，不能只导出一个图层":
+        "A QGIS project holds every layer: it cannot be exported for one layer",
+    "GeoPackage {gpkg} 应与项目文件 {name} 在同一文件夹":
+        "GeoPackage {gpkg} must be in the project file {name}'s folder",
+    "导出的图层没有字段{field}": "The exported layer has no field {field}",
+    "导出的图层没有字段{field}（{rule}）": "The exported layer has no field {field} ({rule})",
+    "无法转换为QGIS表达式：{rule}（位置{at}）":
+        "Cannot be written as a QGIS expression: {rule} (at {at})",
+    "未知的样式类型：{kind}": "Unknown style kind: {kind}",
     "表{name}没有几何图形，请导出为 .xlsx 或 .gpkg":
         "Table {name} has no geometry: export it as .xlsx or .gpkg",
     "{what}必须是面（Polygon）": "{what} must be an area (Polygon)",
@@ -1189,6 +1198,7 @@ _ENGLISH: dict[str, str] = {
     "Excel 文件 (*.xlsx)": "Excel files (*.xlsx)",
     # -- the leaders' dashboard and presentation mode (ui/controllers/dashboard.py)
     "工作看板": "Dashboard",
+    "打开工作看板": "Open the dashboard",
     "演示模式": "Presentation mode",
     "范围": "Area",
     "全县": "Whole county",
@@ -1228,6 +1238,38 @@ _ENGLISH: dict[str, str] = {
     "项目中没有代码为{code}的乡镇或村":
         "The project has no township or village with the code {code}",
     "看板中没有这一项：{key}": "The dashboard has no such item: {key}",
+    # 打印地图 (issue 11's printed maps): the dialog, the print service's refusals
+    "打印地图": "Print map",
+    "打印地图…": "Print map…",
+    "打印": "Print",
+    "纸张": "Paper",
+    "方向": "Orientation",
+    "横向": "Landscape",
+    "纵向": "Portrait",
+    "图名": "Title",
+    "内容": "Contents",
+    "单张地图": "One map",
+    "图集：每村一页": "Atlas: a page per village",
+    "图集：每个三级网格一页": "Atlas: a page per level-3 grid",
+    "默认按范围生成": "Named after the area by default",
+    "保存的文件（.pdf 或 .png）": "File to save (.pdf or .png)",
+    "地图按当前显示的图层和样式绘制；PDF为矢量并嵌入中文字体，PNG为300dpi；图集只能输出为PDF":
+        "The map is drawn with the layers and styles shown; the PDF is vector with the Chinese "
+        "font embedded, the PNG 300 dpi; an atlas is written as PDF only",
+    "无法打印：{error}": "Could not print: {error}",
+    "正在打印 {file}…": "Printing {file}…",
+    "已取消打印，未写入文件": "Printing cancelled; no file written",
+    "已生成地图（{pages}页）：{path}": "Map written ({pages} pages): {path}",
+    "没有{year}年度的集中排查": "There is no investigation of {year}",
+    "没有代码为{township}的乡镇": "No township has the code {township}",
+    "输出文件应为 .pdf 或 .png": "The output file must be .pdf or .png",
+    "纸张应为 {papers}": "The paper must be {papers}",
+    "方向应为 portrait（纵向）或 landscape（横向）":
+        "The orientation must be portrait or landscape",
+    "图集应为 village（每村一页）或 grid（每个三级网格一页）":
+        "The atlas must be village (a page per village) or grid (a page per level-3 grid)",
+    "图集只能输出为 PDF（每个单元一页）": "An atlas is written as PDF only (a page per unit)",
+    "所选范围内没有可打印的村或网格": "There is no village or grid to print in that area",
 }
 
 

@@ -21,6 +21,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gis_app.ui.panels.table_export import TableExport, view_table
+
 LEVELS = (("乡镇", 1), ("村", 2), ("三级网格", 3), ("网格员", "worker"))
 _COLUMNS = (("name", "名称"), ("households", "户数"), ("home", "入户"), ("remote", "电话微信"),
             ("noncompliant", "不合规"), ("unchecked", "未排查"), ("gap", "未覆盖户数"),
@@ -72,10 +74,14 @@ class CoveragePanel(QWidget):
         header.setSortIndicatorShown(True)
         header.sortIndicatorChanged.connect(self.table.sortItems)
         self.table.cellDoubleClicked.connect(self._zoom)
+        self.export = TableExport(
+            self, translate, lambda: f"{self.tr_('排查覆盖')}（{self.level.currentText()}）",
+            lambda: view_table(self.table), views=[self.table])
         bar = QHBoxLayout()
         bar.addWidget(self.level_label)
         bar.addWidget(self.level)
         bar.addWidget(self.summary, 1)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
@@ -86,6 +92,7 @@ class CoveragePanel(QWidget):
     def retranslate(self) -> None:
         """Labels, levels and headers in the translator's language."""
         self.level_label.setText(self.tr_("层级"))
+        self.export.retranslate()
         for index, (label, _value) in enumerate(LEVELS):
             self.level.setItemText(index, self.tr_(label))
         self.table.setHorizontalHeaderLabels([self.tr_(label) for _, label in _COLUMNS])

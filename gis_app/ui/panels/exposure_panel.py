@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 
 from gis_app.core.codes import HouseholdAttribute, MonitoringType
 from gis_app.ui.panels.frame_model import FrameModel
+from gis_app.ui.panels.table_export import TableExport, view_table
 
 LEVELS = (("乡镇", 1), ("村", 2), ("三级网格", 3))
 #: The table's columns: key of the summary and its Chinese header.
@@ -117,6 +118,9 @@ class ExposurePanel(QWidget):
             top.addWidget(widget)
         top.addWidget(self.progress, 1)
         top.addWidget(self.cancel)
+        self.export = TableExport(self, translate, lambda: self.tr_("灾害暴露"),
+                                  lambda: view_table(self.table), views=[self.table])
+        top.addWidget(self.export.button)
         top.addStretch(0)
         splitter = QSplitter()
         splitter.addWidget(self.table)
@@ -269,6 +273,7 @@ class ExposurePanel(QWidget):
         self.labels["kind"].setText(self.tr_("灾害类型"))
         self.kind.setItemText(0, self.tr_("全部灾害类型"))
         self.cancel.setText(self.tr_("取消"))
+        self.export.retranslate()
         self.model.set_headers([self.tr_(label) for _key, label in COLUMNS])
         self.chart.getAxis("left").setLabel(self.tr_("户数"))
         if self.busy:

@@ -10,6 +10,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from gis_app.ui.panels.table_export import TableExport
+
 _PALETTE = ("#1c7ed6", "#e8590c", "#2f9e44", "#862e9c", "#c2255c", "#0b7285", "#5f3dc4")
 MISSED, MET, PENDING = "#e03131", "#2f9e44", "#868e96"
 _LEVELS = (("乡镇", 1), ("村", 2))
@@ -70,6 +72,11 @@ class ProgressChart(QWidget):
         bar.addWidget(self.by_label)
         bar.addWidget(self.level)
         bar.addStretch(1)
+        self.daily: pd.DataFrame | None = None  # the lines drawn: date, code, name, coverage
+        self.export = TableExport(
+            self, translate, lambda: f"{self.tr_('排查进度')}（{self.level.currentText()}）",
+            self.timeline_table, views=[self])
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
@@ -84,6 +91,7 @@ class ProgressChart(QWidget):
     def retranslate(self) -> None:
         """Labels and levels in the translator's language."""
         self.by_label.setText(self.tr_("按"))
+        self.export.retranslate()
         for index, (label, _value) in enumerate(_LEVELS):
             self.level.setItemText(index, self.tr_(label))
         self.plot.setLabel("left", self.tr_("累计覆盖率"), units="%")
@@ -94,6 +102,7 @@ class ProgressChart(QWidget):
     def clear_timeline(self) -> None:
         """No investigation: an empty chart."""
         self.plot.clear()
+        self.daily = None
         self.lines = {}
         self.milestone_marks = []
         self.milestone_lines = []
@@ -101,6 +110,7 @@ class ProgressChart(QWidget):
     def set_timeline(self, daily: pd.DataFrame, milestones: pd.DataFrame) -> None:
         """Draw ``daily`` (date, code, name, coverage) and ``milestones`` (due, target, missed)."""
         self.clear_timeline()
+        self.daily = daily
         for index, (code, unit) in enumerate(daily.groupby("code", sort=True)):
             unit = unit.sort_values("date")
             colour = _PALETTE[index % len(_PALETTE)]
@@ -126,6 +136,21 @@ class ProgressChart(QWidget):
         if days:  # the whole timetable in view, its last milestone included
             self.plot.setXRange(min(days), max(days), padding=0.02)
         self._layout_milestones()
+
+    def timeline_table(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The lines as a table: a row per day, a column per unit (its cumulative coverage).
+
+        The units in the legend's order, named as there; a day a unit has no point is empty.
+        """
+        day = self.tr_("日期")
+        if self.daily is None or not len(self.daily):
+            return pd.DataFrame({day: []}), {}
+        names = self.daily.groupby("code", sort=True)["name"].first()
+        wide = self.daily.pivot_table(index="date", columns="code", values="coverage",
+                                      aggfunc="last").sort_index()
+        columns = {day: pd.to_datetime(wide.index).to_numpy()}
+        columns |= {str(names[code]): wide[code].to_numpy(dtype=float) for code in names.index}
+        return pd.DataFrame(columns), {str(name): "0.0%" for name in names}
 
     def _layout_milestones(self, *_args) -> None:
         """Place the milestones' names so that none overlaps another or leaves the chart.

@@ -23,6 +23,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gis_app.ui.panels.table_export import TableExport, view_table
+
 #: Chinese names of the rules `check` reports.
 RULE_NAMES = {
     "location_unknown": "位置未知", "invalid_id_number": "证件号码无效",
@@ -68,10 +70,13 @@ class RulesPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.cellDoubleClicked.connect(self._zoom)
+        self.export = TableExport(self, translate, lambda: self.tr_("网格规则"),
+                                  lambda: view_table(self.table), views=[self.table])
         bar = QHBoxLayout()
         bar.addWidget(self.run)
         bar.addWidget(self.progress, 1)
         bar.addWidget(self.cancel)
+        bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(bar)
@@ -86,6 +91,7 @@ class RulesPanel(QWidget):
         """Button, headers and the list in the current language."""
         self.run.setText(self.tr_("检查网格规则"))
         self.cancel.setText(self.tr_("取消"))
+        self.export.retranslate()
         self.table.setHorizontalHeaderLabels([self.tr_(text) for text in _HEADERS])
         if self.busy:
             self.summary.setText(self.tr_("正在检查网格规则…"))

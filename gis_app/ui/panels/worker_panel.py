@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
 
 from gis_app.core.codes import WorkerRole
 from gis_app.core.fields import display_value
+from gis_app.ui.panels.table_export import TableExport, view_table
 
 WORKER_MIME = "application/x-gis-app-worker"
 _COLUMNS = (("name", "姓名"), ("roles", "网格职务"), ("unit", "工作单位"), ("phone", "联系电话"),
@@ -105,6 +106,9 @@ class WorkerPanel(QWidget):
                 buttons.addSpacing(12)
                 buttons.addWidget(self.role)
         buttons.addStretch(1)
+        self.export = TableExport(self, translate, lambda: self.tr_("网格员"),
+                                  lambda: view_table(self.table), views=[self.table])
+        buttons.addWidget(self.export.button)
         finder = QHBoxLayout()
         finder.addWidget(self.search, 1)
         finder.addWidget(self.found)
@@ -120,6 +124,7 @@ class WorkerPanel(QWidget):
         for text, button in self.buttons.items():
             button.setText(self.tr_(text))
         self.search.setPlaceholderText(self.tr_("搜索姓名、电话尾号或网格"))
+        self.export.retranslate()
         self._apply_search()
         for index in range(self.role.count()):
             self.role.setItemText(index, self.tr_(self.role.itemData(index)))
