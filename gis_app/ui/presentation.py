@@ -7,7 +7,7 @@ The data are the dock's: the controller hands every new dashboard to both.
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, Qt, pyqtSignal
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -59,7 +59,6 @@ class PresentationWindow(QWidget):
             tile_key = CHART_TILES[key]
             if tile_key is not None:
                 tile = Tile(tile_key, translate, scale=SCALE)
-                tile.setMinimumWidth(380)
                 tile.clicked.connect(self.chosen.emit)
                 self.tiles[key] = tile
                 row.addWidget(tile, 1)
@@ -70,9 +69,8 @@ class PresentationWindow(QWidget):
             self.charts[key] = chart
             row.addWidget(chart, 3)
             self.pages.addWidget(page)
-        top = QHBoxLayout()
+        top = QVBoxLayout()
         top.addWidget(self.title)
-        top.addStretch(1)
         top.addWidget(self.where)
         bottom = QHBoxLayout()
         bottom.addWidget(self.hint)
@@ -114,6 +112,15 @@ class PresentationWindow(QWidget):
         """Show a page (kept within the first and the last)."""
         self.pages.setCurrentIndex(min(max(page, 0), len(self.keys) - 1))
         self._texts()
+
+    def event(self, event):  # noqa: D102 - Qt override
+        # The page keys are the presentation's own, before any shortcut of the window (Esc is
+        # 清除选择 there).
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in (
+                *NEXT_KEYS, *PREVIOUS_KEYS, Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event):  # noqa: N802 - Qt override
         key = event.key()

@@ -105,7 +105,7 @@ class DashboardController(Controller):
         return [DockSpec(DASHBOARD, self.panel, BOTTOM, refresh=self.refresh)]
 
     def actions(self):
-        return [ActionSpec("视图", DASHBOARD, self.show_dashboard, separator_before=True),
+        return [ActionSpec("视图", "打开工作看板", self.show_dashboard, separator_before=True),
                 ActionSpec("视图", "演示模式", self.present, "F11")]
 
     def assembled(self) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QFont
+from PyQt6.QtGui import QFont, QFontMetrics
 from PyQt6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 from gis_app.core.dashboard import AT_RISK, LATE, NO_TARGET, ON_TRACK, STATE_NAMES
@@ -165,8 +165,13 @@ class BarChart(pg.PlotWidget):
             label.setFont(font)
             label.setPos(value + top * 0.01, row)
             self.addItem(label)
-        self.getAxis("left").setTicks([[(float(i), self.tr_.message(str(text)))
-                                        for i, text in enumerate(self.bars["label"])]])
+        labels = [self.tr_.message(str(text)) for text in self.bars["label"]]
+        axis = self.getAxis("left")
+        axis.setTicks([list(enumerate(labels))])
+        # Wide enough for the longest name at once (pyqtgraph widens only after a paint).
+        metrics = QFontMetrics(font)
+        axis.setWidth(max((metrics.horizontalAdvance(t) for t in labels), default=0)
+                      + int(14 * self.scale))
         self.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
         self.setXRange(0, top * 1.25, padding=0)
 

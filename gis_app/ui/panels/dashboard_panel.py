@@ -103,7 +103,7 @@ class DashboardPanel(QWidget):
         inner.addLayout(tiles)
         inner.addWidget(self.note)
         inner.addLayout(grid, 1)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)

@@ -1,0 +1,145 @@
+"""The 工作看板 dock and 演示模式 in the window, driven as a leader does (on a copy).
+
+Numbers are checked against counts of the store's rows (tests/test_dashboard_service.py's
+helpers); the screenshots are written to the test's folder and were looked at.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QPointF, Qt
+
+from tests.test_dashboard_service import a_village, households, statuses
+from tests.ui.test_investigation import _action, _fill_home_visit, _investigation, on_screen
+
+DASHBOARD = "工作看板"
+
+
+def _controller(window):
+    return window.controller("dashboard")
+
+
+def _open(window, qtbot):
+    """视图 → 打开工作看板, then wait until it is on screen and counted."""
+    _action(window, "打开工作看板").trigger()
+    qtbot.waitUntil(lambda: on_screen(window.docks[DASHBOARD]))
+    controller = _controller(window)
+    qtbot.waitUntil(lambda: controller.dashboard is not None and controller.thread is None,
+                    timeout=30000)
+    return controller
+
+
+def _pick_village(qtbot, panel, code: str) -> None:
+    """Choose a village in the 范围 list with the keyboard, as a user does."""
+    combo = panel.unit
+    combo.setFocus()
+    target = combo.findData(code)
+    assert target > 0
+    while combo.currentIndex() != target:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up)
+
+
+def _click_bar(qtbot, chart, row: int) -> None:
+    x, y = chart.bar_centre(row)
+    scene = chart.plotItem.vb.mapViewToScene(QPointF(x, y))
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.mapFromScene(scene))
+
+
+def test_a_village_a_bar_and_a_tile_select_what_they_count(window, qtbot, tmp_path):
+    controller = _open(window, qtbot)
+    panel = controller.panel
+    path = window.session.project.location
+    village = a_village(path)
+    _pick_village(qtbot, panel, village)
+    qtbot.waitUntil(lambda: controller.dashboard.code == village)
+    homes = households(path)
+    mine = set(homes.loc[homes["village"] == village, "id"])
+    status = statuses(path)
+    status = status[status.index.isin(mine)]
+    covered = int(status.isin(["home", "remote"]).sum())
+    tile = panel.tiles["coverage"]
+    assert tile.value.text() == f"{covered / len(status) * 100:.1f}%"
+    # the chart of the methods: its 未排查 bar, clicked
+    chart = panel.charts["method"]
+    row = list(chart.bars["label"]).index("未排查")
+    assert int(chart.bars["value"].iloc[row]) == int((status == "unchecked").sum())
+    dock = window.docks[DASHBOARD]
+    window.resizeDocks([dock], [560], Qt.Orientation.Vertical)  # the user drags it taller
+    panel.scroll.ensureWidgetVisible(panel.boxes["method"])
+    qtbot.waitUntil(lambda: not chart.viewport().visibleRegion().isEmpty())
+    _click_bar(qtbot, chart, row)
+    layer = window.layers["households"]
+    qtbot.waitUntil(lambda: len(layer.selected_ids()) > 0)
+    assert set(layer.selected_ids()) == set(status[status == "unchecked"].index)
+    assert window.layers.active == "households"
+    # the 监测对象结对率 tile: the village's monitored households without a helper
+    monitored = homes[(homes["village"] == village) & (homes["attribute"] == 2)
+                      & (homes["risk_eliminated"] == 0)]
+    pairs = set(window.session.frame("helper_pairs")["household_id"])
+    unpaired = set(monitored.loc[~monitored["id"].isin(pairs), "id"])
+    qtbot.mouseClick(panel.tiles["paired"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: set(layer.selected_ids()) == unpaired)
+    assert panel.tiles["paired"].value.text() == \
+        f"{(len(monitored) - len(unpaired)) / len(monitored) * 100:.1f}%"
+    shot = tmp_path / "dashboard.png"
+    assert window.docks[DASHBOARD].grab().save(str(shot))
+
+
+def test_a_visit_saved_through_the_form_moves_the_coverage_tile(window, qtbot):
+    controller = _open(window, qtbot)
+    panel = controller.panel
+    path = window.session.project.location
+    village = a_village(path)
+    _pick_village(qtbot, panel, village)
+    qtbot.waitUntil(lambda: controller.dashboard.code == village)
+    homes = households(path)
+    status = statuses(path)
+    status = status[status.index.isin(set(homes.loc[homes["village"] == village, "id"]))]
+    household = int(status[status == "unchecked"].index[0])
+    before = panel.tiles["coverage"].value.text()
+    window.layers["households"].select_ids([household])
+    _action(window, "录入走访记录…").trigger()
+    dialog = _investigation(window).record_dialog
+    qtbot.waitExposed(dialog)
+    _fill_home_visit(qtbot, dialog)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    now = statuses(path)
+    now = now[now.index.isin(status.index)]
+    covered = int(now.isin(["home", "remote"]).sum())
+    assert now[household] == "home"
+    expected = f"{covered / len(now) * 100:.1f}%"
+    qtbot.waitUntil(lambda: panel.tiles["coverage"].value.text() == expected)
+    assert expected != before
+    method = panel.charts["method"].bars.set_index("label")["value"]
+    assert int(method["入户排查"]) == int((now == "home").sum())
+
+
+def test_presentation_mode_pages_and_esc(window, qtbot, tmp_path):
+    controller = _open(window, qtbot)
+    _action(window, "演示模式").trigger()
+    presentation = controller.presentation
+    qtbot.waitExposed(presentation)
+    assert presentation.isFullScreen()
+    shown = [presentation.page_key]
+    assert presentation.title.text() == "排查覆盖进度"
+    presentation.grab().save(str(tmp_path / "page-1.png"))
+    qtbot.keyClick(presentation, Qt.Key.Key_Right)
+    shown.append(presentation.page_key)
+    qtbot.keyClick(presentation, Qt.Key.Key_Right)
+    shown.append(presentation.page_key)
+    assert shown == ["timeline", "method", "types"]
+    assert presentation.title.text() == "监测对象类型"
+    assert presentation.counter.text() == f"3 / {len(presentation.keys)}"
+    # the page's tile is the dock's indicator, in large type
+    assert presentation.tiles["types"].value.text() == \
+        controller.panel.tiles["paired"].value.text()
+    chart = presentation.charts["types"]
+    assert np.array_equal(chart.bars["value"], controller.panel.charts["types"].bars["value"])
+    assert presentation.grab().save(str(tmp_path / "page-3.png"))
+    qtbot.keyClick(presentation, Qt.Key.Key_Left)
+    assert presentation.page_key == "method"
+    qtbot.keyClick(presentation, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not presentation.isVisible())
+    assert not controller.presenting
+    assert window.isVisible()
