@@ -343,7 +343,7 @@ def write_briefing(
             if len(boxes) else (-180.0, -85.0, 180.0, 85.0)
     west, south, east, north = (float(v) for v in bounds)
     fmap = _OfflineMap(location=[(south + north) / 2, (west + east) / 2], tiles=None,
-                       zoom_start=10)
+                       zoom_start=10, zoom_snap=0.25)
     fmap.options["attributionControl"] = False  # no link to leaflet's site in the corner
     figure = fmap.get_root()
     figure.title = title

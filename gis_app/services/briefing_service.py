@@ -33,6 +33,9 @@ from gis_app.services.map_service import coverage_layer
 SIMPLIFY_M = 2.0
 #: The largest household circle's radius (pixels); the others scale by the square root.
 MAX_RADIUS_PX = 16.0
+#: The household circles are on when the file opens only up to this many level-3 grids;
+#: beyond, at the county's zoom they would hide the choropleth (ticked in the switcher).
+CIRCLES_SHOWN_UP_TO = 300
 #: The grid levels shown, finest first on opening: (level, grid layer, coverage layer).
 GRID_LEVELS = ((3, "grids_level3", "coverage_grids"), (2, "grids_level2", "coverage_villages"),
                (1, "grids_level1", "coverage_townships"))
@@ -272,7 +275,7 @@ def gather_briefing(session, campaign_year: int | None = None, language: str = "
     parts.append(MapPart(
         _label("农户（按三级网格汇总）", language), to_screen(session, rings, 0),
         household_style, "point", ring_fields,
-        pane="households", radius="radius",
+        pane="households", radius="radius", show=len(counts) <= CIRCLES_SHOWN_UP_TO,
         legend_title=_label("农户（按三级网格汇总）", language),
         notes=(_label("圆圈大小表示户数（最大{n}户）", language).format(n=largest),)))
     advance()
