@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 import pytest
 
@@ -40,10 +41,11 @@ def test_layers_in_the_apps_order_over_the_geopackage(exported, sample_project_p
     present = {name for name, kind in pyogrio.list_layers(gpkg) if kind}
     # Independently: the catalog's layers whose source the GeoPackage holds, top first,
     # the villages' paper fill at the bottom.
-    definitions = [d for d in load_layers() if d.source in present]
+    # Every layer of the map but the disaster footprints (not exported).
+    definitions = [d for d in load_layers() if d.source != "hazard_events"]
     expected = [d.id for d in sorted(definitions, key=lambda d: d.z, reverse=True)
                 if not d.base] + [d.id for d in definitions if d.base]
-    assert expected[0] == "sites" and expected[-1] == "grids_level2"
+    assert expected[0] == "sites" and expected[-1] == "grids_level2" and len(expected) == 12
     tree = root.find("layer-tree-group").findall("layer-tree-layer")
     assert [node.get("id") for node in tree] == expected
     assert [e.get("id") for e in root.find("layerorder")] == expected
@@ -74,6 +76,60 @@ def test_layers_in_the_apps_order_over_the_geopackage(exported, sample_project_p
             assert len(frame) == stored > 0
         else:
             assert len(frame) > 0
+
+
+def test_coverage_choropleth_in_its_graduated_classes(exported, sample_project_path):
+    root = ET.parse(exported / "county.qgs").getroot()
+    layer = next(m for m in root.find("projectlayers") if m.find("id").text == "coverage_grids")
+    assert layer.find("datasource").text == "./county.gpkg|layername=coverage_grids"
+    renderer = layer.find("renderer-v2")
+    assert renderer.get("type") == "graduatedSymbol" and renderer.get("attr") == "覆盖率"
+    ranges = renderer.find("ranges").findall("range")
+    style = load_styles()["coverage"]
+    assert [r.get("label") for r in ranges] == [c.label.zh for c in style.classes]
+    frame = pyogrio.read_dataframe(exported / "county.gpkg", layer="coverage_grids",
+                                   read_geometry=False)
+    # Independently: a feature per level-3 grid holding households of the campaign's
+    # townships, with as many households as the store puts there.
+    stored = dict(_stored(sample_project_path, """
+        SELECT g.code, count(*) FROM household h JOIN grid g ON g.id = h.grid_id
+        JOIN admin_unit v ON v.id = h.village_id WHERE v.parent_id IN
+        (SELECT township_id FROM campaign_township WHERE campaign_id = 1) GROUP BY g.code"""))
+    assert dict(zip(frame["网格编码"], frame["户数"], strict=True)) == stored
+    shares = (frame["入户"] + frame["电话微信"]) / frame["户数"]
+    assert (abs(frame["覆盖率"] - shares) < 1e-9).all()
+    # QGIS puts each grid in exactly one range: the class the app colours it by.
+    bounds = [(float(r.get("lower")), float(r.get("upper"))) for r in ranges]
+    for share in frame["覆盖率"]:
+        hits = [i for i, (low, high) in enumerate(bounds) if low <= share <= high]
+        expected = next(i for i, c in enumerate(style.classes)
+                        if c.lower <= share < c.upper or (share == c.upper == 1.0))
+        assert hits == [expected], share
+
+
+def test_exposure_choropleth_counts_each_household_once(exported, sample_project_path):
+    from tests.test_exposure_service import _exposed, _geo, _read
+
+    epsg = int(_read(sample_project_path, "SELECT value FROM project_setting WHERE key = "
+                                          "'gauss_kruger_epsg'")["value"].iloc[0])
+    households = _read(sample_project_path, "SELECT h.id, h.lon, h.lat, g.code FROM household "
+                                            "h JOIN grid g ON g.id = h.grid_id "
+                                            "WHERE h.lon IS NOT NULL").set_index("id")
+    points = gpd.GeoDataFrame(households, geometry=gpd.points_from_xy(
+        households["lon"], households["lat"]), crs=4490).to_crs(epsg)
+    zones = _geo(_read(sample_project_path, "SELECT kind, level, geom FROM hazard_zone"), epsg)
+    hazards = _geo(_read(sample_project_path, "SELECT kind, level, threat_radius AS radius, "
+                                              "geom FROM hazard_point"), epsg)
+    assert hazards["radius"].notna().all()
+    exposed = _exposed(points, zones, hazards, 0.0).index.get_level_values(0).unique()
+    expected = households.loc[exposed, "code"].value_counts()
+    frame = pyogrio.read_dataframe(exported / "county.gpkg", layer="exposure_grids",
+                                   read_geometry=False)
+    assert dict(zip(frame["网格编码"], frame["暴露户数"], strict=True)) == expected.to_dict()
+    root = ET.parse(exported / "county.qgs").getroot()
+    layer = next(m for m in root.find("projectlayers") if m.find("id").text == "exposure_grids")
+    assert layer.find("renderer-v2").get("attr") == "暴露户数"
+    assert layer.find("labeling/settings/text-style").get("fieldName") == "暴露户数标注"
 
 
 def test_every_class_with_its_colour_and_the_data_it_draws(exported, sample_project_path):

@@ -3,8 +3,10 @@
 ``gis-app export PROJECT out.qgs`` writes ``out.gpkg`` (every layer and table, personal data
 masked unless permitted, as any export) and ``out.qgs`` whose layers read it: the map layers of
 layers/ whose features the GeoPackage holds, styled from styles/ by
-:mod:`gis_app.io.qgis_project`. Layers computed in the window (coverage, exposure) and disaster
-footprints are not in the GeoPackage and so not in the project.
+:mod:`gis_app.io.qgis_project`. The choropleths the window computes are added to the
+GeoPackage as they stand when exported: the coverage of the newest campaign per township,
+village and level-3 grid, and the households exposed to any hazard (no buffer) per level-3
+grid — counts only, no person. Disaster footprints are not exported, so not in the project.
 """
 
 from __future__ import annotations
@@ -16,8 +18,22 @@ from gis_app.core.ledger import ANNEX2_COLUMNS
 from gis_app.core.mapdefs import LayerDefinition
 from gis_app.io.qgis_style import quote_field
 
+GRID_HEADERS = {"code": "网格编码", "name": "网格名称"}
 #: A stored grid's name without its level's suffix: the map's grid labels (sources.GridSource).
 _GRID_LABEL = "regexp_replace(\"网格名称\", '(总网格|一级网格|二级网格)$', '')"
+
+
+#: The window's choropleths: map source → (GeoPackage layer, grid level).
+THEMATIC_LAYERS = {"coverage_townships": ("coverage_townships", 1),
+                   "coverage_villages": ("coverage_villages", 2),
+                   "coverage": ("coverage_grids", 3), "exposure": ("exposure_grids", 3)}
+#: Their figures under the headers of the 排查覆盖 and 灾害暴露 docks.
+COVERAGE_HEADERS = {"households": "户数", "home": "入户", "remote": "电话微信",
+                    "noncompliant": "不合规", "unchecked": "未排查", "coverage": "覆盖率",
+                    "coverage_label": "覆盖率标注"}
+EXPOSURE_HEADERS = {"exposed": "暴露户数", "exposed_persons": "暴露人数",
+                    "exposed_monitored": "暴露监测户", "exposed_unpaired": "监测户无结对帮扶",
+                    "exposure_label": "暴露户数标注"}
 
 
 def _quoted(names: dict[str, str]) -> dict[str, str]:
@@ -33,6 +49,9 @@ def gpkg_fields() -> dict[str, dict[str, str]]:
         "sites": _quoted(written_names(SITE_FIELDS)),
         "hazard_zones": hazards,
         "hazard_points": hazards,
+        **dict.fromkeys(("coverage_townships", "coverage_villages", "coverage"),
+                        _quoted(GRID_HEADERS | COVERAGE_HEADERS)),
+        "exposure": _quoted(GRID_HEADERS | EXPOSURE_HEADERS),
     }
 
 
@@ -44,10 +63,50 @@ def qgis_layers(definitions: list[LayerDefinition], gpkg: Path) -> list:
 
     present = {name: kind for name, kind in pyogrio.list_layers(gpkg) if kind}
     fields = gpkg_fields()
-    return [QgisLayer(definition, definition.source, present[definition.source],
-                      fields[definition.source])
-            for definition in definitions
-            if definition.source in fields and definition.source in present]
+    layers = []
+    for definition in definitions:
+        name = THEMATIC_LAYERS.get(definition.source, (definition.source,))[0]
+        if definition.source in fields and name in present:
+            layers.append(QgisLayer(definition, name, present[name], fields[definition.source]))
+    return layers
+
+
+def write_thematic_layers(project, gpkg: Path, progress=None) -> list[str]:
+    """Add the coverage and exposure choropleths to the exported ``gpkg``; their layer names.
+
+    Each is the exported grids of its level (EPSG:4490) with the figures the window colours
+    them by; a unit without households (or without exposed households) is left out, as the
+    map leaves it uncoloured. Without a campaign there is no coverage layer.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+
+    from gis_app.io import write_vector
+    from gis_app.services.coverage_service import CampaignNotFoundError, campaign_coverage
+    from gis_app.services.exposure_service import compute_exposure
+    from gis_app.services.exposure_view import exposure_layer
+    from gis_app.services.map_service import coverage_layer
+
+    exported = pyogrio.read_dataframe(gpkg, layer="grids")
+    grids = exported.rename(columns={v: k for k, v in written_names(GRID_FIELDS).items()})
+    grids = grids.assign(id=np.arange(len(grids)))
+    layers = {}
+    try:
+        for source in ("coverage_townships", "coverage_villages", "coverage"):
+            name, level = THEMATIC_LAYERS[source]
+            table = campaign_coverage(project, level=level)
+            layers[name] = (coverage_layer(grids, table, level), COVERAGE_HEADERS)
+    except CampaignNotFoundError:
+        layers = {}
+    result = compute_exposure(project, 0.0, progress)
+    layers["exposure_grids"] = (exposure_layer(grids, result), EXPOSURE_HEADERS)
+    for name, (frame, headers) in layers.items():
+        columns = GRID_HEADERS | headers
+        table = frame[[c for c in columns if c in frame]].rename(columns=columns)
+        write_vector(gpd.GeoDataFrame(table, geometry=frame.geometry.to_numpy(),
+                                      crs=exported.crs), gpkg, layer=name)
+    return list(layers)
 
 
 def _extent(gpkg: Path, names: list[str]) -> tuple[float, float, float, float] | None:
@@ -89,6 +148,7 @@ def write_qgis_project(project, gpkg: Path, out: str | Path, language: str = "zh
     if gpkg.parent.resolve() != out.parent.resolve():
         raise ValueError(f"GeoPackage {gpkg.name} 应与项目文件 {out.name} 在同一文件夹")
     styles = load_styles()
+    write_thematic_layers(project, gpkg)
     layers = qgis_layers(load_layers(styles=styles), gpkg)
     county = project.settings().get("county_name", "")
     root = project_element(
