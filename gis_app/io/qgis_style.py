@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -24,6 +25,8 @@ MARKER_NAMES = {"circle": "circle", "square": "square", "triangle": "triangle",
 _LINE_STYLES = {"solid": "solid", "dash": "dash", "dot": "dot"}
 _RENDERER_TYPES = {"single": "singleSymbol", "categorized": "categorizedSymbol",
                    "graduated": "graduatedSymbol", "rule-based": "RuleRenderer"}
+#: An open end of a range: the largest finite double (QGIS reads bounds as numbers).
+_OPEN = sys.float_info.max
 #: Size of a label in points (the map's labels: ui/canvas/labels.py).
 LABEL_POINT_SIZE = 9
 _TOKEN = re.compile(r"""\s*(?:(?P<number>\d+(?:\.\d*)?)|(?P<string>'[^']*'|"[^"]*")
@@ -92,12 +95,17 @@ def _millimetres(pixels: float) -> str:
     return f"{pixels * MM_PER_PIXEL:.4g}"
 
 
-def _options(parent: ET.Element, values: dict[str, str]) -> ET.Element:
-    """QGIS's ``<Option type="Map">`` of string options."""
+def _options(parent: ET.Element, values: dict[str, str]) -> None:
+    """A symbol layer's properties: ``<Option type="Map">`` (QGIS 3.26 on) and ``<prop>``.
+
+    QGIS writes the options map since 3.26 and still reads the ``prop`` elements of earlier
+    releases; both hold the same values, so 3.22 (Debian's) draws the same symbols.
+    """
     mapping = ET.SubElement(parent, "Option", type="Map")
     for name, value in values.items():
         ET.SubElement(mapping, "Option", name=name, value=value, type="QString")
-    return mapping
+    for name, value in values.items():
+        ET.SubElement(parent, "prop", k=name, v=value)
 
 
 def _empty_properties(parent: ET.Element, tag: str) -> None:
@@ -143,9 +151,10 @@ def symbol_element(symbol: Symbol, geometry: str, name: str) -> ET.Element:
 
 
 def _value_type(value) -> str:
+    """A category value's type as QGIS names it (it matches features by the value's text)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "string"
-    return "integer" if isinstance(value, int) else "double"
+    return "long" if isinstance(value, int) else "double"
 
 
 def _text(value) -> str:
@@ -159,7 +168,7 @@ def _label(cls: StyleClass, language: str) -> str:
 def _graduated_upper(cls: StyleClass, last: bool) -> float:
     """QGIS ranges include their upper bound; the app's include it only in the last class."""
     if cls.upper is None:
-        return math.inf if last else math.nan
+        return _OPEN if last else math.nan
     return float(cls.upper) if last else math.nextafter(float(cls.upper), -math.inf)
 
 
@@ -203,7 +212,7 @@ def renderer_element(style: Style, geometry: str, fields: dict[str, str],
         renderer.set("graduatedMethod", "GraduatedColor")
         ranges = ET.SubElement(renderer, "ranges")
         for index, cls in enumerate(style.classes):
-            lower = -math.inf if cls.lower is None else float(cls.lower)
+            lower = -_OPEN if cls.lower is None else float(cls.lower)
             upper = _graduated_upper(cls, index == len(style.classes) - 1)
             if math.isnan(upper):
                 upper = math.nextafter(float(style.classes[index + 1].lower), -math.inf)

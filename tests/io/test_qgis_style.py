@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -28,8 +29,11 @@ def _fields(style: Style) -> dict[str, str]:
 
 
 def _options(symbol: ET.Element) -> dict[str, str]:
-    return {o.get("name"): o.get("value")
-            for o in symbol.find("layer").find("Option").findall("Option")}
+    """The symbol layer's options map, which its legacy ``prop`` elements repeat."""
+    layer = symbol.find("layer")
+    options = {o.get("name"): o.get("value") for o in layer.find("Option").findall("Option")}
+    assert {p.get("k"): p.get("v") for p in layer.findall("prop")} == options
+    return options
 
 
 def _hex_to_rgba(hex_colour):
@@ -74,6 +78,9 @@ def test_every_class_is_in_the_renderer(style_id, geometry):
         entries = renderer.find("categories").findall("category")
         assert [e.get("value") for e in entries[:len(style.classes)]] == [
             str(c.value) for c in style.classes]
+        # QGIS's value types (it matches a feature by the value's text either way).
+        assert [e.get("type") for e in entries[:len(style.classes)]] == [
+            "long" if isinstance(c.value, int) else "string" for c in style.classes]
     elif style.kind == "graduated":
         assert renderer.get("attr") == style.field.upper()
         entries = renderer.find("ranges").findall("range")
@@ -82,7 +89,7 @@ def test_every_class_is_in_the_renderer(style_id, geometry):
             assert float(entry.get("lower")) == cls.lower
             upper = float(entry.get("upper"))
             if following is None:  # the last class: its bound included, or none
-                assert upper == (math.inf if cls.upper is None else cls.upper)
+                assert upper == (sys.float_info.max if cls.upper is None else cls.upper)
             else:  # QGIS includes an upper bound the app leaves to the next class
                 assert upper < cls.upper and math.nextafter(upper, math.inf) == cls.upper
     elif style.kind == "rule-based":
