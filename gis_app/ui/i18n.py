@@ -1253,7 +1253,7 @@ _ENGLISH: dict[str, str] = {
     "图集：每个三级网格一页": "Atlas: a page per level-3 grid",
     "默认按范围生成": "Named after the area by default",
     "保存的文件（.pdf 或 .png）": "File to save (.pdf or .png)",
-    "地图按当前显示的图层和样式绘制；PDF为矢量并嵌入中文字体，PNG为300dpi；图集只能输出为PDF":
+    "地图按当前显示的图层和样式绘制；PDF为矢量并嵌入中文字体，PNG为每英寸300点；图集只能输出为PDF":
         "The map is drawn with the layers and styles shown; the PDF is vector with the Chinese "
         "font embedded, the PNG 300 dpi; an atlas is written as PDF only",
     "无法打印：{error}": "Could not print: {error}",

@@ -13,6 +13,7 @@ from gis_app.ui.controllers.layers import LayerController
 from gis_app.ui.controllers.map_tools import MapController
 from gis_app.ui.controllers.placing import PlacingController
 from gis_app.ui.controllers.plan import PlanController
+from gis_app.ui.controllers.printing import PrintController
 from gis_app.ui.controllers.project import ProjectController
 from gis_app.ui.controllers.reports import ReportController
 from gis_app.ui.controllers.roster import RosterController
@@ -42,4 +43,5 @@ CONTROLLERS = (
     PlanController,
     BriefingController,
     DashboardController,
+    PrintController,
 )
