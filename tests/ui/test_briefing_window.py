@@ -2,15 +2,22 @@
 
 The page written from the window holds the same layers and counts as the command's (read
 back as tests/test_briefing.py reads it); the status bar names the file; a basemap the user
-configured (设置 → 底图…) goes into the page, and in English the layer names are English.
+configured (设置 → 底图…) goes into the page, and in English the layer names are English;
+the progress dialog's 取消 leaves no file.
 """
 
 from __future__ import annotations
 
+import threading
+
+from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog
 
+from gis_app.services import briefing_service
+from gis_app.ui.controllers import briefing as controller_module
 from tests.test_briefing import page_layers, properties, switcher
+from tests.ui.test_long_files import _cancel_when_shown
 
 
 def _menu_action(window, chinese: str) -> QAction:
@@ -63,3 +70,32 @@ def test_a_configured_basemap_and_english(window, qtbot, tmp_path, monkeypatch):
                                "Level-1 grids (townships)"],
                               ["Basemap", "Hazard zones", "Resettlement sites",
                                "Households (per level-3 grid)"]]
+
+
+def test_cancelling_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
+    pressed: list = []
+    clicked = threading.Event()
+    real = briefing_service.write_briefing_map
+
+    def held(*args, progress, **kwargs):
+        def step(done, total):
+            clicked.wait(30)  # the first step waits for 取消, so the work cannot end before it
+            progress(done, total)
+
+        return real(*args, progress=step, **kwargs)
+
+    def cancel():
+        _cancel_when_shown(qtbot, window.controller("briefing"), pressed)
+        if pressed:
+            clicked.set()
+        else:
+            QTimer.singleShot(20, cancel)
+
+    monkeypatch.setattr(controller_module, "write_briefing_map", held)
+    out = tmp_path / "简报.html"
+    QTimer.singleShot(20, cancel)
+    assert window.controller("briefing").export_briefing(path=str(out)) is None
+    assert pressed == ["取消"]
+    assert window.statusBar().currentMessage() == "已取消导出，未写入文件"
+    assert not out.exists() and not list(tmp_path.glob("*.htm*")) and \
+        not list(tmp_path.glob(".*.tmp"))

@@ -55,6 +55,5 @@ class BriefingController(Controller):
             return None
         finally:
             work.close()
-            self.work_dialog = None
         self.status(self.tr_.message(written.message()), 10000)
         return str(written.path)
