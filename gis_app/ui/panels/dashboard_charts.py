@@ -62,6 +62,7 @@ class Tile(QFrame):
         super().__init__(parent)
         self.key, self.tr_, self.scale = key, tr_, scale
         self.indicator = None
+        self._colour = None
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.name = QLabel()
@@ -97,10 +98,12 @@ class Tile(QFrame):
         self.value.setText(value_text(indicator.kind, indicator.value))
         self.target.setText(target_text(self.tr_, indicator))
         self.state.setText(self.tr_(STATE_NAMES[indicator.state]))
-        self.value.setStyleSheet(f"color: {colour};")
-        self.state.setStyleSheet(f"color: {colour};")
-        self.setStyleSheet(f"Tile {{ border: {max(2, int(3 * self.scale))}px solid {colour};"
-                           " border-radius: 4px; background: #ffffff; }")
+        if colour != self._colour:  # a style sheet costs a re-polish: only when it changes
+            self._colour = colour
+            self.value.setStyleSheet(f"color: {colour};")
+            self.state.setStyleSheet(f"color: {colour};")
+            self.setStyleSheet(f"Tile {{ border: {max(2, int(3 * self.scale))}px solid "
+                               f"{colour}; border-radius: 4px; background: #ffffff; }}")
 
     @property
     def colour(self) -> str:
@@ -138,34 +141,65 @@ class BarChart(pg.PlotWidget):
         self.showGrid(x=True, alpha=0.2)
         self.invertY(True)
         self.bars: pd.DataFrame | None = None
+        self._language = None
+        self._items: list[pg.BarGraphItem] = []
+        self._labels: list[pg.TextItem] = []
         self.scene().sigMouseClicked.connect(self._clicked)
 
     def set_bars(self, bars: pd.DataFrame) -> None:
-        """Draw ``key, label, value`` (and ``overdue``) rows; labels pass the translator."""
-        self.bars = bars.reset_index(drop=True)
-        self.clear()
-        n = len(self.bars)
-        rows = np.arange(n, dtype=float)
-        values = self.bars["value"].to_numpy(float)
-        overdue = self.bars["overdue"].to_numpy(float) if "overdue" in self.bars else None
-        on_time = values - (overdue if overdue is not None else 0)
-        if n:
-            self.addItem(pg.BarGraphItem(x0=np.zeros(n), y=rows, height=_THICK, width=on_time,
-                                         brush=BAR, pen=pg.mkPen("#ffffff")))
-            if overdue is not None:
-                self.addItem(pg.BarGraphItem(x0=on_time, y=rows, height=_THICK, width=overdue,
-                                             brush=OVERDUE_BAR, pen=pg.mkPen("#ffffff")))
+        """Draw ``key, label, value`` (and ``overdue``) rows; labels pass the translator.
+
+        Unchanged bars are not drawn again; new values on the same rows move the bars and
+        their numbers (after a visit record only a chart or two changes).
+        """
+        bars = bars.reset_index(drop=True)
+        language = getattr(self.tr_, "language", "zh")
+        same_rows = self.bars is not None and self._language == language and \
+            len(bars) == len(self.bars) and list(bars["key"]) == list(self.bars["key"]) and \
+            list(bars["label"]) == list(self.bars["label"]) and \
+            ("overdue" in bars) == ("overdue" in self.bars)
+        if same_rows and bars.equals(self.bars):
+            return
+        self.bars, self._language = bars, language
+        n = len(bars)
+        values = bars["value"].to_numpy(float)
+        overdue = bars["overdue"].to_numpy(float) if "overdue" in bars else np.zeros(n)
+        on_time = values - overdue
         top = float(values.max()) if n and values.max() > 0 else 1.0
+        texts = [f"{int(value)}" + (self.tr_("（超期{n}）").format(n=int(late)) if late else "")
+                 for value, late in zip(values, overdue, strict=True)]
+        if same_rows and n:
+            self._items[0].setOpts(width=on_time)
+            if len(self._items) > 1:
+                self._items[1].setOpts(x0=on_time, width=overdue)
+            for label, text, value, row in zip(self._labels, texts, values, range(n),
+                                               strict=True):
+                label.setText(text)
+                label.setPos(value + top * 0.01, row)
+            self.setXRange(0, top * 1.25, padding=0)
+            return
+        self.clear()
+        self._items, self._labels = [], []
+        rows = np.arange(n, dtype=float)
+        if n:
+            self._items.append(pg.BarGraphItem(x0=np.zeros(n), y=rows, height=_THICK,
+                                               width=on_time, brush=BAR,
+                                               pen=pg.mkPen("#ffffff")))
+            if "overdue" in bars:
+                self._items.append(pg.BarGraphItem(x0=on_time, y=rows, height=_THICK,
+                                                   width=overdue, brush=OVERDUE_BAR,
+                                                   pen=pg.mkPen("#ffffff")))
+        for item in self._items:
+            self.addItem(item)
         font = QFont()
         font.setPointSizeF(8 * self.scale)
-        for row, value, late in zip(rows, values, overdue if overdue is not None
-                                    else np.zeros(n), strict=True):
-            text = f"{int(value)}" + (self.tr_("（超期{n}）").format(n=int(late)) if late else "")
+        for row, value, text in zip(rows, values, texts, strict=True):
             label = pg.TextItem(text, color="#212529", anchor=(0, 0.5))
             label.setFont(font)
             label.setPos(value + top * 0.01, row)
             self.addItem(label)
-        labels = [self.tr_.message(str(text)) for text in self.bars["label"]]
+            self._labels.append(label)
+        labels = [self.tr_.message(str(text)) for text in bars["label"]]
         axis = self.getAxis("left")
         axis.setTicks([list(enumerate(labels))])
         # Wide enough for the longest name at once (pyqtgraph widens only after a paint).
@@ -209,24 +243,44 @@ class TimelineChart(pg.PlotWidget):
         self.legend = self.addLegend(offset=(10, 10),
                                      labelTextSize=f"{int(8 * scale)}pt")
         self.timeline: pd.DataFrame | None = None
+        self._language = None
+        self._curves: list = []
 
     def set_timeline(self, timeline: pd.DataFrame) -> None:
-        """Draw ``date, coverage, target`` (coverage NaN after the day of the dashboard)."""
+        """Draw ``date, coverage, target`` (coverage NaN after the day of the dashboard).
+
+        The same days in the same language move the two lines only.
+        """
+        language = getattr(self.tr_, "language", "zh")
+        previous = self.timeline
         self.timeline = timeline
+        if previous is not None and previous.equals(timeline) and self._language == language:
+            return
+        dates = pd.to_datetime(timeline["date"]).dt.date if len(timeline) else []
+        x = _seconds(dates)
+        known = ~timeline["coverage"].isna().to_numpy()
+        target = timeline["target"].to_numpy(float) * 100
+        coverage = timeline["coverage"].to_numpy(float)[known] * 100
+        if previous is not None and self._language == language and self._curves and \
+                len(previous) == len(timeline) and len(timeline) and \
+                previous["date"].equals(timeline["date"]):
+            self._curves[0].setData(x, target)
+            self._curves[1].setData(x[known], coverage)
+            return
+        self._language = language
         self.clear()
         self.legend.clear()
-        self.axis.language = getattr(self.tr_, "language", "zh")
+        self._curves = []
+        self.axis.language = language
         self.axis.picture = None
         if not len(timeline):
             return
-        dates = pd.to_datetime(timeline["date"]).dt.date
-        x = _seconds(dates)
-        known = ~timeline["coverage"].isna().to_numpy()
-        self.plot(x, timeline["target"].to_numpy(float) * 100,
-                  pen=pg.mkPen("#868e96", width=2 * self.scale, style=Qt.PenStyle.DashLine),
-                  name=self.tr_("时序目标"))
-        self.plot(x[known], timeline["coverage"].to_numpy(float)[known] * 100,
-                  pen=pg.mkPen(BAR, width=3 * self.scale), name=self.tr_("累计覆盖率"))
+        self._curves = [
+            self.plot(x, target, pen=pg.mkPen("#868e96", width=2 * self.scale,
+                                              style=Qt.PenStyle.DashLine),
+                      name=self.tr_("时序目标")),
+            self.plot(x[known], coverage, pen=pg.mkPen(BAR, width=3 * self.scale),
+                      name=self.tr_("累计覆盖率"))]
         self.setYRange(0, 105, padding=0)
         self.setXRange(float(x.min()), float(x.max()), padding=0.02)
         self.getAxis("left").setLabel(self.tr_("累计覆盖率"), units="%",
