@@ -69,6 +69,8 @@ class MapPart:
         Whether the style gets a legend entry (a style shared by parts gets one).
     legend_title : str, optional
         The legend heading (default: the style's title).
+    notes : tuple of str
+        Lines under the part's legend entry (what a circle's size means).
     """
 
     title: str

@@ -22,7 +22,6 @@ import shapely
 
 from gis_app.catalog import load_layers, load_styles
 from gis_app.core.classify import classify
-from gis_app.core.codes import HazardLevel
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.reports.briefing import MapPart, write_briefing
 from gis_app.services.coverage_service import CampaignNotFoundError
@@ -247,14 +246,17 @@ def gather_briefing(session, campaign_year: int | None = None, language: str = "
             + "：" + coverage_style.title.in_language(language)))
         advance()
     zones = session.frame("hazard_zones")
-    zones = zones.assign(level_label=zones["level"].map(
-        lambda v: f"{HazardLevel(int(v)).label}风险" if pd.notna(v) else ""))
+    # kinds and levels named as the legends name them (洪涝 / Flood, 高风险 / High)
+    zones = zones.assign(kind_label=_class_labels(styles["hazard_zones_by_kind"], zones["kind"],
+                                                  language),
+                         level_label=_class_labels(styles["hazard_zones_by_level"],
+                                                   zones["level"], language))
     parts.append(MapPart(
         layers["hazard_zones"].title.in_language(language),
-        to_screen(session, zones[["code", "name", "kind", "level", "level_label", "geometry"]],
-                  tolerance_m),
+        to_screen(session, zones[["code", "name", "kind", "level", "kind_label", "level_label",
+                                  "geometry"]], tolerance_m),
         styles[layers["hazard_zones"].style], "polygon",
-        _labelled((("隐患区", "name"), ("灾害类型", "kind"), ("风险等级", "level_label")),
+        _labelled((("隐患区", "name"), ("灾害类型", "kind_label"), ("风险等级", "level_label")),
                   language), pane="hazards"))
     advance()
     sites = session.frame("sites")
@@ -303,6 +305,12 @@ _ENGLISH = {
     "制图日期：{date}": "Drawn on {date}", "无集中排查": "No investigation",
     "底图": "Basemap",
 }
+
+
+def _class_labels(style, values: pd.Series, language: str) -> pd.Series:
+    """Each value's class label in ``style`` (the value itself when no class names it)."""
+    labels = {c.value: c.label.in_language(language) for c in style.classes}
+    return values.map(lambda v: labels.get(v, v))
 
 
 def _label(text: str, language: str) -> str:
