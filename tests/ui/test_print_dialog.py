@@ -6,12 +6,15 @@ window prints the layers as the screen shows them, and writes what ``gis-app pri
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt
+import threading
+
+from PyQt6.QtCore import Qt, QTimer
 
 from gis_app.cli import main
 from gis_app.ui.dialogs.print_dialog import PrintDialog
 from tests.test_print_service import _expected, _figure, _pages, _text
 from tests.ui.test_language_walk import action
+from tests.ui.test_long_files import _cancel_when_shown
 
 
 def _open(window, qtbot) -> PrintDialog:
@@ -90,4 +93,41 @@ def test_a_png_atlas_is_refused_in_the_dialog(window, qtbot, tmp_path):
     assert dialog.isVisible()
     assert dialog.status.text() == "无法打印：图集只能输出为 PDF（每个单元一页）"
     assert list(tmp_path.glob("grids*")) == []
+    dialog.reject()
+
+
+def test_cancelling_the_atlas_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
+    from gis_app.services import print_service
+
+    pressed: list = []
+    clicked = threading.Event()
+    real = print_service.write_print
+
+    def held(sheet, out, progress):
+        def step(done, total):
+            clicked.wait(30)  # the first page waits for 取消, so the work cannot end before it
+            progress(done, total)
+
+        return real(sheet, out, step)
+
+    def cancel():
+        _cancel_when_shown(qtbot, window.controller("printing"), pressed)
+        if pressed:
+            clicked.set()
+        else:
+            QTimer.singleShot(20, cancel)
+
+    monkeypatch.setattr(print_service, "write_print", held)
+    dialog = _open(window, qtbot)
+    _choose(dialog.atlas, "每个三级网格一页")
+    out = tmp_path / "prints"
+    out.mkdir()
+    qtbot.keyClicks(dialog.path, str(out / "grids.pdf"))
+    QTimer.singleShot(20, cancel)
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.status.text()), timeout=60_000)
+    assert pressed == ["取消"]
+    assert dialog.status.text() == "已取消打印，未写入文件"
+    assert dialog.isVisible()
+    assert list(out.iterdir()) == []  # nor a temporary file
     dialog.reject()
