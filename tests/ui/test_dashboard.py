@@ -11,6 +11,7 @@ from PyQt6.QtCore import QPointF, Qt
 
 from tests.test_dashboard_service import a_village, households, statuses
 from tests.ui.test_investigation import _action, _fill_home_visit, _investigation, on_screen
+from tests.ui.test_language_walk import action
 
 DASHBOARD = "工作看板"
 
@@ -21,7 +22,7 @@ def _controller(window):
 
 def _open(window, qtbot):
     """视图 → 打开工作看板, then wait until it is on screen and counted."""
-    _action(window, "打开工作看板").trigger()
+    action(window, "打开工作看板").trigger()
     qtbot.waitUntil(lambda: on_screen(window.docks[DASHBOARD]))
     controller = _controller(window)
     qtbot.waitUntil(lambda: controller.dashboard is not None and controller.thread is None,
@@ -143,3 +144,52 @@ def test_presentation_mode_pages_and_esc(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: not presentation.isVisible())
     assert not controller.presenting
     assert window.isVisible()
+
+
+def test_targets_set_in_the_dialog_judge_the_tiles_and_are_kept(window, qtbot):
+    controller = _open(window, qtbot)
+    panel = controller.panel
+    share = controller.dashboard.indicators["home_share"].value
+    assert panel.tiles["home_share"].state.text() == "正常"  # 96.1% against 90%
+    qtbot.mouseClick(panel.targets, Qt.MouseButton.LeftButton)
+    dialog = controller.targets_dialog
+    qtbot.waitExposed(dialog)
+    target, margin = dialog.spins["home_share"]
+    target.setValue(round(share * 100 + 2, 1))  # two points above: at risk within 10
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.tiles["home_share"].state.text() == "有风险")
+    assert panel.tiles["home_share"].target.text() == f"目标≥{share * 100 + 2:.1f}%"
+    margin_now = controller.targets()["home_share"][1]
+    assert margin_now == 0.10 and margin.value() == 10.0
+    # kept per PC: a new dialog shows them, and 滞后 below the margin
+    qtbot.mouseClick(panel.targets, Qt.MouseButton.LeftButton)
+    dialog = controller.targets_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.spins["home_share"][0].value() == round(share * 100 + 2, 1)
+    dialog.spins["home_share"][1].setValue(1.0)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.tiles["home_share"].state.text() == "滞后")
+    assert panel.tiles["home_share"].colour == "#e03131"
+
+
+def test_the_dashboard_its_dialog_and_the_presentation_speak_english(window, qtbot):
+    from tests.ui.test_language_walk import check, switch
+    from tests.ui.walk import texts
+
+    switch(window, "en")
+    controller = _open(window, qtbot)
+    found = texts(window.docks[DASHBOARD])
+    qtbot.mouseClick(controller.panel.targets, Qt.MouseButton.LeftButton)
+    qtbot.waitExposed(controller.targets_dialog)
+    found += texts(controller.targets_dialog)
+    controller.targets_dialog.reject()
+    presentation = controller.present()
+    qtbot.waitExposed(presentation)
+    for _ in presentation.keys:
+        found += texts(presentation)
+        qtbot.keyClick(presentation, Qt.Key.Key_PageDown)
+    assert presentation.page_key == "load"
+    assert controller.panel.tiles["coverage"].name.text() == "Coverage"
+    check(window, found, "en")
+    qtbot.keyClick(presentation, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not presentation.isVisible())
