@@ -22,12 +22,14 @@ number of points. It lays a raster over the hazards and classifies, per hazard, 
 *surely inside its reach*, *surely outside*, or *uncertain*:
 
 * each hazard's reach is bracketed by two GEOS buffers of the zone, its rings first simplified
-  by 0.5 % of the reach (which moves them at most that far): an inner one at 98.5 % of the
+  by 2.5 % of the reach (which moves them at most that far; the simplified rings have a tenth
+  of the vertices, and GEOS buffers them five times faster): an inner one at 98.5 % of the
   reach less twice the simplification, an outer one at 101 % plus twice it. GEOS's buffers
   stray from the true distance by at most 0.48 % inwards (arcs of 16 segments a quarter) and
   1 % outwards (its own input simplification), so the inner polygon lies wholly within reach
   and the outer one holds everything within reach. A zone without buffer is its own inner and
-  outer polygon;
+  outer polygon. The band between the two, where points are tested exactly, is 12.5 % of
+  the reach wide (25 m at 200 m);
 * the rings of both are cut with the raster rows. Cells touched by a ring are uncertain; the
   cells between touching runs along a row are untouched, wholly inside or outside each
   polygon, which the parity of ring crossings of the row's centre line tells: inside the inner
@@ -44,6 +46,9 @@ The answers therefore equal GEOS's ``intersects`` / ``dwithin`` for every point.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -70,7 +75,7 @@ _MARGIN_ABS = 1e-3
 #: they are buffered: a simplified ring stays within that distance of the original, so the
 #: zone and its simplification lie within twice it of each other, and the buffers' distances
 #: are widened (outer) and narrowed (inner) by twice it.
-_SIMPLIFY = 0.005
+_SIMPLIFY = 0.025
 #: Tolerance, in cells, within which a ring is taken to touch a cell.
 _EPS = 1e-6
 #: Fractions of a cell by which the raster origin is shifted (irrational: never "round").
@@ -561,8 +566,13 @@ def kind_order(kinds) -> list[str]:
 
 
 def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
-                 target_cells: int | None = None) -> tuple[ExposureIndex, list[str]]:
+                 target_cells: int | None = None, points: int | None = None
+                 ) -> tuple[ExposureIndex, list[str]]:
     """An :class:`ExposureIndex` of hazard zones and points, and the kinds its codes stand for.
+
+    The index of the same hazards and distance is built once: the last few are kept, keyed
+    by a digest of the hazards' geometries, kinds, levels and reach, so that the exposure
+    dock, the choropleth and a plan asking again reuse it (a changed zone changes the key).
 
     Parameters
     ----------
@@ -573,6 +583,11 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
         kind's default).
     buffer_m : float
         Added to every zone and every threat radius.
+    target_cells : int, optional
+        The raster's size (see :class:`ExposureIndex`).
+    points : int, optional
+        How many points will be located: without ``target_cells`` the raster gets about
+        three cells a point (a raster takes longer to build than its points take to locate).
 
     Returns
     -------
@@ -612,8 +627,48 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
             reach.append(np.full(len(layer), buffer_m))
     if not geoms:
         return ExposureIndex(np.empty(0, dtype=object), [], [], []), kinds
-    return ExposureIndex(np.concatenate(geoms), np.concatenate(codes), np.concatenate(levels),
-                         np.concatenate(reach), target_cells), kinds
+    geoms, codes = np.concatenate(geoms), np.concatenate(codes)
+    levels, reach = np.concatenate(levels), np.concatenate(reach)
+    if target_cells is None and points is not None:
+        target_cells = int(np.clip(_CELLS_PER_POINT * points, 1 << 18, 12_000_000))
+    key = _index_key(geoms, codes, levels, reach, target_cells)
+    with _INDEX_LOCK:
+        index = _INDEXES.get(key)
+        if index is not None:
+            _INDEXES.move_to_end(key)
+            return index, kinds
+    index = ExposureIndex(geoms, codes, levels, reach, target_cells)
+    with _INDEX_LOCK:
+        _INDEXES[key] = index
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+    return index, kinds
+
+
+#: Raster cells per point located, when the number of points is known.
+_CELLS_PER_POINT = 3
+#: Indexes kept (a planner compares a few buffers; each is a few MB).
+_INDEXES_KEPT = 4
+_INDEXES: OrderedDict[bytes, ExposureIndex] = OrderedDict()
+_INDEX_LOCK = threading.Lock()
+
+
+def forget_indexes() -> None:
+    """Drop the indexes kept by :func:`hazard_index` (benchmarks time a cold build)."""
+    with _INDEX_LOCK:
+        _INDEXES.clear()
+
+
+def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
+    """A digest of everything an index is built from."""
+    digest = hashlib.blake2b(digest_size=20)
+    for array in (codes, levels, reach):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(str(target_cells).encode())
+    usable = ~shapely.is_missing(geoms)
+    digest.update(usable.tobytes())
+    digest.update(b"".join(shapely.to_wkb(geoms[usable])))
+    return digest.digest()
 
 
 def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
@@ -653,10 +708,10 @@ def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
     _check_layers(points, {"灾害隐患区": zones, "隐患点": hazard_points}, distance)
     if progress:
         progress(0, 4)
-    index, kinds = hazard_index(zones, hazard_points, buffer_m)
+    x, y = _points_xy(points)
+    index, kinds = hazard_index(zones, hazard_points, buffer_m, points=len(x))
     if progress:
         progress(1, 4)
-    x, y = _points_xy(points)
     row, kind, level = index.locate(x, y, None if progress is None else
                                     (lambda done, total: progress(1 + 3 * done // total, 4)))
     return exposure_frame(row, kind, level, kinds)

@@ -261,7 +261,7 @@ def compute_exposure(source, buffer_m: float = 0.0, progress=None,
         progress(0, 3)
     zones = inputs.zones if len(inputs.zones) else None
     points = inputs.hazard_points if len(inputs.hazard_points) else None
-    index, kinds = hazard_index(zones, points, buffer_m)
+    index, kinds = hazard_index(zones, points, buffer_m, points=len(inputs.households))
     if progress:
         progress(1, 3)
     households = join_to_frame(index, kinds, inputs.households["x"].to_numpy(float),

@@ -19,24 +19,32 @@ class DockWorkReceiver(QObject):
     """Lives on the window's thread: a dock's worker thread reports here, queued.
 
     The controller shows progress with ``panel.set_busy(done, total)`` and takes the outcome
-    (None when cancelled) or the error text in ``_finished(outcome, error=None)``.
+    (None when cancelled) or the error text in ``_finished(outcome, error=None)``. A report
+    queued by a thread the controller has already let go (the window closing waited for it)
+    is dropped.
     """
 
     def __init__(self, controller):
         super().__init__()
         self.controller = controller
 
+    def _current(self) -> bool:
+        return self.controller.thread is not None
+
     @pyqtSlot(int, int)
     def progressed(self, done: int, total: int) -> None:
-        self.controller.panel.set_busy(done, total)
+        if self._current():
+            self.controller.panel.set_busy(done, total)
 
     @pyqtSlot(object)
     def finished(self, outcome) -> None:
-        self.controller._finished(outcome)
+        if self._current():
+            self.controller._finished(outcome)
 
     @pyqtSlot(str)
     def failed(self, error: str) -> None:
-        self.controller._finished(None, error)
+        if self._current():
+            self.controller._finished(None, error)
 
 
 @dataclass
