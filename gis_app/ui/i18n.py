@@ -46,6 +46,7 @@ _ENGLISH: dict[str, str] = {
     "缩放到选择": "Zoom to selection",
     "导出选择到Excel…": "Export selection to Excel…",
     "导出到Excel…": "Export to Excel…",
+    "{dock}（{level}）": "{dock} ({level})",
     "日期": "Date",
     "搜索农户、村、网格编码、网格员": "Search households, villages, grid codes, workers",
     "显示个人信息": "Show personal data",

@@ -8,30 +8,19 @@ import re
 import openpyxl
 import pandas as pd
 import pytest
-from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QApplication, QFileDialog, QLineEdit
+from PyQt6.QtCore import Qt
 
 from gis_app.ui.controllers.exposure import EXPOSURE
+from tests.ui.test_investigation import choose_file
 from tests.ui.test_planner_exposure import computed
 from tests.ui.test_roster_helpers import rows, show, sql, type_into
 
 
 def export(qtbot, panel, path) -> tuple[str, list[str], list[list]]:
     """Click the dock's 导出到Excel…, answer Qt's save dialog; the file's title, header, rows."""
-
-    def answer():  # the save dialog, once up: type the file name, press Enter
-        dialog = next((w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, QFileDialog) and w.isVisible()), None)
-        if dialog is None:
-            QTimer.singleShot(50, answer)
-            return
-        name = dialog.findChild(QLineEdit, "fileNameEdit")
-        name.setText(str(path))
-        qtbot.keyClick(name, Qt.Key.Key_Return)
-
     assert panel.export.button.text() == "导出到Excel…"
     assert panel.export.action in (panel.export.button.defaultAction(),)
-    QTimer.singleShot(50, answer)
+    choose_file(qtbot, path)
     qtbot.mouseClick(panel.export.button, Qt.MouseButton.LeftButton)
     book = openpyxl.load_workbook(path)
     sheet = book.active
@@ -162,3 +151,25 @@ def test_roster_dock_masks_phones_unless_shown(window, qtbot, tmp_path):
     _title, header, body = export(qtbot, panel, tmp_path / "网格员全.xlsx")
     assert_cells_as_shown(panel.table, header, body, numbers)
     assert {r[header.index("联系电话")] for r in body} - {None} == phones
+
+
+def test_in_english_the_headers_and_title_are_english(window, qtbot, tmp_path):
+    settings = next(a.menu() for a in window.menuBar().actions() if a.text() == "设置")
+    next(a for a in settings.actions() if a.text() == "英文").trigger()
+    show(window, qtbot, "排查覆盖")
+    panel = window.controller("investigation").coverage
+    # The table's context menu offers the same action as the button.
+    assert panel.table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    assert panel.export.action in panel.table.actions()
+    assert panel.export.action.text() == "Export to Excel…"
+    choose_file(qtbot, tmp_path / "coverage.xlsx")
+    panel.export.action.trigger()  # as chosen from the table's context menu
+    book = openpyxl.load_workbook(tmp_path / "coverage.xlsx")
+    values = [[c.value for c in row] for row in book.active.iter_rows()]
+    book.close()
+    assert values[0][0] == "Investigation coverage (Level-3 grid)"
+    assert values[1] == [panel.table.horizontalHeaderItem(c).text()
+                         for c in range(panel.table.columnCount())]
+    assert values[1][0] == "Name" and values[1][-1] == "Coverage"
+    assert_cells_as_shown(panel.table, values[1], values[2:],
+                          set(values[1][1:]))

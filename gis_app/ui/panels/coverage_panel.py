@@ -75,7 +75,8 @@ class CoveragePanel(QWidget):
         header.sortIndicatorChanged.connect(self.table.sortItems)
         self.table.cellDoubleClicked.connect(self._zoom)
         self.export = TableExport(
-            self, translate, lambda: f"{self.tr_('排查覆盖')}（{self.level.currentText()}）",
+            self, translate, lambda: self.tr_("{dock}（{level}）").format(
+                dock=self.tr_("排查覆盖"), level=self.level.currentText()),
             lambda: view_table(self.table), views=[self.table])
         bar = QHBoxLayout()
         bar.addWidget(self.level_label)

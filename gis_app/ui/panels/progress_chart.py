@@ -74,7 +74,8 @@ class ProgressChart(QWidget):
         bar.addStretch(1)
         self.daily: pd.DataFrame | None = None  # the lines drawn: date, code, name, coverage
         self.export = TableExport(
-            self, translate, lambda: f"{self.tr_('排查进度')}（{self.level.currentText()}）",
+            self, translate, lambda: self.tr_("{dock}（{level}）").format(
+                dock=self.tr_("排查进度"), level=self.level.currentText()),
             self.timeline_table, views=[self])
         bar.addWidget(self.export.button)
         layout = QVBoxLayout(self)
