@@ -83,7 +83,7 @@ def write_thematic_layers(project, gpkg: Path, progress=None) -> list[str]:
     import pyogrio
 
     from gis_app.io import write_vector
-    from gis_app.services.coverage_service import CampaignNotFoundError, campaign_coverage
+    from gis_app.services.coverage_service import CampaignNotFoundError, coverage_tracker
     from gis_app.services.exposure_service import compute_exposure
     from gis_app.services.exposure_view import exposure_layer
     from gis_app.services.map_service import coverage_layer
@@ -92,13 +92,15 @@ def write_thematic_layers(project, gpkg: Path, progress=None) -> list[str]:
     grids = exported.rename(columns={v: k for k, v in written_names(GRID_FIELDS).items()})
     grids = grids.assign(id=np.arange(len(grids)))
     layers = {}
-    try:
-        for source in ("coverage_townships", "coverage_villages", "coverage"):
-            name, level = THEMATIC_LAYERS[source]
-            table = campaign_coverage(project, level=level)
-            layers[name] = (coverage_layer(grids, table, level), COVERAGE_HEADERS)
+    try:  # the newest campaign's counts, kept as the window keeps them, once for all levels
+        tracker = coverage_tracker(project)
     except CampaignNotFoundError:
-        layers = {}
+        tracker = None
+    for source in ("coverage_townships", "coverage_villages", "coverage"):
+        name, level = THEMATIC_LAYERS[source]
+        if tracker is not None:
+            frame = coverage_layer(grids, tracker.table(level, sort=False), level)
+            layers[name] = (frame, COVERAGE_HEADERS)
     result = compute_exposure(project, 0.0, progress)
     layers["exposure_grids"] = (exposure_layer(grids, result), EXPOSURE_HEADERS)
     for name, (frame, headers) in layers.items():
