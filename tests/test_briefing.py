@@ -5,7 +5,8 @@ The file is written once by the command line. Its layers are read back from the 
 counts from the store: households joined to the level-3 grid polygons with
 ``geopandas.sjoin`` and counted with ``groupby``, grids, zones and sites counted by SQL. The
 page is searched for every name, ID number and phone of the project; it names no address;
-and headless Chromium, with the network off, draws it: the screenshot shows the map and the
+and headless Chromium, with the network off, builds every layer (the rendered page's panes
+hold one SVG path per feature shown) and draws it: the screenshot shows the map and the
 choropleth's colours.
 """
 
@@ -215,6 +216,61 @@ def test_the_file_names_no_address(briefing, sample_project_path, tmp_path):
     assert "L.tileLayer" not in text
 
 
+class _Panes(HTMLParser):
+    """What each Leaflet pane of a rendered page holds (SVG paths, square icons); switches."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str | None] = []  # the pane each open div is in
+        self.paths: dict[str, int] = {}
+        self.squares: dict[str, int] = {}
+        self.switches: list[tuple[str, bool]] = []  # the layer switcher's inputs
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        pane = self.stack[-1] if self.stack else None
+        if tag == "div":
+            named = [c[len("leaflet-"):-len("-pane")] for c in classes
+                     if c != "leaflet-pane" and c.startswith("leaflet-") and c.endswith("-pane")]
+            if "leaflet-pane" in classes and named:
+                pane = named[0]
+            if "briefing-square" in classes and pane:
+                self.squares[pane] = self.squares.get(pane, 0) + 1
+            self.stack.append(pane)
+        elif tag == "path" and pane:
+            self.paths[pane] = self.paths.get(pane, 0) + 1
+        elif tag == "input" and "leaflet-control-layers-selector" in classes:
+            self.switches.append((dict(attrs)["type"], "checked" in dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.stack:
+            self.stack.pop()
+
+
+def _chromium(*arguments, profile: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Headless Chromium with the network off (every request to a dead proxy)."""
+    return subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+         "--no-first-run", f"--user-data-dir={profile}",
+         f"--window-size={SCREEN[0]},{SCREEN[1]}", "--virtual-time-budget=5000",
+         *arguments], check=True, capture_output=True, timeout=timeout, text=True)
+
+
+def test_chromium_builds_every_layer_offline(briefing, tmp_path):
+    dom = _chromium("--dump-dom", briefing["path"].as_uri(), profile=tmp_path / "profile")
+    panes = _Panes()
+    panes.feed(dom.stdout)
+    layers = briefing["layers"]
+    # shown on opening: the level-3 grids (the first radio button), zones, circles, sites
+    assert panes.paths == {"grids": len(layers[0]["data"]["features"]),
+                           "hazards": len(layers[3]["data"]["features"]),
+                           "households": len(layers[5]["data"]["features"])}
+    assert panes.squares == {"sites": len(layers[4]["data"]["features"])}
+    assert panes.switches == [("radio", True), ("radio", False), ("radio", False),
+                              ("checkbox", True), ("checkbox", True), ("checkbox", True)]
+
+
 def _blend(colour: str, background=(221, 221, 221)) -> np.ndarray:
     rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
     alpha = int(colour[7:9], 16) / 255 if len(colour) == 9 else 1.0
@@ -223,13 +279,7 @@ def _blend(colour: str, background=(221, 221, 221)) -> np.ndarray:
 
 def test_chromium_draws_the_map_offline(briefing, tmp_path):
     shot = tmp_path / "briefing.png"
-    subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-         "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         f"--screenshot={shot}", f"--window-size={SCREEN[0]},{SCREEN[1]}",
-         "--virtual-time-budget=5000", briefing["path"].as_uri()],
-        check=True, capture_output=True, timeout=120)
+    _chromium(f"--screenshot={shot}", briefing["path"].as_uri(), profile=tmp_path / "profile")
     pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=float)
     assert pixels.shape[:2] == (SCREEN[1], SCREEN[0])
     background = np.abs(pixels - 221).max(axis=2) <= 3  # Leaflet's container grey #ddd
