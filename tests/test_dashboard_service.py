@@ -226,3 +226,34 @@ def _risk_of(path, household: int):
     rows = _frame(path, "SELECT risk_type FROM investigation_record WHERE household_id = ? "
                         "ORDER BY id", (household,))
     return rows["risk_type"].iloc[0]
+
+
+def test_a_household_moved_and_a_record_undone_are_followed(session, copy):
+    from gis_app.services.household_service import HouseholdService
+
+    service = DashboardService(session)
+    village = a_village(copy)
+    service.compute(VILLAGE, village)
+    # a monitored household of the village placed in another village's level-3 grid
+    homes = households(copy)
+    mover = int(homes[(homes["village"] == village) & (homes["attribute"] == 2)]["id"].iloc[0])
+    grids = session.grids
+    other = grids[(grids["level"] == 3) & (grids["admin_code"] != village)].iloc[0]
+    spot = other.geometry.representative_point()
+    HouseholdService(session).place(mover, spot.x, spot.y, other_village=True)
+    records = RecordService(session)
+    status = statuses(copy)
+    unchecked = int(status[status.index.isin(unit_ids(copy, VILLAGE, village))
+                           & (status == "unchecked")].index[0])
+    records.add_record(unchecked, method=1, checker="测试",
+                       checked_on=records.campaign["start_date"])
+    service.compute(VILLAGE, village)
+    session.undo()  # the record taken back: a deleted row
+    other_session = ProjectSession(open_project(copy))
+    try:
+        recount = DashboardService(other_session)
+        for level, code in ((VILLAGE, village), (VILLAGE, other["admin_code"]), (COUNTY, None)):
+            _compare(service.compute(level, code), recount.compute(level, code))
+    finally:
+        other_session.close()
+    assert statuses(copy)[unchecked] == "unchecked"

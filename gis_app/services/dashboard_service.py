@@ -162,6 +162,7 @@ class DashboardService:
         self._cache: dict[str, object] = {}
         self._campaign = None  # per-household state of the campaign (see _campaign_state)
         self._pending: list[int] = []  # visit records inserted since the last count
+        self._day = None  # the day the kept parts were counted for
         self.exposure = None  # an ExposureResult of the current data (None: not computed)
         #: Counts the edits that made the exposure stale: a result begun before one is old.
         self.exposure_version = 0
@@ -185,8 +186,8 @@ class DashboardService:
                 self._forget_campaign()
             else:
                 self._pending.extend(int(i) for i in change.inserted)
-        if touched & {"campaign", "household", "grid", "admin_unit"}:
-            self._forget_campaign()
+        if "campaign" in touched:  # its dates or milestones (households moved or added
+            self._forget_campaign()  # come with a tracker moved or made anew: see below)
 
     def _reset(self) -> None:
         self._stale = set(_RESTS_ON)
@@ -524,6 +525,9 @@ class DashboardService:
         Dashboard
         """
         as_of = self.as_of()
+        if as_of != self._day:  # deadlines, pairs and assignments in force are of a day
+            self._stale |= {"pairs", "clues", "cases", "workers"}
+            self._day = as_of
         mask, name = self._mask(level, code)
         units = self._units()
         chosen = {**_ALL_TARGETS, **(targets or {})}
