@@ -198,3 +198,16 @@ def test_one_layer_is_refused(sample_project_path, tmp_path, capsys):
     code = main(["export", str(sample_project_path), str(tmp_path / "x.qgs"), "--layer", "grids"])
     assert code != 0 and "全部图层" in capsys.readouterr().err
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_unmasking_needs_the_right(sample_project_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GIS_APP_USER", "visitor")  # not in personal_data_users
+    code = main(["export", str(sample_project_path), str(tmp_path / "x.qgz"), "--unmask"])
+    assert code != 0 and "无权" in capsys.readouterr().err
+    assert not list(Path(tmp_path).iterdir())
+    # The sample's own user may: the GeoPackage beside the project holds the numbers in full.
+    monkeypatch.delenv("GIS_APP_USER")
+    assert main(["export", str(sample_project_path), str(tmp_path / "x.qgz"), "--unmask"]) == 0
+    table = pyogrio.read_dataframe(tmp_path / "x.gpkg", layer="households", read_geometry=False)
+    stored = {n for (n,) in _stored(sample_project_path, "SELECT head_id_number FROM household")}
+    assert set(table["户主证件号码"]) == stored
