@@ -76,7 +76,20 @@ def _ring_starts(ring_index: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, ring_index[1:] != ring_index[:-1]])
 
 
-class PdfCanvas:
+class _Shapes:
+    """What both canvases draw from their ``polygon`` and ``stroke_rings``."""
+
+    def rect(self, x, y, w, h, fill=None, stroke=None, width: float = 0.2) -> None:
+        """A rectangle from its top-left corner."""
+        self.polygon([(x, y), (x + w, y), (x + w, y + h), (x, y + h)], fill, stroke, width)
+
+    def line(self, points, colour=BLACK, width: float = 0.2, dash=None) -> None:
+        """An open polyline."""
+        points = np.asarray(points, float)
+        self.stroke_rings(points, np.zeros(len(points), int), colour, width, dash, close=False)
+
+
+class PdfCanvas(_Shapes):
     """Draws on the current page of an ``fpdf.FPDF`` in its unit (y down).
 
     Paths are written as PDF path operators built from whole coordinate arrays (fpdf2's own
@@ -153,15 +166,6 @@ class PdfCanvas:
         points = np.asarray(points, float)
         self._paint(self._path(points, np.zeros(len(points), int), True), fill, stroke, width)
 
-    def rect(self, x, y, w, h, fill=None, stroke=None, width: float = 0.2) -> None:
-        """A rectangle from its top-left corner."""
-        self.polygon([(x, y), (x + w, y), (x + w, y + h), (x, y + h)], fill, stroke, width)
-
-    def line(self, points, colour=BLACK, width: float = 0.2, dash=None) -> None:
-        """An open polyline."""
-        points = np.asarray(points, float)
-        self.stroke_rings(points, np.zeros(len(points), int), colour, width, dash, close=False)
-
     def text_width(self, text: str, size: float) -> float:
         """Width of ``text`` at ``size`` (page units high)."""
         self.pdf.set_font(self.family, size=size * self.pdf.k)
@@ -188,7 +192,7 @@ class PdfCanvas:
             yield
 
 
-class PngCanvas:
+class PngCanvas(_Shapes):
     """Draws on a Pillow RGB image; page units × ``scale`` = pixels.
 
     Pillow has no holes, no paths and no blending in its drawing calls: a fill is drawn into
@@ -285,15 +289,6 @@ class PngCanvas:
             self.fill_rings(closed[::-1] if clockwise else closed, ring, fill)
         if stroke is not None:
             self.stroke_rings(closed, ring, stroke, width)
-
-    def rect(self, x, y, w, h, fill=None, stroke=None, width: float = 0.2) -> None:
-        """A rectangle from its top-left corner."""
-        self.polygon([(x, y), (x + w, y), (x + w, y + h), (x, y + h)], fill, stroke, width)
-
-    def line(self, points, colour=BLACK, width: float = 0.2, dash=None) -> None:
-        """An open polyline."""
-        points = np.asarray(points, float)
-        self.stroke_rings(points, np.zeros(len(points), int), colour, width, dash, close=False)
 
     def font(self, size: float):
         """The CJK font at ``size`` page units (cached per pixel size)."""
