@@ -293,3 +293,24 @@ def test_chromium_draws_the_map_offline(briefing, tmp_path):
         assert share > 0.005, (coverage.classes[index - 1].label.zh, share)
     # the title and the legend are drawn (white boxes)
     assert (pixels[20:60, 600:800] > 250).all(axis=2).mean() > 0.3
+
+
+def test_a_project_without_a_campaign_outlines_the_grids(sample_project_path, tmp_path):
+    import shutil
+
+    copy = tmp_path / "no-campaign.gmp"
+    shutil.copy(sample_project_path, copy)
+    with sqlite3.connect(copy) as connection:
+        for table in ("investigation_record", "campaign_milestone", "campaign_township",
+                      "campaign"):
+            connection.execute(f"DELETE FROM {table}")
+    out = tmp_path / "b.html"
+    payload = run_cli("briefing", copy, "--out", out, "--json")
+    assert payload["campaign"] is None and payload["layers"] == LAYERS
+    text = out.read_text(encoding="utf-8")
+    grids = properties(page_layers(text)[0])
+    assert (grids["_c"] == 0).all() and grids[["households", "coverage_label"]].isna().all().all()
+    assert "无集中排查" in text
+    with pytest.raises(SystemExit):
+        main(["briefing", str(copy)])  # --out is required
+    assert main(["briefing", str(copy), "--out", str(out), "--campaign", "2023"]) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,6 +38,9 @@ CIRCLES_SHOWN_UP_TO = 300
 #: The grid levels shown, finest first on opening: (level, grid layer, coverage layer).
 GRID_LEVELS = ((3, "grids_level3", "coverage_grids"), (2, "grids_level2", "coverage_villages"),
                (1, "grids_level1", "coverage_townships"))
+#: Progress steps of :func:`gather_briefing`: the campaign, each grid level, zones, sites,
+#: households, the title.
+GATHER_STEPS = len(GRID_LEVELS) + 5
 #: Coverage columns a grid's tooltip lists (label, column).
 COVERAGE_FIELDS = (("户数", "households"), ("入户核实", "home"), ("电话微信核实", "remote"),
                    ("未排查", "unchecked"), ("不合规", "noncompliant"),
@@ -58,7 +61,6 @@ class Briefing:
     bounds: tuple[float, float, float, float]
     counts: pd.DataFrame
     campaign: dict | None = None
-    labels: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -217,14 +219,13 @@ def gather_briefing(session, campaign_year: int | None = None, language: str = "
     CampaignNotFoundError
         When ``campaign_year`` has no campaign.
     """
-    steps = len(GRID_LEVELS) + 4
     step = 0
 
     def advance() -> None:
         nonlocal step
         step += 1
         if progress:
-            progress(step, steps)
+            progress(step, GATHER_STEPS)
 
     styles = load_styles()
     layers = {d.id: d for d in load_layers(styles=styles)}
@@ -348,12 +349,13 @@ def write_briefing_map(session, path: str | os.PathLike, campaign_year: int | No
     -------
     BriefingFile
     """
-    def gathering(done: int, total: int) -> None:
+    steps = GATHER_STEPS + 1  # and the file
+
+    def gathering(done: int, _total: int) -> None:
         if progress:
-            progress(done, total + 2)
+            progress(done, steps)
 
     briefing = gather_briefing(session, campaign_year, language, tolerance_m, gathering)
-    steps = len(GRID_LEVELS) + 6
 
     def writing(done: int, total: int) -> None:
         if progress and done == total:
