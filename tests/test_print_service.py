@@ -115,6 +115,9 @@ def test_a_county_map_as_pdf_with_legend_figures_and_the_font_embedded(session,
     assert fonts and all(row.split()[-5:-2] == ["yes", "yes", "yes"] for row in fonts)
     assert any(EMBEDDED.search(row) for row in fonts)
     assert not re.search(r"\d{17}[\dX]|1[3-9]\d{9}", text)  # no ID number, no phone
+    images = subprocess.run(["pdfimages", "-list", str(out)], check=True, capture_output=True,
+                            text=True).stdout.splitlines()[2:]
+    assert images == []  # vector: no picture of the map
 
 
 def test_the_village_atlas_has_a_page_per_village_with_its_figures(session,
