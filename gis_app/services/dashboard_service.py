@@ -35,7 +35,7 @@ from gis_app.core.codes import (
     MonitoringType,
     RiskType,
 )
-from gis_app.core.compliance import check_records, local_flags, to_days
+from gis_app.core.compliance import RECORD_COLUMNS, check_records, local_flags, to_days
 from gis_app.core.coverage import (
     COVERED,
     NEVER,
@@ -135,8 +135,11 @@ class Dashboard:
 
 
 def _bars(keys, labels, values, overdue=None) -> pd.DataFrame:
-    frame = pd.DataFrame({"key": pd.Series(list(keys), dtype=object),
-                          "label": pd.Series(list(labels), dtype=object),
+    keys = list(keys)
+    column = np.empty(len(keys), dtype=object)
+    for i, key in enumerate(keys):  # a chart's few bars (tuples kept whole)
+        column[i] = key
+    frame = pd.DataFrame({"key": column, "label": np.array(list(labels), dtype=object),
                           "value": np.asarray(values, dtype=np.int64)})
     if overdue is not None:
         frame["overdue"] = np.asarray(overdue, dtype=np.int64)
@@ -327,7 +330,8 @@ class DashboardService:
         campaigns = session.frame("campaigns").set_index("id")
         campaign = {"id": campaign_id, **campaigns.loc[campaign_id].to_dict()}
         start, end = _day(campaign["start_date"]), _day(campaign["end_date"])
-        records = load_table(session.project.engine, "investigation_record")
+        records = load_table(session.project.engine, "investigation_record",
+                             ["id", "campaign_id", *RECORD_COLUMNS])
         records = records[records["campaign_id"] == campaign_id].reset_index(drop=True)
         ids = tracker.ids.to_numpy(np.int64)
         n = len(ids)
@@ -357,7 +361,7 @@ class DashboardService:
         from gis_app.storage.reader import load_table
 
         records = load_table(self.session.project.engine, "investigation_record",
-                             ids=sorted(set(record_ids)))
+                             ["id", "campaign_id", *RECORD_COLUMNS], ids=sorted(set(record_ids)))
         records = records[records["campaign_id"] == state["campaign"]["id"]]
         if not len(records):
             return
@@ -629,27 +633,35 @@ class DashboardService:
 
     def _timeline(self, campaign: dict, mine: np.ndarray, as_of: dt.date):
         """Cumulative coverage per day of the unit's households and the timetable's target."""
-        start, end = campaign["start"], campaign["end"]
-        first_day, last_day = to_days([start, end])
-        n_days = int(last_day - first_day) + 1
+        days, target, today, until = self._timetable(campaign, as_of)
+        n_days = len(days)
         first = campaign["first"][mine]
-        seen = first != NEVER
-        day = np.clip(first[seen] - first_day, 0, None)
-        day = day[day < n_days]
-        covered = np.cumsum(np.bincount(day, minlength=n_days))[:n_days]
-        days = first_day + np.arange(n_days)
+        day = first[first != NEVER] - days[0] if n_days else np.zeros(0, np.int64)
+        day = np.clip(day, 0, None)
+        covered = np.cumsum(np.bincount(day[day < n_days], minlength=n_days))[:n_days]
         total = len(mine)
         coverage = covered / total if total else np.zeros(n_days)
-        coverage = np.where(days <= to_days([as_of])[0], coverage, np.nan)
-        milestones = campaign["milestones"]
-        target = timetable_target(start, milestones["due_date"].tolist(),
-                                  milestones["target_coverage"].tolist(), days)
-        today = timetable_target(start, milestones["due_date"].tolist(),
-                                 milestones["target_coverage"].tolist(),
-                                 to_days([min(max(as_of, start), end)]))[0]
+        coverage = np.where(days <= until, coverage, np.nan)
         frame = pd.DataFrame({"date": days.astype("datetime64[D]"), "covered": covered,
                               "households": total, "coverage": coverage, "target": target})
-        return frame, (None if np.isnan(today) else float(today))
+        return frame, today
+
+    def _timetable(self, campaign: dict, as_of: dt.date):
+        """The campaign's days, the timetable's target on each and on ``as_of`` (kept)."""
+        kept = campaign.get("timetable")
+        if kept is None or kept[0] != as_of:
+            start, end = campaign["start"], campaign["end"]
+            first_day, last_day = to_days([start, end])
+            days = first_day + np.arange(int(last_day - first_day) + 1)
+            milestones = campaign["milestones"]
+            due, goals = milestones["due_date"].tolist(), milestones["target_coverage"].tolist()
+            target = timetable_target(start, due, goals, days)
+            today = timetable_target(start, due, goals,
+                                     to_days([min(max(as_of, start), end)]))[0]
+            kept = campaign["timetable"] = (as_of, days, target,
+                                            None if np.isnan(today) else float(today),
+                                            to_days([as_of])[0])
+        return kept[1:]
 
     def _places(self, level: int, counted: np.ndarray) -> pd.DataFrame:
         """Counted households per township (county), village (township) or grid (village)."""
