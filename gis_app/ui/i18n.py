@@ -1122,8 +1122,10 @@ _ENGLISH: dict[str, str] = {
     "只看逾期": "Overdue only",
     "只列超过核实期限仍未核实的线索": "List only clues still unverified after their deadline",
     "核实": "Verify",
-    "记录所选线索已于今天入户核实（可撤销）":
-        "Record the selected clues verified at home today (can be undone)",
+    "记录所选线索已于核实日期入户核实（可撤销）":
+        "Record the selected clues verified at home on the verification date (can be undone)",
+    "入户核实的日期（不晚于今天，不早于线索发现日期）":
+        "The day of the home visit (not after today, not before the clue was found)",
     "生成走访清单…": "Make a visit list…",
     "所选责任网格员待核实线索的走访清单（路线、地图，可导出）":
         "The visit list of the chosen worker's clues to verify (route, map, exports)",

@@ -209,6 +209,34 @@ def test_verify_a_clue_then_undo(window, qtbot, tmp_path, answers):
     assert panel.status_of(panel.row_of(clue[0])) == "已超期"
 
 
+def test_verify_on_an_earlier_day_within_the_deadline(window, qtbot, tmp_path, answers):
+    path, _ = flood_footprint(tmp_path)
+    import_footprint(window, qtbot, path)
+    qtbot.waitUntil(lambda: bool(answers.messages), timeout=10000)
+    panel = window.controller("events").panel
+    assert panel.verify_date.date().toPyDate() == dt.date.today()
+    assert panel.verify_date.maximumDate().toPyDate() == dt.date.today()  # no future visits
+    click_cell(qtbot, panel.table, 1)
+    clue = panel.selected_clues()
+    found = sql(window, f"SELECT found_on FROM risk_clue WHERE id = {clue[0]}")["found_on"][0]
+    assert found == "2025-09-26"
+    # a day before the clue was found is refused, nothing written
+    panel.verify_date.setDate(QDate(2025, 9, 25))
+    qtbot.mouseClick(panel.verify, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(answers.messages) == 2, timeout=5000)
+    assert "早于线索发现日期" in answers.messages[-1][1]
+    assert sql(window, f"SELECT verified_on FROM risk_clue WHERE id = {clue[0]}")[
+        "verified_on"].isna().all()
+    # the 4th working day after the flood (National Day holiday between): in time
+    panel.verify_date.setDate(QDate(2025, 10, 9))
+    qtbot.mouseClick(panel.verify, Qt.MouseButton.LeftButton)
+    assert sql(window, f"SELECT verified_on FROM risk_clue WHERE id = {clue[0]}")[
+        "verified_on"].tolist() == ["2025-10-09"]
+    row = panel.row_of(clue[0])
+    assert panel.text(row, "verified_on") == "2025-10-09"
+    assert panel.status_of(row) == "已核实"
+
+
 def test_drawn_footprint_makes_clues_of_the_households_inside(window, qtbot, answers):
     homes = households(window)
     village = homes[homes["village_id"] == homes["village_id"].mode().iloc[0]]

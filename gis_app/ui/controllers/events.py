@@ -147,13 +147,14 @@ class EventController(Controller):
         panel.set_clues(self.clues.frame, self.clues.working_days)
 
     def verify(self, clue_ids: list[int]) -> int:
-        """Record the clues verified today (one edit each); returns how many were."""
+        """Record the clues verified on the panel's 核实日期 (one edit each); how many were."""
         done = 0
         for clue_id in clue_ids:
             clue = self.clues.frame[self.clues.frame["clue_id"] == int(clue_id)]
             if not len(clue) or clue["verified_on"].notna().iloc[0]:
                 continue
-            label = self.run_edit("核实", self.service.verify, int(clue_id))
+            label = self.run_edit("核实", self.service.verify, int(clue_id),
+                                  self.panel.verified_on())
             if label is None:
                 break
             done += 1

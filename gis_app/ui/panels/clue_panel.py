@@ -82,6 +82,12 @@ class CluePanel(QWidget):
         self.table.doubleClicked.connect(lambda index: self._household(index.row()))
         self.table.selectionModel().selectionChanged.connect(
             lambda *_: self._selection_changed())
+        # The day the household was visited: today, or an earlier day recorded afterwards.
+        self.verify_date = QDateEdit(QDate.currentDate())
+        self.verify_date.setCalendarPopup(True)
+        self.verify_date.setDisplayFormat("yyyy-MM-dd")
+        self.verify_date.setMaximumDate(QDate.currentDate())
+        self.labels["verify_date"] = QLabel()
         self.verify = QPushButton()
         self.verify.clicked.connect(
             lambda _checked=False: self.verify_requested.emit(self.selected_clues()))
@@ -96,6 +102,8 @@ class CluePanel(QWidget):
         top.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.labels["verify_date"])
+        buttons.addWidget(self.verify_date)
         buttons.addWidget(self.verify)
         buttons.addWidget(self.visit_list)
         layout = QVBoxLayout(self)
@@ -228,6 +236,10 @@ class CluePanel(QWidget):
         if self.frame is not None and 0 <= row < len(self.frame):
             self.household_requested.emit(int(self.frame["household_id"].iat[row]))
 
+    def verified_on(self) -> dt.date:
+        """The day chosen in 核实日期."""
+        return self.verify_date.date().toPyDate()
+
     # -- language
     def retranslate(self) -> None:
         """Labels, headers and the table in the current language."""
@@ -237,7 +249,9 @@ class CluePanel(QWidget):
         self.overdue_only.setText(self.tr_("只看逾期"))
         self.overdue_only.setToolTip(self.tr_("只列超过核实期限仍未核实的线索"))
         self.verify.setText(self.tr_("核实"))
-        self.verify.setToolTip(self.tr_("记录所选线索已于今天入户核实（可撤销）"))
+        self.labels["verify_date"].setText(self.tr_("核实日期"))
+        self.verify_date.setToolTip(self.tr_("入户核实的日期（不晚于今天，不早于线索发现日期）"))
+        self.verify.setToolTip(self.tr_("记录所选线索已于核实日期入户核实（可撤销）"))
         self.visit_list.setText(self.tr_("生成走访清单…"))
         self.visit_list.setToolTip(self.tr_("所选责任网格员待核实线索的走访清单（路线、地图，可导出）"))
         self.model.set_headers([self.tr_(text) for text in COLUMNS.values()])
