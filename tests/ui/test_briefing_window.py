@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import threading
 
-from PyQt6.QtCore import QTimer
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QFileDialog
+from PyQt6.QtWidgets import QFileDialog, QPushButton
 
 from gis_app.services import briefing_service
 from gis_app.ui.controllers import briefing as controller_module
 from tests.test_briefing import page_layers, properties, switcher
-from tests.ui.test_long_files import _cancel_when_shown
 
 
 def _menu_action(window, chinese: str) -> QAction:
@@ -85,11 +84,15 @@ def test_cancelling_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
         return real(*args, progress=step, **kwargs)
 
     def cancel():
-        _cancel_when_shown(qtbot, window.controller("briefing"), pressed)
-        if pressed:
-            clicked.set()
-        else:
+        """Press 取消 on the progress dialog as soon as it shows, then let the work go on."""
+        work = window.controller("briefing").work_dialog
+        if work is None or not work.dialog.isVisible():
             QTimer.singleShot(20, cancel)
+            return
+        button = work.dialog.findChild(QPushButton)
+        pressed.append(button.text())
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        clicked.set()
 
     monkeypatch.setattr(controller_module, "write_briefing_map", held)
     out = tmp_path / "简报.html"
