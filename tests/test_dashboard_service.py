@@ -257,3 +257,20 @@ def test_a_household_moved_and_a_record_undone_are_followed(session, copy):
     finally:
         other_session.close()
     assert statuses(copy)[unchecked] == "unchecked"
+
+
+def test_a_project_without_a_campaign_still_has_its_dashboard(copy):
+    with sqlite3.connect(copy) as connection:
+        for table in ("investigation_record", "campaign_milestone", "campaign_township",
+                      "campaign"):
+            connection.execute(f"DELETE FROM {table}")
+    session = ProjectSession(open_project(copy))
+    try:
+        board = DashboardService(session).compute()
+    finally:
+        session.close()
+    assert board.campaign is None and board.timeline.empty
+    assert board.indicators["coverage"].value is None
+    assert board.indicators["coverage"].state == "none"
+    assert "method" not in board.charts and "types" in board.charts
+    assert board.indicators["paired"].counts[1] > 0

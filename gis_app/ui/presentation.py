@@ -12,7 +12,7 @@ from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from gis_app.services.dashboard_service import CHART_TILES, CHARTS
-from gis_app.ui.panels.dashboard_charts import BarChart, Tile, TimelineChart
+from gis_app.ui.panels.dashboard_charts import NO_BARS, BarChart, Tile, TimelineChart
 
 #: Font scale of the projector's pages.
 SCALE = 2.2
@@ -100,10 +100,9 @@ class PresentationWindow(QWidget):
         for key, chart in self.charts.items():
             if key == "timeline":
                 chart.set_timeline(dashboard.timeline)
-            elif key in dashboard.charts:
-                chart.set_bars(dashboard.charts[key].bars)
-            else:
-                chart.clear()
+            else:  # no campaign (no method or risk bars), no exposure yet: no bars
+                chart.set_bars(dashboard.charts[key].bars if key in dashboard.charts
+                               else NO_BARS)
             if key in self.tiles:
                 self.tiles[key].set_indicator(dashboard.indicators[CHART_TILES[key]])
         self._texts()

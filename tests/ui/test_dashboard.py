@@ -193,3 +193,32 @@ def test_the_dashboard_its_dialog_and_the_presentation_speak_english(window, qtb
     check(window, found, "en")
     qtbot.keyClick(presentation, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not presentation.isVisible())
+
+
+def test_the_panel_shows_a_dashboard_without_a_campaign(qtbot, sample_project_path, tmp_path):
+    import shutil
+    import sqlite3
+
+    from gis_app.services.dashboard_service import DashboardService
+    from gis_app.services.session import ProjectSession
+    from gis_app.storage.project import open_project
+    from gis_app.ui.i18n import Translator
+    from gis_app.ui.panels.dashboard_panel import DashboardPanel
+
+    copy = tmp_path / "none.gmp"
+    shutil.copy(sample_project_path, copy)
+    with sqlite3.connect(copy) as connection:
+        for table in ("investigation_record", "campaign_milestone", "campaign_township",
+                      "campaign"):
+            connection.execute(f"DELETE FROM {table}")
+    session = ProjectSession(open_project(copy))
+    panel = DashboardPanel(Translator("zh"))
+    qtbot.addWidget(panel)
+    try:
+        panel.set_dashboard(DashboardService(session).compute())
+    finally:
+        session.close()
+    panel.show()
+    assert panel.tiles["coverage"].value.text() == "—"
+    assert panel.tiles["coverage"].state.text() == "无目标"
+    assert panel.charts["method"].bars.empty and not panel.charts["types"].bars.empty

@@ -21,6 +21,9 @@ from gis_app.ui.panels.progress_chart import DateAxis, _seconds
 STATE_COLOURS = {ON_TRACK: "#2f9e44", AT_RISK: "#f08c00", LATE: "#e03131",
                  NO_TARGET: "#868e96"}
 BAR, OVERDUE_BAR = "#1c7ed6", "#e03131"
+#: A chart without bars (nothing to count yet).
+NO_BARS = pd.DataFrame({"key": pd.Series(dtype=object), "label": pd.Series(dtype=object),
+                        "value": pd.Series(dtype=np.int64)})
 #: Thickness of a bar (rows are 1 apart).
 _THICK = 0.7
 

@@ -23,7 +23,7 @@ from PyQt6.QtWidgets import (
 
 from gis_app.core.dashboard import INDICATORS
 from gis_app.services.dashboard_service import CHARTS, COUNTY, VILLAGE
-from gis_app.ui.panels.dashboard_charts import BarChart, Tile, TimelineChart
+from gis_app.ui.panels.dashboard_charts import NO_BARS, BarChart, Tile, TimelineChart
 
 #: Charts per row of the dock.
 COLUMNS = 3
@@ -164,10 +164,9 @@ class DashboardPanel(QWidget):
         for key, chart in self.charts.items():
             if key == "timeline":
                 chart.set_timeline(dashboard.timeline)
-            elif key in dashboard.charts:
-                chart.set_bars(dashboard.charts[key].bars)
-            else:
-                chart.clear()
+            else:  # no campaign (no method or risk bars), no exposure yet: no bars
+                chart.set_bars(dashboard.charts[key].bars if key in dashboard.charts
+                               else NO_BARS)
         self._titles()
 
     def _titles(self) -> None:
