@@ -11,8 +11,9 @@ import pytest
 from PyQt6.QtCore import Qt
 
 from gis_app.ui.controllers.exposure import EXPOSURE
+from tests.ui.planner_helpers import expected_exposure, households
 from tests.ui.test_investigation import choose_file
-from tests.ui.test_planner_exposure import computed
+from tests.ui.test_planner_exposure import LEVELS, computed
 from tests.ui.test_roster_helpers import rows, show, sql, type_into
 
 
@@ -107,6 +108,9 @@ def test_rules_dock(window, qtbot, tmp_path):
     assert title == "网格规则" and header == ["规则", "说明", "编码"]
     assert_cells_as_shown(panel.table, header, body, set())
     assert len(body) == len(panel.problems) > 0
+    # Independently: a 位置未知 row per household the store has no location for.
+    unknown = sql(window, "SELECT count(*) FROM household WHERE lon IS NULL")
+    assert sum(r[0] == "位置未知" for r in body) == unknown > 0
     # Codes stay text (a grid's or household's code is not a number).
     codes = [r[2] for r in body if r[2]]
     assert all(isinstance(code, str) for code in codes)
@@ -120,10 +124,18 @@ def test_exposure_dock(window, qtbot, tmp_path):
     assert title == "灾害暴露"
     numbers = set(header[3:])
     assert_cells_as_shown(panel.table, header, body, numbers)
-    frame = panel.frame
-    assert len(body) == len(frame)
-    assert sum(r[header.index("户数")] for r in body) == int(frame["households"].sum())
+    assert len(body) == len(panel.frame) > 10
     assert all(isinstance(r[header.index("人数")], int) for r in body)
+    # Independently: the households per village, kind and level by a geopandas join.
+    exposure = expected_exposure(window, 200.0)
+    homes = households(window).set_index("id")
+    villages = pd.DataFrame(window.session.villages[["id", "name"]]).set_index("id")["name"]
+    exposure["village"] = homes.loc[exposure["id"], "village_id"].map(villages).to_numpy()
+    exposure["level"] = exposure["level"].map(LEVELS)
+    counted = exposure.groupby(["village", "kind", "level"]).size().to_dict()
+    at = [header.index(h) for h in ("单元", "灾害类型", "风险等级", "户数")]
+    written = {(r[at[0]], r[at[1]], r[at[2]]): r[at[3]] for r in body if r[at[3]]}
+    assert written == counted
 
 
 def test_roster_dock_masks_phones_unless_shown(window, qtbot, tmp_path):
