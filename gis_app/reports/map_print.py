@@ -180,10 +180,20 @@ def _draw_points(canvas, layers, frame: MapFrame, denominator: float) -> None:
         for index, symbol in _symbols(layer.style):
             mine = classes == index
             if mine.any():
-                canvas.markers(px[mine], py[mine], symbol.shape, symbol.size * MM_PER_PIXEL,
+                x, y = _thinned(px[mine], py[mine], symbol.size * MM_PER_PIXEL / 3)
+                canvas.markers(x, y, symbol.shape, symbol.size * MM_PER_PIXEL,
                                rgba(symbol.fill, symbol.opacity * layer.opacity),
                                rgba(symbol.stroke, symbol.opacity * layer.opacity),
                                _width(symbol))
+
+
+def _thinned(px: np.ndarray, py: np.ndarray, cell: float):
+    """One symbol per ``cell`` of paper per class: the others lie under it (as on screen)."""
+    column = np.floor(px / cell).astype(np.int64)
+    row = np.floor(py / cell).astype(np.int64)
+    _cells, first = np.unique(np.column_stack([column, row]), axis=0, return_index=True)
+    keep = np.sort(first)
+    return px[keep], py[keep]
 
 
 def _draw_labels(canvas, layers, frame: MapFrame, denominator: float, size: float,
