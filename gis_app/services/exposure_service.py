@@ -210,6 +210,20 @@ def _sites(session) -> pd.DataFrame:
     return frame
 
 
+def warm_inputs(session) -> None:
+    """Read now what :func:`load_inputs` reads from the store, on the caller's thread.
+
+    A window calls this on its own thread (the session's reads and its kept columns are made
+    there), then :func:`load_inputs` on a worker thread: what is left is arithmetic on frames
+    already in memory (a second at 120,000 households, which froze the window).
+    """
+    session.load(["admin_units", "grids", "households", "sites", "hazard_zones",
+                  "hazard_points", "helper_pairs"])
+    session.villages  # noqa: B018 - read and kept by the session
+    session.grid_index(3)
+    session.household_columns(["resettlement_site_id"])
+
+
 def load_inputs(source) -> ExposureInputs:
     """Households (located), zones, hazard points, sites and current helper pairs.
 

@@ -22,7 +22,12 @@ from PyQt6.QtCore import QThread, pyqtSignal
 
 from gis_app.analysis.exposure import kind_order
 from gis_app.services import exposure_view
-from gis_app.services.exposure_service import compute_exposure, kind_name, load_inputs
+from gis_app.services.exposure_service import (
+    compute_exposure,
+    kind_name,
+    load_inputs,
+    warm_inputs,
+)
 from gis_app.services.layers import EXPOSURE_ENTITIES
 from gis_app.ui.controllers.base import (
     BOTTOM,
@@ -47,9 +52,9 @@ class _ExposureThread(QThread):
     computed = pyqtSignal(object)  # (result, table, bars), or None when cancelled
     failed = pyqtSignal(str)
 
-    def __init__(self, inputs, kept, buffer_m: float, level: int, kind, language: str):
+    def __init__(self, session, kept, buffer_m: float, level: int, kind, language: str):
         super().__init__()
-        self.inputs, self.kept = inputs, kept
+        self.session, self.kept = session, kept
         self.buffer_m, self.level, self.kind, self.language = buffer_m, level, kind, language
         self._cancelled = threading.Event()
 
@@ -63,8 +68,10 @@ class _ExposureThread(QThread):
 
     def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
         try:
-            result = self.kept or compute_exposure(None, self.buffer_m, self._progress,
-                                                   inputs=self.inputs)
+            # The session's frames were read on the window's thread (warm_inputs); here
+            # they are only combined.
+            result = self.kept or compute_exposure(
+                None, self.buffer_m, self._progress, inputs=load_inputs(self.session))
             table = result.summary(self.level, self.kind, self.language)
             bars = exposure_view.chart_counts(result, self.kind, self.language)
         except _Cancelled:
@@ -162,8 +169,9 @@ class ExposureController(Controller):
         panel = self.panel
         if self.result is not None and self.result.buffer_m != panel.buffer_m:
             self.result = None  # another buffer: computed again; a level or kind: summarised
-        inputs = None if self.result is not None else load_inputs(self.session)
-        thread = _ExposureThread(inputs, self.result, panel.buffer_m, panel.unit_level,
+        if self.result is None:
+            warm_inputs(self.session)
+        thread = _ExposureThread(self.session, self.result, panel.buffer_m, panel.unit_level,
                                  panel.hazard_kind, self.state.language)
         thread.version = self._version
         thread.progressed.connect(self._receiver.progressed)
