@@ -310,11 +310,13 @@ def _run(args) -> int:
 
 
 def _briefing(args) -> int:
-    from gis_app.services.briefing_service import write_briefing_map
+    from gis_app.services.briefing_service import record_export, write_briefing_map
     from gis_app.services.session import ProjectSession
 
-    written = write_briefing_map(ProjectSession(_open(args.project)), args.out, args.campaign,
-                                 tiles=args.tiles, progress=_progress_printer(not args.json))
+    session = ProjectSession(_open(args.project))
+    written = write_briefing_map(session, args.out, args.campaign, tiles=args.tiles,
+                                 progress=_progress_printer(not args.json))
+    record_export(session, written)
     payload = {"path": str(written.path), "bytes": written.bytes, "layers": written.layers,
                "grids": written.grids, "households": written.households,
                "campaign": written.campaign}

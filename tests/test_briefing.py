@@ -74,45 +74,57 @@ def properties(layer: dict) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def briefing(sample_project_path, tmp_path_factory):
+def project(sample_project_path, tmp_path_factory):
+    """A copy of the sample: the command notes its export in the audit log."""
+    import shutil
+
+    copy = tmp_path_factory.mktemp("project") / "sample.gmp"
+    shutil.copy(sample_project_path, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def briefing(project, tmp_path_factory):
     out = tmp_path_factory.mktemp("briefing") / "简报.html"
-    payload = run_cli("briefing", sample_project_path, "--out", out, "--json")
+    payload = run_cli("briefing", project, "--out", out, "--json")
     text = out.read_text(encoding="utf-8")
     return {"payload": payload, "path": out, "text": text, "layers": page_layers(text)}
 
 
-def test_the_command_writes_every_layer(briefing, sample_project_path):
+def test_the_command_writes_every_layer(briefing, project):
     payload, layers = briefing["payload"], briefing["layers"]
     path = Path(payload["path"])
     assert path == briefing["path"] and payload["bytes"] == path.stat().st_size
     assert payload["layers"] == LAYERS
     assert [layer["pane"] for layer in layers] == ["grids", "grids", "grids", "hazards", "sites",
                                                    "households"]
-    grids = _read(sample_project_path, "SELECT level, count(*) AS n FROM grid GROUP BY level")
+    grids = _read(project, "SELECT level, count(*) AS n FROM grid GROUP BY level")
     per_level = dict(zip(grids["level"], grids["n"], strict=True))
     for layer, level in zip(layers[:3], (3, 2, 1), strict=True):
         assert len(layer["data"]["features"]) == per_level[level]
         assert payload["grids"][str(level)] == per_level[level]
-    zones = _read(sample_project_path, "SELECT count(*) AS n FROM hazard_zone")["n"].iloc[0]
-    sites = _read(sample_project_path, "SELECT count(*) AS n FROM resettlement_site")
+    zones = _read(project, "SELECT count(*) AS n FROM hazard_zone")["n"].iloc[0]
+    sites = _read(project, "SELECT count(*) AS n FROM resettlement_site")
     assert len(layers[3]["data"]["features"]) == zones > 0
     assert len(layers[4]["data"]["features"]) == sites["n"].iloc[0] > 0
     # the switcher: grid levels are radio buttons, the rest check boxes
     assert switcher(briefing["text"]) == [LAYERS[:3], LAYERS[3:]]
+    notes = _read(project, "SELECT details FROM audit_log WHERE action = 'export_briefing'")
+    assert str(path) in {json.loads(note)["file"] for note in notes["details"]}
     assert payload["campaign"] == _read(
-        sample_project_path, "SELECT name FROM campaign ORDER BY year DESC, round DESC")[
+        project, "SELECT name FROM campaign ORDER BY year DESC, round DESC")[
         "name"].iloc[0]
 
 
-def test_households_per_grid_equal_a_spatial_join(briefing, sample_project_path):
-    epsg = int(_read(sample_project_path, "SELECT value FROM project_setting WHERE key = "
-                                          "'gauss_kruger_epsg'")["value"].iloc[0])
-    grids = _read(sample_project_path, "SELECT code, geom FROM grid WHERE level = 3")
+def test_households_per_grid_equal_a_spatial_join(briefing, project):
+    epsg = int(_read(project, "SELECT value FROM project_setting WHERE key = "
+                              "'gauss_kruger_epsg'")["value"].iloc[0])
+    grids = _read(project, "SELECT code, geom FROM grid WHERE level = 3")
     grids = gpd.GeoDataFrame(grids.drop(columns="geom"),
                              geometry=shapely.from_wkb(grids["geom"].to_numpy()), crs=4490)
-    households = _read(sample_project_path, "SELECT h.id, lon, lat, attribute, grid_override, "
-                                            "g.code AS stored FROM household h "
-                                            "LEFT JOIN grid g ON g.id = h.grid_id")
+    households = _read(project, "SELECT h.id, lon, lat, attribute, grid_override, "
+                                "g.code AS stored FROM household h "
+                                "LEFT JOIN grid g ON g.id = h.grid_id")
     located = households[households["lon"].notna()]
     points = gpd.GeoDataFrame(located, geometry=gpd.points_from_xy(
         located["lon"], located["lat"]), crs=4490)
@@ -143,15 +155,15 @@ def test_households_per_grid_equal_a_spatial_join(briefing, sample_project_path)
     assert rings.groupby("code")["_r"].max().idxmax() == expected.sum(axis=1).idxmax()
 
 
-def test_the_choropleth_classes_the_campaigns_coverage(briefing, sample_project_path):
+def test_the_choropleth_classes_the_campaigns_coverage(briefing, project):
     from gis_app.services.coverage_service import campaign_coverage
     from gis_app.storage.project import open_project
 
-    project = open_project(sample_project_path)
+    opened = open_project(project)
     try:
-        table = campaign_coverage(project, level=3).dropna(subset=["code"])
+        table = campaign_coverage(opened, level=3).dropna(subset=["code"])
     finally:
-        project.close()
+        opened.close()
     grids = properties(briefing["layers"][0]).set_index("code")
     table = table.set_index("code")
     counted = table["households"] > 0
@@ -170,13 +182,11 @@ def test_the_choropleth_classes_the_campaigns_coverage(briefing, sample_project_
             assert cls.label.zh in legend, (style, cls.label.zh)
 
 
-def test_no_name_id_number_or_phone_of_the_project_is_in_the_file(briefing,
-                                                                   sample_project_path):
+def test_no_name_id_number_or_phone_of_the_project_is_in_the_file(briefing, project):
     text = briefing["text"]
-    households = _read(sample_project_path, "SELECT head_name, head_id_number, phone "
-                                            "FROM household")
-    persons = _read(sample_project_path, "SELECT name, id_number FROM person")
-    workers = _read(sample_project_path, "SELECT name, id_number, phone FROM worker")
+    households = _read(project, "SELECT head_name, head_id_number, phone FROM household")
+    persons = _read(project, "SELECT name, id_number FROM person")
+    workers = _read(project, "SELECT name, id_number, phone FROM worker")
     secrets = set()
     for frame in (households, persons, workers):
         for column in frame.columns:
@@ -195,7 +205,7 @@ class _Links(HTMLParser):
         self.links += [(tag, k, v) for k, v in attrs if k in ("src", "href") and v]
 
 
-def test_the_file_names_no_address(briefing, sample_project_path, tmp_path):
+def test_the_file_names_no_address(briefing, project, tmp_path):
     import xstatic.pkg.leaflet as leaflet
 
     text = briefing["text"]
@@ -211,7 +221,7 @@ def test_the_file_names_no_address(briefing, sample_project_path, tmp_path):
     # a basemap is there only when the user configured one
     tiles = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
     with_tiles = tmp_path / "tiles.html"
-    run_cli("briefing", sample_project_path, "--out", with_tiles, "--tiles", tiles, "--json")
+    run_cli("briefing", project, "--out", with_tiles, "--tiles", tiles, "--json")
     assert json.dumps(tiles)[1:-1] in with_tiles.read_text(encoding="utf-8")
     assert "L.tileLayer" not in text
 
@@ -295,11 +305,11 @@ def test_chromium_draws_the_map_offline(briefing, tmp_path):
     assert (pixels[20:60, 600:800] > 250).all(axis=2).mean() > 0.3
 
 
-def test_a_project_without_a_campaign_outlines_the_grids(sample_project_path, tmp_path):
+def test_a_project_without_a_campaign_outlines_the_grids(project, tmp_path):
     import shutil
 
     copy = tmp_path / "no-campaign.gmp"
-    shutil.copy(sample_project_path, copy)
+    shutil.copy(project, copy)
     with sqlite3.connect(copy) as connection:
         for table in ("investigation_record", "campaign_milestone", "campaign_township",
                       "campaign"):

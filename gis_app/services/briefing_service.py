@@ -26,6 +26,7 @@ from gis_app.core.crs import STORAGE_EPSG
 from gis_app.reports.briefing import MapPart, write_briefing
 from gis_app.services.coverage_service import CampaignNotFoundError
 from gis_app.services.map_service import coverage_layer
+from gis_app.storage.uow import edit
 
 #: Simplification tolerance (map metres): about a pixel at Leaflet's zoom 16 (a village's
 #: streets); outlines stay where the screen draws them and the file stays small.
@@ -348,6 +349,8 @@ def write_briefing_map(session, path: str | os.PathLike, campaign_year: int | No
     Returns
     -------
     BriefingFile
+        Not yet in the audit log: the caller notes it with :func:`record_export` (the window
+        on its own thread, once the worker is done).
     """
     steps = GATHER_STEPS + 1  # and the file
 
@@ -371,3 +374,11 @@ def write_briefing_map(session, path: str | os.PathLike, campaign_year: int | No
         {level: int((grids["level"] == level).sum()) for level, _, _ in GRID_LEVELS},
         int(briefing.counts["households"].sum()),
         briefing.campaign["name"] if briefing.campaign else None)
+
+
+def record_export(session, written: BriefingFile) -> None:
+    """Note in the audit log who wrote which briefing map (no undo step, no view follows)."""
+    with edit(session.project, session.user, f"导出简报网页地图：{written.path.name}") as uow:
+        uow.note("export_briefing", "grid",
+                 {"file": str(written.path), "bytes": written.bytes,
+                  "campaign": written.campaign, "households": written.households})

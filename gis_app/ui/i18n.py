@@ -1187,6 +1187,7 @@ _ENGLISH: dict[str, str] = {
     "网页文件": "Web page",
     "正在生成简报网页地图 {file}…": "Writing the briefing web map {file}…",
     "已生成简报网页地图（{size} MB）：{path}": "Briefing web map written ({size} MB): {path}",
+    "导出简报网页地图：{name}": "Export the briefing web map: {name}",
     "导出统计表和台账…": "Export statistics and ledgers…",
     "导出统计表和台账": "Export statistics and ledgers",
     "报表": "Form",

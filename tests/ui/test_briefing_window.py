@@ -8,6 +8,7 @@ the progress dialog's 取消 leaves no file.
 
 from __future__ import annotations
 
+import json
 import threading
 
 from PyQt6.QtCore import Qt, QTimer
@@ -50,6 +51,12 @@ def test_the_menu_writes_the_briefing_map(window, qtbot, tmp_path, monkeypatch):
     assert rings["households"].sum() == len(grids)
     assert "L.tileLayer" not in text
     assert not list(tmp_path.glob(".*.tmp"))
+    with window.session.project.engine.connect() as connection:
+        notes = connection.exec_driver_sql("SELECT user_name, details FROM audit_log WHERE "
+                                           "action = 'export_briefing'").all()
+    assert [(user, json.loads(details)["file"]) for user, details in notes] == [
+        ("tester", str(written))]
+    assert window.session.undo_label() is None  # a note, not an edit to undo
 
 
 def test_a_configured_basemap_and_english(window, qtbot, tmp_path, monkeypatch):
@@ -102,3 +109,6 @@ def test_cancelling_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
     assert window.statusBar().currentMessage() == "已取消导出，未写入文件"
     assert not out.exists() and not list(tmp_path.glob("*.htm*")) and \
         not list(tmp_path.glob(".*.tmp"))
+    with window.session.project.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM audit_log WHERE action = "
+                                          "'export_briefing'").scalar() == 0

@@ -3,7 +3,7 @@
 The file is written by :mod:`gis_app.services.briefing_service` on a worker thread behind a
 :class:`WorkDialog` (取消 leaves no file), with the campaign the window follows, the basemap
 the user configured (设置 → 底图…, else none) and the window's language. Writing it changes no
-data, so no view follows; the file is said in the status bar.
+data, so no view follows; it is noted in the audit log and said in the status bar.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QFileDialog
 
-from gis_app.services.briefing_service import write_briefing_map
+from gis_app.services.briefing_service import record_export, write_briefing_map
 from gis_app.ui.controllers.base import ActionSpec, Controller
 from gis_app.ui.progress import Cancelled, WorkDialog
 
@@ -55,5 +55,6 @@ class BriefingController(Controller):
             return None
         finally:
             work.close()
+        record_export(self.session, written)
         self.status(self.tr_.message(written.message()), 10000)
         return str(written.path)
