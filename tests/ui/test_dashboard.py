@@ -82,6 +82,7 @@ def test_a_village_a_bar_and_a_tile_select_what_they_count(window, qtbot, tmp_pa
     qtbot.waitUntil(lambda: set(layer.selected_ids()) == unpaired)
     assert panel.tiles["paired"].value.text() == \
         f"{(len(monitored) - len(unpaired)) / len(monitored) * 100:.1f}%"
+    panel.scroll.verticalScrollBar().setValue(0)
     shot = tmp_path / "dashboard.png"
     assert window.docks[DASHBOARD].grab().save(str(shot))
 
@@ -124,6 +125,12 @@ def test_presentation_mode_pages_and_esc(window, qtbot, tmp_path):
     assert presentation.isFullScreen()
     shown = [presentation.page_key]
     assert presentation.title.text() == "排查覆盖进度"
+    # the screenshots at a projector's 1280 × 720 (the offscreen screen is smaller)
+    presentation.showNormal()
+    presentation.resize(1280, 720)
+    qtbot.waitUntil(lambda: presentation.width() == 1280)
+    presentation.activateWindow()
+    presentation.setFocus()
     presentation.grab().save(str(tmp_path / "page-1.png"))
     qtbot.keyClick(presentation, Qt.Key.Key_Right)
     shown.append(presentation.page_key)

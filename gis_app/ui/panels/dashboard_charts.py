@@ -286,5 +286,5 @@ class TimelineChart(pg.PlotWidget):
                       name=self.tr_("累计覆盖率"))]
         self.setYRange(0, 105, padding=0)
         self.setXRange(float(x.min()), float(x.max()), padding=0.02)
-        self.getAxis("left").setLabel(self.tr_("累计覆盖率"), units="%",
-                                      **{"font-size": f"{int(8 * self.scale)}pt"})
+        if self.scale <= 1:  # on a projector's page the legend and the title say it
+            self.getAxis("left").setLabel(self.tr_("累计覆盖率"), units="%")
