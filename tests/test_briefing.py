@@ -122,7 +122,8 @@ def test_households_per_grid_equal_a_spatial_join(briefing, project):
     grids = _read(project, "SELECT code, geom FROM grid WHERE level = 3")
     grids = gpd.GeoDataFrame(grids.drop(columns="geom"),
                              geometry=shapely.from_wkb(grids["geom"].to_numpy()), crs=4490)
-    households = _read(project, "SELECT h.id, lon, lat, attribute, grid_override, "
+    households = _read(project, "SELECT h.id, lon, lat, attribute, monitoring_type, "
+                                "grid_override, "
                                 "g.code AS stored FROM household h "
                                 "LEFT JOIN grid g ON g.id = h.grid_id")
     located = households[households["lon"].notna()]
@@ -146,6 +147,13 @@ def test_households_per_grid_equal_a_spatial_join(briefing, project):
         want = expected.get(cls.value, pd.Series(dtype=int)).reindex(per_grid.index,
                                                                       fill_value=0)
         assert per_grid[f"n{index}"].tolist() == want.tolist(), cls.label.zh
+    by_type = joined.groupby(["code", "monitoring_type"]).size().unstack(fill_value=0)
+    types = load_styles()["households_by_monitoring_type"]
+    for index, cls in enumerate(types.classes):
+        want = by_type.get(cls.value, pd.Series(dtype=int)).reindex(per_grid.index,
+                                                                     fill_value=0)
+        assert per_grid[f"m{index}"].tolist() == want.tolist(), cls.label.zh
+    assert by_type.to_numpy().sum() > 100  # the sample's monitored households have types
     assert set(per_grid.index) == set(expected.index)
     assert per_grid["households"].tolist() == expected.sum(axis=1).reindex(
         per_grid.index).tolist()

@@ -52,8 +52,9 @@ COVERAGE_FIELDS = (("户数", "households"), ("入户核实", "home"), ("电话�
 class Briefing:
     """What the briefing map shows, ready to write.
 
-    ``counts``: one row per level-3 grid (``grid_id, code, name, households`` and one column
-    per 户属性 class, ``n0, n1, …`` in the style's order), the figures its circles show.
+    ``counts``: one row per level-3 grid (``grid_id, code, name, households``, one column
+    per 户属性 class, ``n0, n1, …`` in the style's order, and per 监测类型 class, ``m0, m1,
+    …``), the figures its circles and their tooltips show.
     """
 
     title: str
@@ -139,14 +140,15 @@ def grid_coverage(grids: gpd.GeoDataFrame, table: pd.DataFrame | None,
                             geometry="geometry", crs=grids.crs)
 
 
-def household_counts(session, style) -> pd.DataFrame:
+def household_counts(session, style, prefix: str = "n") -> pd.DataFrame:
     """Households per level-3 grid and per class of ``style`` (户属性), by their stored grid.
 
     Returns
     -------
     pandas.DataFrame
-        ``grid_id, code, name, households, n0 … n{k-1}``: one row per level-3 grid, the
-        classes in the style's order; households of no class count in ``households`` only.
+        ``grid_id, code, name, households, n0 … n{k-1}`` (``prefix`` ``n``): one row per
+        level-3 grid, the classes in the style's order; households of no class count in
+        ``households`` only.
     """
     grids = session.grids[session.grids["level"] == 3].sort_values("id")
     households = session.households
@@ -162,7 +164,7 @@ def household_counts(session, style) -> pd.DataFrame:
                            "code": grids["code"].to_numpy(), "name": grids["name"].to_numpy(),
                            "households": table.sum(axis=1)})
     for index in range(k):
-        counts[f"n{index}"] = table[:, index + 1]
+        counts[f"{prefix}{index}"] = table[:, index + 1]
     return counts
 
 
@@ -270,11 +272,15 @@ def gather_briefing(session, campaign_year: int | None = None, language: str = "
                   language), pane="sites"))
     advance()
     household_style = styles[layers["households"].style]
+    type_style = styles["households_by_monitoring_type"]
     counts = household_counts(session, household_style)
+    by_type = household_counts(session, type_style, "m")  # the same grids, in the same order
+    counts = pd.concat([counts, by_type.filter(regex=r"^m\d+$")], axis=1)
     rings = household_rings(session, counts, household_style)
     ring_fields = _labelled((("网格", "name"), ("代码", "code"), ("户数", "households")),
                             language) + tuple(
-        (c.label.in_language(language), f"n{i}") for i, c in enumerate(household_style.classes))
+        (c.label.in_language(language), f"n{i}") for i, c in enumerate(household_style.classes)
+    ) + tuple((c.label.in_language(language), f"m{i}") for i, c in enumerate(type_style.classes))
     largest = int(counts["households"].max()) if len(counts) else 0
     parts.append(MapPart(
         _label("农户（按三级网格汇总）", language), to_screen(session, rings, 0),
