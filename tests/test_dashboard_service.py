@@ -274,3 +274,25 @@ def test_a_project_without_a_campaign_still_has_its_dashboard(copy):
     assert board.indicators["coverage"].state == "none"
     assert "method" not in board.charts and "types" in board.charts
     assert board.indicators["paired"].counts[1] > 0
+
+
+@pytest.mark.parametrize("level", [COUNTY, TOWNSHIP, VILLAGE])
+def test_every_household_bar_selects_as_many_households_as_it_counts(session, copy, level):
+    from gis_app.services.exposure_service import compute_exposure
+
+    village = a_village(copy)
+    code = {COUNTY: None, TOWNSHIP: households(copy).set_index("village")["township"]
+            .to_dict()[village], VILLAGE: village}[level]
+    service = DashboardService(session)
+    service.set_exposure(compute_exposure(session, 0.0))
+    board = service.compute(level, code)
+    inside = unit_ids(copy, level, code)
+    for chart in ("method", "types", "places", "risks", "exposure"):
+        for key, value in zip(board.charts[chart].bars["key"], board.charts[chart].bars["value"],
+                              strict=True):
+            what, ids = service.select(level, code, key)
+            assert what == "households" and len(ids) == value, (chart, key)
+            assert set(ids) <= inside
+    exposed = compute_exposure(session, 0.0).households
+    flood = exposed[exposed["kind"] == "洪涝"]["household_id"]
+    assert set(service.select(level, code, ("kind", "洪涝"))[1]) == set(flood) & inside
