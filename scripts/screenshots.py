@@ -12,7 +12,10 @@ user first sees it:
 - ``english_window.png``: the same window in English (设置 → 英文);
 - ``exposure_dock.png``: 灾害 → 统计灾害暴露 at a 200 m buffer per village, a row clicked (its
   households selected on the map);
-- ``exposure_grids.png``: the map with 灾害暴露户数（三级网格） ticked (the dock's buffer).
+- ``exposure_grids.png``: the map with 灾害暴露户数（三级网格） ticked (the dock's buffer);
+- ``dashboard_dock.png``: 视图 → 打开工作看板 for the village with the most monitored households,
+  its 未排查 bar clicked (those households selected on the map);
+  ``presentation.png``: 演示模式's coverage page at a projector's 1280 × 720.
 """
 
 from __future__ import annotations
@@ -62,6 +65,37 @@ def _exposure(app, window, out: Path) -> None:
     window.layers["exposure_grids"].set_visible(False)
 
 
+def _dashboard(app, window, out: Path) -> None:
+    """The dashboard of the busiest village, a bar clicked; then 演示模式's first page."""
+    import time
+
+    from PyQt6.QtCore import Qt
+
+    controller = window.controller("dashboard")
+    controller.show_dashboard()
+    dock = window.docks["工作看板"]
+    window.resizeDocks([dock], [560], Qt.Orientation.Vertical)
+    households = window.session.households
+    monitored = households[households["attribute"] == 2]["village_id"].value_counts()
+    units = window.session.frame("admin_units").set_index("id")
+    controller.panel.choose_unit(units.loc[int(monitored.index[0]), "code"])
+    while controller.thread is not None:  # the exposure's first count
+        _settle(app, 5)
+        time.sleep(0.02)
+    _settle(app)
+    bars = controller.panel.charts["method"].bars
+    controller.select(bars["key"].iloc[list(bars["label"]).index("未排查")])
+    _settle(app)
+    window.grab().save(str(out / "dashboard_dock.png"))
+    presentation = controller.present()
+    presentation.showNormal()
+    presentation.resize(1280, 720)
+    _settle(app)
+    presentation.grab().save(str(out / "presentation.png"))
+    presentation.close()
+    window.layers.clear_selection()
+
+
 def _open_window(app, project: Path, settings, language: str):
     """The window on a new session of ``project`` in ``language``, the whole county drawn."""
     from gis_app.services.session import ProjectSession
@@ -109,6 +143,7 @@ def main() -> int:
         window.canvas.grab().save(str(OUT / "coverage_grids.png"))
         window.layers["coverage_grids"].set_visible(False)
         _exposure(app, window, OUT)
+        _dashboard(app, window, OUT)
         window.close()
         session.close()
 
@@ -117,7 +152,8 @@ def main() -> int:
         window.close()
         session.close()
     for name in ("default_map.png", "coverage_grids.png", "snapshot.png", "snapshot_pdf.png",
-                 "english_window.png", "exposure_dock.png", "exposure_grids.png"):
+                 "english_window.png", "exposure_dock.png", "exposure_grids.png",
+                 "dashboard_dock.png", "presentation.png"):
         print(OUT / name)
     return 0
 

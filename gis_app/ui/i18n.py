@@ -1232,6 +1232,7 @@ _ENGLISH: dict[str, str] = {
     "识别与消除案件": "Identification and elimination cases",
     "网格员工作量": "Workers' load",
     "时序目标": "Timetable target",
+    "{m}月{d}日": "{m}/{d}",
     "未标注类型": "Type not recorded",
     "（超期{n}）": " ({n} overdue)",
     "≤{n}户": "≤{n} households",

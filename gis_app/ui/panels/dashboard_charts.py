@@ -286,5 +286,9 @@ class TimelineChart(pg.PlotWidget):
                       name=self.tr_("累计覆盖率"))]
         self.setYRange(0, 105, padding=0)
         self.setXRange(float(x.min()), float(x.max()), padding=0.02)
+        # A handful of days named in full: pyqtgraph's own date ticks crowd at a large font.
+        step = max(int(np.ceil(len(dates) / 6)), 1)
+        self.axis.setTicks([[(float(x[i]), self.tr_("{m}月{d}日").format(
+            m=dates.iloc[i].month, d=dates.iloc[i].day)) for i in range(0, len(dates), step)]])
         if self.scale <= 1:  # on a projector's page the legend and the title say it
             self.getAxis("left").setLabel(self.tr_("累计覆盖率"), units="%")
