@@ -36,9 +36,8 @@ MAX_RADIUS_PX = 16.0
 #: The household circles are on when the file opens only up to this many level-3 grids;
 #: beyond, at the county's zoom they would hide the choropleth (ticked in the switcher).
 CIRCLES_SHOWN_UP_TO = 300
-#: The grid levels shown, finest first on opening: (level, grid layer, coverage layer).
-GRID_LEVELS = ((3, "grids_level3", "coverage_grids"), (2, "grids_level2", "coverage_villages"),
-               (1, "grids_level1", "coverage_townships"))
+#: The grid levels shown, finest first on opening: (level, the window's grid layer).
+GRID_LEVELS = ((3, "grids_level3"), (2, "grids_level2"), (1, "grids_level1"))
 #: Progress steps of :func:`gather_briefing`: the campaign, each grid level, zones, sites,
 #: households, the title.
 GATHER_STEPS = len(GRID_LEVELS) + 5
@@ -238,16 +237,14 @@ def gather_briefing(session, campaign_year: int | None = None, language: str = "
     coverage_style = styles[layers["coverage_grids"].style]
     parts = []
     fields = (("网格", "name"), ("代码", "code"), *COVERAGE_FIELDS)
-    for rank, (level, grid_layer, coverage_layer_id) in enumerate(GRID_LEVELS):
+    for rank, (level, grid_layer) in enumerate(GRID_LEVELS):
         frame = grid_coverage(grids, None if tracker is None else
                               tracker.table(level, sort=False), level)
         outline = styles[layers[grid_layer].style].classes[0].symbol
         parts.append(MapPart(
             layers[grid_layer].title.in_language(language), to_screen(session, frame, tolerance_m),
             coverage_style, "polygon", _labelled(fields, language), pane="grids", base=True,
-            show=rank == 0, outline=outline, legend=rank == 0,
-            legend_title=layers[coverage_layer_id].group.in_language(language)
-            + "：" + coverage_style.title.in_language(language)))
+            show=rank == 0, outline=outline, legend=rank == 0))
         advance()
     zones = session.frame("hazard_zones")
     # kinds and levels named as the legends name them (洪涝 / Flood, 高风险 / High)
@@ -377,7 +374,7 @@ def write_briefing_map(session, path: str | os.PathLike, campaign_year: int | No
     grids = session.grids
     return BriefingFile(
         out, out.stat().st_size, [p.title for p in briefing.parts],
-        {level: int((grids["level"] == level).sum()) for level, _, _ in GRID_LEVELS},
+        {level: int((grids["level"] == level).sum()) for level, _ in GRID_LEVELS},
         int(briefing.counts["households"].sum()),
         briefing.campaign["name"] if briefing.campaign else None)
 
