@@ -119,7 +119,10 @@ def test_a_visit_saved_through_the_form_moves_the_coverage_tile(window, qtbot):
 
 def test_presentation_mode_pages_and_esc(window, qtbot, tmp_path):
     controller = _open(window, qtbot)
-    _action(window, "演示模式").trigger()
+    assert _action(window, "演示模式").shortcut().toString() == "F11"
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F11)  # 视图 → 演示模式's key
+    qtbot.waitUntil(lambda: controller.presentation is not None)
     presentation = controller.presentation
     qtbot.waitExposed(presentation)
     assert presentation.isFullScreen()
