@@ -296,3 +296,21 @@ def test_every_household_bar_selects_as_many_households_as_it_counts(session, co
     exposed = compute_exposure(session, 0.0).households
     flood = exposed[exposed["kind"] == "洪涝"]["household_id"]
     assert set(service.select(level, code, ("kind", "洪涝"))[1]) == set(flood) & inside
+
+
+def test_beyond_the_largest_places_the_others_are_one_bar(session, copy, monkeypatch):
+    from gis_app.services import dashboard_service
+
+    monkeypatch.setattr(dashboard_service, "PLACES_SHOWN", 2)
+    service = DashboardService(session)
+    board = service.compute()
+    homes = households(copy)
+    monitored = homes[(homes["attribute"] == 2) & (homes["risk_eliminated"] == 0)]
+    per_township = monitored["township"].value_counts()
+    bars = board.charts["places"].bars
+    assert len(bars) == 2 and bars["code"].iloc[0] == per_township.index[0]
+    assert int(bars["value"].iloc[0]) == per_township.iloc[0]
+    assert bars["label"].iloc[1] == f"其余{len(per_township) - 1}个"
+    assert int(bars["value"].iloc[1]) == int(per_township.iloc[1:].sum())
+    what, ids = service.select(COUNTY, None, bars["key"].iloc[1])
+    assert set(ids) == set(monitored.loc[monitored["township"] != per_township.index[0], "id"])

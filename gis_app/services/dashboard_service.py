@@ -86,6 +86,8 @@ CHART_TILES: dict[str, str | None] = {
     "exposure": "exposed_unpaired", "load": "worker_load",
 }
 _OPEN, _OVERDUE, _VERIFIED, _LATE = "待核实", "已超期", "已核实", "超期核实"
+#: Bars of the places' chart: the largest units, the others together in the last bar.
+PLACES_SHOWN = 15
 _ALL_TARGETS = {spec.key: (spec.target, spec.margin) for spec in INDICATORS}
 
 
@@ -680,7 +682,16 @@ class DashboardService:
             codes = units["codes"][rows]
             frame = _bars([("place", str(c)) for c in codes], units["names"][rows], counts)
             frame["code"] = codes
-        return frame.sort_values(["code"]).reset_index(drop=True)
+        frame = frame.sort_values(["value", "code"], ascending=[False, True])
+        if len(frame) <= PLACES_SHOWN:
+            return frame.reset_index(drop=True)
+        # A county of 300 villages: the largest by name, the others as one bar
+        shown, rest = frame.iloc[:PLACES_SHOWN - 1], frame.iloc[PLACES_SHOWN - 1:]
+        kind = "grid" if level == VILLAGE else "place"
+        values = tuple(key[1] for key in rest["key"])
+        other = _bars([(kind, values)], [f"其余{len(rest)}个"], [int(rest["value"].sum())])
+        other["code"] = None
+        return pd.concat([shown, other], ignore_index=True)
 
     # -- what a click selects
     def select(self, level: int, code: str | None, key) -> tuple[str, np.ndarray]:
@@ -727,12 +738,14 @@ class DashboardService:
                 chosen = monitored & ~self._paired()
             elif kind == "type":
                 chosen = monitored & (units["type"] == int(value))
-            elif kind == "place":
+            elif kind == "place":  # one unit's code, or the codes of the bar of the others
                 column = units["township"] if level == COUNTY else units["village"]
-                rows = np.flatnonzero(units["codes"] == value)
+                wanted = list(value) if isinstance(value, tuple) else [value]
+                rows = np.flatnonzero(np.isin(units["codes"], wanted))
                 chosen = monitored & np.isin(column, rows)
             elif kind == "grid":
-                chosen = monitored & (units["grid"] == int(value))
+                wanted = list(value) if isinstance(value, tuple) else [value]
+                chosen = monitored & np.isin(units["grid"], np.asarray(wanted, dtype=np.int64))
             else:
                 exposed = self._exposed()["any"]
                 if exposed is not None:

@@ -1233,6 +1233,7 @@ _ENGLISH: dict[str, str] = {
     "网格员工作量": "Workers' load",
     "时序目标": "Timetable target",
     "{m}月{d}日": "{m}/{d}",
+    "其余{n}个": "{n} others",
     "未标注类型": "Type not recorded",
     "（超期{n}）": " ({n} overdue)",
     "≤{n}户": "≤{n} households",
