@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import QPointF, Qt
 
+from gis_app.core.dashboard import STATE_NAMES, judge
 from tests.test_dashboard_service import a_village, households, statuses
 from tests.ui.test_investigation import _action, _fill_home_visit, _investigation, on_screen
 from tests.ui.test_language_walk import action
@@ -160,7 +161,7 @@ def test_targets_set_in_the_dialog_judge_the_tiles_and_are_kept(window, qtbot):
     controller = _open(window, qtbot)
     panel = controller.panel
     share = controller.dashboard.indicators["home_share"].value
-    assert panel.tiles["home_share"].state.text() == "正常"  # 96.1% against 90%
+    assert panel.tiles["home_share"].state.text() == STATE_NAMES[judge(share, 0.9, True, 0.1)]
     qtbot.mouseClick(panel.targets, Qt.MouseButton.LeftButton)
     dialog = controller.targets_dialog
     qtbot.waitExposed(dialog)
