@@ -191,8 +191,10 @@ class DashboardService:
                 self._forget_campaign()
             else:
                 self._pending.extend(int(i) for i in change.inserted)
-        if "campaign" in touched:  # its dates or milestones (households moved or added
-            self._forget_campaign()  # come with a tracker moved or made anew: see below)
+        # A campaign's dates or milestones: count again. Households moved or added need
+        # nothing here: the session moves its tracker or makes a new one (_campaign_state).
+        if "campaign" in touched:
+            self._forget_campaign()
 
     def _reset(self) -> None:
         self._stale = set(_RESTS_ON)
