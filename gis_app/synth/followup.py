@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from gis_app.core.codes import AssistanceKind, InvestigationMethod, MonitoringType, RiskType
+from gis_app.synth import libm
 from gis_app.synth.common import text, to_date_objects
 from gis_app.synth.households import Traits
 
@@ -57,9 +58,9 @@ def measures_frame(rng: np.random.Generator, traits: Traits, flags: dict, plan_m
         np.full(len(hh), 0.3), np.full(len(hh), 0.2), np.full(len(hh), 0.3),
         np.where(flags["disabled"][hh], 3.0, 0.0),
     ])
-    gumbel = -np.log(-np.log(rng.random(weights.shape)))
+    gumbel = -libm.log(-libm.log(rng.random(weights.shape)))
     with np.errstate(divide="ignore"):
-        ranked = np.argsort(-(np.log(weights) + gumbel), axis=1)
+        ranked = np.argsort(-(libm.log(weights) + gumbel), axis=1, kind="stable")
     u = rng.random(len(hh))
     count = 1 + (u < 0.6) + (u < 0.25)
     row = np.repeat(np.arange(len(hh)), count)

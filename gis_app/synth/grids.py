@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from gis_app.synth import libm
 from gis_app.synth.common import multipolygons
 
 LOW, HIGH, TARGET = 30, 80, 55
@@ -114,7 +115,7 @@ def partition(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, village: n
         sxx = np.bincount(nodes, dx * dx, n_nodes)
         syy = np.bincount(nodes, dy * dy, n_nodes)
         sxy = np.bincount(nodes, dx * dy, n_nodes)
-        theta = 0.5 * np.arctan2(2 * sxy, sxx - syy) + rng.normal(0, 0.3, n_nodes)
+        theta = 0.5 * libm.arctan2(2 * sxy, sxx - syy) + rng.normal(0, 0.3, n_nodes)
         u = np.column_stack([np.cos(theta), np.sin(theta)])
         t = dx * u[nodes, 0] + dy * u[nodes, 1]
 
@@ -154,7 +155,7 @@ def partition(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, village: n
         node_of[s_sel] = child[s_nodes] + go_right
         centre = np.column_stack([mx, my])[split_nodes] + cut[split_nodes, None] * u[split_nodes]
         b = shapely.bounds(node_region[split_nodes])
-        reach = 2.0 * np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) + 10.0
+        reach = 2.0 * libm.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) + 10.0
         left, right = _halfplanes(centre, u[split_nodes], reach)
         regions = np.empty(2 * len(split_nodes), dtype=object)
         regions[0::2] = shapely.intersection(node_region[split_nodes], left)
@@ -280,7 +281,7 @@ def keep_inside(x: np.ndarray, y: np.ndarray, grid: np.ndarray, polys: np.ndarra
     target = shapely.get_coordinates(shapely.point_on_surface(polys[grid[bad]]))
     for step in (0.05, 0.5, 5.0, None):
         d = target - np.column_stack([x[bad], y[bad]])
-        length = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-12)
+        length = np.maximum(libm.hypot(d[:, 0], d[:, 1]), 1e-12)
         move = 1.0 if step is None else np.minimum(step / length, 1.0)
         nx, ny = x[bad] + d[:, 0] * move, y[bad] + d[:, 1] * move
         ok = shapely.contains_xy(polys[grid[bad]], nx, ny)

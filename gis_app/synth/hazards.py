@@ -10,6 +10,7 @@ import shapely
 from gis_app.core.codes import HazardKind, HazardLevel
 from gis_app.core.crs import STORAGE_EPSG
 from gis_app.core.hazards import DEFAULT_THREAT_RADIUS_M
+from gis_app.synth import libm
 from gis_app.synth.common import multipolygons
 from gis_app.synth.names import COUNTY_CODE
 from gis_app.synth.network import Network
@@ -91,7 +92,7 @@ def _slope_zones(rng: np.random.Generator, hx: np.ndarray, hy: np.ndarray,
         chosen = rng.choice(upland, count, replace=False)
         toe = np.column_stack([hx[chosen], hy[chosen]])
         down = rivers.nearest(toe[:, 0], toe[:, 1]) - toe
-        heading = np.arctan2(down[:, 1], down[:, 0])
+        heading = libm.arctan2(down[:, 1], down[:, 0])
         level = rng.choice([1, 2, 3, 4], count, p=[0.15, 0.3, 0.35, 0.2])
         ell = rng.uniform(*length, count)
         # Centre up-slope of the house, so the house sits in the lobe's lower part.
@@ -108,7 +109,7 @@ def _within(pxy: np.ndarray, hx: np.ndarray, hy: np.ndarray, radius: float
         return np.floor(x / radius).astype(np.int64) * 1_000_003 + np.floor(y / radius).astype(
             np.int64)
 
-    order = np.argsort(cell(hx, hy))
+    order = np.argsort(cell(hx, hy), kind="stable")
     keys = cell(hx, hy)[order]
     pts, houses = [], []
     for dx in (-1, 0, 1):
@@ -119,7 +120,7 @@ def _within(pxy: np.ndarray, hx: np.ndarray, hy: np.ndarray, radius: float
             p = np.repeat(np.arange(len(pxy)), count)
             h = order[np.repeat(lo, count) + np.arange(count.sum()) - np.repeat(
                 np.cumsum(count) - count, count)]
-            near = np.hypot(hx[h] - pxy[p, 0], hy[h] - pxy[p, 1]) <= radius
+            near = libm.hypot(hx[h] - pxy[p, 0], hy[h] - pxy[p, 1]) <= radius
             pts.append(p[near])
             houses.append(h[near])
     return np.concatenate(pts), np.concatenate(houses)
@@ -158,7 +159,8 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
     slope = [(k, lv, g, nm) for (k, lv, _, nm), g in zip(slope, lobes, strict=True)
              if shapely.area(g) > 500]
     # One drought-prone upland: the villages farthest from any river.
-    far = np.argsort(-territory.village_river_distance)[:max(2, territory.n_villages // 12)]
+    far = np.argsort(-territory.village_river_distance, kind="stable")
+    far = far[:max(2, territory.n_villages // 12)]
     drought = shapely.coverage_union_all(territory.village_polys[np.sort(far)])
     zones = rows + slope + [(HazardKind.DROUGHT, 3, drought, "高山片区干旱风险区")]
 
@@ -194,7 +196,7 @@ def build_hazards(rng: np.random.Generator, territory: Territory, network: Netwo
     pxy = shapely.get_coordinates(shapely.point_on_surface(geoms[geo]))
     radius = np.array([_THREAT_RADIUS[kinds[i]] for i in geo], dtype=float)
     p_idx, h_idx = _within(pxy, hx, hy, float(radius.max(initial=0.0)) or 1.0)
-    inside = np.hypot(hx[h_idx] - pxy[p_idx, 0], hy[h_idx] - pxy[p_idx, 1]) <= radius[p_idx]
+    inside = libm.hypot(hx[h_idx] - pxy[p_idx, 0], hy[h_idx] - pxy[p_idx, 1]) <= radius[p_idx]
     p_idx, h_idx = p_idx[inside], h_idx[inside]
     threatened = np.bincount(p_idx, minlength=len(geo))
     persons = np.bincount(p_idx, members[h_idx], minlength=len(geo)).astype(np.int64)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gis_app.core.codes import HouseholdAttribute, MonitoringType, RiskType
+from gis_app.synth import libm
 from gis_app.synth.common import day
 
 LIFTED = int(HouseholdAttribute.LIFTED)
@@ -127,9 +128,9 @@ def draw_traits(rng: np.random.Generator, village_factor: np.ndarray, relocated:
 
     income = np.select(
         [no_labour, eliminated, monitored, lifted],
-        [rng.lognormal(np.log(6200), 0.15, n), rng.lognormal(np.log(9800), 0.15, n),
-         rng.lognormal(np.log(6600), 0.22, n), rng.lognormal(np.log(11800), 0.38, n)],
-        rng.lognormal(np.log(15500), 0.42, n))
+        [rng.lognormal(libm.log(6200), 0.15, n), rng.lognormal(libm.log(9800), 0.15, n),
+         rng.lognormal(libm.log(6600), 0.22, n), rng.lognormal(libm.log(11800), 0.38, n)],
+        rng.lognormal(libm.log(15500), 0.42, n))
     income = np.round(np.clip(income, 3000, 60000), -1)
 
     housing = rng.random(n) < np.where(monitored, 0.02, 0.0025)

@@ -187,7 +187,7 @@ class IdAllocator:
         todo = np.arange(len(day_no))
         while len(todo):
             bucket = (day_no[todo] * 2 + male[todo]).astype(np.int32)
-            order = np.argsort(bucket)
+            order = np.argsort(bucket, kind="stable")
             sb = bucket[order]
             first = np.r_[True, sb[1:] != sb[:-1]]
             run_start = np.maximum.accumulate(np.where(first, np.arange(len(sb)), 0))
@@ -250,7 +250,7 @@ class PhoneBook:
             cand = (self._rng.choice(self.PREFIXES, need) * 100_000_000
                     + self._rng.integers(0, 100_000_000, need))
             # Sort-based membership tests: much faster than np.isin/np.unique on large arrays.
-            order = np.argsort(cand)
+            order = np.argsort(cand, kind="stable")
             ordered = cand[order]
             bad = np.r_[False, ordered[1:] == ordered[:-1]]
             for used in self._used:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from gis_app.synth import libm
 from gis_app.synth.terrain import Layout, LineIndex, offset, smooth
 from gis_app.synth.territory import Territory
 
@@ -49,7 +50,7 @@ def _clip(coords: list[np.ndarray], county: shapely.Polygon,
 
 def _wiggle(rng: np.random.Generator, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Draw a country road from ``start`` to ``end`` that bends with the slope (ends fixed)."""
-    length = float(np.hypot(*(end - start)))
+    length = float(libm.hypot(*(end - start)))
     n = max(int(length / 60.0), 3)
     t = np.linspace(0.0, 1.0, n)
     direction = (end - start) / max(length, 1e-9)

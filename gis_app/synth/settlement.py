@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from gis_app.synth import libm
 from gis_app.synth.common import allocate, pick
 from gis_app.synth.network import Network
 from gis_app.synth.terrain import LineIndex
@@ -87,7 +88,7 @@ def _cluster(rng: np.random.Generator, poly, centres: np.ndarray, sizes: np.ndar
 
 def _hamlet_sizes(rng: np.random.Generator, n: int) -> np.ndarray:
     """Split ``n`` houses into hamlets of 5–40 (a village centre may be a little larger)."""
-    draws = np.clip(np.round(rng.lognormal(np.log(15), 0.55, n // 5 + 2)), 5, 40).astype(np.int64)
+    draws = np.clip(np.round(rng.lognormal(libm.log(15), 0.55, n // 5 + 2)), 5, 40).astype(np.int64)
     total = np.cumsum(draws)
     count = int(np.searchsorted(total, n) + 1)
     sizes = draws[:count].copy()

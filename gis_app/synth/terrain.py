@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from gis_app.synth import libm
 from gis_app.synth.names import RIVER_POOL
 
 #: Where the county lies: hilly western Hunan, inside 3-degree Gauss-Krüger zone 37 (EPSG:4525).
@@ -74,9 +75,9 @@ class Layout:
         """Normalised radius of each point: below 1 means inside the county's outline."""
         u = np.asarray(x) / (self.width / 2)
         v = np.asarray(y) / (self.height / 2)
-        theta = np.arctan2(v, u)
+        theta = libm.arctan2(v, u)
         r = 1 + sum(a * np.sin(k * theta + p) for k, a, p in self.harmonics)
-        return np.hypot(u, v) / r
+        return libm.hypot(u, v) / r
 
     @property
     def area_km2(self) -> float:
@@ -102,8 +103,8 @@ def make_layout(rng: np.random.Generator, households: int) -> Layout:
     width = min(np.sqrt(4 * area / np.pi * 1.25), MAX_WIDTH_M)
     height = 4 * area / np.pi / width
     orders = np.arange(2, 7)
-    harmonics = np.column_stack([orders, rng.uniform(0.03, 0.10, len(orders)) / orders ** 0.6,
-                                 rng.uniform(0, 2 * np.pi, len(orders))])
+    amplitudes = rng.uniform(0.03, 0.10, len(orders)) / libm.power(orders, 0.6)
+    harmonics = np.column_stack([orders, amplitudes, rng.uniform(0, 2 * np.pi, len(orders))])
     layout = Layout(width=float(width), height=float(height), harmonics=harmonics)
     layout.rivers = _river_network(rng, layout)
     return layout
@@ -137,13 +138,13 @@ def _tangent(coords: np.ndarray, i: int) -> float:
     """Direction (radians) of a polyline's valley at vertex ``i`` (ignoring small meanders)."""
     j0, j1 = max(i - 25, 0), min(i + 25, len(coords) - 1)
     d = coords[j1] - coords[j0]
-    return float(np.arctan2(d[1], d[0]))
+    return float(libm.arctan2(d[1], d[0]))
 
 
 def _branches(rng: np.random.Generator, layout: Layout, parent: np.ndarray, spacing: float,
               length: float, first: float, bend: float) -> list[np.ndarray]:
     """Draw side streams leaving ``parent`` every ``spacing`` metres on alternating banks."""
-    seg = np.hypot(*np.diff(parent, axis=0).T)
+    seg = libm.hypot(*np.diff(parent, axis=0).T)
     chain = np.r_[0.0, np.cumsum(seg)]
     out = []
     side = 1 if rng.random() < 0.5 else -1
@@ -197,7 +198,7 @@ def offset(coords: np.ndarray, distance: float) -> np.ndarray:
     """Shift a polyline sideways by ``distance`` metres (left of the direction of travel)."""
     d = np.gradient(coords, axis=0)
     n = np.column_stack([-d[:, 1], d[:, 0]])
-    n /= np.maximum(np.hypot(n[:, 0], n[:, 1]), 1e-9)[:, None]
+    n /= np.maximum(libm.hypot(n[:, 0], n[:, 1]), 1e-9)[:, None]
     return coords + distance * n
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from gis_app.synth import libm
 from gis_app.synth.common import allocate
 from gis_app.synth.names import COUNTY_CODE, township_names, village_stems
 from gis_app.synth.terrain import Layout, LineIndex
@@ -97,13 +98,14 @@ def _nearest(xy: np.ndarray, centres: np.ndarray, scale=None) -> np.ndarray:
     out = np.empty(len(xy), np.int64)
     for lo in range(0, len(xy), 20_000):
         chunk = xy[lo:lo + 20_000]
-        d = np.hypot(chunk[:, None, 0] - centres[None, :, 0],
+        d = libm.hypot(chunk[:, None, 0] - centres[None, :, 0],
                      chunk[:, None, 1] - centres[None, :, 1])
         if scale is None:
             out[lo:lo + 20_000] = d.argmin(axis=1)
             continue
         m = min(6, len(centres))
-        cols = np.argpartition(d, m - 1, axis=1)[:, :m] if m < len(centres) else \
+        # Sorted: argpartition leaves its part in an order that depends on the CPU's SIMD.
+        cols = np.sort(np.argpartition(d, m - 1, axis=1)[:, :m], axis=1) if m < len(centres) else \
             np.broadcast_to(np.arange(m), d.shape)
         near = np.take_along_axis(d, cols, axis=1) * scale(chunk, cols)
         out[lo:lo + 20_000] = np.take_along_axis(cols, near.argmin(axis=1)[:, None], 1)[:, 0]
@@ -183,7 +185,7 @@ def _connected(cells: np.ndarray, xy: np.ndarray, labels: np.ndarray, anchors: n
                                     & (allowed == allowed[anchors[lab]]))
             if len(others) == 0:
                 continue
-            d = np.hypot(xy[orphans, None, 0] - xy[None, others, 0],
+            d = libm.hypot(xy[orphans, None, 0] - xy[None, others, 0],
                          xy[orphans, None, 1] - xy[None, others, 1])
             labels[orphans] = labels[others[d.argmin(axis=1)]]
             changed.add(int(lab))
@@ -197,13 +199,13 @@ def _snap_seats(centres: np.ndarray, layout: Layout, main: LineIndex, rivers: Li
     """Move township seats onto the river valley: the main river when it is near, else a stream."""
     on_main = main.nearest(centres[:, 0], centres[:, 1])
     on_any = rivers.nearest(centres[:, 0], centres[:, 1])
-    d_main = np.hypot(*(on_main - centres).T)
-    d_any = np.hypot(*(on_any - centres).T)
+    d_main = libm.hypot(*(on_main - centres).T)
+    d_any = libm.hypot(*(on_any - centres).T)
     seats = np.where((d_main < np.maximum(3000.0, 2 * d_any))[:, None], on_main, on_any)
     inside = layout.outline_factor(seats[:, 0], seats[:, 1]) < 0.93
     seats[~inside] = centres[~inside]
     for i in range(1, len(seats)):
-        if np.hypot(*(seats[:i] - seats[i]).T).min() < 3 * spacing:
+        if libm.hypot(*(seats[:i] - seats[i]).T).min() < 3 * spacing:
             seats[i] = centres[i]
     return seats
 
@@ -224,10 +226,10 @@ def _villages_of(rng: np.random.Generator, xy: np.ndarray, members: np.ndarray, 
     if len(seed) < k:
         rest = np.setdiff1d(members, seed)
         seed = np.r_[seed, rng.choice(rest, k - len(seed), replace=False)]
-    j = np.hypot(*(xy[seed] - xy[seat]).T).argmin()
+    j = libm.hypot(*(xy[seed] - xy[seat]).T).argmin()
     seed[j] = seat
     others = np.delete(seed, j)
-    others = others[np.argsort(np.hypot(*(xy[others] - xy[seat]).T), kind="stable")]
+    others = others[np.argsort(libm.hypot(*(xy[others] - xy[seat]).T), kind="stable")]
     seed = np.r_[seat, others]
     mountain = 1 + 0.4 * np.clip((river_d[seed] - 400) / 2000, 0, 1)
     distort = _noise(rng, k, np.sqrt(len(members) / k) * spacing, 0.25, mountain)
@@ -296,7 +298,7 @@ def build_territory(rng: np.random.Generator, layout: Layout, households: int,
     free = np.ones(len(xy), bool)
     for i, seat in enumerate(seats):
         cand = np.flatnonzero(free)
-        j = cand[np.hypot(*(xy[cand] - seat).T).argmin()]
+        j = cand[libm.hypot(*(xy[cand] - seat).T).argmin()]
         xy[j] = seat
         free[j] = False
         seat_atoms[i] = j
