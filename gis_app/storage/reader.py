@@ -35,6 +35,15 @@ def load_households(engine: Engine, with_codes: bool = True) -> pd.DataFrame:
     frame = read_frame(engine, sql, dtypes)
     if not with_codes:
         return frame
+    return with_unit_codes(engine, frame)
+
+
+def with_unit_codes(engine: Engine, frame: pd.DataFrame) -> pd.DataFrame:
+    """Households with their units' codes and names added (vectorised look-ups of ids).
+
+    Adds ``township``, ``township_code``, ``village``, ``village_code``, ``grid_code`` and
+    ``resettlement_site_code``.
+    """
     units = load_table(engine, "admin_unit", ["id", "code", "name", "parent_id"]).set_index("id")
     grids = load_table(engine, "grid", ["id", "code"]).set_index("id")
     sites = load_table(engine, "resettlement_site", ["id", "code"]).set_index("id")
