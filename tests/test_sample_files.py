@@ -114,3 +114,22 @@ def test_level3_grids_leaving_a_gap_are_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "gap.gpkg" in err and "不在本村任何三级网格内" in err
     assert _grid_count(project) == 0
+
+
+def test_generator_does_not_depend_on_the_cpus_vector_instructions(tmp_path):
+    """numpy picks SIMD kernels by CPU (AVX2, AVX-512), and some differ in their last bits:
+    the sample must come out the same with them switched off (as on an older office PC)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"}
+    code = ("import sys; from gis_app.services.sample_service import write_sample_files; "
+            "write_sample_files(sys.argv[1])")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env,
+                   cwd=Path(__file__).resolve().parents[1])
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert len(written) >= 10
+    for path in written:
+        committed = SAMPLE / path.relative_to(tmp_path)
+        assert path.read_bytes() == committed.read_bytes(), f"{committed.name} differs"
