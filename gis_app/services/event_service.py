@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gis_app.analysis.footprint import points_in_footprint
+from gis_app.analysis.exposure import select_by_location
 from gis_app.core.codes import ClueChannel, HazardKind
 from gis_app.core.crs import CHINA_BOUNDS
 from gis_app.core.layer_fields import HAZARD_FIELDS
@@ -296,8 +296,9 @@ class EventService:
             else:
                 event_id, code, name = int(stored["id"]), stored["code"], stored["name"]
             points = repo.households_within(uow.connection, geometry.bounds)
-            rows = points_in_footprint(points["lon"].to_numpy(), points["lat"].to_numpy(),
-                                       geometry)
+            # QGIS's 按位置选择 "intersects": on the boundary is inside, in a hole is not.
+            rows = np.flatnonzero(select_by_location(
+                (points["lon"].to_numpy(), points["lat"].to_numpy()), geometry))
             inside = points["id"].to_numpy(np.int64)[rows]
             if not len(inside):
                 raise ValueError("事件范围内没有已定位的农户，未写入任何数据")
