@@ -139,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="图名（默认按范围生成）")
     p.add_argument("--township", metavar="CODE", help="只打印一个乡镇（代码）")
     p.add_argument("--campaign", type=int, help="覆盖率按哪一年度的排查（默认最新一次）")
+    p.add_argument("--language", choices=("zh", "en"), default="zh",
+                   help="图上文字：zh 中文（默认），en 英文（图层名和图例取自样式的英文）")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("exposure", help="灾害风险暴露：各乡镇、村或三级网格受威胁的农户和安置点")
@@ -355,7 +357,7 @@ def _print(args) -> int:
     from gis_app.services.session import ProjectSession
 
     options = PrintOptions(args.paper, args.orientation, args.title, args.atlas, args.township,
-                           args.campaign)
+                           args.campaign, args.language)
     session = ProjectSession(_open(args.project))
     try:
         result = export_print(session, args.out, options, _progress_printer(not args.json))

@@ -256,3 +256,51 @@ def test_without_a_chinese_font_the_pdf_is_refused(session, tmp_path, monkeypatc
         export_print(session, tmp_path / "x.pdf", PrintOptions())
     assert shutil.which("pdftotext")  # the set-up installs poppler-utils
     assert list(tmp_path.iterdir()) == []
+
+
+def test_in_english_the_legend_figures_and_footer_are_english(session, sample_project_path,
+                                                              tmp_path, capsys):
+    out = tmp_path / "english.pdf"
+    assert main(["print", str(sample_project_path), "--out", str(out), "--language", "en",
+                 "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["title"] == "青溪县 Grid Monitoring Map"  # the county's name is data
+    text = _text(out)
+    assert "青溪县 Grid Monitoring Map" in text and "网格化防返贫监测图" not in text
+    # The legend: the styles' own English labels (read from styles/, not from the code).
+    styles = load_styles()
+    for style_id in ("households_by_attribute", "sites", "grid_level1", "grid_level2"):
+        for style_class in styles[style_id].classes:
+            assert style_class.label.en and style_class.label.en in text, style_class.label
+    assert "Legend" in text and "图例" not in text
+    assert "Resettlement sites" in text and "Hazard zones" in text  # the layers' titles
+    expected = _expected(sample_project_path)
+    households = expected["households"]
+    assert _figure(text, "Households", "households") == f"{len(households):,}"
+    assert _figure(text, "Monitored households", "households") == \
+        f"{int((households['attribute'] == 2).sum()):,}"
+    assert _figure(text, "Level-3 grids", "") == str(int((expected["grids"]["level"] == 3).sum()))
+    assert _figure(text, "Grid workers in post", "") == \
+        str(expected["force"]["worker_id"].nunique())
+    assert _figure(text, "Coverage", "") == _coverage(expected, households["id"])
+    assert f"Drawn on {dt.date.today().isoformat()}" in text and "Source:" in text
+    assert "CRS: CGCS2000" in text and "Scale 1:" in text and re.search(r"\d k?m\b", text)
+    for word in ("农户", "监测对象", "排查覆盖率", "制图日期", "数据来源", "坐标系", "比例尺",
+                 "公里"):
+        assert word not in text, word
+
+
+def test_an_english_atlas_names_its_table_and_pages_in_english(session, sample_project_path,
+                                                               tmp_path):
+    township = _read(sample_project_path,
+                     "SELECT id, code FROM admin_unit WHERE name = '溪口镇'").iloc[0]
+    out = tmp_path / "grids.pdf"
+    result = export_print(session, out, PrintOptions(atlas="grid", township=township["code"],
+                                                     language="en"))
+    assert result.sheet.title == "溪口镇 Atlas of Level-3 Grids"
+    text = _text(out, 1)
+    assert "Atlas of Level-3 Grids" in text and "三级网格图集" not in text
+    assert re.search(r"Level-3 grid\s+Homes\s+Monit\.\s+Checked\s+Cov\.\s+Workers", text)
+    assert f"Page 1 of {result.pages}" in text and "第 1 页" not in text
+    with pytest.raises(PrintOptionsError, match="语言应为"):
+        export_print(session, tmp_path / "x.pdf", PrintOptions(language="fr"))

@@ -59,27 +59,29 @@ def nice_length(metres: float) -> float:
     return max(step * power for step in (1, 2, 5) if step * power <= metres)
 
 
-def length_text(metres: float) -> str:
-    """``500 米`` or ``2 公里``."""
-    return f"{metres / 1000:g} 公里" if metres >= 1000 else f"{metres:g} 米"
+def length_text(metres: float, language: str = "zh") -> str:
+    """``500 米`` or ``2 公里`` (``500 m`` or ``2 km`` in English)."""
+    metre, kilometre = ("m", "km") if language.startswith("en") else ("米", "公里")
+    return f"{metres / 1000:g} {kilometre}" if metres >= 1000 else f"{metres:g} {metre}"
 
 
-def north_arrow(canvas, x: float, y: float, size: float) -> None:
-    """A black arrow ``size`` high with its tip at (x, y), 北 beneath it."""
+def north_arrow(canvas, x: float, y: float, size: float, language: str = "zh") -> None:
+    """A black arrow ``size`` high with its tip at (x, y), 北 (N in English) beneath it."""
     half = 0.31 * size
     canvas.polygon([(x, y), (x - half, y + size), (x, y + 0.77 * size), (x + half, y + size)],
                    fill=BLACK)
-    canvas.text(x, y + 1.1 * size, "北", 0.5 * size, anchor="mt")
+    canvas.text(x, y + 1.1 * size, "N" if language.startswith("en") else "北", 0.5 * size,
+                anchor="mt")
 
 
 def scale_bar(canvas, frame: MapFrame, x: float, y: float, max_width: float, height: float,
-              text_size: float) -> float:
+              text_size: float, language: str = "zh") -> float:
     """A black-and-white bar of a round length no wider than ``max_width``; its metres."""
     metres = nice_length(max_width / frame.scale)
     length = metres * frame.scale
     line = height / 8
     canvas.rect(x, y, length / 2, height, fill=BLACK, stroke=BLACK, width=line)
     canvas.rect(x + length / 2, y, length / 2, height, fill=WHITE, stroke=BLACK, width=line)
-    canvas.text(x + length + text_size / 2, y + height / 2, length_text(metres), text_size,
-                anchor="lm")
+    canvas.text(x + length + text_size / 2, y + height / 2, length_text(metres, language),
+                text_size, anchor="lm")
     return metres

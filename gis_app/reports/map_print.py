@@ -39,6 +39,15 @@ GREY = (90, 90, 90, 1.0)
 #: Neighbours of an atlas page's unit are seen through this much white.
 VEIL = (255, 255, 255, 0.62)
 FOCUS_OUTLINE = (201, 42, 42, 1.0)
+#: The layout's own words in English (a sheet is printed in its ``language``); the legend's
+#: layer and class names come from the styles' English labels.
+_ENGLISH = {"图例": "Legend", "其他": "Other", "比例尺 1:{n}": "Scale 1:{n}",
+            "第 {number} 页 / 共 {total} 页": "Page {number} of {total}"}
+
+
+def layout_word(text: str, language: str) -> str:
+    """``text`` in ``language`` ("zh" or "en")."""
+    return _ENGLISH.get(text, text) if language.startswith("en") else text
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class PrintSheet:
     orientation: str = "landscape"
     #: The footer's facts: 制图日期, 数据来源, 坐标系.
     footer: list[str] = field(default_factory=list)
+    #: The layout's words and the legend's labels: "zh" or "en".
+    language: str = "zh"
 
     @property
     def size_mm(self) -> tuple[float, float]:
@@ -261,21 +272,22 @@ def draw_map(canvas, sheet: PrintSheet, page: PrintPage, box, u: float) -> MapFr
         canvas.rect(bar[0], bar[1], bar[2] - bar[0], bar[3] - bar[1],
                     fill=(255, 255, 255, 0.8))
     canvas.rect(left, top, width, height, stroke=BLACK, width=0.3 * u)
-    north_arrow(canvas, left + width - 9 * u, top + 4 * u, 9 * u)
-    scale_bar(canvas, frame, left + 5 * u, bar_y, width / 4, 1.6 * u, 2.6 * u)
-    canvas.text(left + 5 * u, bar_y + 4.2 * u, f"比例尺 1:{round(denominator, -1):,.0f}",
-                2.4 * u, anchor="lm")
+    language = sheet.language
+    north_arrow(canvas, left + width - 9 * u, top + 4 * u, 9 * u, language)
+    scale_bar(canvas, frame, left + 5 * u, bar_y, width / 4, 1.6 * u, 2.6 * u, language)
+    canvas.text(left + 5 * u, bar_y + 4.2 * u, layout_word("比例尺 1:{n}", language).format(
+        n=f"{round(denominator, -1):,.0f}"), 2.4 * u, anchor="lm")
     return frame
 
 
 # --- around the map -----------------------------------------------------------------------------
 
 
-def legend_entries(layers: list[PrintLayer]) -> list[tuple]:
+def legend_entries(layers: list[PrintLayer], language: str = "zh") -> list[tuple]:
     """("layer", title) then ("class", geometry, symbol, label) per class, top layer first.
 
     Layers with no features are left out; a style's default symbol is listed as 其他 when
-    some feature falls in no class.
+    some feature falls in no class. Class labels are the style's in ``language``.
     """
     entries: list[tuple] = []
     for layer in reversed(layers):
@@ -284,9 +296,11 @@ def legend_entries(layers: list[PrintLayer]) -> list[tuple]:
         entries.append(("layer", layer.title))
         classes = classify(layer.style, layer.frame)
         for style_class in layer.style.classes:
-            entries.append(("class", layer.geometry, style_class.symbol, style_class.label.zh))
+            entries.append(("class", layer.geometry, style_class.symbol,
+                            style_class.label.in_language(language)))
         if layer.style.default is not None and (classes == DEFAULT_CLASS).any():
-            entries.append(("class", layer.geometry, layer.style.default, "其他"))
+            entries.append(("class", layer.geometry, layer.style.default,
+                            layout_word("其他", language)))
     return entries
 
 
@@ -309,10 +323,10 @@ def _swatch(canvas, kind: str, symbol: Symbol, x: float, y: float, size: float) 
                             _dash(symbol))
 
 
-def draw_legend(canvas, entries, box, u: float) -> None:
+def draw_legend(canvas, entries, box, u: float, language: str = "zh") -> None:
     """图例 and its entries in as many columns as the box needs."""
     left, top, width, height = box
-    canvas.text(left, top, "图例", 3.4 * u, anchor="lt")
+    canvas.text(left, top, layout_word("图例", language), 3.4 * u, anchor="lt")
     line = 4.0 * u
     rows_per_column = max(1, int((height - 6 * u) // line))
     columns = max(1, -(-len(entries) // rows_per_column))
@@ -377,7 +391,7 @@ def draw_page(canvas, sheet: PrintSheet, page: PrintPage, number: int = 1) -> No
     canvas.text(page_w / 2, margin, sheet.title, 6.0 * u, anchor="mt")
     body_top = margin + header
     body_h = page_h - body_top - margin - footer
-    entries = legend_entries(sheet.layers)
+    entries = legend_entries(sheet.layers, sheet.language)
     if sheet.orientation == "landscape":
         panel_w = 76 * u
         map_box = (margin, body_top, page_w - 2 * margin - panel_w - gap, body_h)
@@ -386,7 +400,8 @@ def draw_page(canvas, sheet: PrintSheet, page: PrintPage, number: int = 1) -> No
         if page.table is not None:
             used += draw_table(canvas, page.table, px, body_top + used, panel_w, u,
                                0.3 * body_h) + gap
-        draw_legend(canvas, entries, (px, body_top + used, panel_w, body_h - used), u)
+        draw_legend(canvas, entries, (px, body_top + used, panel_w, body_h - used), u,
+                    sheet.language)
     else:
         panel_h = 78 * u
         map_box = (margin, body_top, page_w - 2 * margin, body_h - panel_h - gap)
@@ -395,11 +410,13 @@ def draw_page(canvas, sheet: PrintSheet, page: PrintPage, number: int = 1) -> No
         used = draw_figures(canvas, page, margin, py, column, u) + gap
         if page.table is not None:
             draw_table(canvas, page.table, margin, py + used, column, u, panel_h - used)
-        draw_legend(canvas, entries, (margin + column + gap, py, column, panel_h), u)
+        draw_legend(canvas, entries, (margin + column + gap, py, column, panel_h), u,
+                    sheet.language)
     draw_map(canvas, sheet, page, map_box, u)
     facts = "    ".join(sheet.footer)
     if len(sheet.pages) > 1:
-        facts += f"    第 {number} 页 / 共 {len(sheet.pages)} 页"
+        facts += "    " + layout_word("第 {number} 页 / 共 {total} 页", sheet.language).format(
+            number=number, total=len(sheet.pages))
     canvas.text(margin, page_h - margin, facts, 2.4 * u, GREY, anchor="ls")
 
 

@@ -11,6 +11,10 @@ Key figures of a unit: its households and monitored households (the session's ho
 village or level-3 grid), the campaign's coverage (its :class:`CoverageTracker` table of the
 unit's level, as the coverage dock and ``gis-app coverage`` count it), its level-3 grids and
 the workers in force on its grids at every level (``session.current_assignments``).
+
+A print is in Chinese or English (``PrintOptions.language``, the window's language): the layer
+names and legend labels are the catalog's and styles' own English, the print's other words
+come from :data:`_ENGLISH` (as the briefing map's do); names from the data stay as they are.
 """
 
 from __future__ import annotations
@@ -32,6 +36,33 @@ ORIENTATIONS = ("portrait", "landscape")
 ATLAS_LEVELS = {"village": 2, "grid": 3}
 FORMATS = (".pdf", ".png")
 DPI = 300
+LANGUAGES = ("zh", "en")
+
+#: The print's own words in English (the unit's figures, table, default titles, footer).
+_ENGLISH = {
+    "农户": "Households", "监测对象": "Monitored households", "排查覆盖率": "Coverage",
+    "已排查": "Checked", "三级网格": "Level-3 grids", "网格员（在岗）": "Grid workers in post",
+    "排查任务": "Investigation", "（无）": "(none)", "全县": "Whole county",
+    "{n} 户": "{n} households", "{n} 个": "{n}", "{n} 人": "{n}",
+    "{name}（{code}）": "{name} ({code})",
+    "{scope}网格化防返贫监测图": "{scope} Grid Monitoring Map",
+    "{scope}各村（社区）网格图集": "{scope} Atlas of Villages",
+    "{scope}三级网格图集": "{scope} Atlas of Level-3 Grids",
+    "制图日期：{date}": "Drawn on {date}",
+    "数据来源：{county}防止返贫监测网格化管理数据（{store}）":
+        "Source: {county} grid monitoring data ({store})",
+    "坐标系：CGCS2000 3度带高斯-克吕格（EPSG:{epsg}）":
+        "CRS: CGCS2000 3-degree Gauss-Kruger zone (EPSG:{epsg})",
+    "PostgreSQL 数据库": "PostgreSQL database",
+}
+#: An atlas table's header (level-3 grids) and its English.
+TABLE_HEADER = ["三级网格", "农户", "监测对象", "已排查", "覆盖率", "网格员"]
+TABLE_HEADER_EN = ["Level-3 grid", "Homes", "Monit.", "Checked", "Cov.", "Workers"]
+
+
+def _word(text: str, language: str) -> str:
+    """``text`` in ``language`` ("zh" or "en")."""
+    return _ENGLISH.get(text, text) if language.startswith("en") else text
 
 
 class PrintOptionsError(ValueError):
@@ -48,6 +79,8 @@ class PrintOptions:
     atlas: str | None = None
     township: str | None = None
     campaign_year: int | None = None
+    #: "zh" or "en": the print's words, layer names and legend labels.
+    language: str = "zh"
 
 
 @dataclass(frozen=True)
@@ -78,7 +111,7 @@ def map_layers(session):
     return layers, styles
 
 
-def print_layers(layers, styles: dict, tracker=None) -> list[PrintLayer]:
+def print_layers(layers, styles: dict, tracker=None, language: str = "zh") -> list[PrintLayer]:
     """The visible layers bottom to top, as :class:`PrintLayer` (coverage of ``tracker``).
 
     Parameters
@@ -89,6 +122,8 @@ def print_layers(layers, styles: dict, tracker=None) -> list[PrintLayer]:
         Style id → Style.
     tracker : CoverageTracker, optional
         Colour the coverage choropleths from this campaign instead of the session's.
+    language : str
+        Layer names in "zh" or "en" (the catalog's titles).
     """
     from gis_app.services.layers import COVERAGE_SOURCES
     from gis_app.services.map_service import coverage_layer
@@ -103,8 +138,9 @@ def print_layers(layers, styles: dict, tracker=None) -> list[PrintLayer]:
             level = COVERAGE_SOURCES[layer.source]
             frame = coverage_layer(layers.session.grids, tracker.table(level, sort=False), level)
         definition = layer.definition
-        printed.append(PrintLayer(definition.title.zh, definition.geometry, styles[layer.style],
-                                  frame, layer.opacity, definition.base, definition.max_scale))
+        printed.append(PrintLayer(definition.title.in_language(language), definition.geometry,
+                                  styles[layer.style], frame, layer.opacity, definition.base,
+                                  definition.max_scale))
     return printed
 
 
@@ -166,21 +202,27 @@ def _counts(session, tracker) -> _Counts:
     return _Counts(session.households, session.grids, now[["worker_id", "grid_id"]], coverage)
 
 
-def figure_lines(figures: dict, campaign: str | None) -> list[tuple[str, str]]:
-    """The key figures as (label, text) lines of the page."""
+def figure_lines(figures: dict, campaign: str | None,
+                 language: str = "zh") -> list[tuple[str, str]]:
+    """The key figures as (label, text) lines of the page, in ``language``."""
     coverage = figures["coverage"]
-    return [
-        ("农户", f"{figures['households']:,} 户"),
-        ("监测对象", f"{figures['monitored']:,} 户"),
+    households, count, persons = (_word(unit, language) for unit in ("{n} 户", "{n} 个",
+                                                                      "{n} 人"))
+    lines = [
+        ("农户", households.format(n=f"{figures['households']:,}")),
+        ("监测对象", households.format(n=f"{figures['monitored']:,}")),
         ("排查覆盖率", "—" if coverage is None else f"{coverage:.1%}"),
-        ("已排查", f"{figures['covered']:,} 户"),
-        ("三级网格", f"{figures['grids']} 个"),
-        ("网格员（在岗）", f"{figures['workers']} 人"),
-        ("排查任务", campaign or "（无）"),
+        ("已排查", households.format(n=f"{figures['covered']:,}")),
+        ("三级网格", count.format(n=figures["grids"])),
+        ("网格员（在岗）", persons.format(n=figures["workers"])),
+        ("排查任务", campaign or _word("（无）", language)),
     ]
+    return [(_word(label, language), text) for label, text in lines]
 
 
-TABLE_HEADER = ["三级网格", "农户", "监测对象", "已排查", "覆盖率", "网格员"]
+def _unit_name(place: str, name: str, code: str, language: str) -> str:
+    """``镇 村（代码）``: an atlas page's unit."""
+    return f"{place} " + _word("{name}（{code}）", language).format(name=name, code=code)
 
 
 def _grid_rows(counts: _Counts, grids: pd.DataFrame) -> list[list[str]]:
@@ -208,6 +250,8 @@ def _scope(session, township: str | None):
 
 
 def _pages(session, options: PrintOptions, counts: _Counts, campaign) -> list[PrintPage]:
+    language = options.language
+    header = TABLE_HEADER_EN if language.startswith("en") else TABLE_HEADER
     villages, township_name = _scope(session, options.township)
     grids = session.grids
     households = counts.households
@@ -217,7 +261,7 @@ def _pages(session, options: PrintOptions, counts: _Counts, campaign) -> list[Pr
     if options.township is None:
         in_scope = np.ones(len(grids), dtype=bool)
     if options.atlas is None:
-        name = township_name or session.settings.get("county_name") or "全县"
+        name = township_name or session.settings.get("county_name") or _word("全县", language)
         mask = households["village_id"].isin(villages["id"]).to_numpy()
         if options.township is None:
             mask = np.ones(len(households), dtype=bool)
@@ -228,7 +272,7 @@ def _pages(session, options: PrintOptions, counts: _Counts, campaign) -> list[Pr
         focus = None
         if options.township is not None and len(villages):  # the rest of the county veiled
             focus = shapely.union_all(villages.geometry.to_numpy())
-        return [PrintPage(name, bounds, figure_lines(figures, campaign), focus)]
+        return [PrintPage(name, bounds, figure_lines(figures, campaign, language), focus)]
     townships = session.townships.set_index("id")["name"]
     pages = []
     if options.atlas == "village":
@@ -237,20 +281,21 @@ def _pages(session, options: PrintOptions, counts: _Counts, campaign) -> list[Pr
             mine = grids[grids["admin_code"].astype(str) == code]
             figures = counts.figures(households["village_id"].to_numpy() == village.id,
                                      mine["id"], 2, [code])
-            unit = f"{townships.get(village.parent_id, '')} {village.name}（{code}）"
+            unit = _unit_name(townships.get(village.parent_id, ""), village.name, code,
+                              language)
             pages.append(PrintPage(unit, tuple(shapely.bounds(village.geometry)),
-                                   figure_lines(figures, campaign), village.geometry,
-                                   (TABLE_HEADER, _grid_rows(counts, mine[mine["level"] == 3]))))
+                                   figure_lines(figures, campaign, language), village.geometry,
+                                   (header, _grid_rows(counts, mine[mine["level"] == 3]))))
         return pages
     names = villages.set_index(villages["code"].astype(str))["name"]
     level3 = grids[(grids["level"] == 3) & in_scope].sort_values("code")
     for grid in level3.itertuples():
         figures = counts.figures(households["grid_id"].to_numpy() == grid.id, [grid.id], 3,
                                  [grid.code])
-        unit = f"{names.get(str(grid.admin_code), '')} {grid.name}（{grid.code}）"
+        unit = _unit_name(names.get(str(grid.admin_code), ""), grid.name, grid.code, language)
         pages.append(PrintPage(unit, tuple(shapely.bounds(grid.geometry)),
-                               figure_lines(figures, campaign), grid.geometry,
-                               (TABLE_HEADER, _grid_rows(counts, level3[level3["id"] == grid.id]))))
+                               figure_lines(figures, campaign, language), grid.geometry,
+                               (header, _grid_rows(counts, level3[level3["id"] == grid.id]))))
     return pages
 
 
@@ -265,6 +310,8 @@ def check_options(options: PrintOptions, out) -> str:
         raise PrintOptionsError("方向应为 portrait（纵向）或 landscape（横向）")
     if options.atlas is not None and options.atlas not in ATLAS_LEVELS:
         raise PrintOptionsError("图集应为 village（每村一页）或 grid（每个三级网格一页）")
+    if options.language not in LANGUAGES:
+        raise PrintOptionsError("语言应为 zh（中文）或 en（英文）")
     if options.atlas is not None and suffix != ".pdf":
         raise PrintOptionsError("图集只能输出为 PDF（每个单元一页）")
     return suffix
@@ -278,7 +325,7 @@ def prepare_print(session, options: PrintOptions, layers=None, styles=None) -> P
     session : ProjectSession
         The project.
     options : PrintOptions
-        Paper, orientation, title, atlas, township, campaign year.
+        Paper, orientation, title, atlas, township, campaign year, language.
     layers : LayerSet, optional
         The window's layers (as shown); default: the catalog's, as the project keeps them.
     styles : dict, optional
@@ -295,22 +342,28 @@ def prepare_print(session, options: PrintOptions, layers=None, styles=None) -> P
     pages = _pages(session, options, counts, campaign)
     if not pages:
         raise PrintOptionsError("所选范围内没有可打印的村或网格")
+    language = options.language
     county = session.settings.get("county_name") or ""
     scope = _scope(session, options.township)[1] or county
-    default = {None: f"{scope}网格化防返贫监测图", "village": f"{scope}各村（社区）网格图集",
-               "grid": f"{scope}三级网格图集"}[options.atlas]
-    footer = [f"制图日期：{dt.date.today():%Y年%m月%d日}",
-              f"数据来源：{county}防止返贫监测网格化管理数据（{_store_name(session)}）",
-              f"坐标系：CGCS2000 3度带高斯-克吕格（EPSG:{session.epsg}）"]
+    default = _word({None: "{scope}网格化防返贫监测图", "village": "{scope}各村（社区）网格图集",
+                     "grid": "{scope}三级网格图集"}[options.atlas], language)
+    today = dt.date.today()
+    footer = [_word("制图日期：{date}", language).format(
+                  date=today.isoformat() if language.startswith("en") else f"{today:%Y年%m月%d日}"),
+              _word("数据来源：{county}防止返贫监测网格化管理数据（{store}）", language).format(
+                  county=county, store=_store_name(session, language)),
+              _word("坐标系：CGCS2000 3度带高斯-克吕格（EPSG:{epsg}）", language).format(
+                  epsg=session.epsg)]
     shown = tracker if options.campaign_year is not None else None
-    return PrintSheet(options.title or default, print_layers(layers, styles, shown), pages,
-                      options.paper, options.orientation, footer)
+    return PrintSheet(options.title or default.format(scope=scope).strip(),
+                      print_layers(layers, styles, shown, language), pages, options.paper,
+                      options.orientation, footer, language)
 
 
-def _store_name(session) -> str:
+def _store_name(session, language: str = "zh") -> str:
     """The project file's name; a database server is named without its address."""
     location = str(session.project.location)
-    return "PostgreSQL 数据库" if "://" in location else Path(location).name
+    return _word("PostgreSQL 数据库", language) if "://" in location else Path(location).name
 
 
 def write_print(sheet: PrintSheet, out, progress=None) -> PrintResult:

@@ -1090,6 +1090,7 @@ _ENGLISH: dict[str, str] = {
     "监测对象无结对帮扶": "Monitored without a helper",
     "安置点安置户数": "Households at the sites",
     "正在统计灾害暴露…": "Counting hazard exposure…",
+    "正在统计看板…": "Counting the dashboard…",
     "受威胁农户{n}户（每户每类灾害按最高风险等级计一次），缓冲{m}米":
         "{n} households threatened (each counted once per hazard kind, at its highest risk "
         "level), buffer {m} m",
@@ -1276,6 +1277,13 @@ _ENGLISH: dict[str, str] = {
         "The atlas must be village (a page per village) or grid (a page per level-3 grid)",
     "图集只能输出为 PDF（每个单元一页）": "An atlas is written as PDF only (a page per unit)",
     "所选范围内没有可打印的村或网格": "There is no village or grid to print in that area",
+    "语言应为 zh（中文）或 en（英文）": "The language must be zh (Chinese) or en (English)",
+    # 文件 → 导出QGIS项目… (ui/controllers/qgis_project.py)
+    "导出QGIS项目…": "Export QGIS project…",
+    "网格地图.qgs": "grid-map.qgs",
+    "QGIS 项目": "QGIS project",
+    "正在导出QGIS项目 {file}…": "Exporting the QGIS project {file}…",
+    "已导出QGIS项目：{path}（数据：{gpkg}）": "QGIS project exported: {path} (data: {gpkg})",
 }
 
 

@@ -4,11 +4,13 @@ What is printed is gathered from the window's session and layers on this thread 
 as the user left them: order, visibility, style, opacity) by
 :func:`gis_app.services.print_service.prepare_print`; the file is drawn by
 :func:`~gis_app.services.print_service.write_print` on a worker thread behind a progress
-dialog whose 取消 stops it and leaves no file. ``gis-app print`` calls the same two.
+dialog whose 取消 stops it and leaves no file. ``gis-app print`` calls the same two. The print
+is in the window's language (``gis-app print --language``).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PyQt6.QtCore import Qt
@@ -46,7 +48,8 @@ class PrintController(Controller):
     def print_map(self, dialog: PrintDialog) -> str | None:
         """Write the file the dialog asks for; returns it, or None (the dialog says why)."""
         tr_ = self.tr_
-        out, options = dialog.out(), dialog.options()
+        out = dialog.out()
+        options = replace(dialog.options(), language=self.state.language)
         try:
             print_service.check_options(options, out)
             sheet = print_service.prepare_print(self.session, options, self.layers,
