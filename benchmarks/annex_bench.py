@@ -22,11 +22,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,34 +31,16 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import county_copy, timed  # noqa: E402
+
 WORK = ROOT / "benchmarks" / "_work"
 
 from gis_app.core import annex as rules  # noqa: E402
 
 
-def _timed(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def county(households: int) -> Path:
-    """A project of ``households`` households, built (or copied) once."""
-    path = WORK / f"annex-{households}.gmp"
-    if path.exists():
-        return path
-    WORK.mkdir(parents=True, exist_ok=True)
-    built = WORK / f"county-{households}.gmp"
-    if built.exists():
-        shutil.copy(built, path)
-    else:
-        from gis_app.services.sample_service import create_sample_project
-
-        create_sample_project(path, households=households).close()
-    return path
+    """This benchmark's county of ``households`` households."""
+    return county_copy("annex", households)
 
 
 def baseline(households: pd.DataFrame, records: pd.DataFrame, campaign: dict,
@@ -127,8 +106,8 @@ def bench(households: int, repeat: int) -> list[tuple[str, float, str, float | N
 
         project = open_project(path)
         out = folder / "附件1.xlsx"
-        cold, report = _timed(lambda: report_service.annex1(project, out, user="bench"), 1)
-        warm, report = _timed(lambda: report_service.annex1(project, out, user="bench"), repeat)
+        cold, report = timed(lambda: report_service.annex1(project, out, user="bench"), 1)
+        warm, report = timed(lambda: report_service.annex1(project, out, user="bench"), repeat)
         label = (f"{households:,} households, {len(report.townships)} townships, "
                  f"{report.rows} villages")
 
@@ -146,8 +125,8 @@ def bench(households: int, repeat: int) -> list[tuple[str, float, str, float | N
                                        folder / "frames.xlsx")
             return table
 
-        frames_s, table = _timed(from_frames, repeat)
-        base_s, expected = _timed(lambda: baseline(households_frame, records, campaign, villages,
+        frames_s, table = timed(from_frames, repeat)
+        base_s, expected = timed(lambda: baseline(households_frame, records, campaign, villages,
                                                    folder / "baseline.xlsx"), repeat)
         ours = table.set_index("code")[list(rules.CODES)]
         assert np.array_equal(ours.to_numpy(), expected.to_numpy()), "numbers differ"
@@ -165,7 +144,7 @@ def bench(households: int, repeat: int) -> list[tuple[str, float, str, float | N
             checks = checks[checks["campaign_id"] == int(campaign["id"])]
             return baseline(homes, checks, campaign, villages, folder / "baseline.xlsx")
 
-        base_all, _ = _timed(read_and_baseline, repeat)
+        base_all, _ = timed(read_and_baseline, repeat)
         project.close()
     base_name = "read both tables from the store + pandas groupby + openpyxl cell by cell"
     rows.append((f"annex 1 end to end, no snapshot of its rows yet (the first report on this "

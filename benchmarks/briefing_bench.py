@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,32 +32,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import county_copy, timed  # noqa: E402
+
 WORK = ROOT / "benchmarks" / "_work"
 
 
+
 def county(households: int) -> Path:
-    """A project of ``households`` households, built (or copied) once."""
-    path = WORK / f"briefing-{households}.gmp"
-    if path.exists():
-        return path
-    WORK.mkdir(parents=True, exist_ok=True)
-    built = WORK / f"county-{households}.gmp"
-    if built.exists():
-        shutil.copy(built, path)
-    else:
-        from gis_app.services.sample_service import create_sample_project
+    """This benchmark's county of ``households`` households."""
+    return county_copy("briefing", households)
 
-        create_sample_project(path, households=households).close()
-    return path
-
-
-def _timed(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def baseline(session, out: Path) -> Path:
@@ -131,13 +113,13 @@ def main() -> None:
         finally:
             session.close()
 
-    first, _ = _timed(command, 1)  # writes the table snapshots into the cache
-    whole, written = _timed(command, args.repeat)
+    first, _ = timed(command, 1)  # writes the table snapshots into the cache
+    whole, written = timed(command, args.repeat)
     session = ProjectSession(open_project(path))
     session.load()
     session.coverage()
-    loaded, _ = _timed(lambda: write_briefing_map(session, out), args.repeat)
-    explore, _ = _timed(lambda: baseline(session, raw), args.repeat)
+    loaded, _ = timed(lambda: write_briefing_map(session, out), args.repeat)
+    explore, _ = timed(lambda: baseline(session, raw), args.repeat)
     opened = chromium_open(out, out_dir / "briefing.png")
     grids = session.grids.groupby("level").size().to_dict()
     households = len(session.households)

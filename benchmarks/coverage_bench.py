@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from benchmarks.common import timed  # noqa: E402
 from gis_app.analysis.coverage import (  # noqa: E402
     CoverageTracker,
     coverage_by_unit,
@@ -95,14 +95,6 @@ def baseline(households: pd.DataFrame, records: pd.DataFrame, column: str = "gri
     return table.sort_values("coverage")
 
 
-def _timed(function, repeat: int = 3):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
 
 def _new_record(rng, n: int) -> dict:
     return {
@@ -126,8 +118,8 @@ def bench_size(n: int, repeat: int = 3) -> list[tuple[str, float, str, float | N
     """Rows of (what, seconds, baseline name, baseline seconds) for ``n`` households."""
     households, records = synthesise(n)
     label = f"{n:,} households, {len(records):,} records"
-    base_s, expected = _timed(lambda: baseline(households, records), repeat)
-    seconds, table = _timed(lambda: _scratch(households, records), repeat)
+    base_s, expected = timed(lambda: baseline(households, records), repeat)
+    seconds, table = timed(lambda: _scratch(households, records), repeat)
     ours = table.set_index("code")[["households", "coverage"]].sort_index()
     theirs = expected[["households", "coverage"]].sort_index()
     assert np.array_equal(ours["households"].to_numpy(), theirs["households"].to_numpy())
@@ -135,7 +127,7 @@ def bench_size(n: int, repeat: int = 3) -> list[tuple[str, float, str, float | N
     rows = [(f"coverage from scratch: status + level-3 table ({label})", seconds,
              "pandas groupby recomputation", base_s)]
 
-    seconds, tracker = _timed(lambda: CoverageTracker(households, records, START, END), repeat)
+    seconds, tracker = timed(lambda: CoverageTracker(households, records, START, END), repeat)
     rows.append((f"CoverageTracker from scratch: status + counts at 3 levels ({label})", seconds,
                  "pandas groupby recomputation (one level)", base_s))
 
@@ -149,7 +141,7 @@ def bench_size(n: int, repeat: int = 3) -> list[tuple[str, float, str, float | N
         times.append(time.perf_counter() - start)
         added.append(record)
     grown = pd.concat([records, pd.DataFrame(added)], ignore_index=True)
-    base_one, _ = _timed(lambda: baseline(households, grown), repeat)
+    base_one, _ = timed(lambda: baseline(households, grown), repeat)
     status, _ = household_coverage(households["id"], grown, START, END)
     assert np.array_equal(status, tracker.status)
     rows.append((f"one new record → updated level-3 table, median of 20 ({n:,} households)",
@@ -191,14 +183,14 @@ def bench_record_service(n: int, project_path: Path | None = None, repeat: int =
                                checked_on=start + dt.timedelta(days=int(rng.integers(0, 60))))
             return service.table(3)
 
-        times = [_timed(one_record, 1)[0] for _ in range(20)]
+        times = [timed(one_record, 1)[0] for _ in range(20)]
 
         def write_and_recompute():
             service.add_record(int(rng.choice(ids)), method=1, checker="新核查人",
                                checked_on=start + dt.timedelta(days=int(rng.integers(0, 60))))
             return campaign_coverage(project, level=3, campaign_id=1)
 
-        base, _ = _timed(write_and_recompute, repeat)
+        base, _ = timed(write_and_recompute, repeat)
         fresh = RecordService(project, campaign_id=1)  # from scratch: the same statuses
         assert np.array_equal(fresh.tracker.status, service.tracker.status)
         project.close()

@@ -31,7 +31,6 @@ machine the two differ.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -43,7 +42,7 @@ import shapely
 from shapely.ops import substring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from benchmarks.common import timed  # noqa: E402
 from gis_app.analysis.exposure import (  # noqa: E402
     forget_indexes,
     hazard_index,
@@ -143,14 +142,6 @@ def _fresh(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return zones.set_geometry(shapely.from_wkb(shapely.to_wkb(zones.geometry.values)))
 
 
-def _timed(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
 
 def baseline(households: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, buffer_m: float):
     """geopandas: buffer the zones, sjoin, the most severe level per (household, kind)."""
@@ -195,30 +186,30 @@ def bench_size(n: int, n_zones: int = 1000, buffer_m: float = 200.0, repeat: int
             return function(copies.pop())
         return run
 
-    build_s, (index, _) = _timed(cold(lambda fresh: hazard_index(fresh, None, buffer_m,
+    build_s, (index, _) = timed(cold(lambda fresh: hazard_index(fresh, None, buffer_m,
                                                                  points=n)), repeat)
     index.locate(x, y)  # GEOS prepares the geometries it tests on first use
-    locate_s, _ = _timed(lambda: index.locate(x, y), max(repeat, 5))
+    locate_s, _ = timed(lambda: index.locate(x, y), max(repeat, 5))
     cpu = time.process_time()
     for _ in range(5):
         index.locate(x, y)
     cpu_s = (time.process_time() - cpu) / 5
-    whole_s, ours = _timed(cold(lambda fresh: household_exposure((x, y), fresh,
+    whole_s, ours = timed(cold(lambda fresh: household_exposure((x, y), fresh,
                                                                  buffer_m=buffer_m)), repeat)
     # Asked again with the same hazards (the choropleth after the dock, another unit level):
     # the index is found by its digest, the points are located.
     kept = _fresh(zones)
     household_exposure((x, y), kept, buffer_m=buffer_m)
-    warm_s, _ = _timed(lambda: household_exposure((x, y), kept, buffer_m=buffer_m),
+    warm_s, _ = timed(lambda: household_exposure((x, y), kept, buffer_m=buffer_m),
                        max(repeat, 5))
     known = np.isfinite(x)
     households = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x[known], y[known]),
                                   index=np.flatnonzero(known), crs=EPSG)
     copies = [_fresh(zones) for _ in range(repeat)]
-    base_s, theirs = _timed(lambda: baseline(households, copies.pop(), buffer_m), repeat)
+    base_s, theirs = timed(lambda: baseline(households, copies.pop(), buffer_m), repeat)
     buffered = zones.set_geometry(zones.buffer(buffer_m))
     copies = [_fresh(buffered) for _ in range(repeat)]
-    join_s, _ = _timed(lambda: baseline_join(households, copies.pop()), repeat)
+    join_s, _ = timed(lambda: baseline_join(households, copies.pop()), repeat)
     ours_series = ours.assign(kind=ours["kind"].astype(str)).set_index(["row", "kind"])["level"]
     common = ours_series.index.intersection(theirs.index)
     agree = len(common) / max(len(ours_series.index.union(theirs.index)), 1)

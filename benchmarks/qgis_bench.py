@@ -17,40 +17,22 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import county_copy, timed  # noqa: E402
+
 WORK = ROOT / "benchmarks" / "_work"
 
 
+
 def county(households: int) -> Path:
-    """A project of ``households`` households, built (or copied) once."""
-    path = WORK / f"qgis-{households}.gmp"
-    if path.exists():
-        return path
-    WORK.mkdir(parents=True, exist_ok=True)
-    built = WORK / f"county-{households}.gmp"
-    if built.exists():
-        shutil.copy(built, path)
-    else:
-        from gis_app.services.sample_service import create_sample_project
+    """This benchmark's county of ``households`` households."""
+    return county_copy("qgis", households)
 
-        create_sample_project(path, households=households).close()
-    return path
-
-
-def _timed(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _shown_coverage(project):
@@ -84,19 +66,19 @@ def main() -> None:
 
     project = open_project(county(args.households))
     out = Path(tempfile.mkdtemp(prefix="qgis-bench-"))
-    gpkg, written = _timed(lambda: export_project(project, out / "base.gpkg"), args.repeat)
-    qgs, written = _timed(lambda: export_project(project, out / "county.qgs"), args.repeat)
+    gpkg, written = timed(lambda: export_project(project, out / "base.gpkg"), args.repeat)
+    qgs, written = timed(lambda: export_project(project, out / "county.qgs"), args.repeat)
     styles = load_styles()
     layers = qgis_layers(load_layers(styles=styles), written[0])
-    xml, data = _timed(lambda: project_bytes(project_element(layers, styles, "county.gpkg",
+    xml, data = timed(lambda: project_bytes(project_element(layers, styles, "county.gpkg",
                                                              title="county")), 20)
     headers, rows = _shown_coverage(project)
     def shown():
         frame, formats = shown_table(headers, rows, set(range(1, len(headers))))
         return write_shown_table(frame, out / "coverage.xlsx", "排查覆盖（三级网格）", formats)
 
-    typed, _ = _timed(shown, args.repeat)
-    plain, _ = _timed(lambda: pd.DataFrame(rows, columns=headers).to_excel(
+    typed, _ = timed(shown, args.repeat)
+    plain, _ = timed(lambda: pd.DataFrame(rows, columns=headers).to_excel(
         out / "plain.xlsx", index=False, engine="openpyxl"), args.repeat)
     size = sum(p.stat().st_size for p in written)
     print(f"households {args.households:,}, median of {args.repeat}")

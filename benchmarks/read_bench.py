@@ -23,26 +23,18 @@ are not repeated here.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import timed  # noqa: E402
+
 WORK = ROOT / "benchmarks" / "_work"
 
 LEAN = ["id", "lon", "lat", "grid_id", "village_id", "attribute", "monitoring_type", "version"]
 
-
-def timed(function, repeat: int):
-    """Median wall time of ``function()`` over ``repeat`` runs, and its last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def county(households: int) -> Path:

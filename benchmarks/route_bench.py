@@ -11,15 +11,13 @@ at 4,500). Every figure is the median of ``--repeat`` runs; lengths are of the o
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from benchmarks.common import timed  # noqa: E402
 from gis_app.analysis.route import (  # noqa: E402
     _full_two_opt,
     nearest_neighbour_order,
@@ -69,14 +67,6 @@ def baseline_route(x, y, closed: bool = False) -> np.ndarray:
     return _full_two_opt(np.asarray(x, float), np.asarray(y, float), order, closed, 1000)
 
 
-def _timed(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
 
 def bench_route(sizes=(500, 1500, 5000), repeat: int = 3, baseline_max: int = 1500
                 ) -> list[dict]:
@@ -84,12 +74,12 @@ def bench_route(sizes=(500, 1500, 5000), repeat: int = 3, baseline_max: int = 15
     rows = []
     for n in sizes:
         x, y = township(n)
-        seconds, route = _timed(lambda x=x, y=y: visit_route(x, y), repeat)
+        seconds, route = timed(lambda x=x, y=y: visit_route(x, y), repeat)
         greedy = route_length(x, y, nearest_neighbour_order(x, y))
         row = {"n": n, "seconds": seconds, "length": route.length, "nearest_neighbour": greedy,
                "base_seconds": None, "base_length": None}
         if n <= baseline_max:
-            base, order = _timed(lambda x=x, y=y: baseline_route(x, y), repeat)
+            base, order = timed(lambda x=x, y=y: baseline_route(x, y), repeat)
             row["base_seconds"], row["base_length"] = base, route_length(x, y, order)
         rows.append(row)
     return rows

@@ -10,9 +10,7 @@ import argparse
 import platform
 import shutil
 import sqlite3
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,17 +18,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.common import timed  # noqa: E402
+
 WORK = ROOT / "benchmarks" / "_work"
 
-
-def timed(function, repeat: int = 1):
-    """Median wall time of ``function()`` over ``repeat`` runs, and its last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def bench_size(households: int, repeat: int, map_figures: bool = True

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.common import timed  # noqa: E402
 
 #: CGCS2000 / 3-degree Gauss–Krüger zone 37 and the layout's origin (about 111.0°E, 27.0°N).
 GK37, E0, N0 = 4525, 37_500_000.0, 2_988_000.0
@@ -61,15 +66,6 @@ def kmeans_voronoi(village, xy: np.ndarray, k: int, iterations: int = 20):
     return gpd.GeoSeries(cells, crs=GK37).to_crs(4490).to_numpy()
 
 
-def _timed(function, repeat: int):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
 def _spread(grids, xy) -> str:
     from gis_app.analysis import assign_households
 
@@ -83,8 +79,8 @@ def bench_split(repeat: int = 5) -> list[tuple[str, float, str, float | None]]:
 
     village, xy = synthesise()
     n = len(xy)
-    seconds, ours = _timed(lambda: split_balanced(village, xy, 30), repeat)
-    base, theirs = _timed(lambda: kmeans_voronoi(village, xy, 30), repeat)
+    seconds, ours = timed(lambda: split_balanced(village, xy, 30), repeat)
+    base, theirs = timed(lambda: kmeans_voronoi(village, xy, 30), repeat)
     rows = [
         (
             f"split_balanced: ~5 km² village, {n:,} clustered households into 30 grids "
@@ -95,8 +91,8 @@ def bench_split(repeat: int = 5) -> list[tuple[str, float, str, float | None]]:
         )
     ]
     workers = [f"w{i}" for i in range(10)]
-    seconds, proposal = _timed(lambda: propose_rebalance(village, xy, workers, 100), repeat)
-    base, _ = _timed(lambda: split_balanced(village, xy, len(proposal.grids)), repeat)
+    seconds, proposal = timed(lambda: propose_rebalance(village, xy, workers, 100), repeat)
+    base, _ = timed(lambda: split_balanced(village, xy, len(proposal.grids)), repeat)
     loads = np.array(list(proposal.loads.values()))
     rows.append(
         (
@@ -168,7 +164,7 @@ def bench_service_split(village, xy: np.ndarray, repeat: int = 5) -> tuple[float
             times.append(time.perf_counter() - start)
             session.undo()
         project.close()
-    base, _ = _timed(lambda: split_balanced(village, xy, 30), repeat)
+    base, _ = timed(lambda: split_balanced(village, xy, 30), repeat)
     return statistics.median(times), base
 
 
