@@ -14,6 +14,14 @@ arrays between calls:
   rest on (the session's change sets, an undo's, another process's);
 
 so a refresh after a visit record is a few vectorised counts over the county's households.
+
+The first count (a second at 120,000 households, most of it the campaign's records read from
+the store) is split for a window: :meth:`DashboardService.gather` takes on the window's thread
+what the session holds (its frames, its tracker when kept), :func:`count_parts` derives the
+parts on a worker thread (the campaign's records and, unless the session keeps one, its
+tracker are read there through the project, never through the session), and
+:meth:`DashboardService.adopt` takes them back on the window's thread: a part whose data were
+edited meanwhile is counted again, visit records saved meanwhile are added to the campaign's.
 :meth:`DashboardService.select` gives the households (or level-3 grids) a tile or a bar counts,
 the same arrays the counts came from.
 """
@@ -26,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from gis_app.analysis.coverage import CoverageTracker
 from gis_app.core.assignments import current
 from gis_app.core.codes import (
     RESPONSIBLE_ROLES,
@@ -136,6 +145,38 @@ class Dashboard:
     notes: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class CountInputs:
+    """What the first count reads from the session, taken on the window's thread.
+
+    ``parts``: the derived parts to count; ``epochs``: each part's edit counter when taken (a
+    part edited before :meth:`DashboardService.adopt` is not taken).
+    """
+
+    parts: frozenset
+    epochs: dict
+    as_of: dt.date
+    thresholds: Thresholds
+    frames: dict
+    #: The store (the campaign's records are read from it on the worker thread).
+    project: object = None
+    campaign: dict | None = None
+    #: The session's tracker of the campaign when kept (None: built on the worker thread).
+    tracker: object = None
+
+
+@dataclass
+class CountedParts:
+    """The parts :func:`count_parts` derived (``campaign``: None when not counted)."""
+
+    inputs: CountInputs
+    parts: dict
+    campaign: dict | None = None
+    #: The tracker was built here (from the records up to ``last_record``).
+    built_tracker: bool = False
+    last_record: int = 0
+
+
 def _bars(keys, labels, values, overdue=None) -> pd.DataFrame:
     keys = list(keys)
     column = np.empty(len(keys), dtype=object)
@@ -150,6 +191,199 @@ def _bars(keys, labels, values, overdue=None) -> pd.DataFrame:
 
 def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _derive_units(households, units, grids) -> dict:
+    """Each household's township and village (rows of the units), grid, type (see _units)."""
+    ids = units["id"].to_numpy(np.int64)
+    order = np.argsort(ids)
+    village_id = households["village_id"].astype("Int64").fillna(-1).to_numpy(np.int64)
+    at = np.searchsorted(ids[order], village_id)
+    at = np.minimum(at, max(len(ids) - 1, 0))
+    found = (village_id >= 0) & (len(ids) > 0)
+    found &= ids[order][at] == village_id if len(ids) else found
+    row = np.where(found, order[at] if len(ids) else -1, -1)
+    codes = units["code"].to_numpy(dtype=object)
+    names = units["name"].to_numpy(dtype=object)
+    parent = units["parent_id"].astype("Int64").fillna(-1).to_numpy(np.int64)
+    parent_row = np.full(len(units), -1, dtype=np.int64)
+    has_parent = parent >= 0
+    if has_parent.any():
+        at_parent = np.minimum(np.searchsorted(ids[order], parent[has_parent]), len(ids) - 1)
+        ok = ids[order][at_parent] == parent[has_parent]
+        parent_row[np.flatnonzero(has_parent)[ok]] = order[at_parent][ok]
+    township_row = np.where(row >= 0, parent_row[np.maximum(row, 0)], -1)
+    grid_id = households["grid_id"].astype("Int64").fillna(-1).to_numpy(np.int64)
+    level3 = grids[grids["level"] == 3]
+    attribute = households["attribute"].to_numpy(np.int64)
+    return {
+        "ids": households["id"].to_numpy(np.int64),
+        "village": row, "township": township_row, "codes": codes, "names": names,
+        "parent": parent_row, "grid": grid_id,
+        "grid_codes": pd.Series(level3["code"].to_numpy(dtype=object),
+                                index=level3["id"].to_numpy(np.int64)),
+        "grid_names": pd.Series(level3["name"].to_numpy(dtype=object),
+                                index=level3["id"].to_numpy(np.int64)),
+        "monitored": (attribute == int(HouseholdAttribute.MONITORED))
+        & ~households["risk_eliminated"].fillna(False).to_numpy(bool),
+        "attribute": attribute,
+        "type": households["monitoring_type"].astype("Int64").fillna(0).to_numpy(np.int64),
+    }
+
+
+def _campaign_records(project, campaign_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The campaign's visit records and milestones, read from the store."""
+    from gis_app.storage.reader import load_table
+
+    records = load_table(project.engine, "investigation_record",
+                         ["id", "campaign_id", *RECORD_COLUMNS])
+    records = records[records["campaign_id"] == campaign_id].reset_index(drop=True)
+    milestones = load_table(project.engine, "campaign_milestone")
+    return records, milestones[milestones["campaign_id"] == campaign_id]
+
+
+def _derive_campaign(tracker, campaign: dict, records: pd.DataFrame,
+                     milestones: pd.DataFrame) -> dict:
+    """First covered day and risk of each of the tracker's households (see _campaign_state)."""
+    start, end = _day(campaign["start_date"]), _day(campaign["end_date"])
+    ids = tracker.ids.to_numpy(np.int64)
+    n = len(ids)
+    days = to_days(records["checked_on"].to_numpy())
+    flags = check_records(records.assign(checked_on=days.astype("datetime64[D]")),
+                          start, end)
+    positions = household_positions(ids, records["household_id"].to_numpy())
+    statuses = record_status(records["method"].to_numpy(), flags["compliant"].to_numpy())
+    first = first_covered_day(n, positions, statuses, days)
+    # A covered household's records agree on the answers (else they conflict): any of its
+    # compliant records names its risk.
+    risk = np.zeros(n, dtype=np.int64)
+    compliant = flags["compliant"].to_numpy(bool) & (positions >= 0)
+    has_risk = records["has_risk"].fillna(False).to_numpy(bool)
+    risk_type = records["risk_type"].astype("Int64").fillna(0).to_numpy(np.int64)
+    chosen = compliant & has_risk
+    risk[positions[chosen]] = np.where(risk_type[chosen] > 0, risk_type[chosen],
+                                       int(RiskType.OTHER))
+    return {"tracker": tracker, "campaign": campaign, "start": start, "end": end,
+            "first": first, "risk": risk, "milestones": milestones,
+            "households": None}
+
+
+def _derive_pairs(ids: np.ndarray, pairs: pd.DataFrame, as_of: dt.date) -> np.ndarray:
+    """Households with a helper pair in force on the day (boolean per household)."""
+    pairs = current(pairs, as_of)
+    return np.isin(ids, pairs["household_id"].to_numpy(np.int64))
+
+
+def _derive_clues(ids: np.ndarray, clues: pd.DataFrame, thresholds: Thresholds,
+                  as_of: dt.date) -> dict:
+    """Each clue's household position, status on the day and whether it is overdue."""
+    from gis_app.services.clue_service import due_dates
+
+    due, _warnings = due_dates(clues["found_on"], thresholds.clue_verify_working_days)
+    verified = np.asarray(pd.to_datetime(clues["verified_on"]).to_numpy(),
+                          dtype="datetime64[D]")
+    today = np.datetime64(as_of, "D")
+    is_open = np.isnat(verified)
+    late = np.where(is_open, today, verified) > due if len(clues) else np.zeros(0, bool)
+    status = np.where(is_open, np.where(late, _OVERDUE, _OPEN),
+                      np.where(late, _LATE, _VERIFIED))
+    return {"row": household_positions(ids, clues["household_id"].to_numpy(np.int64)),
+            "status": status.astype(object), "overdue": is_open & late}
+
+
+def _derive_cases(ids: np.ndarray, cases: pd.DataFrame, thresholds: Thresholds,
+                  as_of: dt.date) -> dict:
+    """Cases in progress: household position, the step each is at, overdue on the day."""
+    cases = cases[cases["status"] == str(CaseStatus.IN_PROGRESS)]
+    done = np.column_stack([cases[c].notna().to_numpy() for c in CASE_STEP_DATES]) \
+        if len(cases) else np.zeros((0, len(CASE_STEP_DATES)), dtype=bool)
+    started = to_days(cases["started_on"].to_numpy())
+    today = to_days([as_of])[0]
+    return {"row": household_positions(ids, cases["household_id"].to_numpy(np.int64)),
+            "step": pending_step(done),
+            "overdue": (today - started) > thresholds.identification_max_days}
+
+
+def _derive_workers(units: dict, rows: pd.DataFrame, grids: pd.DataFrame,
+                    admin_units: pd.DataFrame) -> dict:
+    """Level-3 responsible assignments of ``rows`` (those in force): worker, grid, village."""
+    roles = {str(r) for r in RESPONSIBLE_ROLES[3]}
+    rows = rows[(rows["grid_level"] == 3) & rows["role"].astype(str).isin(roles)]
+    rows = rows.drop_duplicates(["worker_id", "grid_id"])
+    codes = pd.Series(np.arange(len(units["codes"])), index=units["codes"])
+    village = rows["grid_id"].map(grids.set_index("id")["admin_unit_id"])
+    village_code = village.map(admin_units.set_index("id")["code"])
+    village_row = village_code.map(codes[~codes.index.duplicated()]).fillna(-1)
+    return {"worker": rows["worker_id"].to_numpy(np.int64),
+            "grid": rows["grid_id"].to_numpy(np.int64),
+            "village": village_row.to_numpy(np.int64)}
+
+
+#: The parts the first count derives on a worker thread (the exposure apart).
+COUNTED_PARTS = ("units", "pairs", "clues", "cases", "workers")
+
+
+def count_parts(counting: CountInputs, progress=None) -> CountedParts:
+    """Derive the parts of :meth:`DashboardService.gather` (on a worker thread).
+
+    Only the frames taken are combined; the campaign's records (and its tracker, unless the
+    session keeps one) are read from the store through the project, not the session.
+
+    Parameters
+    ----------
+    counting : CountInputs
+        From :meth:`DashboardService.gather`.
+    progress : callable, optional
+        ``progress(done, total)`` after each part (may raise to stop).
+    """
+    frames = counting.frames
+    steps = len(counting.parts) + (counting.campaign is not None)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, steps)
+
+    if progress is not None:
+        progress(0, steps)
+    out = CountedParts(counting, {})
+    if counting.campaign is not None:
+        campaign = counting.campaign
+        tracker = counting.tracker
+        if tracker is None:  # as coverage_service.coverage_tracker, from one read of records
+            from gis_app.services.coverage_service import load_campaign
+
+            data = load_campaign(counting.project, campaign_id=campaign["id"])
+            records, milestones = data.records, data.milestones
+            tracker = CoverageTracker(data.households, records, data.campaign["start_date"],
+                                      data.campaign["end_date"], units=data.units)
+            out.built_tracker = True
+            out.last_record = int(records["id"].max()) if len(records) else 0
+        else:
+            records, milestones = _campaign_records(counting.project, campaign["id"])
+        out.campaign = _derive_campaign(tracker, campaign, records, milestones)
+        step()
+    units = frames.get("units_state")
+    if "units" in counting.parts:
+        units = _derive_units(frames["households"], frames["admin_units"], frames["grids"])
+        out.parts["units"] = units
+        step()
+    ids = units["ids"]
+    as_of, thresholds = counting.as_of, counting.thresholds
+    derive = {
+        "pairs": lambda: _derive_pairs(ids, frames["helper_pairs"], as_of),
+        "clues": lambda: _derive_clues(ids, frames["clues"], thresholds, as_of),
+        "cases": lambda: _derive_cases(ids, frames["cases"], thresholds, as_of),
+        "workers": lambda: _derive_workers(units, frames["assignments"], frames["grids"],
+                                           frames["admin_units"]),
+    }
+    for part in COUNTED_PARTS[1:]:
+        if part in counting.parts:
+            out.parts[part] = derive[part]()
+            step()
+    return out
 
 
 class DashboardService:
@@ -168,6 +402,8 @@ class DashboardService:
         self._campaign = None  # per-household state of the campaign (see _campaign_state)
         self._pending: list[int] = []  # visit records inserted since the last count
         self._day = None  # the day the kept parts were counted for
+        #: Counts the edits of each part (and of the campaign): a count taken before is old.
+        self._epoch: dict[str, int] = dict.fromkeys([*_RESTS_ON, "campaign"], 0)
         self.exposure = None  # an ExposureResult of the current data (None: not computed)
         #: Counts the edits that made the exposure stale: a result begun before one is old.
         self.exposure_version = 0
@@ -182,6 +418,7 @@ class DashboardService:
         for part, entities in _RESTS_ON.items():
             if touched & entities:
                 self._stale.add(part)
+                self._epoch[part] += 1
         if touched & _RESTS_ON["exposure"]:
             self.exposure = None
             self.exposure_version += 1
@@ -198,6 +435,8 @@ class DashboardService:
 
     def _reset(self) -> None:
         self._stale = set(_RESTS_ON)
+        for part in self._epoch:
+            self._epoch[part] += 1
         self.exposure = None
         self.exposure_version += 1
         self._forget_campaign()
@@ -205,6 +444,7 @@ class DashboardService:
     def _forget_campaign(self) -> None:
         self._campaign = None
         self._pending = []
+        self._epoch["campaign"] += 1
 
     def exposure_stale(self) -> bool:
         """True when the exposure must be computed again (see :meth:`set_exposure`)."""
@@ -252,43 +492,7 @@ class DashboardService:
         if "units" not in self._stale and "units" in self._cache:
             return self._cache["units"]
         session = self.session
-        households = session.households
-        units = session.frame("admin_units")
-        ids = units["id"].to_numpy(np.int64)
-        order = np.argsort(ids)
-        village_id = households["village_id"].astype("Int64").fillna(-1).to_numpy(np.int64)
-        at = np.searchsorted(ids[order], village_id)
-        at = np.minimum(at, max(len(ids) - 1, 0))
-        found = (village_id >= 0) & (len(ids) > 0)
-        found &= ids[order][at] == village_id if len(ids) else found
-        row = np.where(found, order[at] if len(ids) else -1, -1)
-        codes = units["code"].to_numpy(dtype=object)
-        names = units["name"].to_numpy(dtype=object)
-        parent = units["parent_id"].astype("Int64").fillna(-1).to_numpy(np.int64)
-        parent_row = np.full(len(units), -1, dtype=np.int64)
-        has_parent = parent >= 0
-        if has_parent.any():
-            at_parent = np.minimum(np.searchsorted(ids[order], parent[has_parent]), len(ids) - 1)
-            ok = ids[order][at_parent] == parent[has_parent]
-            parent_row[np.flatnonzero(has_parent)[ok]] = order[at_parent][ok]
-        township_row = np.where(row >= 0, parent_row[np.maximum(row, 0)], -1)
-        grids = session.grids
-        grid_id = households["grid_id"].astype("Int64").fillna(-1).to_numpy(np.int64)
-        level3 = grids[grids["level"] == 3]
-        attribute = households["attribute"].to_numpy(np.int64)
-        state = {
-            "ids": households["id"].to_numpy(np.int64),
-            "village": row, "township": township_row, "codes": codes, "names": names,
-            "parent": parent_row, "grid": grid_id,
-            "grid_codes": pd.Series(level3["code"].to_numpy(dtype=object),
-                                    index=level3["id"].to_numpy(np.int64)),
-            "grid_names": pd.Series(level3["name"].to_numpy(dtype=object),
-                                    index=level3["id"].to_numpy(np.int64)),
-            "monitored": (attribute == int(HouseholdAttribute.MONITORED))
-            & ~households["risk_eliminated"].fillna(False).to_numpy(bool),
-            "attribute": attribute,
-            "type": households["monitoring_type"].astype("Int64").fillna(0).to_numpy(np.int64),
-        }
+        state = _derive_units(session.households, session.frame("admin_units"), session.grids)
         self._cache["units"] = state
         self._stale.discard("units")
         return state
@@ -326,39 +530,16 @@ class DashboardService:
             self._pending = []
         return state
 
-    def _build_campaign(self, tracker) -> dict:
-        from gis_app.storage.reader import load_table
+    def _campaign_row(self) -> dict:
+        campaign_id = self.session.campaign_id
+        campaigns = self.session.frame("campaigns").set_index("id")
+        return {"id": campaign_id, **campaigns.loc[campaign_id].to_dict()}
 
-        session = self.session
-        campaign_id = session.campaign_id
-        campaigns = session.frame("campaigns").set_index("id")
-        campaign = {"id": campaign_id, **campaigns.loc[campaign_id].to_dict()}
-        start, end = _day(campaign["start_date"]), _day(campaign["end_date"])
-        records = load_table(session.project.engine, "investigation_record",
-                             ["id", "campaign_id", *RECORD_COLUMNS])
-        records = records[records["campaign_id"] == campaign_id].reset_index(drop=True)
-        ids = tracker.ids.to_numpy(np.int64)
-        n = len(ids)
-        days = to_days(records["checked_on"].to_numpy())
-        flags = check_records(records.assign(checked_on=days.astype("datetime64[D]")),
-                              start, end)
-        positions = household_positions(ids, records["household_id"].to_numpy())
-        statuses = record_status(records["method"].to_numpy(), flags["compliant"].to_numpy())
-        first = first_covered_day(n, positions, statuses, days)
-        # A covered household's records agree on the answers (else they conflict): any of its
-        # compliant records names its risk.
-        risk = np.zeros(n, dtype=np.int64)
-        compliant = flags["compliant"].to_numpy(bool) & (positions >= 0)
-        has_risk = records["has_risk"].fillna(False).to_numpy(bool)
-        risk_type = records["risk_type"].astype("Int64").fillna(0).to_numpy(np.int64)
-        chosen = compliant & has_risk
-        risk[positions[chosen]] = np.where(risk_type[chosen] > 0, risk_type[chosen],
-                                           int(RiskType.OTHER))
-        milestones = load_table(session.project.engine, "campaign_milestone")
-        milestones = milestones[milestones["campaign_id"] == campaign_id]
-        return {"tracker": tracker, "campaign": campaign, "start": start, "end": end,
-                "first": first, "risk": risk, "milestones": milestones,
-                "households": None}
+    def _build_campaign(self, tracker) -> dict:
+        campaign = self._campaign_row()
+        records, milestones = _campaign_records(self.session.project, campaign["id"])
+        return _derive_campaign(tracker, campaign, records, milestones)
+
 
     def _apply_records(self, state: dict, record_ids: list[int]) -> None:
         """Move the households of new visit records (the tracker has counted them already)."""
@@ -406,9 +587,8 @@ class DashboardService:
         """Households with a helper pair in force on the day (boolean per household)."""
         if "pairs" not in self._stale and "pairs" in self._cache:
             return self._cache["pairs"]
-        ids = self._units()["ids"]
-        pairs = current(self.session.frame("helper_pairs"), self.as_of())
-        paired = np.isin(ids, pairs["household_id"].to_numpy(np.int64))
+        paired = _derive_pairs(self._units()["ids"], self.session.frame("helper_pairs"),
+                               self.as_of())
         self._cache["pairs"] = paired
         self._stale.discard("pairs")
         return paired
@@ -417,20 +597,8 @@ class DashboardService:
         """Each clue's household position, status on the day and whether it is overdue."""
         if "clues" not in self._stale and "clues" in self._cache:
             return self._cache["clues"]
-        from gis_app.services.clue_service import due_dates
-
-        clues = self.session.frame("clues")
-        ids = self._units()["ids"]
-        due, _warnings = due_dates(clues["found_on"], self.thresholds.clue_verify_working_days)
-        verified = np.asarray(pd.to_datetime(clues["verified_on"]).to_numpy(),
-                              dtype="datetime64[D]")
-        today = np.datetime64(self.as_of(), "D")
-        is_open = np.isnat(verified)
-        late = np.where(is_open, today, verified) > due if len(clues) else np.zeros(0, bool)
-        status = np.where(is_open, np.where(late, _OVERDUE, _OPEN),
-                          np.where(late, _LATE, _VERIFIED))
-        state = {"row": household_positions(ids, clues["household_id"].to_numpy(np.int64)),
-                 "status": status.astype(object), "overdue": is_open & late}
+        state = _derive_clues(self._units()["ids"], self.session.frame("clues"),
+                              self.thresholds, self.as_of())
         self._cache["clues"] = state
         self._stale.discard("clues")
         return state
@@ -439,16 +607,8 @@ class DashboardService:
         """Cases in progress: household position, the step each is at, overdue on the day."""
         if "cases" not in self._stale and "cases" in self._cache:
             return self._cache["cases"]
-        cases = self.session.frame("cases")
-        cases = cases[cases["status"] == str(CaseStatus.IN_PROGRESS)]
-        done = np.column_stack([cases[c].notna().to_numpy() for c in CASE_STEP_DATES]) \
-            if len(cases) else np.zeros((0, len(CASE_STEP_DATES)), dtype=bool)
-        started = to_days(cases["started_on"].to_numpy())
-        limit = self.thresholds.identification_max_days
-        today = to_days([self.as_of()])[0]
-        state = {"row": household_positions(self._units()["ids"],
-                                            cases["household_id"].to_numpy(np.int64)),
-                 "step": pending_step(done), "overdue": (today - started) > limit}
+        state = _derive_cases(self._units()["ids"], self.session.frame("cases"),
+                              self.thresholds, self.as_of())
         self._cache["cases"] = state
         self._stale.discard("cases")
         return state
@@ -458,19 +618,8 @@ class DashboardService:
         if "workers" not in self._stale and "workers" in self._cache:
             return self._cache["workers"]
         session = self.session
-        rows = session.current_assignments(self.as_of())
-        roles = {str(r) for r in RESPONSIBLE_ROLES[3]}
-        rows = rows[(rows["grid_level"] == 3) & rows["role"].astype(str).isin(roles)]
-        rows = rows.drop_duplicates(["worker_id", "grid_id"])
-        grids = session.grids.set_index("id")
-        units = self._units()
-        codes = pd.Series(np.arange(len(units["codes"])), index=units["codes"])
-        village = rows["grid_id"].map(grids["admin_unit_id"])
-        village_code = village.map(session.frame("admin_units").set_index("id")["code"])
-        village_row = village_code.map(codes[~codes.index.duplicated()]).fillna(-1)
-        state = {"worker": rows["worker_id"].to_numpy(np.int64),
-                 "grid": rows["grid_id"].to_numpy(np.int64),
-                 "village": village_row.to_numpy(np.int64)}
+        state = _derive_workers(self._units(), session.current_assignments(self.as_of()),
+                                session.grids, session.frame("admin_units"))
         self._cache["workers"] = state
         self._stale.discard("workers")
         return state
@@ -513,6 +662,107 @@ class DashboardService:
         self._stale.discard("exposure")
         return state
 
+    def _follow_day(self) -> dt.date:
+        """The dashboard's day; a new day makes its deadlines, pairs, assignments stale."""
+        as_of = self.as_of()
+        if as_of != self._day:  # deadlines, pairs and assignments in force are of a day
+            for part in ("pairs", "clues", "cases", "workers"):
+                self._stale.add(part)
+                self._epoch[part] += 1
+            self._day = as_of
+        return as_of
+
+    # -- the first count, on a worker thread
+    def _campaign_counted(self) -> bool:
+        """True when the campaign's state is kept for the session's tracker (or no campaign)."""
+        if self.session.campaign_id is None:
+            return True
+        state, kept = self._campaign, self.session.kept_coverage()
+        return state is not None and kept is not None and state["tracker"] is kept
+
+    def needs_count(self) -> bool:
+        """True when :meth:`compute` would derive parts again (do it on a worker thread)."""
+        self._follow_day()
+        return bool(self._stale & set(COUNTED_PARTS)) or not self._campaign_counted()
+
+    def gather(self) -> CountInputs:
+        """What :func:`count_parts` needs, taken from the session on the caller's thread.
+
+        Reads the session's frames (a window calls this on its own thread: the session reads
+        the store there); cheap once they are loaded. The campaign's records read from now
+        on are the count's: records saved later are added by :meth:`adopt`.
+        """
+        session = self.session
+        as_of = self._follow_day()
+        parts = frozenset(p for p in COUNTED_PARTS
+                          if p in self._stale or p not in self._cache)
+        frames: dict = {}
+        if "units" in parts or {"workers"} & parts:
+            frames.update(households=session.households, grids=session.grids,
+                          admin_units=session.frame("admin_units"))
+        if "units" not in parts:
+            frames["units_state"] = self._units()
+        if "pairs" in parts:
+            frames["helper_pairs"] = session.frame("helper_pairs")
+        if "clues" in parts:
+            frames["clues"] = session.frame("clues")
+        if "cases" in parts:
+            frames["cases"] = session.frame("cases")
+        if "workers" in parts:
+            frames["assignments"] = session.current_assignments(as_of)
+        campaign = tracker = None
+        if not self._campaign_counted():
+            campaign = self._campaign_row()
+            tracker = session.kept_coverage()
+            self._pending = []  # the count reads every record saved until now
+        return CountInputs(parts, dict(self._epoch), as_of, self.thresholds, frames,
+                           session.project, campaign, tracker)
+
+    def current(self, counting: CountInputs) -> bool:
+        """False when the count's campaign was left or edited since it was gathered."""
+        return counting.campaign is None \
+            or counting.epochs["campaign"] == self._epoch["campaign"]
+
+    def adopt(self, counted: CountedParts) -> bool:
+        """Keep the parts counted on a worker thread whose data were not edited meanwhile.
+
+        Visit records saved meanwhile are added to the campaign's state (and to the tracker
+        built there); any other edit leaves its part to count again. True when nothing is
+        left to count (:meth:`needs_count`).
+        """
+        epochs = counted.inputs.epochs
+        for part, state in counted.parts.items():
+            if epochs[part] == self._epoch[part]:
+                self._cache[part] = state
+                self._stale.discard(part)
+        state = counted.campaign
+        if state is not None and epochs["campaign"] == self._epoch["campaign"] \
+                and state["campaign"]["id"] == self.session.campaign_id:
+            kept = self.session.kept_coverage()
+            if counted.built_tracker and kept is None:
+                self._records_since(state["tracker"], counted.last_record)
+                self.session.keep_coverage(state["campaign"]["id"], state["tracker"])
+            elif counted.built_tracker and kept.ids.equals(state["tracker"].ids):
+                state["tracker"] = kept  # kept by the session meanwhile, current
+            if self.session.kept_coverage() is state["tracker"]:
+                self._campaign = state  # the records saved meanwhile: _pending
+        return not self.needs_count()
+
+    def _records_since(self, tracker, last: int) -> None:
+        """Add to a tracker the campaign's records saved after record ``last`` (pending)."""
+        later = sorted(i for i in set(self._pending) if i > last)
+        if not later:
+            return
+        from gis_app.storage.reader import load_table
+
+        records = load_table(self.session.project.engine, "investigation_record", ids=later)
+        campaign_id = self.session.campaign_id
+        for record in records[records["campaign_id"] == campaign_id].to_dict("records"):
+            try:  # an edit's few records
+                tracker.apply_record(record)
+            except KeyError:  # a household outside the campaign's townships
+                continue
+
     # -- the dashboard
     def compute(self, level: int = COUNTY, code: str | None = None,
                 targets: dict | None = None) -> Dashboard:
@@ -532,10 +782,7 @@ class DashboardService:
         -------
         Dashboard
         """
-        as_of = self.as_of()
-        if as_of != self._day:  # deadlines, pairs and assignments in force are of a day
-            self._stale |= {"pairs", "clues", "cases", "workers"}
-            self._day = as_of
+        as_of = self._follow_day()
         mask, name = self._mask(level, code)
         units = self._units()
         chosen = {**_ALL_TARGETS, **(targets or {})}

@@ -282,6 +282,21 @@ class ProjectSession:
                                                            campaign_id=campaign_id))
         return self._tracker[1]
 
+    def kept_coverage(self):
+        """The current campaign's CoverageTracker if kept, else None (nothing is read)."""
+        campaign_id = self.campaign_id
+        if campaign_id is None or self._tracker is None or self._tracker[0] != campaign_id:
+            return None
+        return self._tracker[1]
+
+    def keep_coverage(self, campaign_id: int, tracker) -> None:
+        """Keep a tracker built elsewhere (a worker thread) from the store, records up to now.
+
+        Kept only when the session has none of that campaign, the one it follows.
+        """
+        if campaign_id == self.campaign_id and self.kept_coverage() is None:
+            self._tracker = (campaign_id, tracker)
+
     def _records_changed(self, change: EntityChange) -> None:
         """Keep the coverage counts: new records one by one, anything else counted again."""
         if self._tracker is None:

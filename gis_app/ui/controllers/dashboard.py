@@ -3,9 +3,16 @@
 The dock shows a township's, a village's or the county's indicators and charts for the
 session's current campaign (:class:`~gis_app.services.dashboard_service.DashboardService`,
 which keeps its counts from the session's events). It is redrawn on every change set while
-on screen (or while the presentation is shown), else when next shown. The exposure, the one
-slow part, is computed on a worker thread (progress and 取消 in the dock) and taken when the
-data have not changed meanwhile.
+on screen (or while the presentation is shown), else when next shown.
+
+Two parts run on a worker thread, one after the other, with progress and 取消 in the dock:
+the first count (campaign state, units, pairs, clues, cases, workers: what the session holds
+is gathered on the window's thread, :func:`~gis_app.services.dashboard_service.count_parts`
+derives the rest there; records saved meanwhile are added when it is taken, other edits
+count their part again; a campaign chosen meanwhile supersedes it), then the exposure (its
+inputs warmed on the window's thread, :func:`~gis_app.services.exposure_service.warm_inputs`,
+combined on the worker's), taken when the data have not changed meanwhile. A refresh after
+an edit is counted on the window's thread (a few vectorised counts).
 
 A tile or a bar clicked selects its households on the map (the households layer's selection,
 as the exposure dock does), or, for the workers' load, their level-3 grids.
@@ -15,11 +22,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from PyQt6.QtCore import Qt, QThread, pyqtSignal
 
-from gis_app.services.dashboard_service import DashboardService
-from gis_app.services.exposure_service import compute_exposure, load_inputs
+from gis_app.services.dashboard_service import DashboardService, count_parts
+from gis_app.services.exposure_service import compute_exposure, load_inputs, warm_inputs
 from gis_app.ui.controllers.base import (
     BOTTOM,
     ActionSpec,
@@ -44,17 +52,19 @@ class _Cancelled(Exception):
     """The user cancelled the computation."""
 
 
-class _ExposureThread(QThread):
-    """The exposure at 0 m of inputs taken from the session on the window's thread."""
+class _DashboardThread(QThread):
+    """A dashboard's slow part on a worker thread (progress, cancel, outcome or error)."""
 
     progressed = pyqtSignal(int, int)
     computed = pyqtSignal(object)  # the result, or None when cancelled
     failed = pyqtSignal(str)
+    #: What the thread computes (see subclasses) and the dock's note meanwhile.
+    kind, note = "", ""
 
-    def __init__(self, inputs, version: int):
+    def __init__(self):
         super().__init__()
-        self.inputs, self.version = inputs, version
         self._cancelled = threading.Event()
+        self.seconds = None  # how long run() took (the benchmark reads it)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -64,15 +74,48 @@ class _ExposureThread(QThread):
             raise _Cancelled
         self.progressed.emit(done, total)
 
+    def work(self):
+        """The result (on the worker thread)."""
+        raise NotImplementedError
+
     def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
+        start = time.perf_counter()
         try:
-            result = compute_exposure(None, 0.0, self._progress, inputs=self.inputs)
+            result = self.work()
         except _Cancelled:
             self.computed.emit(None)
         except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
             self.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
+            self.seconds = time.perf_counter() - start
             self.computed.emit(result)
+
+
+class _CountThread(_DashboardThread):
+    """The first count of parts gathered from the session on the window's thread."""
+
+    kind, note = "count", "正在统计看板…"
+
+    def __init__(self, counting):
+        super().__init__()
+        self.counting = counting
+
+    def work(self):
+        return count_parts(self.counting, self._progress)
+
+
+class _ExposureThread(_DashboardThread):
+    """The exposure at 0 m of the session's frames, warmed on the window's thread."""
+
+    kind, note = "exposure", "正在统计灾害暴露…"
+
+    def __init__(self, session, version: int):
+        super().__init__()
+        self.session, self.version = session, version
+
+    def work(self):
+        # warm_inputs read the session's frames on the window's thread: here only combined
+        return compute_exposure(None, 0.0, self._progress, inputs=load_inputs(self.session))
 
 
 class DashboardController(Controller):
@@ -93,7 +136,8 @@ class DashboardController(Controller):
         self.presentation: PresentationWindow | None = None
         self.targets_dialog: DashboardTargetsDialog | None = None
         self.dashboard = None
-        self.thread: _ExposureThread | None = None
+        self.thread: _DashboardThread | None = None
+        self._again = False  # refresh once the thread running is done
         self._receiver = DockWorkReceiver(self)
         self._units_known = False
         events = self.session.events
@@ -166,6 +210,9 @@ class DashboardController(Controller):
         else:
             self.panel.campaign.setCurrentIndex(
                 max(self.panel.campaign.findData(self.session.campaign_id), 0))
+        if self.service.needs_count():  # the first count, on a worker thread
+            self._count()
+            return
         level, code = self.panel.unit_choice()
         self.dashboard = self.service.compute(level, code, self.targets())
         self.panel.set_dashboard(self.dashboard)
@@ -174,21 +221,41 @@ class DashboardController(Controller):
         if self.service.exposure_stale():
             self._start()
 
-    # -- the exposure, on a worker thread
+    # -- the first count and the exposure, on a worker thread
+    @property
+    def running(self) -> str | None:
+        """``"count"`` or ``"exposure"`` while a worker thread computes it, else None."""
+        return None if self.thread is None else self.thread.kind
+
+    def _count(self) -> None:
+        thread = self.thread
+        if thread is not None:  # refreshed when done; a count of another campaign stops
+            self._again = True
+            if thread.kind == "count" and not self.service.current(thread.counting):
+                thread.cancel()
+            return
+        self._run(_CountThread(self.service.gather()))
+
     def _start(self) -> None:
         if self.thread is not None:
+            self._again = True
             return
-        thread = _ExposureThread(load_inputs(self.session), self.service.exposure_version)
+        warm_inputs(self.session)
+        self._run(_ExposureThread(self.session, self.service.exposure_version))
+
+    def _run(self, thread: _DashboardThread) -> None:
+        self._again = False
         thread.progressed.connect(self._receiver.progressed)
         thread.computed.connect(self._receiver.finished)
         thread.failed.connect(self._receiver.failed)
         self.thread = thread
-        self.panel.set_busy(0, 1)
+        self.panel.set_busy(0, 1, thread.note)
         thread.start()
 
     def cancel(self) -> None:
-        """Stop the exposure's computation (its tile and chart stay empty)."""
+        """Stop the computation running (the count: nothing shown; the exposure: empty)."""
         if self.thread is not None:
+            self._again = False
             self.panel.cancel.setEnabled(False)
             self.thread.cancel()
 
@@ -201,9 +268,14 @@ class DashboardController(Controller):
             self.panel.set_idle(self.tr_("统计失败：{error}").format(error=self.tr_.message(error)))
         elif outcome is None:
             self.panel.set_idle(self.tr_("已取消统计"))
+            if self._again:  # superseded: another campaign chosen meanwhile
+                self.refresh()
         else:
             self.panel.set_idle()
-            self.service.set_exposure(outcome, thread.version)
+            if thread.kind == "count":
+                self.service.adopt(outcome)
+            else:
+                self.service.set_exposure(outcome, thread.version)
             self.refresh()  # counts again, or computes again when the data changed meanwhile
 
     # -- targets

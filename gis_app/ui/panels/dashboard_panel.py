@@ -61,6 +61,7 @@ class DashboardPanel(QWidget):
         self.progress.setMaximumWidth(160)
         self.cancel = QPushButton()
         self.note = QLabel()
+        self._busy_note = "正在统计灾害暴露…"
         self._units: list[tuple[int, str | None, str]] = []
         self.unit.currentIndexChanged.connect(lambda _i: self.unit_changed.emit())
         self.campaign.activated.connect(
@@ -173,14 +174,18 @@ class DashboardPanel(QWidget):
         for key, box in self.boxes.items():
             box.setTitle(self.tr_(CHARTS[key]))
 
-    def set_busy(self, done: int, total: int) -> None:
-        """The exposure is being computed: its progress and 取消."""
+    def set_busy(self, done: int, total: int, note: str | None = None) -> None:
+        """A part is being computed: its progress and 取消 (``note``: what, Chinese)."""
+        if note is not None:
+            self._busy_note = note
         self.progress.setMaximum(max(int(total), 1))
         self.progress.setValue(int(done))
         self.progress.show()
         self.cancel.show()
-        self.cancel.setEnabled(True)
-        self.note.setText(self.tr_("正在统计灾害暴露…"))
+        if note is not None:
+            self.cancel.setEnabled(True)
+        self.note.setText(self.tr_(self._busy_note))
+        self.note.show()
 
     def set_idle(self, message: str = "") -> None:
         """Nothing is being computed (``message``: why the last computation stopped)."""
