@@ -9,12 +9,12 @@ from __future__ import annotations
 import threading
 
 from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import QPushButton
 
 from gis_app.cli import main
 from gis_app.ui.dialogs.print_dialog import PrintDialog
 from tests.test_print_service import _expected, _figure, _pages, _text
-from tests.ui.test_language_walk import action
-from tests.ui.test_long_files import _cancel_when_shown
+from tests.ui.test_language_walk import action, switch
 
 
 def _open(window, qtbot) -> PrintDialog:
@@ -111,11 +111,15 @@ def test_cancelling_the_atlas_leaves_no_file(window, qtbot, tmp_path, monkeypatc
         return real(sheet, out, step)
 
     def cancel():
-        _cancel_when_shown(qtbot, window.controller("printing"), pressed)
-        if pressed:
-            clicked.set()
-        else:
+        """Press 取消 as soon as the progress dialog shows (one timer chain, ended by it)."""
+        work = window.controller("printing").work_dialog
+        if work is None or not work.dialog.isVisible():
             QTimer.singleShot(20, cancel)
+            return
+        button = work.dialog.findChild(QPushButton)
+        pressed.append(button.text())
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        clicked.set()
 
     monkeypatch.setattr(print_service, "write_print", held)
     dialog = _open(window, qtbot)
@@ -131,3 +135,28 @@ def test_cancelling_the_atlas_leaves_no_file(window, qtbot, tmp_path, monkeypatc
     assert dialog.isVisible()
     assert list(out.iterdir()) == []  # nor a temporary file
     dialog.reject()
+
+
+def test_the_window_in_english_prints_english(window, qtbot, tmp_path, capsys):
+    switch(window, "en")
+    dialog = _open(window, qtbot)
+    assert dialog.windowTitle() == "Print map"
+    qtbot.keyClicks(dialog.path, str(tmp_path / "english.pdf"))
+    _print(qtbot, dialog)
+    text = _text(tmp_path / "english.pdf")
+    assert "Grid Monitoring Map" in text and "网格化防返贫监测图" not in text
+    assert "Legend" in text and "Monitored households" in text and "图例" not in text
+    expected = _expected(window.session.project.location)
+    assert _figure(text, "Households", "households") == f"{len(expected['households']):,}"
+    # What the command writes with --language en.
+    assert main(["print", str(window.session.project.location), "--language", "en", "--out",
+                 str(tmp_path / "cli.pdf")]) == 0
+    capsys.readouterr()
+    assert _text(tmp_path / "english.pdf") == _text(tmp_path / "cli.pdf")
+    # Back in Chinese, the print is Chinese again.
+    switch(window, "zh")
+    dialog = _open(window, qtbot)
+    qtbot.keyClicks(dialog.path, str(tmp_path / "chinese.pdf"))
+    _print(qtbot, dialog)
+    text = _text(tmp_path / "chinese.pdf")
+    assert "网格化防返贫监测图" in text and "图例" in text and "Legend" not in text
