@@ -312,3 +312,70 @@ def test_beyond_the_largest_places_the_others_are_one_bar(session, copy, monkeyp
     assert int(bars["value"].iloc[1]) == int(per_township.iloc[1:].sum())
     what, ids = service.select(COUNTY, None, bars["key"].iloc[1])
     assert set(ids) == set(monitored.loc[monitored["township"] != per_township.index[0], "id"])
+
+
+@pytest.mark.parametrize("saved", ["before the count reads", "after the count read",
+                                   "by another user after the count read"])
+def test_a_count_on_a_worker_thread_takes_the_records_saved_meanwhile(copy, saved):
+    """gather (window thread) → count_parts (worker) → adopt: a record saved meanwhile counts."""
+    from gis_app.services.dashboard_service import count_parts
+
+    session = ProjectSession(open_project(copy), user="tester", watch=True)
+    try:
+        service = DashboardService(session)
+        assert service.needs_count()
+        status = statuses(copy)
+        household = int(status[status == "unchecked"].index[0])
+        other = ProjectSession(open_project(copy), user="other") if "another" in saved \
+            else None
+        records = RecordService(other or session)
+        day = records.campaign["start_date"] + dt.timedelta(days=3)
+        counting = service.gather()
+        if saved == "before the count reads":
+            records.add_record(household, method=1, checker="测试", checked_on=day)
+            counted = count_parts(counting)
+        else:
+            counted = count_parts(counting)
+            records.add_record(household, method=1, checker="测试", checked_on=day)
+        if other is not None:
+            other.close()
+            assert session.refresh() is not None  # the other user's record, as a change set
+        assert service.adopt(counted)  # nothing left to count
+        board = service.compute()
+        now = statuses(copy)
+        assert now[household] == "home"
+        assert board.indicators["coverage"].counts == \
+            (int(now.isin(["home", "remote"]).sum()), len(now))
+        method = board.charts["method"].bars.set_index("label")["value"]
+        assert int(method["入户排查"]) == int((now == "home").sum())
+        assert int(method["未排查"]) == int((now == "unchecked").sum())
+    finally:
+        session.close()
+
+
+def test_a_household_moved_while_counted_is_counted_again(session, copy):
+    from gis_app.services.dashboard_service import count_parts
+    from gis_app.services.household_service import HouseholdService
+
+    service = DashboardService(session)
+    village = a_village(copy)
+    counted = count_parts(service.gather())
+    homes = households(copy)
+    mover = int(homes[(homes["village"] == village) & (homes["attribute"] == 2)
+                      & (homes["risk_eliminated"] == 0)]["id"].iloc[0])
+    grids = session.grids
+    other = grids[(grids["level"] == 3) & (grids["admin_code"] != village)].iloc[0]
+    spot = other.geometry.representative_point()
+    HouseholdService(session).place(mover, spot.x, spot.y, other_village=True)
+    assert not service.adopt(counted)  # the households' parts: to count again
+    assert service.adopt(count_parts(service.gather()))
+    homes = households(copy)
+    monitored = homes[(homes["village"] == village) & (homes["attribute"] == 2)
+                      & (homes["risk_eliminated"] == 0)]
+    assert int(homes.loc[homes["id"] == mover, "grid_id"].iloc[0]) == int(other["id"])
+    board = service.compute(VILLAGE, village)
+    assert board.indicators["paired"].counts[1] == len(monitored)
+    # the village's monitored households per grid: the mover in its new grid
+    places = board.charts["places"].bars
+    assert dict(zip([key[1] for key in places["key"]], places["value"], strict=True)) == \
+        monitored["grid_id"].value_counts().to_dict()

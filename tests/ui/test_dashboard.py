@@ -7,6 +7,7 @@ helpers); the screenshots are written to the test's folder and were looked at.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PyQt6.QtCore import QPointF, Qt
 
 from gis_app.core.dashboard import STATE_NAMES, judge
@@ -233,3 +234,79 @@ def test_the_panel_shows_a_dashboard_without_a_campaign(qtbot, sample_project_pa
     assert panel.tiles["coverage"].value.text() == "—"
     assert panel.tiles["coverage"].state.text() == "无目标"
     assert panel.charts["method"].bars.empty and not panel.charts["types"].bars.empty
+
+
+def _hold_the_count(monkeypatch, when: str):
+    """The worker's count waits (before or after it reads the store) until released."""
+    import threading
+
+    from gis_app.ui.controllers import dashboard as module
+
+    release = threading.Event()
+    real = module.count_parts
+
+    def held(counting, progress=None):
+        if when == "before":
+            release.wait(30)
+            return real(counting, progress)
+        counted = real(counting, progress)
+        release.wait(30)
+        return counted
+
+    monkeypatch.setattr(module, "count_parts", held)
+    return release
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_visit_saved_while_the_first_count_runs_is_on_the_tile(window, qtbot, monkeypatch,
+                                                                 when):
+    release = _hold_the_count(monkeypatch, when)
+    action(window, "打开工作看板").trigger()
+    controller = _controller(window)
+    panel = controller.panel
+    qtbot.waitUntil(lambda: controller.running == "count")
+    qtbot.waitUntil(lambda: panel.progress.isVisible() and panel.cancel.isVisible())
+    assert panel.note.text() == "正在统计看板…"
+    path = window.session.project.location
+    status = statuses(path)
+    household = int(status[status == "unchecked"].index[0])
+    # the window is free: a visit record through the record form meanwhile
+    window.layers["households"].select_ids([household])
+    _action(window, "录入走访记录…").trigger()
+    dialog = _investigation(window).record_dialog
+    qtbot.waitExposed(dialog)
+    _fill_home_visit(qtbot, dialog)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert controller.running == "count" and controller.dashboard is None
+    release.set()
+    qtbot.waitUntil(lambda: controller.dashboard is not None and controller.thread is None,
+                    timeout=30000)
+    now = statuses(path)
+    assert now[household] == "home"
+    covered = int(now.isin(["home", "remote"]).sum())
+    assert panel.tiles["coverage"].value.text() == f"{covered / len(now) * 100:.1f}%"
+    method = panel.charts["method"].bars.set_index("label")["value"]
+    assert int(method["入户排查"]) == int((now == "home").sum())
+    assert int(method["未排查"]) == int((now == "unchecked").sum())
+    # the timeline's households covered by the campaign's last day: the record's too
+    assert int(panel.charts["timeline"].timeline["covered"].iloc[-1]) == covered
+
+
+def test_the_first_count_cancelled_in_the_dock(window, qtbot, monkeypatch):
+    release = _hold_the_count(monkeypatch, "before")
+    action(window, "打开工作看板").trigger()
+    controller = _controller(window)
+    panel = controller.panel
+    qtbot.waitUntil(lambda: controller.running == "count" and panel.cancel.isVisible())
+    qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
+    release.set()
+    qtbot.waitUntil(lambda: controller.thread is None)
+    assert panel.note.text() == "已取消统计" and controller.dashboard is None
+    assert not panel.progress.isVisible()
+    controller.refresh()  # shown again (or an edit): counted again
+    qtbot.waitUntil(lambda: controller.dashboard is not None and controller.thread is None,
+                    timeout=30000)
+    status = statuses(window.session.project.location)
+    assert controller.dashboard.indicators["coverage"].counts == \
+        (int(status.isin(["home", "remote"]).sum()), len(status))
