@@ -225,6 +225,8 @@ def export_project(
     layer: str | None = None,
     unmask: bool = False,
     user: str | None = None,
+    progress=None,
+    language: str = "zh",
 ) -> list[Path]:
     """Export layers and tables; the format comes from the extension of ``out``.
 
@@ -241,6 +243,11 @@ def export_project(
         One layer or table name (see :data:`SPATIAL_LAYERS`, :data:`TABLES`) or ``all``.
     unmask : bool
         Write ID numbers and phones in full; allowed only to users in ``personal_data_users``.
+    progress : callable, optional
+        ``progress(done, total)`` between the GeoPackage's layers and the QGIS project's
+        steps; raising from it stops the export, and a QGIS project's files are removed.
+    language : str
+        A QGIS project's layer names and legends: "zh" or "en".
 
     Returns
     -------
@@ -265,8 +272,14 @@ def export_project(
 
         if layer not in (None, "all"):
             raise ValueError("QGIS 项目包含全部图层，不能只导出一个图层")
-        gpkg = export_project(project, out.with_suffix(".gpkg"), unmask=unmask, user=user)[0]
-        return [gpkg, write_qgis_project(project, gpkg, out)]
+        gpkg = out.with_suffix(".gpkg")
+        try:
+            export_project(project, gpkg, unmask=unmask, user=user, progress=progress)
+            return [gpkg, write_qgis_project(project, gpkg, out, language, progress)]
+        except BaseException:  # stopped (取消) or failed: neither file is left
+            gpkg.unlink(missing_ok=True)
+            out.unlink(missing_ok=True)
+            raise
     protect = (lambda f: f) if unmask else mask_personal_data
     written: list[Path] = []
     if suffix == ".xlsx" and layer is None:
@@ -281,7 +294,9 @@ def export_project(
     elif suffix == ".gpkg":
         out.unlink(missing_ok=True)
         names = SPATIAL_LAYERS + TABLES if layer in (None, "all") else (layer,)
-        for name in names:
+        for done, name in enumerate(names):
+            if progress is not None:
+                progress(done, len(names))
             frame = _headed(name, _keyed(project, name, protect))
             if not isinstance(frame, gpd.GeoDataFrame):
                 frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=STORAGE_EPSG)

@@ -123,7 +123,8 @@ def _extent(gpkg: Path, names: list[str]) -> tuple[float, float, float, float] |
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def write_qgis_project(project, gpkg: Path, out: str | Path, language: str = "zh") -> Path:
+def write_qgis_project(project, gpkg: Path, out: str | Path, language: str = "zh",
+                       progress=None) -> Path:
     """Write the QGIS project ``out`` (``.qgs`` or ``.qgz``) over the exported ``gpkg``.
 
     Parameters
@@ -137,6 +138,9 @@ def write_qgis_project(project, gpkg: Path, out: str | Path, language: str = "zh
         ``.qgs`` or ``.qgz``.
     language : str
         ``zh`` or ``en``: layer names and legends.
+    progress : callable, optional
+        ``progress(done, total)`` while the choropleths are computed; raising from it stops
+        before the project file is written.
 
     Returns
     -------
@@ -150,7 +154,7 @@ def write_qgis_project(project, gpkg: Path, out: str | Path, language: str = "zh
     if gpkg.parent.resolve() != out.parent.resolve():
         raise ValueError(f"GeoPackage {gpkg.name} 应与项目文件 {out.name} 在同一文件夹")
     styles = load_styles()
-    write_thematic_layers(project, gpkg)
+    write_thematic_layers(project, gpkg, progress)
     layers = qgis_layers(load_layers(styles=styles), gpkg)
     county = project.settings().get("county_name", "")
     root = project_element(

@@ -15,6 +15,7 @@ from gis_app.ui.controllers.placing import PlacingController
 from gis_app.ui.controllers.plan import PlanController
 from gis_app.ui.controllers.printing import PrintController
 from gis_app.ui.controllers.project import ProjectController
+from gis_app.ui.controllers.qgis_project import QgisProjectController
 from gis_app.ui.controllers.reports import ReportController
 from gis_app.ui.controllers.roster import RosterController
 from gis_app.ui.controllers.rules import RulesController
@@ -44,4 +45,5 @@ CONTROLLERS = (
     BriefingController,
     DashboardController,
     PrintController,
+    QgisProjectController,
 )

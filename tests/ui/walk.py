@@ -51,7 +51,8 @@ WORD = re.compile(r"[A-Za-z]{2,}")
 #: What a Chinese interface may show in Latin letters.
 ALLOWED_LATIN = re.compile(
     r"https?://\S*|postgresql://\S*|\*\.\w+|(?<![A-Za-z])(?:GIS|PNG|PDF|SVG|Excel|XYZ|ID|"
-    r"EPSG|CGCS\d*|CSV|GeoPackage|GPKG|Shapefile|SQLite|PostgreSQL|PostGIS|WeChat|km|m²|mu|ha|"
+    r"EPSG|CGCS\d*|CSV|GeoPackage|GPKG|QGIS|qgs|qgz|Shapefile|SQLite|PostgreSQL|PostGIS|WeChat|"
+    r"km|m²|mu|ha|"
     r"Ctrl|Shift|Alt|Esc|Enter|Del|F\d+|KB|MB|GB|xlsx|xlsm|xls|csv|gmp|sqlite|db|png|pdf|gpkg|"
     r"shp|geojson|json|html|"
     # the filter expressions' own words (户属性 == "监测对象" and 家庭人口数 >= 4)
