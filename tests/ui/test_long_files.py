@@ -13,6 +13,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
+from PyQt6 import sip
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QDialogButtonBox, QPushButton
@@ -60,15 +62,35 @@ def _open_form(window, qtbot):
     return dialog
 
 
+#: The pollers started by the running test (stopped when it ends: a poller left running
+#: would look into the next test's window for a dialog this test's window no longer has).
+_POLLERS: list[QTimer] = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_pollers():
+    yield
+    while _POLLERS:
+        _POLLERS.pop().stop()
+
+
 def _cancel_when_shown(qtbot, owner, pressed: list) -> None:
     """Press 取消 on ``owner.work_dialog``'s progress dialog as soon as it shows."""
-    work = getattr(owner, "work_dialog", None)
-    if work is None or not work.dialog.isVisible():
-        QTimer.singleShot(20, lambda: _cancel_when_shown(qtbot, owner, pressed))
-        return
-    button = work.dialog.findChild(QPushButton)
-    pressed.append(button.text())
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    timer = QTimer()
+    timer.setInterval(20)
+
+    def poll() -> None:
+        work = getattr(owner, "work_dialog", None)
+        if work is None or sip.isdeleted(work.dialog) or not work.dialog.isVisible():
+            return
+        timer.stop()
+        button = work.dialog.findChild(QPushButton)
+        pressed.append(button.text())
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    timer.timeout.connect(poll)
+    _POLLERS.append(timer)
+    timer.start()
 
 
 def test_cancelling_a_long_import_writes_nothing(window, qtbot, tmp_path):
@@ -78,7 +100,7 @@ def test_cancelling_a_long_import_writes_nothing(window, qtbot, tmp_path):
     dialog.set_values(path, "households", None)
     controller = window.controller("imports")
     pressed: list = []
-    QTimer.singleShot(20, lambda: _cancel_when_shown(qtbot, controller, pressed))
+    _cancel_when_shown(qtbot, controller, pressed)
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                      Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() != "", timeout=60_000)
@@ -109,7 +131,7 @@ def test_a_long_import_runs_to_the_end_and_its_export_can_be_cancelled(window, q
     table = window.controller("table")
     out = tmp_path / "全部农户.xlsx"
     pressed: list = []
-    QTimer.singleShot(20, lambda: _cancel_when_shown(qtbot, table, pressed))
+    _cancel_when_shown(qtbot, table, pressed)
     assert table.export_selection(str(out)) is None
     assert pressed == ["取消"]
     assert not out.exists() and [p.name for p in tmp_path.glob("*.xlsx")] == [path.name]
