@@ -319,6 +319,12 @@ def _derive_workers(units: dict, rows: pd.DataFrame, grids: pd.DataFrame,
             "village": village_row.to_numpy(np.int64)}
 
 
+def _in_force(assignments: pd.DataFrame, grids: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Assignments in force on the day with their grid's level (``grid_level``)."""
+    rows = current(assignments, as_of)
+    return rows.assign(grid_level=rows["grid_id"].map(grids.set_index("id")["level"]))
+
+
 #: The parts the first count derives on a worker thread (the exposure apart).
 COUNTED_PARTS = ("units", "pairs", "clues", "cases", "workers")
 
@@ -376,8 +382,9 @@ def count_parts(counting: CountInputs, progress=None) -> CountedParts:
         "pairs": lambda: _derive_pairs(ids, frames["helper_pairs"], as_of),
         "clues": lambda: _derive_clues(ids, frames["clues"], thresholds, as_of),
         "cases": lambda: _derive_cases(ids, frames["cases"], thresholds, as_of),
-        "workers": lambda: _derive_workers(units, frames["assignments"], frames["grids"],
-                                           frames["admin_units"]),
+        "workers": lambda: _derive_workers(units, _in_force(frames["assignments"],
+                                                            frames["grids"], as_of),
+                                           frames["grids"], frames["admin_units"]),
     }
     for part in COUNTED_PARTS[1:]:
         if part in counting.parts:
@@ -708,8 +715,8 @@ class DashboardService:
             frames["clues"] = session.frame("clues")
         if "cases" in parts:
             frames["cases"] = session.frame("cases")
-        if "workers" in parts:
-            frames["assignments"] = session.current_assignments(as_of)
+        if "workers" in parts:  # those in force are picked on the worker thread
+            frames["assignments"] = session.assignments
         campaign = tracker = None
         if not self._campaign_counted():
             campaign = self._campaign_row()
