@@ -505,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"导入失败，未写入任何数据：\n{exc}", file=sys.stderr)
     except (ProjectError, PermissionError, FileNotFoundError, ValueError, KeyError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
+    except BrokenPipeError:
+        # The reader stopped reading (`gis-app … --json | head`): quiet, as other tools are;
+        # stdout pointed at nothing so that closing it at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except Exception as exc:  # a message, not a traceback, unless asked for
         if os.environ.get("GIS_APP_DEBUG"):
             raise

@@ -66,6 +66,16 @@ def test_the_installed_command_prints_info(sample_project_path):
     assert json.loads(result.stdout)["households"] > 3000
 
 
+def test_a_reader_that_stops_reading_gets_no_error_message(sample_project_path):
+    # `gis-app coverage P --json | head -1`: the pipe is closed before the command writes.
+    child = subprocess.Popen([GIS_APP, "coverage", str(sample_project_path), "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()
+    _, errors = child.communicate(timeout=120)
+    assert errors.decode() == ""
+    assert child.returncode == 1
+
+
 def test_sample_and_info_on_postgresql(pg_url, capsys, county):
     run_json(capsys, "sample", pg_url)
     assert run_json(capsys, "info", pg_url) == expected_info(county)
