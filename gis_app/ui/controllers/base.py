@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PyQt6.QtCore import QObject, Qt, pyqtSlot
+from PyQt6.QtCore import QObject, Qt, QThread, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import QMessageBox, QWidget
 
 from gis_app.storage.uow import ConflictError, StaleEditError
@@ -13,6 +14,60 @@ from gis_app.storage.uow import ConflictError, StaleEditError
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+class WorkCancelled(Exception):  # noqa: N818 - raised from ``progress`` when 取消 was pressed
+    """The user cancelled a dock's computation."""
+
+
+class DockWorker(QThread):
+    """A dock's computation on a worker thread: ``work(progress)``, stopped by ``cancel()``.
+
+    ``progress(done, total)`` reports and, once cancelled, raises ``cancelled`` (a service may
+    want its own exception type). The outcome arrives as ``done(outcome)``, None when
+    cancelled; an error as ``failed(text)``. ``on_stop`` runs on the worker when the work did
+    not finish (to forget what it left half done). Other attributes (a version, the options
+    it ran with) may be set on the object for the controller to read back.
+    """
+
+    progressed = pyqtSignal(int, int)
+    done = pyqtSignal(object)
+    failed = pyqtSignal(str)
+
+    def __init__(self, work: Callable, cancelled: type[Exception] = WorkCancelled,
+                 on_stop: Callable[[], None] | None = None):
+        super().__init__()
+        self.work, self._error, self._on_stop = work, cancelled, on_stop
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._cancelled.is_set():
+            raise self._error
+        self.progressed.emit(done, total)
+
+    def report_to(self, receiver: DockWorkReceiver) -> DockWorker:
+        """Connect the reports to ``receiver`` (queued: it lives on the window's thread)."""
+        self.progressed.connect(receiver.progressed)
+        self.done.connect(receiver.finished)
+        self.failed.connect(receiver.failed)
+        return self
+
+    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
+        try:
+            outcome = self.work(self._progress)
+        except self._error:
+            if self._on_stop:
+                self._on_stop()
+            self.done.emit(None)
+        except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
+            if self._on_stop:
+                self._on_stop()
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.done.emit(outcome)
 
 
 class DockWorkReceiver(QObject):

@@ -15,10 +15,7 @@ click on the map does); a bar of the chart selects every household of that kind 
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from PyQt6.QtCore import QThread, pyqtSignal
 
 from gis_app.analysis.exposure import kind_order
 from gis_app.services import exposure_view
@@ -34,6 +31,7 @@ from gis_app.ui.controllers.base import (
     ActionSpec,
     Controller,
     DockSpec,
+    DockWorker,
     DockWorkReceiver,
 )
 from gis_app.ui.panels.exposure_panel import ExposurePanel
@@ -41,45 +39,16 @@ from gis_app.ui.panels.exposure_panel import ExposurePanel
 EXPOSURE = "灾害暴露"
 
 
-class _Cancelled(Exception):
-    """The user cancelled the computation."""
-
-
-class _ExposureThread(QThread):
+def _exposure_work(session, kept, buffer_m: float, level: int, kind, language: str):
     """One computation: the exposure (unless kept), its summary and the chart's counts."""
-
-    progressed = pyqtSignal(int, int)
-    computed = pyqtSignal(object)  # (result, table, bars), or None when cancelled
-    failed = pyqtSignal(str)
-
-    def __init__(self, session, kept, buffer_m: float, level: int, kind, language: str):
-        super().__init__()
-        self.session, self.kept = session, kept
-        self.buffer_m, self.level, self.kind, self.language = buffer_m, level, kind, language
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def _progress(self, done: int, total: int) -> None:
-        if self._cancelled.is_set():
-            raise _Cancelled
-        self.progressed.emit(done, total)
-
-    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
-        try:
-            # The session's frames were read on the window's thread (warm_inputs); here
-            # they are only combined.
-            result = self.kept or compute_exposure(
-                None, self.buffer_m, self._progress, inputs=load_inputs(self.session))
-            table = result.summary(self.level, self.kind, self.language)
-            bars = exposure_view.chart_counts(result, self.kind, self.language)
-        except _Cancelled:
-            self.computed.emit(None)
-        except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.computed.emit((result, table, bars))
+    def work(progress):
+        # The session's frames were read on the window's thread (warm_inputs); here they
+        # are only combined.
+        result = kept or compute_exposure(None, buffer_m, progress,
+                                          inputs=load_inputs(session))
+        return (result, result.summary(level, kind, language),
+                exposure_view.chart_counts(result, kind, language))
+    return work
 
 
 class ExposureController(Controller):
@@ -99,7 +68,7 @@ class ExposureController(Controller):
         self.panel.bar_chosen.connect(self.select_bar)
         self.result = None  # the exposure shown (None: to compute)
         self.table = None
-        self.thread: _ExposureThread | None = None
+        self.thread: DockWorker | None = None
         self._again = False
         self._version = 0  # counts edits that change the exposure: a result of before is stale
         self._receiver = DockWorkReceiver(self)
@@ -171,12 +140,10 @@ class ExposureController(Controller):
             self.result = None  # another buffer: computed again; a level or kind: summarised
         if self.result is None:
             warm_inputs(self.session)
-        thread = _ExposureThread(self.session, self.result, panel.buffer_m, panel.unit_level,
-                                 panel.hazard_kind, self.state.language)
-        thread.version = self._version
-        thread.progressed.connect(self._receiver.progressed)
-        thread.computed.connect(self._receiver.finished)
-        thread.failed.connect(self._receiver.failed)
+        thread = DockWorker(_exposure_work(self.session, self.result, panel.buffer_m,
+                                           panel.unit_level, panel.hazard_kind,
+                                           self.state.language)).report_to(self._receiver)
+        thread.version, thread.kind = self._version, panel.hazard_kind
         self.thread = thread
         panel.set_busy(0, 1)
         thread.start()

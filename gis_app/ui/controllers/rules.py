@@ -10,15 +10,18 @@ village changes. Double-clicking a problem asks the map to zoom to it.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pandas as pd
-from PyQt6.QtCore import QThread, pyqtSignal
 
 from gis_app.core.mapdefs import Symbol
 from gis_app.services.project_service import CheckCancelled, check_project
-from gis_app.ui.controllers.base import BOTTOM, Controller, DockSpec, DockWorkReceiver
+from gis_app.ui.controllers.base import (
+    BOTTOM,
+    Controller,
+    DockSpec,
+    DockWorker,
+    DockWorkReceiver,
+)
 from gis_app.ui.panels.rules_panel import RulesPanel
 
 RULES = "网格规则"
@@ -29,39 +32,6 @@ CHECKED_ENTITIES = ("household", "grid", "admin_unit", "worker", "grid_assignmen
 MARK = Symbol(fill="#e03131", stroke="#ffffff", stroke_width=1.5, size=14, shape="cross")
 #: Half the width (metres) of the view a double-clicked problem is shown in.
 ZOOM_HALF_WIDTH = 300.0
-
-
-class _CheckThread(QThread):
-    """One run of :func:`check_project`; ``cancel()`` stops it at its next step."""
-
-    progressed = pyqtSignal(int, int)
-    checked = pyqtSignal(object)  # the problems, or None when cancelled
-    failed = pyqtSignal(str)
-
-    def __init__(self, project, cache: dict):
-        super().__init__()
-        self.project, self.cache = project, cache
-        self._cancelled = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def _progress(self, done: int, total: int) -> None:
-        if self._cancelled.is_set():
-            raise CheckCancelled
-        self.progressed.emit(done, total)
-
-    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
-        try:
-            problems = check_project(self.project, self._progress, self.cache)
-        except CheckCancelled:
-            self.cache.clear()  # a step may have been left half done
-            self.checked.emit(None)
-        except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
-            self.cache.clear()
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.checked.emit(problems)
 
 
 class RulesController(Controller):
@@ -76,7 +46,7 @@ class RulesController(Controller):
         self.panel.cancel_requested.connect(self.cancel)
         self.panel.zoom_requested.connect(self.zoom_to_lonlat)
         self.marks = None
-        self.thread: _CheckThread | None = None  # the check running, if any
+        self.thread: DockWorker | None = None  # the check running, if any
         self._again = False  # an edit came during the check: run it once more
         self._cache: dict = {}  # grid checks and indexes kept while grids are unchanged
         self._receiver = DockWorkReceiver(self)
@@ -112,10 +82,11 @@ class RulesController(Controller):
             self._again = True
             return
         self._again = False
-        thread = _CheckThread(self.session.project, self._cache)
-        thread.progressed.connect(self._receiver.progressed)
-        thread.checked.connect(self._receiver.finished)
-        thread.failed.connect(self._receiver.failed)
+        project, cache = self.session.project, self._cache
+        thread = DockWorker(lambda progress: check_project(project, progress, cache),
+                            cancelled=CheckCancelled,
+                            on_stop=cache.clear,  # a step may have been left half done
+                            ).report_to(self._receiver)
         self.thread = thread
         self.panel.set_busy(0, 1)
         thread.start()
