@@ -310,3 +310,40 @@ def test_the_first_count_cancelled_in_the_dock(window, qtbot, monkeypatch):
     status = statuses(window.session.project.location)
     assert controller.dashboard.indicators["coverage"].counts == \
         (int(status.isin(["home", "remote"]).sum()), len(status))
+
+
+def test_another_campaign_chosen_while_counting_supersedes_the_count(window, qtbot,
+                                                                     monkeypatch):
+    import datetime as dt
+
+    from gis_app.services.campaign_service import create_campaign
+
+    session = window.session
+    units = session.frame("admin_units")
+    towns = units.loc[units["level"] == 2, "id"].sort_values().tolist()
+    newer = create_campaign(session, 2024, 1, 7800.0, 10000.0, dt.date(2024, 3, 1),
+                            dt.date(2024, 5, 31), towns[:1])
+    assert session.campaign_id == newer  # the newest is followed
+    release = _hold_the_count(monkeypatch, "before")
+    action(window, "打开工作看板").trigger()
+    controller = _controller(window)
+    panel = controller.panel
+    qtbot.waitUntil(lambda: controller.running == "count")
+    assert controller.thread.counting.campaign["id"] == newer
+    stopped = controller.thread._cancelled  # set when the count is superseded
+    # the user picks the 2023 campaign in the 排查 list while the newer one is being counted
+    combo = panel.campaign
+    combo.setFocus()
+    older = combo.findData(1)
+    assert older >= 0 and combo.currentIndex() != older
+    while combo.currentIndex() != older:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < older else Qt.Key.Key_Up)
+    assert session.campaign_id == 1 and stopped.is_set()
+    release.set()
+    qtbot.waitUntil(lambda: controller.dashboard is not None and controller.thread is None,
+                    timeout=30000)
+    assert controller.dashboard.campaign["id"] == 1
+    status = statuses(session.project.location)
+    covered = int(status.isin(["home", "remote"]).sum())
+    assert controller.dashboard.indicators["coverage"].counts == (covered, len(status))
+    assert panel.tiles["coverage"].value.text() == f"{covered / len(status) * 100:.1f}%"
