@@ -707,8 +707,6 @@ class DashboardService:
         if "units" in parts or {"workers"} & parts:
             frames.update(households=session.households, grids=session.grids,
                           admin_units=session.frame("admin_units"))
-        if "units" not in parts:
-            frames["units_state"] = self._units()
         if "pairs" in parts:
             frames["helper_pairs"] = session.frame("helper_pairs")
         if "clues" in parts:
@@ -717,6 +715,11 @@ class DashboardService:
             frames["cases"] = session.frame("cases")
         if "workers" in parts:  # those in force are picked on the worker thread
             frames["assignments"] = session.assignments
+        # Shallow copies: an edit written into a session frame meanwhile copies its columns
+        # first (copy-on-write); these stay as taken.
+        frames = {name: frame.copy(deep=False) for name, frame in frames.items()}
+        if "units" not in parts:
+            frames["units_state"] = self._units()
         campaign = tracker = None
         if not self._campaign_counted():
             campaign = self._campaign_row()

@@ -202,6 +202,8 @@ class DashboardPanel(QWidget):
         self.targets.setText(self.tr_("目标设置…"))
         self.present.setText(self.tr_("演示模式"))
         self.cancel.setText(self.tr_("取消"))
+        if not self.progress.isHidden():  # busy: what is being computed
+            self.note.setText(self.tr_(self._busy_note))
         if self._units:
             self.unit.setItemText(0, self.tr_("全县"))
         for tile in self.tiles.values():
