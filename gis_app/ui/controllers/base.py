@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ class DockWorker(QThread):
         super().__init__()
         self.work, self._error, self._on_stop = work, cancelled, on_stop
         self._cancelled = threading.Event()
+        self.seconds: float | None = None  # how long the work took (benchmarks read it)
 
     def cancel(self) -> None:
         self._cancelled.set()
@@ -56,6 +58,7 @@ class DockWorker(QThread):
         return self
 
     def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
+        start = time.perf_counter()
         try:
             outcome = self.work(self._progress)
         except self._error:
@@ -67,6 +70,7 @@ class DockWorker(QThread):
                 self._on_stop()
             self.failed.emit(f"{type(exc).__name__}: {exc}")
         else:
+            self.seconds = time.perf_counter() - start
             self.done.emit(outcome)
 
 

@@ -21,10 +21,8 @@ as the exposure dock does), or, for the workers' load, their level-3 grids.
 from __future__ import annotations
 
 import json
-import threading
-import time
 
-from PyQt6.QtCore import Qt, QThread, pyqtSignal
+from PyQt6.QtCore import Qt
 
 from gis_app.services.dashboard_service import DashboardService, count_parts
 from gis_app.services.exposure_service import compute_exposure, load_inputs, warm_inputs
@@ -33,6 +31,7 @@ from gis_app.ui.controllers.base import (
     ActionSpec,
     Controller,
     DockSpec,
+    DockWorker,
     DockWorkReceiver,
 )
 from gis_app.ui.dialogs.dashboard_targets_dialog import DashboardTargetsDialog
@@ -48,74 +47,20 @@ TARGETS_KEY = "dashboard/targets"
 GRID_LAYER = "grids_level3"
 
 
-class _Cancelled(Exception):
-    """The user cancelled the computation."""
-
-
-class _DashboardThread(QThread):
-    """A dashboard's slow part on a worker thread (progress, cancel, outcome or error)."""
-
-    progressed = pyqtSignal(int, int)
-    computed = pyqtSignal(object)  # the result, or None when cancelled
-    failed = pyqtSignal(str)
-    #: What the thread computes (see subclasses) and the dock's note meanwhile.
-    kind, note = "", ""
-
-    def __init__(self):
-        super().__init__()
-        self._cancelled = threading.Event()
-        self.seconds = None  # how long run() took (the benchmark reads it)
-
-    def cancel(self) -> None:
-        self._cancelled.set()
-
-    def _progress(self, done: int, total: int) -> None:
-        if self._cancelled.is_set():
-            raise _Cancelled
-        self.progressed.emit(done, total)
-
-    def work(self):
-        """The result (on the worker thread)."""
-        raise NotImplementedError
-
-    def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
-        start = time.perf_counter()
-        try:
-            result = self.work()
-        except _Cancelled:
-            self.computed.emit(None)
-        except Exception as exc:  # noqa: BLE001 - shown in the dock, never lost on the thread
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.seconds = time.perf_counter() - start
-            self.computed.emit(result)
-
-
-class _CountThread(_DashboardThread):
+def _count_worker(counting) -> DockWorker:
     """The first count of parts gathered from the session on the window's thread."""
-
-    kind, note = "count", "正在统计看板…"
-
-    def __init__(self, counting):
-        super().__init__()
-        self.counting = counting
-
-    def work(self):
-        return count_parts(self.counting, self._progress)
+    worker = DockWorker(lambda progress: count_parts(counting, progress))
+    worker.kind, worker.note, worker.counting = "count", "正在统计看板…", counting
+    return worker
 
 
-class _ExposureThread(_DashboardThread):
+def _exposure_worker(session, version: int) -> DockWorker:
     """The exposure at 0 m of the session's frames, warmed on the window's thread."""
-
-    kind, note = "exposure", "正在统计灾害暴露…"
-
-    def __init__(self, session, version: int):
-        super().__init__()
-        self.session, self.version = session, version
-
-    def work(self):
-        # warm_inputs read the session's frames on the window's thread: here only combined
-        return compute_exposure(None, 0.0, self._progress, inputs=load_inputs(self.session))
+    # warm_inputs read the session's frames on the window's thread: here only combined
+    worker = DockWorker(lambda progress: compute_exposure(None, 0.0, progress,
+                                                          inputs=load_inputs(session)))
+    worker.kind, worker.note, worker.version = "exposure", "正在统计灾害暴露…", version
+    return worker
 
 
 class DashboardController(Controller):
@@ -136,7 +81,7 @@ class DashboardController(Controller):
         self.presentation: PresentationWindow | None = None
         self.targets_dialog: DashboardTargetsDialog | None = None
         self.dashboard = None
-        self.thread: _DashboardThread | None = None
+        self.thread: DockWorker | None = None
         self._again = False  # refresh once the thread running is done
         self._receiver = DockWorkReceiver(self)
         self._units_known = False
@@ -234,21 +179,18 @@ class DashboardController(Controller):
             if thread.kind == "count" and not self.service.current(thread.counting):
                 thread.cancel()
             return
-        self._run(_CountThread(self.service.gather()))
+        self._run(_count_worker(self.service.gather()))
 
     def _start(self) -> None:
         if self.thread is not None:
             self._again = True
             return
         warm_inputs(self.session)
-        self._run(_ExposureThread(self.session, self.service.exposure_version))
+        self._run(_exposure_worker(self.session, self.service.exposure_version))
 
-    def _run(self, thread: _DashboardThread) -> None:
+    def _run(self, thread: DockWorker) -> None:
         self._again = False
-        thread.progressed.connect(self._receiver.progressed)
-        thread.computed.connect(self._receiver.finished)
-        thread.failed.connect(self._receiver.failed)
-        self.thread = thread
+        self.thread = thread.report_to(self._receiver)
         self.panel.set_busy(0, 1, thread.note)
         thread.start()
 
