@@ -43,9 +43,12 @@ def counts(location) -> dict:
 
 def ledger_rows(path) -> int:
     """Households in an annex-2 ledger: numbered rows under the header (序号 is an integer)."""
-    sheet = openpyxl.load_workbook(path, read_only=True).active
-    return sum(1 for row in sheet.iter_rows(min_row=5, values_only=True)
-               if isinstance(row[0], int))
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return sum(1 for row in book.active.iter_rows(min_row=5, values_only=True)
+                   if isinstance(row[0], int))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
 
 
 def test_sample_files_of_a_small_county_match_its_project(tmp_path, capsys):
@@ -63,8 +66,9 @@ def test_sample_files_of_a_small_county_match_its_project(tmp_path, capsys):
         assert pyogrio.read_info(folder / "shapefile" / f"{layer}.shp")["features"] == \
             stored[layer], layer
     assert ledger_rows(folder / "households.xlsx") == stored["households"] < 4000
-    sheet = openpyxl.load_workbook(folder / "workers.xlsx", read_only=True).active
-    workers = sum(1 for row in sheet.iter_rows(min_row=3, values_only=True) if row[1])
+    book = openpyxl.load_workbook(folder / "workers.xlsx", read_only=True)
+    workers = sum(1 for row in book.active.iter_rows(min_row=3, values_only=True) if row[1])
+    book.close()
     assert workers == stored["workers"]
     # The files rebuild the same county.
     rebuilt = tmp_path / "rebuilt.gmp"

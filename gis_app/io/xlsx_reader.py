@@ -84,10 +84,13 @@ class Workbook:
 
     def __init__(self, path: str | Path, label: str):
         self.path, self.label = Path(path), label
+        self.zip = None
         try:
             self.zip = zipfile.ZipFile(self.path)
             self._sheets = self._sheet_parts()
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+            if self.zip is not None:  # a zip without a readable workbook: not left open
+                self.zip.close()
             raise file_error(label, f"{_BROKEN}（{type(exc).__name__}）") from None
 
     @property
