@@ -69,3 +69,23 @@ def add_cjk_font(pdf, family: str = CJK_FAMILY) -> Path:
     extra = {"collection_font_number": 0} if font.suffix.lower() == ".ttc" else {}
     pdf.add_font(family, fname=str(font), **extra)
     return font
+
+
+def write_pdf(pdf, path) -> None:
+    """``pdf.output(path)``, then the embedded fonts' files closed.
+
+    fpdf2 opens a font file lazily (fontTools) and would keep it open until the document is
+    garbage-collected.
+    """
+    try:
+        pdf.output(str(path))
+    finally:
+        close_fonts(pdf)
+
+
+def close_fonts(pdf) -> None:
+    """Close the font files a document opened (also when it is abandoned half drawn)."""
+    for font in pdf.fonts.values():
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.close()

@@ -25,7 +25,7 @@ import shapely
 
 from gis_app.core.classify import DEFAULT_CLASS, classify
 from gis_app.core.mapdefs import Style, Symbol
-from gis_app.reports.fonts import add_cjk_font, find_cjk_font
+from gis_app.reports.fonts import add_cjk_font, close_fonts, find_cjk_font
 from gis_app.reports.map_frame import BLACK, WHITE, MapFrame, north_arrow, scale_bar
 from gis_app.reports.page_canvas import PdfCanvas, PngCanvas, rgba
 
@@ -456,12 +456,15 @@ def write_map_pdf(sheet: PrintSheet, path: str | os.PathLike, progress=None) -> 
     pdf.set_auto_page_break(False)
     canvas = PdfCanvas(pdf)
     total = len(sheet.pages)
-    for number, page in enumerate(sheet.pages, start=1):
-        pdf.add_page()
-        draw_page(canvas, sheet, page, number)
-        if progress is not None:
-            progress(number, total)
-    return _replace(Path(path), lambda tmp: pdf.output(str(tmp)))
+    try:
+        for number, page in enumerate(sheet.pages, start=1):
+            pdf.add_page()
+            draw_page(canvas, sheet, page, number)
+            if progress is not None:
+                progress(number, total)
+        return _replace(Path(path), lambda tmp: pdf.output(str(tmp)))
+    finally:
+        close_fonts(pdf)  # also when stopped half drawn
 
 
 def png_size(sheet: PrintSheet, dpi: int = 300) -> tuple[int, int]:

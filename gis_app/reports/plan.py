@@ -21,7 +21,7 @@ from numbers import Integral
 from pathlib import Path
 
 from gis_app.core.codes import HazardLevel
-from gis_app.reports.fonts import CJK_FAMILY, add_cjk_font
+from gis_app.reports.fonts import CJK_FAMILY, add_cjk_font, write_pdf
 from gis_app.reports.pdf_layout import draw_paragraph, draw_table, paragraph_height
 
 TITLE = "防范因灾返贫预案"
@@ -393,7 +393,7 @@ def write_plan_pdf(plan, path: str | os.PathLike) -> Path:
         _pdf_village(pdf, plan, village)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
+    write_pdf(pdf, path)
     return path
 
 

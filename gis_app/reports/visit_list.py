@@ -16,7 +16,12 @@ import numpy as np
 import shapely
 
 # CJKFontNotFound: what write_visit_list_pdf raises, importable from here as before.
-from gis_app.reports.fonts import CJKFontNotFound, add_cjk_font, find_cjk_font  # noqa: F401
+from gis_app.reports.fonts import (  # noqa: F401
+    CJKFontNotFound,
+    add_cjk_font,
+    find_cjk_font,
+    write_pdf,
+)
 
 # MapFrame, nice_length, length_text: importable from here as before.
 from gis_app.reports.map_frame import (  # noqa: F401
@@ -390,7 +395,7 @@ def write_visit_list_pdf(visits, path: str | os.PathLike) -> Path:
     _pdf_table(pdf, visits.table(), FontFace)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
+    write_pdf(pdf, path)
     return path
 
 
