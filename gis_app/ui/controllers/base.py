@@ -74,6 +74,36 @@ class DockWorker(QThread):
             self.done.emit(outcome)
 
 
+class WorkerDock:
+    """A controller running one :class:`DockWorker` at a time for its dock (a mixin).
+
+    The controller holds ``thread`` (the worker running, if any), ``_again`` (run once more
+    when it ends), ``panel`` (with a ``cancel`` button) and ``_receiver``.
+    """
+
+    def cancel(self) -> None:
+        """Stop the computation running (its outcome arrives as None)."""
+        if self.thread is not None:
+            self._again = False
+            self.panel.cancel.setEnabled(False)
+            self.thread.cancel()
+
+    def _ended_worker(self) -> DockWorker | None:
+        """The worker that has just reported, waited for and let go."""
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            thread.wait()
+            thread.deleteLater()
+        return thread
+
+    def _stop_worker(self) -> None:
+        """The window closes: stop a computation still running and wait for it."""
+        if self.thread is not None:
+            self.thread.cancel()
+            self.thread.wait()
+            self.thread = None
+
+
 class DockWorkReceiver(QObject):
     """Lives on the window's thread: a dock's worker thread reports here, queued.
 

@@ -33,6 +33,7 @@ from gis_app.ui.controllers.base import (
     DockSpec,
     DockWorker,
     DockWorkReceiver,
+    WorkerDock,
 )
 from gis_app.ui.dialogs.dashboard_targets_dialog import DashboardTargetsDialog
 from gis_app.ui.panels.dashboard_panel import DashboardPanel
@@ -63,7 +64,7 @@ def _exposure_worker(session, version: int) -> DockWorker:
     return worker
 
 
-class DashboardController(Controller):
+class DashboardController(WorkerDock, Controller):
     """The 工作看板 dock, its targets and the presentation mode."""
 
     name = "dashboard"
@@ -111,10 +112,7 @@ class DashboardController(Controller):
 
     def close(self) -> None:
         """The window closes: stop the computation, leave the presentation."""
-        self.cancel()
-        if self.thread is not None:
-            self.thread.wait()
-            self.thread = None
+        self._stop_worker()
         if self.presentation is not None:
             self.presentation.close()
 
@@ -194,18 +192,8 @@ class DashboardController(Controller):
         self.panel.set_busy(0, 1, thread.note)
         thread.start()
 
-    def cancel(self) -> None:
-        """Stop the computation running (the count: nothing shown; the exposure: empty)."""
-        if self.thread is not None:
-            self._again = False
-            self.panel.cancel.setEnabled(False)
-            self.thread.cancel()
-
     def _finished(self, outcome, error: str | None = None) -> None:
-        thread, self.thread = self.thread, None
-        if thread is not None:
-            thread.wait()
-            thread.deleteLater()
+        thread = self._ended_worker()
         if error is not None:
             self.panel.set_idle(self.tr_("统计失败：{error}").format(error=self.tr_.message(error)))
         elif outcome is None:

@@ -33,6 +33,7 @@ from gis_app.ui.controllers.base import (
     DockSpec,
     DockWorker,
     DockWorkReceiver,
+    WorkerDock,
 )
 from gis_app.ui.panels.exposure_panel import ExposurePanel
 
@@ -51,7 +52,7 @@ def _exposure_work(session, kept, buffer_m: float, level: int, kind, language: s
     return work
 
 
-class ExposureController(Controller):
+class ExposureController(WorkerDock, Controller):
     """The 灾害暴露 dock and the households its rows and bars select."""
 
     name = "exposure"
@@ -88,10 +89,7 @@ class ExposureController(Controller):
 
     def close(self) -> None:
         """The window closes: stop a computation still running and wait for it."""
-        if self.thread is not None:
-            self.thread.cancel()
-            self.thread.wait()
-            self.thread = None
+        self._stop_worker()
 
     # -- when to compute
     @property
@@ -148,18 +146,8 @@ class ExposureController(Controller):
         panel.set_busy(0, 1)
         thread.start()
 
-    def cancel(self) -> None:
-        """Stop the computation running (the table keeps what it showed)."""
-        if self.thread is not None:
-            self._again = False
-            self.panel.cancel.setEnabled(False)
-            self.thread.cancel()
-
     def _finished(self, outcome, error: str | None = None) -> None:
-        thread, self.thread = self.thread, None
-        if thread is not None:
-            thread.wait()
-            thread.deleteLater()
+        thread = self._ended_worker()
         if error is not None:
             self.panel.set_idle(self.tr_("统计失败：{error}").format(error=self.tr_.message(error)))
         elif outcome is None:

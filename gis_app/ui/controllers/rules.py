@@ -21,6 +21,7 @@ from gis_app.ui.controllers.base import (
     DockSpec,
     DockWorker,
     DockWorkReceiver,
+    WorkerDock,
 )
 from gis_app.ui.panels.rules_panel import RulesPanel
 
@@ -34,7 +35,7 @@ MARK = Symbol(fill="#e03131", stroke="#ffffff", stroke_width=1.5, size=14, shape
 ZOOM_HALF_WIDTH = 300.0
 
 
-class RulesController(Controller):
+class RulesController(WorkerDock, Controller):
     """The 网格规则 dock and the problem marks on the map."""
 
     name = "rules"
@@ -91,18 +92,8 @@ class RulesController(Controller):
         self.panel.set_busy(0, 1)
         thread.start()
 
-    def cancel(self) -> None:
-        """Stop the check running (nothing it found is listed)."""
-        if self.thread is not None:
-            self._again = False
-            self.panel.cancel.setEnabled(False)
-            self.thread.cancel()
-
     def _finished(self, problems: pd.DataFrame | None, error: str | None = None) -> None:
-        thread, self.thread = self.thread, None
-        if thread is not None:
-            thread.wait()
-            thread.deleteLater()
+        self._ended_worker()
         if error is not None:
             self.panel.set_idle(self.tr_("检查失败：{error}").format(error=error))
         elif problems is None:
@@ -116,10 +107,7 @@ class RulesController(Controller):
 
     def close(self) -> None:
         """The window closes: stop a check still running and wait for its thread."""
-        if self.thread is not None:
-            self.thread.cancel()
-            self.thread.wait()
-            self.thread = None
+        self._stop_worker()
 
     def _mark(self, problems: pd.DataFrame) -> None:
         from gis_app.ui.canvas.point_item import PointCloudItem
