@@ -55,3 +55,42 @@ def view_to_widget(window, x: float, y: float):
     canvas = window.canvas
     scene = canvas.view_box.mapViewToScene(QPointF(x, y))
     return canvas.mapFromScene(scene)
+
+
+#: Timers polling for a dialog, stopped when their test ends: one left running would look into
+#: the next test's window for a dialog this test's window no longer has.
+_POLLERS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_pollers():
+    yield
+    while _POLLERS:
+        _POLLERS.pop().stop()
+
+
+def cancel_when_shown(qtbot, owner, pressed: list, ready=lambda: True, after=None) -> None:
+    """Press 取消 on ``owner.work_dialog``'s progress dialog as soon as it shows (and
+    ``ready()`` holds); the button's text goes into ``pressed``, then ``after()`` runs."""
+    from PyQt6 import sip
+    from PyQt6.QtCore import Qt, QTimer
+    from PyQt6.QtWidgets import QPushButton
+
+    timer = QTimer()
+    timer.setInterval(20)
+
+    def poll() -> None:
+        work = getattr(owner, "work_dialog", None)
+        if work is None or sip.isdeleted(work.dialog) or not work.dialog.isVisible() \
+                or not ready():
+            return
+        timer.stop()
+        button = work.dialog.findChild(QPushButton)
+        pressed.append(button.text())
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        if after is not None:
+            after()
+
+    timer.timeout.connect(poll)
+    _POLLERS.append(timer)
+    timer.start()

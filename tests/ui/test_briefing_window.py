@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import threading
 
-from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QFileDialog, QPushButton
+from PyQt6.QtWidgets import QFileDialog
 
 from gis_app.services import briefing_service
 from gis_app.ui.controllers import briefing as controller_module
 from tests.test_briefing import page_layers, properties, switcher
+from tests.ui.conftest import cancel_when_shown
 
 
 def _menu_action(window, chinese: str) -> QAction:
@@ -90,20 +90,10 @@ def test_cancelling_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
 
         return real(*args, progress=step, **kwargs)
 
-    def cancel():
-        """Press 取消 on the progress dialog as soon as it shows, then let the work go on."""
-        work = window.controller("briefing").work_dialog
-        if work is None or not work.dialog.isVisible():
-            QTimer.singleShot(20, cancel)
-            return
-        button = work.dialog.findChild(QPushButton)
-        pressed.append(button.text())
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        clicked.set()
-
     monkeypatch.setattr(controller_module, "write_briefing_map", held)
     out = tmp_path / "简报.html"
-    QTimer.singleShot(20, cancel)
+    # 取消 pressed as soon as the progress dialog shows, then the work goes on
+    cancel_when_shown(qtbot, window.controller("briefing"), pressed, after=clicked.set)
     assert window.controller("briefing").export_briefing(path=str(out)) is None
     assert pressed == ["取消"]
     assert window.statusBar().currentMessage() == "已取消导出，未写入文件"

@@ -13,15 +13,14 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import pytest
-from PyQt6 import sip
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QDialogButtonBox, QPushButton
+from PyQt6.QtWidgets import QDialogButtonBox
 from sqlalchemy import text
 
 from gis_app.core.idcard import check_digit
 from gis_app.io import write_ledger_excel
+from tests.ui.conftest import cancel_when_shown
 
 HOUSEHOLDS = 60_000
 
@@ -62,37 +61,6 @@ def _open_form(window, qtbot):
     return dialog
 
 
-#: The pollers started by the running test (stopped when it ends: a poller left running
-#: would look into the next test's window for a dialog this test's window no longer has).
-_POLLERS: list[QTimer] = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_pollers():
-    yield
-    while _POLLERS:
-        _POLLERS.pop().stop()
-
-
-def _cancel_when_shown(qtbot, owner, pressed: list) -> None:
-    """Press 取消 on ``owner.work_dialog``'s progress dialog as soon as it shows."""
-    timer = QTimer()
-    timer.setInterval(20)
-
-    def poll() -> None:
-        work = getattr(owner, "work_dialog", None)
-        if work is None or sip.isdeleted(work.dialog) or not work.dialog.isVisible():
-            return
-        timer.stop()
-        button = work.dialog.findChild(QPushButton)
-        pressed.append(button.text())
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-
-    timer.timeout.connect(poll)
-    _POLLERS.append(timer)
-    timer.start()
-
-
 def test_cancelling_a_long_import_writes_nothing(window, qtbot, tmp_path):
     path = _ledger(window, tmp_path / "新增农户.xlsx")
     before = _counts(window)
@@ -100,7 +68,7 @@ def test_cancelling_a_long_import_writes_nothing(window, qtbot, tmp_path):
     dialog.set_values(path, "households", None)
     controller = window.controller("imports")
     pressed: list = []
-    _cancel_when_shown(qtbot, controller, pressed)
+    cancel_when_shown(qtbot, controller, pressed)
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok),
                      Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() != "", timeout=60_000)
@@ -131,7 +99,7 @@ def test_a_long_import_runs_to_the_end_and_its_export_can_be_cancelled(window, q
     table = window.controller("table")
     out = tmp_path / "全部农户.xlsx"
     pressed: list = []
-    _cancel_when_shown(qtbot, table, pressed)
+    cancel_when_shown(qtbot, table, pressed)
     assert table.export_selection(str(out)) is None
     assert pressed == ["取消"]
     assert not out.exists() and [p.name for p in tmp_path.glob("*.xlsx")] == [path.name]

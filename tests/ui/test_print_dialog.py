@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import threading
 
-from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QPushButton
+from PyQt6.QtCore import Qt
 
 from gis_app.cli import main
 from gis_app.ui.dialogs.print_dialog import PrintDialog
 from tests.test_print_service import _expected, _figure, _pages, _text
+from tests.ui.conftest import cancel_when_shown
 from tests.ui.test_language_walk import action, switch
 
 
@@ -110,24 +110,13 @@ def test_cancelling_the_atlas_leaves_no_file(window, qtbot, tmp_path, monkeypatc
 
         return real(sheet, out, step)
 
-    def cancel():
-        """Press 取消 as soon as the progress dialog shows (one timer chain, ended by it)."""
-        work = window.controller("printing").work_dialog
-        if work is None or not work.dialog.isVisible():
-            QTimer.singleShot(20, cancel)
-            return
-        button = work.dialog.findChild(QPushButton)
-        pressed.append(button.text())
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        clicked.set()
-
     monkeypatch.setattr(print_service, "write_print", held)
     dialog = _open(window, qtbot)
     _choose(dialog.atlas, "每个三级网格一页")
     out = tmp_path / "prints"
     out.mkdir()
     qtbot.keyClicks(dialog.path, str(out / "grids.pdf"))
-    QTimer.singleShot(20, cancel)
+    cancel_when_shown(qtbot, window.controller("printing"), pressed, after=clicked.set)
     qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.status.text()), timeout=60_000)
     assert pressed == ["取消"]

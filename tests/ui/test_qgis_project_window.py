@@ -15,12 +15,12 @@ import threading
 import xml.etree.ElementTree as ET
 
 import pyogrio
-from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtWidgets import QFileDialog, QPushButton
+from PyQt6.QtWidgets import QFileDialog
 
 from gis_app.catalog import load_layers
 from gis_app.ui.controllers import qgis_project as controller_module
 from tests.test_qgis_export import _source
+from tests.ui.conftest import cancel_when_shown
 from tests.ui.test_language_walk import action, switch
 
 
@@ -124,19 +124,10 @@ def test_cancelling_leaves_no_file(window, qtbot, tmp_path, monkeypatch):
 
         return real(*args, progress=step, **kwargs)
 
-    def cancel():
-        """Press 取消 once the dialog shows and the GeoPackage is being written."""
-        work = window.controller("qgis_project").work_dialog
-        if work is None or not work.dialog.isVisible() or not gpkg.exists():
-            QTimer.singleShot(20, cancel)
-            return
-        button = work.dialog.findChild(QPushButton)
-        pressed.append(button.text())
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-        clicked.set()
-
     monkeypatch.setattr(controller_module, "export_project", held)
-    QTimer.singleShot(20, cancel)
+    # 取消 pressed once the dialog shows and the GeoPackage is being written
+    cancel_when_shown(qtbot, window.controller("qgis_project"), pressed, ready=gpkg.exists,
+                      after=clicked.set)
     assert window.controller("qgis_project").export_qgis(path=str(folder / "county.qgs")) \
         is None
     assert pressed == ["取消"]
