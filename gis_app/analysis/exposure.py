@@ -629,9 +629,11 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
         return ExposureIndex(np.empty(0, dtype=object), [], [], []), kinds
     geoms, codes = np.concatenate(geoms), np.concatenate(codes)
     levels, reach = np.concatenate(levels), np.concatenate(reach)
+    # The raster's size changes the speed, never the answers: an index sized for about as
+    # many points (one household more after an edit) is reused.
+    key = _index_key(geoms, codes, levels, reach, target_cells)
     if target_cells is None and points is not None:
         target_cells = int(np.clip(_CELLS_PER_POINT * points, 1 << 18, 12_000_000))
-    key = _index_key(geoms, codes, levels, reach, target_cells)
     with _INDEX_LOCK:
         index = _INDEXES.get(key)
         if index is not None:

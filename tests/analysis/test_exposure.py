@@ -360,3 +360,25 @@ def test_the_summary_counts_each_household_once_per_kind_by_unit():
     assert by_village["households"].sum() == 6 and by_village["unpaired"].sum() == 0
     with pytest.raises(ValueError, match="统计层级"):
         exposure_summary(households, exposure, 4)
+
+
+def test_an_index_is_reused_for_the_same_hazards_and_rebuilt_for_changed_ones():
+    from gis_app.analysis.exposure import forget_indexes, hazard_index
+
+    forget_indexes()
+    zones = gpd.GeoDataFrame({"kind": ["洪涝", "滑坡"], "level": [1, 2]},
+                             geometry=[shapely.box(0, 0, 100, 100), shapely.box(50, 50, 300, 300)],
+                             crs=4525)
+    first, _ = hazard_index(zones, None, 20.0, points=100_000)
+    again, _ = hazard_index(zones.copy(), None, 20.0, points=100_001)  # one household more
+    assert again is first
+    assert hazard_index(zones, None, 30.0, points=1000)[0] is not first  # another buffer
+    # The flood zone grown by a metre: a house 120.5 m up is now within 20 m of it.
+    moved = zones.set_geometry([shapely.box(0, 0, 100, 101), zones.geometry.iloc[1]], crs=4525)
+    changed, kinds = hazard_index(moved, None, 20.0, points=1000)
+    assert changed is not first
+    flood = kinds.index("洪涝")
+    x, y = np.array([50.0]), np.array([120.5])
+    before = {(int(k), int(v)) for _, k, v in zip(*first.locate(x, y), strict=True)}
+    after = {(int(k), int(v)) for _, k, v in zip(*changed.locate(x, y), strict=True)}
+    assert (flood, 1) not in before and (flood, 1) in after
