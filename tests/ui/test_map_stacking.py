@@ -41,13 +41,21 @@ def _pixels(window, points) -> np.ndarray:
     return np.array(out, dtype=float)
 
 
-def _clear_points(window, geometries) -> np.ndarray:
+def _label_boxes(window) -> list:
+    """The view rectangles of the labels placed now (placed afresh first, as its timer would)."""
+    window.canvas.relabel()
+    return [item.mapRectToView(item.boundingRect()) for item in window.canvas.labels.pool
+            if item.isVisible()]
+
+
+def _clear_points(window, geometries, labels: list | None = None) -> np.ndarray:
     """One point per polygon well inside it and clear of everything else drawn there.
 
     Clear of: households, hazard points and sites (symbols), hazard zones (translucent
-    fills), every grid outline, the labels on screen and the edge of the view. Candidates lie
-    on a 3-pixel lattice over the view; each polygon gets the one farthest from symbols and
-    outlines. Rows with no such point are NaN.
+    fills), every grid outline, the labels (those on screen, or ``labels`` when a layer about
+    to be ticked brings its own) and the edge of the view. Candidates lie on a 3-pixel lattice
+    over the view; each polygon gets the one farthest from symbols and outlines. Rows with no
+    such point are NaN.
     """
     canvas = window.canvas
     pixel = canvas.metres_per_pixel()
@@ -69,8 +77,7 @@ def _clear_points(window, geometries) -> np.ndarray:
     _, outline_distance = shapely.STRtree(lines).query_nearest(
         lattice, return_distance=True, all_matches=False)
     zones = to_map(window, shapely.from_wkb(sql(window, "SELECT geom FROM hazard_zone")["geom"]))
-    boxes = [item.mapRectToView(item.boundingRect()) for item in canvas.labels.pool
-             if item.isVisible()]
+    boxes = _label_boxes(window) if labels is None else labels
     covers = np.concatenate([zones, shapely.box(
         *np.array([[r.left(), r.top(), r.right(), r.bottom()] for r in boxes]).T)
         if boxes else np.empty(0, dtype=object)])
@@ -100,16 +107,24 @@ def test_ticking_grid_coverage_changes_the_map_at_every_grid(window, qtbot):
     grids = store_grids(window)
     expected = _coverage(window, "grid_code")
     grids = grids[grids["code"].isin(expected.index)]
-    spots = _clear_points(window, to_map(window, grids["geometry"].to_numpy()))
+    # The coverage layer labels its grids (large scales): spots keep clear of the labels
+    # placed with it ticked and without.
+    labels = _label_boxes(window)
+    _click_check_box(window, qtbot, "coverage_grids")
+    labels += _label_boxes(window)
+    _click_check_box(window, qtbot, "coverage_grids")
+    spots = _clear_points(window, to_map(window, grids["geometry"].to_numpy()), labels)
     usable = np.isfinite(spots).all(axis=1)
     assert usable.sum() >= 0.5 * len(grids) >= 30
     spots, codes = spots[usable], grids["code"].to_numpy()[usable]
     # As it opens: the villages' paper, nothing hides the level-3 grids or sits on them.
+    _label_boxes(window)
     before = _pixels(window, spots)
     assert np.abs(before - _rgb(PAPER)).max() <= 3
 
     _click_check_box(window, qtbot, "coverage_grids")
     qtbot.wait(50)
+    _label_boxes(window)
     after = _pixels(window, spots)
     bands = np.digitize(expected.loc[codes, "coverage"].to_numpy(), BANDS)
     palette = [_over(colour, COVERAGE_ALPHA) for colour in BAND_COLOURS]
@@ -121,6 +136,7 @@ def test_ticking_grid_coverage_changes_the_map_at_every_grid(window, qtbot):
 
     _click_check_box(window, qtbot, "coverage_grids")
     qtbot.wait(50)
+    _label_boxes(window)
     assert np.abs(_pixels(window, spots) - _rgb(PAPER)).max() <= 3
 
 
@@ -130,11 +146,13 @@ def test_village_and_township_coverage_show_too(window, qtbot):
         units = sql(window, "SELECT g.geom, a.code FROM grid g JOIN admin_unit a "
                             "ON a.id = g.admin_unit_id WHERE g.level = :level", level=level)
         expected = _coverage(window, column)
-        spots = _clear_points(window, to_map(window, shapely.from_wkb(units["geom"])))
-        usable = np.isfinite(spots).all(axis=1)
-        assert usable.sum() >= 0.6 * len(units)
+        labels = _label_boxes(window)
         _click_check_box(window, qtbot, layer_id)
         qtbot.wait(50)
+        labels += _label_boxes(window)
+        spots = _clear_points(window, to_map(window, shapely.from_wkb(units["geom"])), labels)
+        usable = np.isfinite(spots).all(axis=1)
+        assert usable.sum() >= 0.6 * len(units)
         drawn = _pixels(window, spots[usable])
         bands = np.digitize(expected.loc[units["code"][usable], "coverage"].to_numpy(), BANDS)
         nearest, distance = _nearest(drawn, [_over(c, COVERAGE_ALPHA) for c in BAND_COLOURS])
