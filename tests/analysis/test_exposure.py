@@ -266,6 +266,29 @@ def test_random_layers_equal_geos_on_every_point(seed, buffer_m):
     assert index.stats()["uncertain_pairs"] > 0  # the exact tests were exercised
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_built_in_halves_on_two_threads_or_on_one_the_answers_are_geos(monkeypatch, threads):
+    """The index is built (and its exact tests made) in two halves of the hazards on two
+    threads when there is much to do; here forced on small layers, and off (one core)."""
+    import gis_app.analysis.exposure as exposure
+
+    monkeypatch.setattr(exposure, "_THREADS", threads)
+    monkeypatch.setattr(exposure, "_PARALLEL_FROM", 10)
+    halves = []
+    build = exposure.ExposureIndex._bracket
+    monkeypatch.setattr(exposure.ExposureIndex, "_bracket",
+                        lambda self, part: halves.append(len(part)) or build(self, part))
+    geoms, kinds, levels = random_hazards(5)
+    reach = np.where(shapely.get_type_id(geoms) == 0, 150.0, 60.0)
+    x, y = random_points(5, geoms, 20_000)
+    index = ExposureIndex(geoms, kinds, levels, reach)
+    assert sorted(halves) == ([len(geoms) // 2, len(geoms) - len(geoms) // 2] if threads == 2
+                              else [len(geoms)])
+    row, kind, level = index.locate(x, y)
+    got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
+    assert got == brute_force(geoms, kinds, levels, reach, x, y)
+
+
 def test_simplified_zones_keep_every_answer_exact():
     """Rings simplified before buffering (0.5 % of the reach) change no answer; a zone whose
     simplification loses a ring (a hole smaller than the tolerance) is buffered as it is."""
