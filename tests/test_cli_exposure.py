@@ -51,3 +51,35 @@ def test_cli_on_a_project_without_hazards(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == []
     assert main(["exposure", str(path)]) == 0
     assert "没有农户或安置点" in capsys.readouterr().out
+
+
+def test_a_second_session_reads_the_kept_index_and_prints_the_same(sample_project_path,
+                                                                     tmp_path):
+    """Two runs of the real command, each its own process: the first builds the hazards'
+    index and keeps it in the cache folder, the second reads it (its file is touched) and
+    prints the same numbers; a damaged file is built again, with the same numbers."""
+    import os
+    import subprocess
+
+    from tests.test_cli import GIS_APP
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "GIS_APP_CACHE_DIR": str(cache)}
+
+    def run():
+        result = subprocess.run([GIS_APP, "exposure", str(sample_project_path), "--buffer",
+                                 "150", "--json"], capture_output=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr.decode()
+        return json.loads(result.stdout)
+
+    first = run()
+    kept = list((cache / "exposure").glob("*.npz"))
+    assert len(kept) == 1
+    os.utime(kept[0], (1_000_000, 1_000_000))
+    inode = kept[0].stat().st_ino
+    assert run() == first
+    # Read (touched), not built and written anew (a new file under the name).
+    assert kept[0].stat().st_mtime > 1_000_000 and kept[0].stat().st_ino == inode
+    kept[0].write_bytes(kept[0].read_bytes()[:500])
+    assert run() == first
+    assert len(list((cache / "exposure").glob("*.npz"))) == 1

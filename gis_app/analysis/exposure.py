@@ -57,6 +57,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,16 @@ class ExposureIndex:
     """
 
     def __init__(self, geometries, kinds, levels, reach, target_cells: int | None = None):
+        self._inputs(geometries, kinds, levels, reach)
+        geoms, usable = self.geometries, self._usable
+        # Built in two halves of about equal vertices on two threads (GEOS and numpy let go
+        # of the GIL), each hazard in one half only: then merged.
+        halves = _halves(np.flatnonzero(usable), shapely.get_num_coordinates(geoms))
+        rings = _in_parallel(self._bracket, halves)
+        self._build(target_cells, rings)
+
+    def _inputs(self, geometries, kinds, levels, reach) -> None:
+        """The hazards checked and kept; the zones without reach are their own brackets."""
         geoms = _geometry_array(geometries)
         kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
         levels = np.asarray(levels, dtype=np.int64).reshape(-1)
@@ -240,11 +251,77 @@ class ExposureIndex:
         plain = np.flatnonzero(self._plain)
         self._inner[plain] = geoms[plain]
         self._outer[plain] = geoms[plain]
-        # Built in two halves of about equal vertices on two threads (GEOS and numpy let go
-        # of the GIL), each hazard in one half only: then merged.
-        halves = _halves(np.flatnonzero(usable), shapely.get_num_coordinates(geoms))
-        rings = _in_parallel(self._bracket, halves)
-        self._build(target_cells, rings)
+
+    # ------------------------------------------------------------------ kept on disk
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """What the index is built of beyond its inputs, as plain arrays (to keep it on disk).
+
+        :meth:`from_arrays` with the same inputs makes the same index again, without buffers
+        or raster to build.
+        """
+        arrays = {"layout": np.array([self.cell_size, self.x0, self.y0, self.ncols, self.nrows],
+                                     dtype=float),
+                  "codes": self._codes, "cand": self._cand, "cand_role": self._cand_role,
+                  "cand_cells": self._cand_cells, "cand_start": self._cand_start}
+        for name, array in (("inner", self._inner), ("outer", self._outer)):
+            own = np.flatnonzero(~self._plain & np.not_equal(array, None))
+            wkb = shapely.to_wkb(array[own])
+            arrays[f"{name}_at"] = own
+            arrays[f"{name}_wkb"] = np.frombuffer(b"".join(wkb), dtype=np.uint8)
+            arrays[f"{name}_ends"] = np.cumsum([len(b) for b in wkb], dtype=np.int64)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, geometries, kinds, levels, reach,
+                    arrays: dict[str, np.ndarray]) -> ExposureIndex:
+        """The index of these hazards made again from :meth:`to_arrays`.
+
+        Raises
+        ------
+        ValueError
+            The arrays do not fit the hazards (another index's, or damaged).
+        """
+        index = cls.__new__(cls)
+        index._inputs(geometries, kinds, levels, reach)
+        n = len(index.geometries)
+        try:
+            for name in ("inner", "outer"):
+                at = np.asarray(arrays[f"{name}_at"], dtype=np.int64)
+                ends = np.asarray(arrays[f"{name}_ends"], dtype=np.int64)
+                data = np.asarray(arrays[f"{name}_wkb"], dtype=np.uint8).tobytes()
+                if len(at) != len(ends) or (len(at) and (at.min() < 0 or at.max() >= n)) \
+                        or (len(ends) and ends[-1] != len(data)):
+                    raise ValueError(f"{name} polygons do not fit")
+                starts = np.r_[0, ends[:-1]]
+                target = getattr(index, f"_{name}")
+                target[at] = shapely.from_wkb([data[a:b] for a, b in
+                                               zip(starts.tolist(), ends.tolist(), strict=True)])
+            layout = np.asarray(arrays["layout"], dtype=float)
+            index.cell_size, index.x0, index.y0 = (float(v) for v in layout[:3])
+            index.ncols, index.nrows = int(layout[3]), int(layout[4])
+            index._codes = np.asarray(arrays["codes"])
+            index._cand = np.asarray(arrays["cand"], dtype=np.int32)
+            index._cand_role = np.asarray(arrays["cand_role"], dtype=np.int8)
+            index._cand_cells = np.asarray(arrays["cand_cells"], dtype=np.int64)
+            index._cand_start = np.asarray(arrays["cand_start"], dtype=np.int64)
+        except (KeyError, IndexError, TypeError, shapely.errors.GEOSException) as error:
+            raise ValueError(f"not this index's arrays: {error}") from error
+        cells, starts = index._cand_cells, index._cand_start
+        if (not np.isfinite(layout).all() or index.cell_size <= 0
+                or index._codes.dtype != index._dtype
+                or len(index._codes) != index.ncols * index.nrows
+                or len(starts) != len(cells) + 1 or starts[0] != 0
+                or starts[-1] != len(index._cand) or np.any(np.diff(starts) <= 0)
+                or (len(cells) and (cells.min() < 0 or cells.max() >= len(index._codes)))
+                or len(index._cand) != len(index._cand_role)
+                or (len(index._cand) and (index._cand.min() < 0 or index._cand.max() >= n))):
+            raise ValueError("the raster does not fit these hazards")
+        for array in (index._inner, index._outer, index.geometries):
+            present = array[np.not_equal(array, None)]
+            shapely.prepare(present[~shapely.is_empty(present)])
+        index._table = index._decoding_table()
+        return index
 
     def _bracket(self, hazards: np.ndarray):
         """Inner and outer polygons of ``hazards`` (prepared), and their rings to rasterise."""
@@ -634,9 +711,19 @@ def kind_order(kinds) -> list[str]:
     return known + sorted(present - set(known))
 
 
+class IndexKeeper(Protocol):
+    """Where built indexes are kept between sessions (the service's cache folder)."""
+
+    def load(self, key: bytes) -> dict[str, np.ndarray] | None:
+        """The arrays kept under ``key``, or None."""
+
+    def save(self, key: bytes, arrays: dict[str, np.ndarray]) -> None:
+        """Keep ``arrays`` under ``key`` (failing quietly: it is only a cache)."""
+
+
 def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
-                 target_cells: int | None = None, points: int | None = None
-                 ) -> tuple[ExposureIndex, list[str]]:
+                 target_cells: int | None = None, points: int | None = None,
+                 keep: IndexKeeper | None = None) -> tuple[ExposureIndex, list[str]]:
     """An :class:`ExposureIndex` of hazard zones and points, and the kinds its codes stand for.
 
     The index of the same hazards and distance is built once: the last few are kept, keyed
@@ -657,6 +744,9 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
     points : int, optional
         How many points will be located: without ``target_cells`` the raster gets about
         three cells a point (a raster takes longer to build than its points take to locate).
+    keep : IndexKeeper, optional
+        Where indexes of at least :data:`KEEP_FROM` vertices are kept between sessions: one
+        kept there under the same digest is read instead of built.
 
     Returns
     -------
@@ -708,7 +798,18 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
         if index is not None:
             _INDEXES.move_to_end(key)
             return index, kinds
-    index = ExposureIndex(geoms, codes, levels, reach, target_cells)
+    index = None
+    if keep is not None:
+        arrays = keep.load(key)
+        if arrays is not None:
+            try:
+                index = ExposureIndex.from_arrays(geoms, codes, levels, reach, arrays)
+            except ValueError:
+                index = None  # damaged or another version's: built again (and kept anew)
+    if index is None:
+        index = ExposureIndex(geoms, codes, levels, reach, target_cells)
+        if keep is not None and int(shapely.get_num_coordinates(geoms).sum()) >= KEEP_FROM:
+            keep.save(key, index.to_arrays())
     with _INDEX_LOCK:
         _INDEXES[key] = index
         while len(_INDEXES) > _INDEXES_KEPT:
@@ -716,6 +817,11 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
     return index, kinds
 
 
+#: Indexes of hazards with fewer vertices are not kept on disk (built in a few ms).
+KEEP_FROM = 5_000
+#: Part of every index's digest: changed when the way indexes are built changes, so that
+#: those kept on disk by an older version are never read.
+_INDEX_VERSION = f"2|{_QUAD_SEGS}|{_MARGIN_OUT}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
 #: Raster cells per point located, when the number of points is known.
 _CELLS_PER_POINT = 3
 #: Indexes kept (a planner compares a few buffers; each is a few MB).
@@ -733,6 +839,7 @@ def forget_indexes() -> None:
 def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
     """A digest of everything an index is built from."""
     digest = hashlib.sha256()  # the fastest here (SHA extensions): 1.5 ms for 3 MB
+    digest.update(_INDEX_VERSION.encode())
     for array in (codes, levels, reach):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(str(target_cells).encode())
@@ -743,7 +850,8 @@ def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
 
 
 def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
-                       progress: Progress = None) -> pd.DataFrame:
+                       progress: Progress = None, keep: IndexKeeper | None = None
+                       ) -> pd.DataFrame:
     """Each point's exposure: one row per exposed (point, kind) at its most severe level.
 
     The rules are the module's (boundary inside, holes outside, buffer and threat radius by
@@ -762,6 +870,8 @@ def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
         Metres around every zone (and added to every threat radius).
     progress : callable, optional
         ``progress(done, total)``.
+    keep : IndexKeeper, optional
+        Where the hazards' index is kept between sessions (see :func:`hazard_index`).
 
     Returns
     -------
@@ -780,7 +890,7 @@ def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
     if progress:
         progress(0, 4)
     x, y = _points_xy(points)
-    index, kinds = hazard_index(zones, hazard_points, buffer_m, points=len(x))
+    index, kinds = hazard_index(zones, hazard_points, buffer_m, points=len(x), keep=keep)
     if progress:
         progress(1, 4)
     row, kind, level = index.locate(x, y, None if progress is None else

@@ -2,9 +2,11 @@
 
 Reads what a session holds (households as projected x/y, hazard zones and points, sites, helper
 pairs; all in the project's Gauss–Krüger metres, nothing projected again) and runs
-:mod:`gis_app.analysis.exposure`. Kinds and levels are named as the map's legends name them
-(``styles/hazard_zones_by_kind.toml``: 洪涝 …, ``styles/hazard_zones_by_level.toml``: 极高风险,
-高风险 …), in Chinese by default, in English with ``language="en"``.
+:mod:`gis_app.analysis.exposure`; the hazards' index is kept in the user's cache folder between
+sessions (:mod:`gis_app.storage.index_files`). Kinds and levels are named as the map's legends
+name them (``styles/hazard_zones_by_kind.toml``: 洪涝 …,
+``styles/hazard_zones_by_level.toml``: 极高风险, 高风险 …), in Chinese by default, in English
+with ``language="en"``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from gis_app.analysis.exposure import (
 from gis_app.analysis.point_in_polygon import join_points_to_polygons
 from gis_app.core.assignments import current
 from gis_app.core.codes import HazardKind, HazardLevel
+from gis_app.storage.index_files import KeptIndexes
 
 #: The command line's columns, in order.
 CLI_COLUMNS = ["code", "name", "kind", "level", "households", "persons", "monitored", "sites"]
@@ -275,7 +278,9 @@ def compute_exposure(source, buffer_m: float = 0.0, progress=None,
         progress(0, 3)
     zones = inputs.zones if len(inputs.zones) else None
     points = inputs.hazard_points if len(inputs.hazard_points) else None
-    index, kinds = hazard_index(zones, points, buffer_m, points=len(inputs.households))
+    # Kept on disk by digest: the next session and the command line read it, not build it.
+    index, kinds = hazard_index(zones, points, buffer_m, points=len(inputs.households),
+                                keep=KeptIndexes())
     if progress:
         progress(1, 3)
     households = join_to_frame(index, kinds, inputs.households["x"].to_numpy(float),

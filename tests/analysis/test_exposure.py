@@ -405,3 +405,76 @@ def test_an_index_is_reused_for_the_same_hazards_and_rebuilt_for_changed_ones():
     before = {(int(k), int(v)) for _, k, v in zip(*first.locate(x, y), strict=True)}
     after = {(int(k), int(v)) for _, k, v in zip(*changed.locate(x, y), strict=True)}
     assert (flood, 1) not in before and (flood, 1) in after
+
+
+def test_an_index_made_again_from_its_arrays_gives_geos_answers_and_bad_arrays_are_refused():
+    geoms, kinds, levels = random_hazards(6)
+    reach = np.where(shapely.get_type_id(geoms) == 0, 150.0, 45.0)
+    reach[:5] = 0.0  # zones without buffer: their own brackets, nothing of theirs stored
+    built = ExposureIndex(geoms, kinds, levels, reach)
+    arrays = built.to_arrays()
+    fresh = shapely.from_wkb(shapely.to_wkb(geoms))  # another session's geometries
+    again = ExposureIndex.from_arrays(fresh, kinds, levels, reach, arrays)
+    x, y = random_points(6, geoms, 10_000)
+    row, kind, level = again.locate(x, y)
+    got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
+    assert got == brute_force(geoms, kinds, levels, reach, x, y)
+    assert again.stats() == built.stats()
+    # Arrays of other hazards, cut short or missing a part are refused, never used.
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms[:10], kinds[:10], levels[:10], reach[:10], arrays)
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms, kinds, levels, reach,
+                                  {**arrays, "codes": arrays["codes"][:-1]})
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms, kinds, levels, reach,
+                                  {**arrays, "outer_wkb": arrays["outer_wkb"][:-9]})
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms, kinds, levels, reach,
+                                  {k: v for k, v in arrays.items() if k != "cand"})
+
+
+def test_an_index_kept_is_read_in_the_next_session_instead_of_built(monkeypatch):
+    from gis_app.analysis import exposure
+    from gis_app.analysis.exposure import forget_indexes, hazard_index
+
+    kept, saved = {}, []
+
+    class Keeper:  # the protocol the service's cache folder follows (tests/storage: the files)
+        def load(self, key):
+            return kept.get(key)
+
+        def save(self, key, arrays):
+            saved.append(key)
+            kept[key] = arrays
+
+    geoms, kinds, levels = random_hazards(8, 250)
+    zones = gpd.GeoDataFrame({"kind": np.array(["洪涝", "滑坡", "崩塌", "干旱"])[kinds],
+                              "level": levels}, geometry=geoms, crs=4525)
+    zones = zones[shapely.get_type_id(zones.geometry.values) != 0]
+    assert shapely.get_num_coordinates(zones.geometry.values).sum() >= exposure.KEEP_FROM
+    built = []
+    bracket = exposure.ExposureIndex._bracket
+    monkeypatch.setattr(exposure.ExposureIndex, "_bracket",
+                        lambda self, part: built.append(len(part)) or bracket(self, part))
+    forget_indexes()
+    first, _ = hazard_index(zones, None, 60.0, keep=Keeper())
+    assert len(saved) == 1 and built
+    forget_indexes()  # a new session
+    built.clear()
+    again, _ = hazard_index(zones.copy(), None, 60.0, keep=Keeper())
+    assert built == [] and again is not first and len(saved) == 1
+    x, y = random_points(8, geoms, 5000)
+    for a, b in zip(first.locate(x, y), again.locate(x, y), strict=True):
+        assert np.array_equal(a, b)
+    # Damaged arrays under the key: built again and kept anew.
+    forget_indexes()
+    kept[saved[0]] = {**kept[saved[0]], "cand_start": kept[saved[0]]["cand_start"][:-1]}
+    third, _ = hazard_index(zones, None, 60.0, keep=Keeper())
+    assert built and len(saved) == 2
+    for a, b in zip(first.locate(x, y), third.locate(x, y), strict=True):
+        assert np.array_equal(a, b)
+    # Too small to keep: built every session (a few ms), never written.
+    forget_indexes()
+    hazard_index(zones.iloc[:3], None, 60.0, keep=Keeper())
+    assert len(saved) == 2
