@@ -69,6 +69,28 @@ def _stop_pollers():
         _POLLERS.pop().stop()
 
 
+def when_shown(find, act, interval: int = 20):
+    """``act(widget)`` once ``find()`` returns a widget (a dialog, a menu), polled every
+    ``interval`` ms by a timer stopped when it acts or when the test ends: a dialog that never
+    comes must not be looked for in the next test's window."""
+    from PyQt6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.setInterval(interval)
+
+    def poll() -> None:
+        widget = find()
+        if widget is None:
+            return
+        timer.stop()
+        act(widget)
+
+    timer.timeout.connect(poll)
+    _POLLERS.append(timer)
+    timer.start()
+    return timer
+
+
 def cancel_when_shown(qtbot, owner, pressed: list, ready=lambda: True, after=None) -> None:
     """Press 取消 on ``owner.work_dialog``'s progress dialog as soon as it shows (and
     ``ready()`` holds); the button's text goes into ``pressed``, then ``after()`` runs."""

@@ -19,6 +19,7 @@ from PyQt6.QtWidgets import QApplication
 
 from gis_app.core.codes import HouseholdAttribute
 from gis_app.ui.panels.attribute_table import PAGE_ROWS, AttributeTable
+from tests.ui.conftest import when_shown
 
 #: Stored household columns the standalone table shows (the lean ones and fetched ones).
 COLUMNS = ["id", "household_code", "head_name", "head_id_number", "phone", "members",
@@ -517,7 +518,6 @@ def _stored_grids(window) -> dict[int, str]:
 
 def test_window_selection_both_ways_and_export(window, qtbot, tmp_path):
     import openpyxl
-    from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QFileDialog, QLineEdit
 
     table = _window_table(window, qtbot)
@@ -536,17 +536,13 @@ def test_window_selection_both_ways_and_export(window, qtbot, tmp_path):
     # 导出选择到Excel…: the save dialog, then the file read back.
     path = tmp_path / "选择.xlsx"
 
-    def answer():  # Qt's save dialog, once it is up: type the file name, press Enter
-        dialog = next((w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, QFileDialog) and w.isVisible()), None)
-        if dialog is None:
-            QTimer.singleShot(50, answer)
-            return
+    def answer(dialog):  # Qt's save dialog, once it is up: type the file name, press Enter
         name = dialog.findChild(QLineEdit, "fileNameEdit")
         name.setText(str(path))
         qtbot.keyClick(name, Qt.Key.Key_Return)
 
-    QTimer.singleShot(50, answer)
+    when_shown(lambda: next((w for w in QApplication.topLevelWidgets()
+                             if isinstance(w, QFileDialog) and w.isVisible()), None), answer, 50)
     qtbot.mouseClick(table.buttons["导出选择到Excel…"], Qt.MouseButton.LeftButton)
     sheet = openpyxl.load_workbook(path).active
     values = [[c.value for c in r] for r in sheet.iter_rows()]

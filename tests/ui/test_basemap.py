@@ -9,11 +9,11 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer
+from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PyQt6.QtGui import QColor, QImage
 from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QLineEdit
 
-from tests.ui.conftest import open_window
+from tests.ui.conftest import open_window, when_shown
 
 
 def _png(colour: str) -> bytes:
@@ -45,11 +45,7 @@ def _choose_basemap(window, qtbot, address: str) -> str:
     """设置 → 底图…: type ``address`` over what the dialog shows, then OK; what it showed."""
     asked = []
 
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QInputDialog):
-            QTimer.singleShot(20, answer)
-            return
+    def answer(dialog):
         asked.append(dialog.textValue())
         edit = dialog.findChild(QLineEdit)
         edit.selectAll()
@@ -58,7 +54,8 @@ def _choose_basemap(window, qtbot, address: str) -> str:
         box = dialog.findChild(QDialogButtonBox)
         qtbot.mouseClick(box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(20, answer)
+    when_shown(lambda: dialog if isinstance(dialog := QApplication.activeModalWidget(),
+                                            QInputDialog) else None, answer)
     next(a for a in window.menus["设置"].actions() if a.text() == "底图…").trigger()
     assert asked, "the basemap dialog did not open"
     return asked[0]

@@ -14,12 +14,12 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from PyQt6.QtCore import QPoint, QRectF, Qt, QTimer
+from PyQt6.QtCore import QPoint, QRectF, Qt
 from PyQt6.QtGui import QAction, QInputMethodEvent
 from PyQt6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox
 
 from gis_app.core.compliance import check_records
-from tests.ui.conftest import view_to_widget
+from tests.ui.conftest import view_to_widget, when_shown
 
 STATUSES = ["unchecked", "noncompliant", "remote", "home"]
 
@@ -157,17 +157,13 @@ def _tick_layer(window, layer_id: str) -> None:
 
 def choose_file(qtbot, path) -> None:
     """Answer the next file dialog by typing ``path`` and pressing Enter (Qt's own dialog)."""
-    def answer():
-        dialog = next((w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, QFileDialog) and w.isVisible()), None)
-        if dialog is None:
-            QTimer.singleShot(50, answer)
-            return
+    def answer(dialog):
         name = dialog.findChild(QLineEdit, "fileNameEdit")
         name.setText(str(path))
         qtbot.keyClick(name, Qt.Key.Key_Return)
 
-    QTimer.singleShot(50, answer)
+    when_shown(lambda: next((w for w in QApplication.topLevelWidgets()
+                             if isinstance(w, QFileDialog) and w.isVisible()), None), answer, 50)
 
 
 # -- the tests

@@ -15,11 +15,11 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from PyQt6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer
+from PyQt6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QContextMenuEvent, QImage, QMouseEvent, QWheelEvent
 from PyQt6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionViewItem
 
-from tests.ui.conftest import open_window, view_to_widget
+from tests.ui.conftest import open_window, view_to_widget, when_shown
 from tests.ui.test_grid_edit_helpers import (
     clicked_at,
     expected_grids,
@@ -103,18 +103,15 @@ def _wheel(window, steps: int) -> None:
 
 def _context_menu(qtbot, widget, position: QPoint, choose) -> None:
     """Right-click ``widget`` at ``position``; ``choose(menu)`` picks in the menu shown."""
-    def answer():
-        menu = QApplication.activePopupWidget()
-        if not isinstance(menu, QMenu):
-            QTimer.singleShot(20, answer)
-            return
+    def answer(menu):
         try:
             choose(menu)
         finally:  # a choice that fails must not leave the menu's exec() waiting forever
             if menu.isVisible():
                 menu.close()
 
-    QTimer.singleShot(20, answer)
+    when_shown(lambda: menu if isinstance(menu := QApplication.activePopupWidget(), QMenu)
+               else None, answer)
     event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, position,
                               widget.mapToGlobal(position))
     QApplication.sendEvent(widget, event)

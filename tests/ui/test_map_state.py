@@ -11,27 +11,23 @@ import json
 import shutil
 
 import pytest
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog
 
-from tests.ui.conftest import open_window
+from tests.ui.conftest import open_window, when_shown
 from tests.ui.test_grid_edit_helpers import layer_tree_item, sql
 from tests.ui.test_main_window import _click_check_box, _context_menu, _menu_action
 
 
 def _answer_opacity(qtbot, percent: int) -> None:
     """Type ``percent`` into the opacity dialog when it opens and press OK."""
-    def answer():
-        dialog = next((w for w in QApplication.topLevelWidgets()
-                       if isinstance(w, QInputDialog) and w.isVisible()), None)
-        if dialog is None:
-            QTimer.singleShot(20, answer)
-            return
+    def answer(dialog):
         dialog.setIntValue(percent)
         ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(20, answer)
+    when_shown(lambda: next((w for w in QApplication.topLevelWidgets()
+                             if isinstance(w, QInputDialog) and w.isVisible()), None), answer)
 
 
 def _menu(window, qtbot, layer_id: str, *path: str) -> None:

@@ -3,9 +3,10 @@ naming both villages; 否 writes nothing, 是 places him, and 网格规则 then 
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QRectF, Qt, QTimer
+from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
+from tests.ui.conftest import when_shown
 from tests.ui.test_grid_edit_helpers import click, spot_in, sql
 
 
@@ -14,13 +15,14 @@ class Answer:
 
     def __init__(self, qtbot, button):
         self.qtbot, self.button, self.seen = qtbot, button, []
-        QTimer.singleShot(50, self._look)
+        when_shown(self._box, self._answer, 50)
 
-    def _look(self) -> None:
+    @staticmethod
+    def _box():
         box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox) or not box.isVisible():
-            QTimer.singleShot(50, self._look)
-            return
+        return box if isinstance(box, QMessageBox) and box.isVisible() else None
+
+    def _answer(self, box) -> None:
         self.seen.append((box.windowTitle(), box.text()))
         self.qtbot.mouseClick(box.button(self.button), Qt.MouseButton.LeftButton)
 

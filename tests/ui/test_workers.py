@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shapely
-from PyQt6.QtCore import QMimeData, QPointF, Qt, QTimer
+from PyQt6.QtCore import QMimeData, QPointF, Qt
 from PyQt6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
 from gis_app.services.assignment_service import AssignmentService
 from gis_app.ui.panels.worker_panel import WORKER_MIME
-from tests.ui.conftest import view_to_widget
+from tests.ui.conftest import view_to_widget, when_shown
 from tests.ui.test_roster_helpers import (
     choose_layer,
     click_map,
@@ -136,16 +136,12 @@ def test_edit_a_worker_keeps_masked_phone_and_shows_history(window, qtbot):
 
 def _answer_yes(qtbot, seen: list) -> None:
     """Press 是 on the question box when it comes up."""
-    def poll():
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            seen.append(box.text())
-            qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes),
-                             Qt.MouseButton.LeftButton)
-        elif len(seen) < 1:
-            QTimer.singleShot(20, poll)
+    def answer(box):
+        seen.append(box.text())
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(0, poll)
+    when_shown(lambda: box if isinstance(box := QApplication.activeModalWidget(), QMessageBox)
+               else None, answer)
 
 
 def test_retire_a_worker_ends_their_assignments_today(window, qtbot):
