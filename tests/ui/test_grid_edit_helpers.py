@@ -21,7 +21,7 @@ from PyQt6.QtWidgets import (
 )
 from sqlalchemy import text
 
-from tests.ui.conftest import view_to_widget
+from tests.ui.conftest import _POLLERS, view_to_widget
 
 #: The grid layers drawn above the level-3 grids (identify shows the top-most feature).
 UPPER_GRID_LAYERS = ("grids_overall", "grids_level1", "grids_level2")
@@ -283,6 +283,7 @@ class ModalAnswers:
         self._timer.setInterval(5)
         self._timer.timeout.connect(self._look)
         self._timer.start()
+        _POLLERS.append(self._timer)  # stopped at the test's end, whatever happens
 
     def stop(self) -> None:
         self._timer.stop()
