@@ -200,6 +200,10 @@ class LayerSet:
         #: The exposure the choropleth shows: its buffer (metres) and kind (None: any).
         self.exposure_options: dict = {"buffer_m": 0.0, "kind": None}
         self._exposure = None  # an ExposureResult, None until counted or after an edit
+        #: True when the window counts the exposure again after an edit on a worker thread
+        #: and brings it with :meth:`set_exposure`: the choropleth then keeps its colours
+        #: until then rather than counting on the window's thread (0.15 s at 120,000).
+        self.exposure_counted_elsewhere = False
         self.layers: dict[str, MapLayer] = {}
         for definition in ordered:
             self.layers[definition.id] = MapLayer(
@@ -279,7 +283,8 @@ class LayerSet:
             self._recount()
         if any(entity in changes for entity in EXPOSURE_ENTITIES):
             self._exposure = None
-            self._recount(EXPOSURE_SOURCE)
+            if not (self.exposure_counted_elsewhere and self.exposure_shown()):
+                self._recount(EXPOSURE_SOURCE)
 
     # -- the exposure choropleth: counted when shown, at the options the window chose
     def _exposure_frame(self) -> pd.DataFrame:

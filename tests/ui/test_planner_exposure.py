@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtCore import QPointF, QRectF, Qt
 
 from tests.ui.planner_helpers import (
     click_cell,
@@ -314,3 +314,81 @@ def test_the_dock_and_the_map_follow_a_new_survey_and_its_undo(window, qtbot, tm
     assert window.controller("layers").legend_counts("exposure_grids") == legend_before
     undo(window, qtbot)
     qtbot.waitUntil(lambda: settled(before), timeout=60000)
+
+
+def test_an_edit_recounts_the_choropleth_on_the_worker_thread(window, qtbot, monkeypatch):
+    """With the choropleth on the map and the dock closed, placing a household in a hazard
+    zone (位置未知农户 dock, then a click) colours his grid again: counted on a worker
+    thread, never the window's, equal to the join afterwards."""
+    import threading
+
+    from PyQt6.QtWidgets import QApplication, QMessageBox
+
+    from gis_app.services import exposure_service
+    from gis_app.ui.controllers import exposure as exposure_controller
+    from tests.ui.conftest import when_shown
+    from tests.ui.test_grid_edit_helpers import spot_in, sql
+
+    counted_on = []
+    for module in (exposure_service, exposure_controller):
+        compute = module.compute_exposure
+        monkeypatch.setattr(module, "compute_exposure", lambda *a, _c=compute, **k: (
+            counted_on.append(threading.current_thread() is threading.main_thread()),
+            _c(*a, **k))[1])
+
+    def per_grid() -> dict:
+        exposure = expected_exposure(window, 0.0)
+        homes = households(window).set_index("id")
+        return pd.Series(homes.loc[exposure["id"].unique(), "grid_code"]).value_counts() \
+            .sort_index().to_dict()
+
+    def shown() -> dict:
+        frame = layer.frame
+        frame = frame[frame["exposed"] > 0]
+        return dict(sorted(zip(frame["code"], frame["exposed"].astype(int), strict=True)))
+
+    show(window, qtbot, "图层")
+    set_layer_visible(window, "exposure_grids", True)
+    set_layer_visible(window, "hazard_zones", False)  # spot_in may then choose inside a zone
+    window.docks[EXPOSURE].close()
+    assert not window.controller("exposure").shown(EXPOSURE)
+    layer = window.layers["exposure_grids"]
+    assert shown() == per_grid()
+    counted_on.clear()
+
+    household = int(sql(window, "SELECT id FROM household WHERE head_name = '汤福生'")["id"][0])
+    grids = window.session.grids
+    grids = grids[grids["level"] == 3]
+    areas = zones(window)
+    overlap = shapely.intersection(
+        np.asarray(grids.geometry.to_numpy(), dtype=object)[:, None],
+        shapely.union_all(np.asarray(areas.geometry.to_numpy(), dtype=object)))[:, 0]
+    row = int(np.argmax(shapely.area(overlap)))
+    target = overlap[row]
+    if target.geom_type != "Polygon":
+        target = max(shapely.get_parts(target), key=lambda p: p.area)
+    minx, miny, maxx, maxy = target.bounds
+    window.canvas.zoom_to(QRectF(minx, miny, maxx - minx, maxy - miny), padding=0.3)
+    x, y = spot_in(window, target)
+    dock = window.docks["位置未知农户"]
+    dock.show()
+    dock.raise_()
+    qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())
+    panel = window.controller("placing").panel
+    item = next(panel.list.item(r) for r in range(panel.list.count())
+                if int(panel.list.item(r).data(Qt.ItemDataRole.UserRole)) == household)
+    panel.list.scrollToItem(item)
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.list.visualItemRect(item).center())
+    qtbot.mouseClick(panel.button, Qt.MouseButton.LeftButton)
+    # Another village's grid: the window asks first (是).
+    when_shown(lambda: box if isinstance(box := QApplication.activeModalWidget(), QMessageBox)
+               else None, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    click(window, qtbot, x, y)
+    qtbot.waitUntil(lambda: not sql(window, "SELECT lon FROM household WHERE id = :i",
+                                    i=household)["lon"].isna().all(), timeout=10_000)
+    code = grids["code"].to_numpy()[row]
+    expected = per_grid()
+    assert expected.get(code, 0) == dict(shown()).get(code, 0) + 1  # he is not counted yet
+    qtbot.waitUntil(lambda: shown() == expected, timeout=30_000)
+    assert counted_on and not any(counted_on)  # only ever on the worker thread

@@ -7,7 +7,10 @@ frames already in map metres), so the thread never touches the session. The resu
 until an edit changes households, hazards, grids, units, sites or helper pairs (the session's
 change sets) or the buffer changes; the level and the kind only summarise it again. It is
 computed while the dock is on screen, else when the dock is next shown. Each result is also
-handed to the map's exposure choropleth, which thus colours the dock's buffer and kind.
+handed to the map's exposure choropleth, which thus colours the dock's buffer and kind. With
+the choropleth on the map and the dock closed, an edit has it counted again here too, on the
+worker thread at the choropleth's buffer and kind (the map keeps its colours meanwhile), never
+on the window's thread.
 
 A row clicked selects its households on the map (the households layer's selection, as a
 click on the map does); a bar of the chart selects every household of that kind and level.
@@ -74,6 +77,7 @@ class ExposureController(WorkerDock, Controller):
         self._version = 0  # counts edits that change the exposure: a result of before is stale
         self._receiver = DockWorkReceiver(self)
         self.session.events.changed.connect(self._changed)
+        self.layers.exposure_counted_elsewhere = True  # after an edit: refresh() counts it
         self.session.events.reset.connect(self._stale)
         self.state.events.language.connect(lambda _l: self._options_changed())
 
@@ -117,10 +121,17 @@ class ExposureController(WorkerDock, Controller):
         self.refresh()
 
     def refresh(self) -> None:
-        """Compute (or summarise again) while the dock is on screen."""
+        """Compute (or summarise again) while the dock is on screen.
+
+        With the dock closed and the choropleth on the map, an edit's exposure is counted
+        again at the choropleth's buffer and kind.
+        """
         if self.shown(EXPOSURE):
             self._fill_kinds()
             self._start()
+        elif self.result is None and self.layers.exposure_shown():
+            options = self.layers.exposure_options
+            self._start(options["buffer_m"], options["kind"])
 
     def _fill_kinds(self) -> None:
         kinds = kind_order(np.concatenate([
@@ -128,20 +139,23 @@ class ExposureController(WorkerDock, Controller):
             self.session.frame("hazard_points")["kind"].to_numpy(dtype=object)]))
         self.panel.set_kinds([(k, kind_name(k, self.state.language)) for k in kinds])
 
-    def _start(self) -> None:
+    def _start(self, buffer_m: float | None = None, kind: str | None = None) -> None:
+        """Compute at the dock's buffer and kind, or at ``buffer_m`` and ``kind`` (the map's)."""
         if self.thread is not None:
             self._again = True
             return
         self._again = False
         panel = self.panel
-        if self.result is not None and self.result.buffer_m != panel.buffer_m:
+        if buffer_m is None:
+            buffer_m, kind = panel.buffer_m, panel.hazard_kind
+        if self.result is not None and self.result.buffer_m != buffer_m:
             self.result = None  # another buffer: computed again; a level or kind: summarised
         if self.result is None:
             warm_inputs(self.session)
-        thread = DockWorker(_exposure_work(self.session, self.result, panel.buffer_m,
-                                           panel.unit_level, panel.hazard_kind,
+        thread = DockWorker(_exposure_work(self.session, self.result, buffer_m,
+                                           panel.unit_level, kind,
                                            self.state.language)).report_to(self._receiver)
-        thread.version, thread.kind = self._version, panel.hazard_kind
+        thread.version, thread.kind = self._version, kind
         self.thread = thread
         panel.set_busy(0, 1)
         thread.start()
