@@ -212,6 +212,7 @@ class ExposureIndex:
 
     def _inputs(self, geometries, kinds, levels, reach) -> None:
         """The hazards checked and kept; the zones without reach are their own brackets."""
+        self._exact_lock = threading.Lock()
         geoms = _geometry_array(geometries)
         kinds = np.asarray(kinds, dtype=np.int64).reshape(-1)
         levels = np.asarray(levels, dtype=np.int64).reshape(-1)
@@ -601,8 +602,12 @@ class ExposureIndex:
             cut = int(np.searchsorted(hazard, hazard[len(hazard) // 2]))
             parts = [slice(0, cut), slice(cut, None)] if (
                 _THREADS > 1 and len(hazard) >= _PARALLEL_FROM and cut > 0) else [slice(None)]
-            yes = np.concatenate(_in_parallel(
-                lambda part: self._exact(hazard[part], px[part], py[part], role[part]), parts))
+            # One locate at a time tests an index's geometries: the dock's and the dashboard's
+            # workers may share an index, and GEOS's caches are not filled under a lock.
+            with self._exact_lock:
+                yes = np.concatenate(_in_parallel(
+                    lambda part: self._exact(hazard[part], px[part], py[part], role[part]),
+                    parts))
             np.minimum.at(best, (sub[yes], self.kinds[hazard[yes]]),
                           self.levels[hazard[yes]].astype(np.uint8))
         if progress:

@@ -478,3 +478,20 @@ def test_an_index_kept_is_read_in_the_next_session_instead_of_built(monkeypatch)
     forget_indexes()
     hazard_index(zones.iloc[:3], None, 60.0, keep=Keeper())
     assert len(saved) == 2
+
+
+def test_one_index_located_from_several_threads_at_once_gives_each_the_same_answers():
+    """The dock's and the dashboard's workers may locate on one kept index at the same time,
+    its geometries not yet prepared by GEOS (the exact tests take turns)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    geoms, kinds, levels = random_hazards(9, 120)
+    reach = np.where(shapely.get_type_id(geoms) == 0, 150.0, 70.0)
+    x, y = random_points(9, geoms, 20_000)
+    expected = brute_force(geoms, kinds, levels, reach, x, y)
+    index = ExposureIndex(shapely.from_wkb(shapely.to_wkb(geoms)), kinds, levels, reach)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: index.locate(x, y), range(4)))
+    for row, kind, level in answers:
+        assert {(int(r), int(k)): int(v)
+                for r, k, v in zip(row, kind, level, strict=True)} == expected
