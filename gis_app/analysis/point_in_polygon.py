@@ -33,6 +33,7 @@ GEOS and undefined here.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -171,6 +172,7 @@ class PolygonIndex:
         usable &= np.isfinite(bounds).all(axis=1)
         self._usable = usable
         self._ids = np.flatnonzero(usable)
+        self._lock = threading.Lock()
         shapely.prepare(geoms[usable])
         if self._ids.size == 0:
             self._empty_grid()
@@ -380,7 +382,10 @@ class PolygonIndex:
         hard = np.flatnonzero(code <= _IMPURE)
         if hard.size:
             index[hard] = _NONE
-            self._resolve(hard, _IMPURE - code[hard], x, y, index, covered)
+            # One locate at a time tests the polygons: a session's grid index is asked from the
+            # window's thread and from workers, and GEOS fills prepared caches without a lock.
+            with self._lock:
+                self._resolve(hard, _IMPURE - code[hard], x, y, index, covered)
         if progress:
             progress(total, total)
         return LocateResult(index=index, covered_count=covered)
