@@ -27,7 +27,8 @@ class Answer:
         self.qtbot.mouseClick(box.button(self.button), Qt.MouseButton.LeftButton)
 
 
-def _place_via_dock(window, qtbot, household: int, x: float, y: float, button) -> Answer:
+def choose_to_place(window, qtbot, household: int) -> None:
+    """In the 位置未知农户 dock: click ``household``'s row, then the button to place it."""
     panel = window.controller("placing").panel
     item = next(panel.list.item(r) for r in range(panel.list.count())
                 if int(panel.list.item(r).data(Qt.ItemDataRole.UserRole)) == household)
@@ -36,6 +37,10 @@ def _place_via_dock(window, qtbot, household: int, x: float, y: float, button) -
                      pos=panel.list.visualItemRect(item).center())
     qtbot.mouseClick(panel.button, Qt.MouseButton.LeftButton)
     assert window.canvas.view_box.tool == "place"
+
+
+def _place_via_dock(window, qtbot, household: int, x: float, y: float, button) -> Answer:
+    choose_to_place(window, qtbot, household)
     answer = Answer(qtbot, button)
     click(window, qtbot, x, y)
     qtbot.waitUntil(lambda: bool(answer.seen), timeout=5000)

@@ -328,6 +328,7 @@ def test_an_edit_recounts_the_choropleth_on_the_worker_thread(window, qtbot, mon
     from gis_app.ui.controllers import exposure as exposure_controller
     from tests.ui.conftest import when_shown
     from tests.ui.test_grid_edit_helpers import spot_in, sql
+    from tests.ui.test_placing_village import choose_to_place
 
     counted_on = []
     for module in (exposure_service, exposure_controller):
@@ -374,13 +375,7 @@ def test_an_edit_recounts_the_choropleth_on_the_worker_thread(window, qtbot, mon
     dock.show()
     dock.raise_()
     qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty())
-    panel = window.controller("placing").panel
-    item = next(panel.list.item(r) for r in range(panel.list.count())
-                if int(panel.list.item(r).data(Qt.ItemDataRole.UserRole)) == household)
-    panel.list.scrollToItem(item)
-    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton,
-                     pos=panel.list.visualItemRect(item).center())
-    qtbot.mouseClick(panel.button, Qt.MouseButton.LeftButton)
+    choose_to_place(window, qtbot, household)
     # Another village's grid: the window asks first (是).
     when_shown(lambda: box if isinstance(box := QApplication.activeModalWidget(), QMessageBox)
                else None, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
