@@ -417,3 +417,31 @@ def test_the_plan_on_postgis_equals_the_reference(pg_sample_url, tmp_path):
         assert len(openpyxl.load_workbook(out).sheetnames) == 1 + len(plan.villages)
     finally:
         project.close()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "pdf"])
+def test_writing_is_told_each_village_and_stopped_leaves_the_file_as_it_was(
+        plan_and_reference, tmp_path, kind):
+    plan, _ = plan_and_reference
+    out = tmp_path / f"plan.{kind}"
+    out.write_bytes(b"last year's plan")
+    told = []
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_third(done, total):
+        told.append((done, total))
+        if done == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        service.write_plan(plan, out, stop_at_third)
+    assert told == [(i, len(plan.villages) + 1) for i in range(4)]
+    assert out.read_bytes() == b"last year's plan"
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no half file left beside it
+    told.clear()
+    service.write_plan(plan, out, lambda done, total: told.append((done, total)))
+    total = len(plan.villages) + 1
+    assert [d for d, _ in told] == list(range(total + 1)) and {t for _, t in told} == {total}
+    assert out.read_bytes() != b"last year's plan"

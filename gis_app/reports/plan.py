@@ -21,7 +21,7 @@ from numbers import Integral
 from pathlib import Path
 
 from gis_app.core.codes import HazardLevel
-from gis_app.reports.fonts import CJK_FAMILY, add_cjk_font, write_pdf
+from gis_app.reports.fonts import CJK_FAMILY, add_cjk_font, close_fonts, write_pdf
 from gis_app.reports.pdf_layout import draw_paragraph, draw_table, paragraph_height
 
 TITLE = "防范因灾返贫预案"
@@ -161,7 +161,7 @@ def _sheet_names(villages) -> list[str]:
     return out
 
 
-def write_plan_excel(plan, path: str | os.PathLike) -> Path:
+def write_plan_excel(plan, path: str | os.PathLike, progress=None) -> Path:
     """Write the plan as ``.xlsx``: a summary sheet (several villages), then a sheet per village.
 
     Each village's sheet prints on A4 landscape, one page wide, with the list's header row
@@ -172,7 +172,10 @@ def write_plan_excel(plan, path: str | os.PathLike) -> Path:
     plan : DisasterPlan
         From :func:`gis_app.services.plan_service.disaster_plan`.
     path : path-like
-        Target ``.xlsx``.
+        Target ``.xlsx`` (written whole under a temporary name, then renamed).
+    progress : callable, optional
+        ``progress(done, total)``: a village's sheet done, then the file saved; whatever it
+        raises stops the writing, the target left as it was.
 
     Returns
     -------
@@ -187,8 +190,14 @@ def write_plan_excel(plan, path: str | os.PathLike) -> Path:
     _add_styles(wb)
     if len(plan.villages) > 1:
         _summary_sheet(wb.create_sheet("汇总"), plan)
-    for village, name in zip(plan.villages, _sheet_names(plan.villages), strict=True):
+    total = len(plan.villages) + 1  # the sheets, then the save (about as long as them all)
+    for done, (village, name) in enumerate(zip(plan.villages, _sheet_names(plan.villages),
+                                               strict=True)):
+        if progress:
+            progress(done, total)
         _village_sheet(wb.create_sheet(name), plan, village)
+    if progress:
+        progress(total - 1, total)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -196,6 +205,8 @@ def write_plan_excel(plan, path: str | os.PathLike) -> Path:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    if progress:
+        progress(total, total)
     return path
 
 
@@ -338,7 +349,7 @@ def _summary_sheet(ws, plan) -> None:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def write_plan_pdf(plan, path: str | os.PathLike) -> Path:
+def write_plan_pdf(plan, path: str | os.PathLike, progress=None) -> Path:
     """Write the plan as an A4 landscape PDF: each village from a new page.
 
     The household list runs over as many pages as it needs with its header repeated; each
@@ -352,6 +363,9 @@ def write_plan_pdf(plan, path: str | os.PathLike) -> Path:
         From :func:`gis_app.services.plan_service.disaster_plan`.
     path : path-like
         Target ``.pdf``.
+    progress : callable, optional
+        ``progress(done, total)``: a village's pages done, then the file written; whatever it
+        raises stops the writing before the file is touched.
 
     Returns
     -------
@@ -387,13 +401,24 @@ def write_plan_pdf(plan, path: str | os.PathLike) -> Path:
     add_cjk_font(pdf)
     pdf.set_auto_page_break(True, margin=14)
     pdf.set_margins(12, 12, 12)
-    for village in plan.villages:
-        pdf.add_page()  # the previous page's footer is drawn here, with its own village's
-        pdf.running, pdf.first = plan_title(village), pdf.page_no()
-        _pdf_village(pdf, plan, village)
+    total = len(plan.villages) + 1
+    try:
+        for done, village in enumerate(plan.villages):
+            if progress:
+                progress(done, total)
+            pdf.add_page()  # the previous page's footer is drawn here, with its own village's
+            pdf.running, pdf.first = plan_title(village), pdf.page_no()
+            _pdf_village(pdf, plan, village)
+        if progress:
+            progress(total - 1, total)
+    except BaseException:
+        close_fonts(pdf)  # stopped half drawn: the embedded font's file is let go
+        raise
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_pdf(pdf, path)
+    if progress:
+        progress(total, total)
     return path
 
 

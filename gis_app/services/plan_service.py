@@ -517,18 +517,20 @@ def plan_file(out: str | Path) -> Path:
     return out
 
 
-def write_plan(plan: DisasterPlan, out: str | Path) -> Path:
+def write_plan(plan: DisasterPlan, out: str | Path, progress=None) -> Path:
     """Write a plan already drawn up to ``.xlsx`` or ``.pdf`` (by the extension).
 
-    It reads nothing of the project, so a window may run it on a worker thread; a county's
-    plans take a minute. :func:`record_export` then notes the export.
+    It reads nothing of the project, so a window may run it on a worker thread (a county of
+    120,000 households: about 8 s). ``progress(done, total)`` is told each village; whatever
+    it raises stops the writing and leaves the file as it was. :func:`record_export` then
+    notes the export.
     """
     from gis_app.reports.plan import write_plan_excel, write_plan_pdf
 
     out = plan_file(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = write_plan_excel if out.suffix.lower() == ".xlsx" else write_plan_pdf
-    return writer(plan, out)
+    return writer(plan, out, progress)
 
 
 def record_export(source, plan: DisasterPlan, out: str | Path, user: str | None = None) -> None:

@@ -1062,6 +1062,9 @@ _ENGLISH: dict[str, str] = {
     "已生成：{path}": "Written: {path}",
     "请选择保存的文件": "Choose the file to write",
     "正在写入{file}…": "Writing {file}…",
+    "%v / %m 村": "%v / %m villages",
+    "正在取消…": "Cancelling…",
+    "已取消，未写入{file}": "Cancelled: {file} not written",
     "重点防范{n}户，其中监测对象{m}户，{u}户未落实结对帮扶责任人":
         "{n} households to watch, {m} of them monitored, {u} without a helper",
     "没有代码为“{code}”的村（社区）": "No village has the code “{code}”",

@@ -117,3 +117,44 @@ def test_no_file_chosen_and_a_refusal_are_said_in_english(window, qtbot, tmp_pat
     assert not CJK.search(status), status
     assert not (tmp_path / "chosen.xlsx").exists()
     dialog.close()
+
+
+def test_a_county_plan_counts_its_villages_and_cancel_leaves_the_file_as_it_was(
+        window, qtbot, tmp_path):
+    """Every village's plan in one PDF: 取消 pressed while it is written stops it, the file
+    already there untouched, nothing noted in the audit log; written again without 取消, the
+    bar counts the villages up to every one."""
+    from tests.ui.conftest import when_shown
+
+    dialog = _open(window, qtbot)
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    target = folder / "county-plan.pdf"
+    target.write_bytes(b"%PDF-1.4 last year's plan")
+    _fill(qtbot, dialog, "500", "pdf", target)
+    dialog.village.setCurrentIndex(0)  # 全部村（社区），每村一份
+    villages = len(window.session.villages)
+    edits = sql(window, "SELECT count(*) FROM edit")
+    assert not dialog.bar.isVisible() and not dialog.cancel_button.isVisible()
+    # 取消 as soon as writing shows (the first village's pages take the longest: the font).
+    when_shown(lambda: dialog.cancel_button if dialog.cancel_button.isVisible() else None,
+               lambda button: qtbot.mouseClick(button, Qt.MouseButton.LeftButton), 5)
+    qtbot.mouseClick(dialog.generate_button, Qt.MouseButton.LeftButton)
+    assert dialog.bar.isVisible() and dialog.bar.maximum() == villages
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=60_000)
+    assert dialog.status.text() == "已取消，未写入county-plan.pdf"
+    assert target.read_bytes() == b"%PDF-1.4 last year's plan"
+    assert sorted(p.name for p in folder.iterdir()) == ["county-plan.pdf"]
+    assert sql(window, "SELECT count(*) FROM edit") == edits
+    assert not dialog.bar.isVisible() and dialog.generate_button.isEnabled()
+
+    seen = []
+    dialog.bar.valueChanged.connect(seen.append)
+    dialog.status.clear()
+    _generate(qtbot, dialog)
+    assert dialog.status.text().startswith(f"已生成：{target}")
+    assert seen == sorted(seen) and seen[-1] == villages
+    assert target.read_bytes().startswith(b"%PDF-1.") and target.stat().st_size > 10_000
+    assert all(name in _pdf_text(target)
+               for name in window.session.villages["name"].head(3))
+    dialog.close()

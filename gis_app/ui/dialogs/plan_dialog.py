@@ -2,12 +2,14 @@
 
 The plan itself is :mod:`gis_app.services.plan_service`'s (drawn up from the session, written
 on a worker thread, then noted in the audit log); the dialog only gathers its options and says
-what it wrote (or why not). Phones are masked unless the window shows
+what it wrote (or why not). While a file is written a bar counts the villages and 取消 stops
+it, the file left as it was. Phones are masked unless the window shows
 personal data (which only users with the right can switch on).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, QThread, pyqtSignal
@@ -22,6 +24,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
 )
@@ -93,6 +96,15 @@ class PlanDialog(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bar = QProgressBar()  # the villages written, while a file is written
+        self.bar.setFormat(tr_("%v / %m 村"))
+        self.cancel_button = QPushButton(tr_("取消"))
+        self.cancel_button.clicked.connect(lambda _checked=False: self.cancel())
+        writing = QHBoxLayout()
+        writing.addWidget(self.bar, 1)
+        writing.addWidget(self.cancel_button)
+        self.bar.hide()
+        self.cancel_button.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Close)
         self.generate_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -105,6 +117,7 @@ class PlanDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.about)
         layout.addWidget(self.status)
+        layout.addLayout(writing)
         layout.addWidget(self.buttons)
         self.resize(560, 280)
 
@@ -168,11 +181,28 @@ class PlanDialog(QDialog):
             QApplication.restoreOverrideCursor()
         self.status.setText(tr_("正在写入{file}…").format(file=Path(path).name))
         self.generate_button.setEnabled(False)
+        villages = len(plan.villages)
+        self.bar.setRange(0, villages)
+        self.bar.setValue(0)
+        self.bar.show()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
         self._writer = _WriteThread(plan, path)
         self._writer.written.connect(self._written)
         self._writer.failed.connect(self._failed)
+        self._writer.stopped.connect(self._stopped)
+        # The save is counted as one more village: the bar stays at the last until written.
+        self._writer.progressed.connect(
+            lambda done, total: self.bar.setValue(min(done, villages)))
         self._writer.start()
         return path
+
+    def cancel(self) -> None:
+        """Stop the file being written (at the next village); the file stays as it was."""
+        if self._writer is not None:
+            self._writer.stop.set()
+            self.cancel_button.setEnabled(False)
+            self.status.setText(self.tr_("正在取消…"))
 
     @property
     def busy(self) -> bool:
@@ -183,6 +213,12 @@ class PlanDialog(QDialog):
         self._writer.wait()
         self._writer = None
         self.generate_button.setEnabled(True)
+        self.bar.hide()
+        self.cancel_button.hide()
+
+    def _stopped(self, path: str) -> None:
+        self._finish()
+        self.status.setText(self.tr_("已取消，未写入{file}").format(file=Path(path).name))
 
     def _written(self, plan, out: str) -> None:
         self._finish()
@@ -205,19 +241,34 @@ class PlanDialog(QDialog):
         super().done(result)
 
 
+class _Stopped(Exception):  # noqa: N818 - raised from ``progress`` once 取消 was pressed
+    pass
+
+
 class _WriteThread(QThread):
-    """Writes a plan already drawn up (reads nothing of the session)."""
+    """Writes a plan already drawn up (reads nothing of the session); ``stop`` set: stops."""
 
     written = pyqtSignal(object, str)
     failed = pyqtSignal(str)
+    stopped = pyqtSignal(str)
+    progressed = pyqtSignal(int, int)
 
     def __init__(self, plan, path: str):
         super().__init__()
         self.plan, self.path = plan, path
+        self.stop = threading.Event()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.stop.is_set() and done < total:  # once written, written
+            raise _Stopped
+        self.progressed.emit(done, total)
 
     def run(self) -> None:  # noqa: D102 - QThread override, on the worker thread
         try:
-            out = service.write_plan(self.plan, self.path)
+            out = service.write_plan(self.plan, self.path, self._progress)
+        except _Stopped:
+            self.stopped.emit(self.path)
+            return
         # OSError: the file cannot be written, or no Chinese font for the PDF
         except (OSError, ValueError) as exc:
             self.failed.emit(str(exc))
