@@ -200,9 +200,10 @@ class LayerSet:
         #: The exposure the choropleth shows: its buffer (metres) and kind (None: any).
         self.exposure_options: dict = {"buffer_m": 0.0, "kind": None}
         self._exposure = None  # an ExposureResult, None until counted or after an edit
-        #: True when the window counts the exposure again after an edit on a worker thread
-        #: and brings it with :meth:`set_exposure`: the choropleth then keeps its colours
-        #: until then rather than counting on the window's thread (0.15 s at 120,000).
+        #: True when the window counts the exposure on a worker thread and brings it with
+        #: :meth:`set_exposure`: the choropleth, first shown or after an edit, then waits for
+        #: it (uncoloured, or keeping its colours) rather than counting on the window's
+        #: thread (0.15–0.3 s at 120,000).
         self.exposure_counted_elsewhere = False
         self.layers: dict[str, MapLayer] = {}
         for definition in ordered:
@@ -291,6 +292,8 @@ class LayerSet:
         from gis_app.services.exposure_view import exposure_layer
 
         if self._exposure is None or self._exposure.buffer_m != self.exposure_options["buffer_m"]:
+            if self.exposure_counted_elsewhere:  # uncoloured until set_exposure brings it
+                return exposure_layer(self.session.grids, None)
             from gis_app.services.exposure_service import compute_exposure
 
             self._exposure = compute_exposure(self.session, self.exposure_options["buffer_m"])

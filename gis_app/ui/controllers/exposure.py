@@ -8,9 +8,9 @@ until an edit changes households, hazards, grids, units, sites or helper pairs (
 change sets) or the buffer changes; the level and the kind only summarise it again. It is
 computed while the dock is on screen, else when the dock is next shown. Each result is also
 handed to the map's exposure choropleth, which thus colours the dock's buffer and kind. With
-the choropleth on the map and the dock closed, an edit has it counted again here too, on the
-worker thread at the choropleth's buffer and kind (the map keeps its colours meanwhile), never
-on the window's thread.
+the dock closed, the choropleth ticked on, or an edit under it, has it counted here too, on
+the worker thread at the choropleth's buffer and kind (the map uncoloured, or keeping its
+colours, meanwhile), never on the window's thread.
 
 A row clicked selects its households on the map (the households layer's selection, as a
 click on the map does); a bar of the chart selects every household of that kind and level.
@@ -28,7 +28,7 @@ from gis_app.services.exposure_service import (
     load_inputs,
     warm_inputs,
 )
-from gis_app.services.layers import EXPOSURE_ENTITIES
+from gis_app.services.layers import EXPOSURE_ENTITIES, EXPOSURE_SOURCE
 from gis_app.ui.controllers.base import (
     BOTTOM,
     ActionSpec,
@@ -77,7 +77,10 @@ class ExposureController(WorkerDock, Controller):
         self._version = 0  # counts edits that change the exposure: a result of before is stale
         self._receiver = DockWorkReceiver(self)
         self.session.events.changed.connect(self._changed)
-        self.layers.exposure_counted_elsewhere = True  # after an edit: refresh() counts it
+        # The choropleth shown or edited under it: refresh() counts it on the worker thread.
+        self.layers.exposure_counted_elsewhere = True
+        for layer in self.layers.by_source(EXPOSURE_SOURCE):
+            layer.events.visible.connect(lambda visible: visible and self.refresh())
         self.session.events.reset.connect(self._stale)
         self.state.events.language.connect(lambda _l: self._options_changed())
 
