@@ -126,8 +126,8 @@ class ExposureController(WorkerDock, Controller):
     def refresh(self) -> None:
         """Compute (or summarise again) while the dock is on screen.
 
-        With the dock closed and the choropleth on the map, an edit's exposure is counted
-        again at the choropleth's buffer and kind.
+        With the dock closed and the choropleth on the map (just ticked on, or after an
+        edit), the exposure is counted at the choropleth's buffer and kind.
         """
         if self.shown(EXPOSURE):
             self._fill_kinds()
