@@ -376,7 +376,8 @@ def _plan(args) -> int:
 
     as_of = parse_date(args.as_of) if args.as_of else None
     plan, out = export_plan(_open(args.project), args.out, village=args.village,
-                            buffer_m=args.buffer, as_of=as_of, unmask=args.unmask)
+                            buffer_m=args.buffer, as_of=as_of, unmask=args.unmask,
+                            progress=_progress_printer(not args.json))
     summary = plan.summary()
     listed = int(summary["households"].sum())
     monitored = int(summary["monitored"].sum())

@@ -27,7 +27,9 @@ def test_one_village_as_excel_with_json_counts(path, tmp_path, capsys):
     out = tmp_path / "plan.xlsx"
     assert main(["plan", str(path), "--village", VILLAGE, "--buffer", "150", "--out", str(out),
                  "--json"]) == 0
-    printed = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert captured.err == ""  # --json: no progress
     project = open_project(path)
     expected = reference(project, 150.0)
     project.close()
@@ -47,8 +49,12 @@ def test_one_village_as_excel_with_json_counts(path, tmp_path, capsys):
 def test_every_village_as_pdf_in_text_mode(path, tmp_path, capsys):
     out = tmp_path / "all.pdf"
     assert main(["plan", str(path), "--out", str(out)]) == 0
-    said = capsys.readouterr().out
+    captured = capsys.readouterr()
+    said = captured.out
     assert said.startswith("已生成26个村（社区）的防范因灾返贫预案（草案）：重点防范")
+    # progress on stderr: the plan drawn up, then the 26 villages written and the file saved
+    assert captured.err.rstrip().splitlines()[-1].endswith("进度 27/27")
+    assert "\r进度 1/27" in captured.err
     # each village starts a page and numbers its own pages from 1, its name in the footer
     pages = [p for p in _pdf_text(out).split("\f") if p.strip()]
     footers = [re.findall(r"(\S+)防范因灾返贫预案（草案） 第 (\d+) 页", p)[-1] for p in pages]

@@ -562,6 +562,6 @@ def export_plan(source, out: str | Path, village=None, buffer_m: float = 0.0,
     user = user or session.user
     plan = disaster_plan(session, village, buffer_m, as_of, unmask, user, lifted_levels,
                          progress)
-    write_plan(plan, out)
+    write_plan(plan, out, progress)  # told again from 0: the villages written
     record_export(session, plan, out, user)
     return plan, out
