@@ -74,12 +74,17 @@ def add_cjk_font(pdf, family: str = CJK_FAMILY) -> Path:
 def write_pdf(pdf, path) -> None:
     """``pdf.output(path)``, then the embedded fonts' files closed.
 
-    fpdf2 opens a font file lazily (fontTools) and would keep it open until the document is
-    garbage-collected.
+    Written whole under a temporary name beside ``path``, then renamed: a file already
+    there stays as it was if writing fails. fpdf2 opens a font file lazily (fontTools) and
+    would keep it open until the document is garbage-collected.
     """
+    path = Path(path)
+    part = path.with_name(f".{path.name}.part")
     try:
-        pdf.output(str(path))
+        pdf.output(str(part))
+        os.replace(part, path)
     finally:
+        part.unlink(missing_ok=True)
         close_fonts(pdf)
 
 
