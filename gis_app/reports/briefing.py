@@ -31,6 +31,7 @@ from folium.template import Template
 
 from gis_app.core.classify import classify
 from gis_app.core.mapdefs import Style, Symbol
+from gis_app.reports.files import replace_whole
 
 #: Decimal degrees kept: 1e-5° is about a metre, below a screen pixel at street zoom.
 PRECISION = 5
@@ -371,15 +372,12 @@ def write_briefing(
     figure.html.add_child(Element(
         f'<div class="briefing-box briefing-title">{heading}</div>{legend_html(parts, language)}'))
     text = figure.render()
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    def write(tmp: Path) -> None:
         tmp.write_text(text, encoding="utf-8")
         if progress:
             progress(total, total)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return replace_whole(path, write)
 
 
 __all__ = ["PANES", "MapPart", "feature_collection", "leaflet_assets",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from gis_app.reports.files import replace_whole
+
 #: Fonts with Chinese glyphs, most common first: Debian/Ubuntu, then Windows, then macOS.
 CJK_FONT_CANDIDATES: tuple[str, ...] = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -78,13 +80,9 @@ def write_pdf(pdf, path) -> None:
     there stays as it was if writing fails. fpdf2 opens a font file lazily (fontTools) and
     would keep it open until the document is garbage-collected.
     """
-    path = Path(path)
-    part = path.with_name(f".{path.name}.part")
     try:
-        pdf.output(str(part))
-        os.replace(part, path)
+        replace_whole(path, lambda tmp: pdf.output(str(tmp)))
     finally:
-        part.unlink(missing_ok=True)
         close_fonts(pdf)
 
 

@@ -25,6 +25,7 @@ import shapely
 
 from gis_app.core.classify import DEFAULT_CLASS, classify
 from gis_app.core.mapdefs import Style, Symbol
+from gis_app.reports.files import replace_whole
 from gis_app.reports.fonts import add_cjk_font, close_fonts, find_cjk_font
 from gis_app.reports.map_frame import BLACK, WHITE, MapFrame, north_arrow, scale_bar
 from gis_app.reports.page_canvas import PdfCanvas, PngCanvas, rgba
@@ -462,7 +463,7 @@ def write_map_pdf(sheet: PrintSheet, path: str | os.PathLike, progress=None) -> 
             draw_page(canvas, sheet, page, number)
             if progress is not None:
                 progress(number, total)
-        return _replace(Path(path), lambda tmp: pdf.output(str(tmp)))
+        return replace_whole(Path(path), lambda tmp: pdf.output(str(tmp)))
     finally:
         close_fonts(pdf)  # also when stopped half drawn
 
@@ -483,17 +484,5 @@ def write_map_png(sheet: PrintSheet, path: str | os.PathLike, dpi: int = 300,
     draw_page(canvas, sheet, sheet.pages[0])
     if progress is not None:
         progress(1, 1)
-    return _replace(Path(path), lambda tmp: canvas.image.save(tmp, format="PNG",
+    return replace_whole(Path(path), lambda tmp: canvas.image.save(tmp, format="PNG",
                                                               dpi=(dpi, dpi)))
-
-
-def _replace(path: Path, write) -> Path:
-    """Write to a temporary file beside ``path``, then put it in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path

@@ -21,6 +21,7 @@ from numbers import Integral
 from pathlib import Path
 
 from gis_app.core.codes import HazardLevel
+from gis_app.reports.files import replace_whole
 from gis_app.reports.fonts import CJK_FAMILY, add_cjk_font, close_fonts, write_pdf
 from gis_app.reports.pdf_layout import draw_paragraph, draw_table, paragraph_height
 
@@ -198,13 +199,7 @@ def write_plan_excel(plan, path: str | os.PathLike, progress=None) -> Path:
         _village_sheet(wb.create_sheet(name), plan, village)
     if progress:
         progress(total - 1, total)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    replace_whole(path, wb.save)
     if progress:
         progress(total, total)
     return path
@@ -415,7 +410,6 @@ def write_plan_pdf(plan, path: str | os.PathLike, progress=None) -> Path:
         close_fonts(pdf)  # stopped half drawn: the embedded font's file is let go
         raise
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_pdf(pdf, path)
     if progress:
         progress(total, total)

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 # CJKFontNotFound: what write_visit_list_pdf raises, importable from here as before.
+from gis_app.reports.files import replace_whole
 from gis_app.reports.fonts import (  # noqa: F401
     CJKFontNotFound,
     add_cjk_font,
@@ -297,14 +298,7 @@ def write_visit_list_excel(visits, path: str | os.PathLike) -> Path:
     sheet.add_image(picture, "A2")
     sheet["A1"] = f"{TITLE}路线图（{visits.worker['name']}）：序号与清单一致，线为建议走访顺序"
     _print_setup(sheet)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return replace_whole(path, wb.save)
 
 
 def _excel_rows(table, households) -> list[list]:
