@@ -7,8 +7,10 @@ import sys
 
 def run_app(project_location: str | None = None) -> int:
     """Start the desktop app on ``project_location`` (the bundled sample county when None)."""
+    from gis_app.runtime import tune_allocator
     from gis_app.ui.app import run
 
+    tune_allocator()
     return run(project_location)
 
 

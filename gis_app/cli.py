@@ -492,6 +492,9 @@ def _emit(args, payload: dict, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``gis-app``; returns the exit code."""
+    from gis_app.runtime import tune_allocator
+
+    tune_allocator()
     args = build_parser().parse_args(argv)
     if args.command in (None, "open"):
         from gis_app.__main__ import run_app

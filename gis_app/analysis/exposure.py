@@ -862,7 +862,7 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
 KEEP_FROM = 5_000
 #: Part of every index's digest: changed when the way indexes are built changes, so that
 #: those kept on disk by an older version are never read.
-_INDEX_VERSION = f"2|{_QUAD_SEGS}|{_MARGIN_OUT}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
+_INDEX_VERSION = f"3|{_QUAD_SEGS}|{_MARGIN_OUT}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
 #: Raster cells per point located, when the number of points is known.
 _CELLS_PER_POINT = 3
 #: Indexes kept (a planner compares a few buffers; each is a few MB).
@@ -878,15 +878,28 @@ def forget_indexes() -> None:
 
 
 def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
-    """A digest of everything an index is built from."""
+    """A digest of everything an index is built from.
+
+    Geometries by their coordinates and how they are cut into geometries, parts and rings
+    (the same as hashing their WKB, at a third of the time: no WKB is written).
+    """
     digest = hashlib.sha256()  # the fastest here (SHA extensions): 1.5 ms for 3 MB
     digest.update(_INDEX_VERSION.encode())
     for array in (codes, levels, reach):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(str(target_cells).encode())
     usable = ~shapely.is_missing(geoms)
-    digest.update(usable.tobytes())
-    digest.update(b"".join(shapely.to_wkb(geoms[usable])))
+    present = geoms[usable]
+    parts, part_owner = shapely.get_parts(present, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    structure = (usable, shapely.get_type_id(present),
+                 np.bincount(part_owner, minlength=len(present)), shapely.get_type_id(parts),
+                 np.bincount(ring_part, minlength=len(parts)), shapely.get_num_coordinates(parts),
+                 shapely.get_num_coordinates(rings))
+    for array in structure:
+        digest.update(np.ascontiguousarray(array).tobytes())
+        digest.update(b"|")
+    digest.update(shapely.get_coordinates(present).tobytes())
     return digest.digest()
 
 

@@ -405,6 +405,17 @@ def test_an_index_is_reused_for_the_same_hazards_and_rebuilt_for_changed_ones():
     before = {(int(k), int(v)) for _, k, v in zip(*first.locate(x, y), strict=True)}
     after = {(int(k), int(v)) for _, k, v in zip(*changed.locate(x, y), strict=True)}
     assert (flood, 1) not in before and (flood, 1) in after
+    # The same coordinates cut into other rings: a hole is not a second part.
+    shell, hole = shapely.box(0, 0, 100, 100), shapely.box(30, 30, 70, 70)
+    holed = gpd.GeoDataFrame({"kind": ["洪涝"], "level": [1]}, crs=4525,
+                             geometry=[shapely.Polygon(shell.exterior, [hole.exterior])])
+    parts = holed.set_geometry([shapely.MultiPolygon([shell, hole])], crs=4525)
+    assert np.array_equal(shapely.get_coordinates(holed.geometry.values),
+                          shapely.get_coordinates(parts.geometry.values))
+    with_hole, _ = hazard_index(holed, None, 0.0, points=10)
+    two_parts, _ = hazard_index(parts, None, 0.0, points=10)
+    assert with_hole is not two_parts
+    assert len(with_hole.locate([50.0], [50.0])[0]) == 0  # in the hole
 
 
 def test_an_index_made_again_from_its_arrays_gives_geos_answers_and_bad_arrays_are_refused():
