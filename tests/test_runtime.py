@@ -43,3 +43,21 @@ def test_tuning_twice_gives_the_same_answer():
     from gis_app.runtime import tune_allocator
 
     assert tune_allocator() == tune_allocator()
+
+
+def test_the_objects_of_the_imports_are_left_out_of_later_full_collections():
+    probe = """
+import gc, json
+import geopandas, shapely  # the data stack, as the app imports it before freezing
+from gis_app.runtime import freeze_start_up
+before = len(gc.get_objects())
+freeze_start_up()
+after = len(gc.get_objects())
+print(json.dumps({"before": before, "after": after, "frozen": gc.get_freeze_count()}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    counts = json.loads(done.stdout)
+    assert counts["before"] > 20_000
+    assert counts["frozen"] > counts["before"] // 2
+    assert counts["after"] < counts["before"] // 10  # what a full collection walks now

@@ -15,6 +15,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gis_app.runtime import freeze_start_up
+
 _WINDOWS: list = []  # keep windows alive
 
 
@@ -191,6 +193,12 @@ class _ExitAfterFirstPaint(QObject):
 def run(project_location: str | None) -> int:
     """Open the project (or the sample) and run the event loop."""
     app = application()
+    # The data stack imported (the window's widgets are imported while the project loads):
+    # its objects left out of every later full collection.
+    import gis_app.services.map_service
+    import gis_app.services.session  # noqa: F401
+
+    freeze_start_up()
     window = open_window(project_location)
     if window is None:
         return 1
