@@ -151,6 +151,8 @@ def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, n
 _THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Below this many vertices (or exact tests) one thread: no gain worth a thread's start.
 _PARALLEL_FROM = 20_000
+#: Rasters of at most this many cells keep a cell → slot table for locating.
+_SLOT_CELLS = 4_000_000
 
 
 def _halves(hazards: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
@@ -321,7 +323,7 @@ class ExposureIndex:
         for array in (index._inner, index._outer, index.geometries):
             present = array[np.not_equal(array, None)]
             shapely.prepare(present[~shapely.is_empty(present)])
-        index._table = index._decoding_table()
+        index._lookups()
         return index
 
     def _bracket(self, hazards: np.ndarray):
@@ -550,7 +552,19 @@ class ExposureIndex:
         self._cand_cells, first = np.unique(cells, return_index=True)
         self._cand_start = np.r_[first, len(cells)].astype(np.int64)
         self._codes[self._cand_cells] |= self._flag
+        self._lookups()
+
+    def _lookups(self) -> None:
+        """What locating reads besides the raster: decoding table, slots, inner polygons."""
         self._table = self._decoding_table()
+        #: Each cell's slot in ``_cand_cells`` (-1: none), when the raster is small enough
+        #: for it (16 MB): a look-up instead of a binary search per point.
+        self._slot = None
+        if self.ncols * self.nrows <= _SLOT_CELLS:
+            self._slot = np.full(self.ncols * self.nrows, -1, dtype=np.int32)
+            self._slot[self._cand_cells] = np.arange(len(self._cand_cells), dtype=np.int32)
+        #: Hazards with an inner polygon of their own to test first.
+        self._test_inner = ~self._plain & np.not_equal(self._inner, None)
 
     def _decoding_table(self) -> np.ndarray | None:
         """Levels per kind of every code without its flag (None when codes are too long)."""
@@ -624,12 +638,16 @@ class ExposureIndex:
         if progress:
             progress(1, total)
         if len(flagged):
-            slot = np.searchsorted(self._cand_cells, cell[flagged])
+            slot = (self._slot[cell[flagged]] if self._slot is not None
+                    else np.searchsorted(self._cand_cells, cell[flagged]))
             starts = self._cand_start[slot]
             pos, owner = _repeat_ranges(starts, self._cand_start[slot + 1] - starts)
-            hazard = self._cand[pos].astype(np.int64)
+            hazard = self._cand[pos]
             sub = flagged[owner]
-            order = np.argsort(hazard, kind="stable")  # each prepared geometry stays hot
+            # By hazard, each prepared geometry staying hot (a radix sort on 16 bits).
+            order = np.argsort(hazard.astype(np.uint16) if len(self.geometries) <= 1 << 16
+                               else hazard, kind="stable")
+            hazard = hazard.astype(np.int64)
             hazard, sub = hazard[order], sub[order]
             role = self._cand_role[pos[order]]
             px, py = x[hit[sub]], y[hit[sub]]
@@ -670,10 +688,9 @@ class ExposureIndex:
             out[plain] = shapely.intersects_xy(self.geometries[hazard[plain]], px[plain],
                                                py[plain])
         open_ = ~plain
-        inner = self._inner[hazard]
-        ask = np.flatnonzero(open_ & ((role & 1) > 0) & np.not_equal(inner, None))
+        ask = np.flatnonzero(((role & 1) > 0) & self._test_inner[hazard])
         if len(ask):
-            sure = shapely.intersects_xy(inner[ask], px[ask], py[ask])
+            sure = shapely.intersects_xy(self._inner[hazard[ask]], px[ask], py[ask])
             out[ask[sure]] = True
             open_[ask[sure]] = False
         ask = np.flatnonzero(open_ & ((role & 2) > 0))
