@@ -290,7 +290,7 @@ def test_built_in_halves_on_two_threads_or_on_one_the_answers_are_geos(monkeypat
 
 
 def test_simplified_zones_keep_every_answer_exact():
-    """Rings simplified before buffering (0.5 % of the reach) change no answer; a zone whose
+    """Rings simplified before buffering (5 % of the reach) change no answer; a zone whose
     simplification loses a ring (a hole smaller than the tolerance) is buffered as it is."""
     rng = np.random.default_rng(7)
     a = np.linspace(0, 2 * np.pi, 400, endpoint=False)
@@ -314,6 +314,32 @@ def test_simplified_zones_keep_every_answer_exact():
         row, kind, level = ExposureIndex(geoms, kinds, levels, reach).locate(x, y)
         got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
         assert got == brute_force(geoms, kinds, levels, np.full(len(geoms), reach), x, y)
+
+
+def test_a_simplified_zone_is_never_farther_or_nearer_than_the_tolerance():
+    """What the buffers' margins rely on: any point's distance to a zone and to its
+    simplification differ by at most the tolerance (inside, outside, in holes)."""
+    rng = np.random.default_rng(11)
+    a = np.linspace(0, 2 * np.pi, 300, endpoint=False)
+    shapes = []
+    for k in range(8):  # lobes with wiggles, every other one with a hole
+        r = 400 * (1 + 0.25 * np.sin(3 * a + k) + 0.05 * np.sin(17 * a + 2 * k))
+        shell = np.c_[X0 + 1500 * k + r * np.cos(a), Y0 + r * np.sin(a)]
+        hole = np.c_[X0 + 1500 * k + 0.4 * r * np.cos(a), Y0 + 0.4 * r * np.sin(a)][::-1]
+        shapes.append(shapely.Polygon(shell, [hole] if k % 2 else []))
+    geoms = np.array(shapes, dtype=object)
+    for tolerance in (5.0, 20.0):
+        simple, kept = _simplified(geoms, np.full(len(geoms), tolerance))
+        assert (kept == tolerance).all()
+        owner = rng.integers(0, len(geoms), 100_000)
+        boundary = shapely.get_coordinates(shapely.boundary(geoms))
+        near = boundary[rng.integers(0, len(boundary), len(owner))]
+        points = shapely.points(near + rng.normal(0, 2 * tolerance, near.shape))
+        owner = shapely.STRtree(geoms).nearest(points)
+        gap = np.abs(shapely.distance(geoms[owner], points)
+                     - shapely.distance(simple[owner], points))
+        assert gap.max() <= tolerance * (1 + 1e-9)
+        assert gap.max() > 0.5 * tolerance  # the shapes were simplified that far
 
 
 def test_a_small_raster_gives_the_same_answers():
