@@ -167,23 +167,39 @@ _PARALLEL_FROM = 20_000
 _SLOT_CELLS = 4_000_000
 
 
-def _halves(hazards: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
-    """``hazards`` in two parts, one per thread (or one part when small or on one core).
+#: Parts per thread that work is cut into: a thread done early takes the next part, so
+#: that neither waits for the other at the end (the parts' costs differ more than their
+#: sizes tell).
+_PARTS_PER_THREAD = 1
+_EXACT_PARTS_PER_THREAD = 2
 
-    Alternate hazards go to each part: both get a like mix of kinds and shapes, whose costs
-    differ more than their vertices tell.
+
+def _parts(hazards: np.ndarray, weight: np.ndarray) -> list[np.ndarray]:
+    """``hazards`` in parts of about equal ``weight`` (one part when small or on one core).
+
+    Dealt out heaviest first, one to each part in turn: every part gets a like mix of kinds
+    and shapes.
     """
     if _THREADS < 2 or int(weight[hazards].sum()) < _PARALLEL_FROM:
         return [hazards]
-    return [hazards[0::2], hazards[1::2]]
+    n_parts = _THREADS * _PARTS_PER_THREAD
+    dealt = hazards[np.argsort(-weight[hazards], kind="stable")]
+    return [np.sort(dealt[i::n_parts]) for i in range(n_parts) if i < len(dealt)]
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _in_parallel(function, parts: list) -> list:
-    """``function(part)`` for every part, on threads when there are several."""
+    """``function(part)`` for every part, on the module's threads when there are several."""
+    global _POOL
     if len(parts) == 1:
         return [function(parts[0])]
-    with ThreadPoolExecutor(len(parts)) as pool:
-        return list(pool.map(function, parts))
+    with _POOL_LOCK:
+        if _POOL is None:  # kept for the process: no threads started per call
+            _POOL = ThreadPoolExecutor(_THREADS, thread_name_prefix="exposure")
+    return list(_POOL.map(function, parts))
 
 
 def _repeat_ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,18 +227,26 @@ class ExposureIndex:
         How far each hazard reaches beyond its geometry (buffer, or threat radius + buffer);
         0 for a zone means the zone itself. Negative values are refused.
     target_cells : int, optional
-        Raster cells; by default 50 per vertex of the hazards' polygons, 0.25–12 million.
+        Raster cells; by default 10 per vertex of the hazards, 0.25–12 million.
         More cells leave fewer points to exact tests but take longer to build.
     """
 
     def __init__(self, geometries, kinds, levels, reach, target_cells: int | None = None):
         self._inputs(geometries, kinds, levels, reach)
-        geoms, usable = self.geometries, self._usable
-        # Built in two halves of about equal vertices on two threads (GEOS and numpy let go
-        # of the GIL), each hazard in one half only: then merged.
-        halves = _halves(np.flatnonzero(usable), shapely.get_num_coordinates(geoms))
-        rings = _in_parallel(self._bracket, halves)
-        self._build(target_cells, rings)
+        weight = shapely.get_num_coordinates(self.geometries)
+        self._layout(target_cells, int(weight[self._usable].sum()))
+        # Built in parts on two threads (GEOS and numpy let go of the GIL), each hazard
+        # bracketed and cut into runs in one part only, without waiting for the others:
+        # then painted together.
+        runs = _in_parallel(self._build_part,
+                            _parts(np.flatnonzero(self._usable), weight))
+        sure = [np.concatenate(arrays) for arrays in zip(*(r[0] for r in runs), strict=True)]
+        doubt = [np.concatenate(arrays) for arrays in zip(*(r[1] for r in runs), strict=True)]
+        self._paint(sure, doubt)
+
+    def _build_part(self, hazards: np.ndarray):
+        """The runs of ``hazards``, bracketed."""
+        return self._runs(self._bracket(hazards))
 
     def _inputs(self, geometries, kinds, levels, reach) -> None:
         """The hazards checked and kept; the zones without reach are their own brackets."""
@@ -384,16 +408,25 @@ class ExposureIndex:
         return coords, coord_ring, hazard[ring_owner], role[ring_owner]
 
     def _layout(self, target_cells: int | None, n_vertices: int) -> None:
-        outer = self._outer[self._usable]
-        if len(outer):
-            bounds = shapely.bounds(outer)
-            xmin, ymin = np.nanmin(bounds[:, 0]), np.nanmin(bounds[:, 1])
-            xmax, ymax = np.nanmax(bounds[:, 2]), np.nanmax(bounds[:, 3])
+        """The raster over every outer polygon, known before any is made.
+
+        An outer polygon lies within its distance of the hazard (the buffer's vertices are
+        at that distance from vertices of the hazard, or of its simplification, whose
+        vertices are the hazard's): the hazards' bounds grown by it hold them all.
+        """
+        usable = self._usable
+        if usable.any():
+            bounds = shapely.bounds(self.geometries[usable])
+            grow = np.where(self._plain[usable], 0.0, self.reach[usable]
+                            * (1 + _MARGIN_OUT + _SIMPLIFY) + 2 * _MARGIN_ABS)
+            grow += 1e-9 * np.abs(bounds).max(axis=1)  # rounding of far-off coordinates
+            xmin, ymin = np.min(bounds[:, 0] - grow), np.min(bounds[:, 1] - grow)
+            xmax, ymax = np.max(bounds[:, 2] + grow), np.max(bounds[:, 3] + grow)
         else:
             xmin = ymin = 0.0
             xmax = ymax = 1.0
         if target_cells is None:
-            target_cells = int(np.clip(50 * n_vertices, 1 << 18, 12_000_000))
+            target_cells = int(np.clip(10 * n_vertices, 1 << 18, 12_000_000))
         width, height = max(xmax - xmin, 0.0), max(ymax - ymin, 0.0)
         extent = max(width, height, 1e-9 * max(abs(xmax), abs(ymax), 1.0))
         size = np.sqrt(max(width, extent * 1e-3) * max(height, extent * 1e-3) / target_cells)
@@ -403,14 +436,6 @@ class ExposureIndex:
         self.y0 = float(ymin - (1.0 + _SHIFT_Y) * size)
         self.ncols = int(np.ceil((xmax - self.x0) / size)) + 2
         self.nrows = int(np.ceil((ymax - self.y0) / size)) + 2
-
-    def _build(self, target_cells: int | None, rings: list) -> None:
-        """The raster and the uncertain pairs from the halves' rings."""
-        self._layout(target_cells, sum(len(part[0]) for part in rings))
-        runs = _in_parallel(self._runs, rings)
-        sure = [np.concatenate(arrays) for arrays in zip(*(r[0] for r in runs), strict=True)]
-        doubt = [np.concatenate(arrays) for arrays in zip(*(r[1] for r in runs), strict=True)]
-        self._paint(sure, doubt)
 
     def _runs(self, rings):
         """Runs of cells along rows, per hazard, from its rings: sure and uncertain.
@@ -663,11 +688,15 @@ class ExposureIndex:
             hazard, sub = hazard[order], sub[order]
             role = self._cand_role[pos[order]]
             px, py = x[hit[sub]], y[hit[sub]]
-            # Two threads, each with its own hazards (GEOS fills a prepared geometry's caches
-            # on first use: never one geometry on two threads).
-            cut = int(np.searchsorted(hazard, hazard[len(hazard) // 2]))
-            parts = [slice(0, cut), slice(cut, None)] if (
-                _THREADS > 1 and len(hazard) >= _PARALLEL_FROM and cut > 0) else [slice(None)]
+            # On two threads, in parts of whole hazards (GEOS fills a prepared geometry's
+            # caches on first use: never one geometry on two threads).
+            parts = [slice(None)]
+            if _THREADS > 1 and len(hazard) >= _PARALLEL_FROM:
+                n_parts = _THREADS * _EXACT_PARTS_PER_THREAD
+                cuts = np.unique(np.searchsorted(
+                    hazard, hazard[np.arange(1, n_parts) * len(hazard) // n_parts]))
+                bounds = [0, *cuts[cuts > 0].tolist(), len(hazard)]
+                parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
             # One locate at a time tests an index's geometries: the dock's and the dashboard's
             # workers may share an index, and GEOS's caches are not filled under a lock.
             with self._exact_lock:

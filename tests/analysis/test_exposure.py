@@ -267,24 +267,30 @@ def test_random_layers_equal_geos_on_every_point(seed, buffer_m):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_built_in_halves_on_two_threads_or_on_one_the_answers_are_geos(monkeypatch, threads):
-    """The index is built (and its exact tests made) in two halves of the hazards on two
-    threads when there is much to do; here forced on small layers, and off (one core)."""
+def test_built_in_parts_on_two_threads_or_on_one_the_answers_are_geos(monkeypatch, threads):
+    """The index is built (and its exact tests made) in parts of the hazards on two threads
+    when there is much to do, each hazard in one part; here forced on small layers, and off
+    (one core)."""
     import gis_app.analysis.exposure as exposure
 
     monkeypatch.setattr(exposure, "_THREADS", threads)
     monkeypatch.setattr(exposure, "_PARALLEL_FROM", 10)
-    halves = []
-    build = exposure.ExposureIndex._bracket
+    parts, tested = [], []
+    build, exact = exposure.ExposureIndex._bracket, exposure.ExposureIndex._exact
     monkeypatch.setattr(exposure.ExposureIndex, "_bracket",
-                        lambda self, part: halves.append(len(part)) or build(self, part))
+                        lambda self, part: parts.append(part) or build(self, part))
+    monkeypatch.setattr(exposure.ExposureIndex, "_exact",
+                        lambda self, hazard, *args: tested.append(set(hazard.tolist()))
+                        or exact(self, hazard, *args))
     geoms, kinds, levels = random_hazards(5)
     reach = np.where(shapely.get_type_id(geoms) == 0, 150.0, 60.0)
     x, y = random_points(5, geoms, 20_000)
     index = ExposureIndex(geoms, kinds, levels, reach)
-    assert sorted(halves) == ([len(geoms) // 2, len(geoms) - len(geoms) // 2] if threads == 2
-                              else [len(geoms)])
+    assert len(parts) == (2 * exposure._PARTS_PER_THREAD if threads == 2 else 1)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(len(geoms)))
     row, kind, level = index.locate(x, y)
+    assert len(tested) == (2 * exposure._PARTS_PER_THREAD if threads == 2 else 1)
+    assert sum(len(part) for part in tested) == len(set().union(*tested))  # no hazard twice
     got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
     assert got == brute_force(geoms, kinds, levels, reach, x, y)
 
