@@ -133,7 +133,8 @@ def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, n
     ring_coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
     simple = np.array(rings, dtype=object)
     drawn = np.flatnonzero(np.bincount(ring_of_coord, minlength=len(rings)) > 0)
-    lines = shapely.linestrings(ring_coords, indices=np.searchsorted(drawn, ring_of_coord))
+    lines = shapely.linestrings(ring_coords, indices=ring_of_coord if len(drawn) == len(rings)
+                                else np.searchsorted(drawn, ring_of_coord))
     simple[drawn] = shapely.simplify(lines, tolerance[idx][part_owner[ring_part[drawn]]],
                                      preserve_topology=False)
     # A ring that collapsed: its geometry is kept as it was (the ring put back to build it).
@@ -957,7 +958,7 @@ def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
     for array in structure:
         digest.update(np.ascontiguousarray(array).tobytes())
         digest.update(b"|")
-    digest.update(shapely.get_coordinates(present).tobytes())
+    digest.update(shapely.get_coordinates(present))  # read in place, not copied
     return digest.digest()
 
 

@@ -289,7 +289,7 @@ def test_built_in_parts_on_two_threads_or_on_one_the_answers_are_geos(monkeypatc
     assert len(parts) == (2 * exposure._PARTS_PER_THREAD if threads == 2 else 1)
     assert sorted(np.concatenate(parts).tolist()) == list(range(len(geoms)))
     row, kind, level = index.locate(x, y)
-    assert len(tested) == (2 * exposure._PARTS_PER_THREAD if threads == 2 else 1)
+    assert len(tested) == (2 * exposure._EXACT_PARTS_PER_THREAD if threads == 2 else 1)
     assert sum(len(part) for part in tested) == len(set().union(*tested))  # no hazard twice
     got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
     assert got == brute_force(geoms, kinds, levels, reach, x, y)
@@ -314,6 +314,13 @@ def test_simplified_zones_keep_every_answer_exact():
     assert fewer.all()
     moved = shapely.hausdorff_distance(shapely.boundary(simple[0]), shapely.boundary(geoms[0]))
     assert moved <= 1
+    # A polygon with an empty hole (GEOS allows it) is kept as it is; the others beside it
+    # are still simplified.
+    empty_hole = shapely.polygons(box(9000, 0, 9400, 400).exterior, holes=[shapely.LinearRing()])
+    again, tolerance = _simplified(np.array([empty_hole, shapes[0]], dtype=object),
+                                   np.array([1.0, 1.0]))
+    assert again[0] is empty_hole and tolerance[0] == 0.0
+    assert tolerance[1] == 1.0 and shapely.equals(again[1], simple[0])
     kinds, levels = np.arange(len(geoms)) % 3, np.ones(len(geoms), dtype=int)
     for reach in (200.0, 30.0):
         x, y = random_points(7, geoms, 20_000)
