@@ -51,6 +51,7 @@ The answers therefore equal GEOS's ``intersects`` / ``dwithin`` for every point.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -210,6 +211,21 @@ def _repeat_ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, 
     first = np.cumsum(counts) - counts
     values = np.arange(owner.size, dtype=np.int64) - np.repeat(first - starts, counts)
     return values, owner
+
+
+@functools.lru_cache(maxsize=8)
+def _decoding_table(n_kinds: int, bits: int) -> np.ndarray:
+    """Levels per kind (``bits`` bits each, 0: none) of every code of ``n_kinds`` kinds.
+
+    Made once per shape of code and shared by the indexes (read only).
+    """
+    values = np.arange(1 << (n_kinds * bits), dtype=np.int64)
+    table = np.empty((len(values), max(n_kinds, 1)), dtype=np.uint8)
+    for kind in range(n_kinds):
+        table[:, kind] = (values >> (bits * kind)) & ((1 << bits) - 1)
+    table[table == 0] = _NONE
+    table.flags.writeable = False
+    return table
 
 
 class ExposureIndex:
@@ -583,11 +599,22 @@ class ExposureIndex:
         sure = ((self._codes[cells] >> shift) & kind_type(levels_mask)).astype(np.int64)
         keep = (sure == 0) | (self.levels[hazard] < sure)
         cells, hazard, role = cells[keep], hazard[keep], role[keep]
-        order = np.argsort(cells, kind="stable")
-        cells, self._cand = cells[order], hazard[order].astype(np.int32)
-        self._cand_role = role[order].astype(np.int8)
+        # By cell, then hazard: one packed key sorted (when it fits in 63 bits).
+        n_hazards = max(len(self.geometries), 1)
+        if n_cells * n_hazards < (1 << 59):
+            key = np.sort((cells * n_hazards + hazard) * 8 + role)
+            role = key & 7
+            key >>= 3
+            cells, hazard = np.divmod(key, n_hazards)
+            del key
+        else:
+            order = np.argsort(cells, kind="stable")
+            cells, hazard, role = cells[order], hazard[order], role[order]
+        self._cand, self._cand_role = hazard.astype(np.int32), role.astype(np.int8)
         #: Cells with uncertain hazards (sorted) and where their hazards start in ``_cand``.
-        self._cand_cells, first = np.unique(cells, return_index=True)
+        first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if len(cells) else \
+            np.zeros(0, dtype=np.int64)
+        self._cand_cells = cells[first]
         self._cand_start = np.r_[first, len(cells)].astype(np.int64)
         self._codes[self._cand_cells] |= self._flag
         self._lookups()
@@ -606,15 +633,9 @@ class ExposureIndex:
 
     def _decoding_table(self) -> np.ndarray | None:
         """Levels per kind of every code without its flag (None when codes are too long)."""
-        bits = self.n_kinds * self._bits
-        if bits > _TABLE_BITS:
+        if self.n_kinds * self._bits > _TABLE_BITS:
             return None
-        values = np.arange(1 << bits, dtype=np.int64)
-        table = np.empty((1 << bits, max(self.n_kinds, 1)), dtype=np.uint8)
-        for kind in range(self.n_kinds):
-            table[:, kind] = (values >> (self._bits * kind)) & ((1 << self._bits) - 1)
-        table[table == 0] = _NONE
-        return table
+        return _decoding_table(self.n_kinds, self._bits)
 
     def stats(self) -> dict:
         """Raster size and how many (cell, hazard) pairs are left to exact tests."""
