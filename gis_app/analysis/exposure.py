@@ -486,8 +486,8 @@ class ExposureIndex:
         cross_key = ((ring_hazard[e_ring[c_edge]] * nrows + c_rows) * stride
                      + np.clip(np.floor(xc), 0, ncols - 1).astype(np.int64))
         cross_role = ring_role[e_ring[c_edge]]
-        keys_inner = np.sort(cross_key[(cross_role & 1) > 0])
-        keys_outer = np.sort(cross_key[(cross_role & 2) > 0])
+        keys_inner = np.sort(cross_key[(cross_role & 1) > 0], kind="stable")
+        keys_outer = np.sort(cross_key[(cross_role & 2) > 0], kind="stable")
         del c_first, c_count, crossing, c_rows, c_owner, c_edge, centre, xa, qa, xc
         del cross_key, cross_role
 
@@ -528,7 +528,8 @@ class ExposureIndex:
         # Sorted by (hazard, row, first cell): one key holding all four fields sorts far
         # faster than an argsort and four gathers (when it fits in 63 bits).
         if len(group) and int(group.max()) < (1 << 62) // (stride * stride * 4):
-            key = np.sort(((group * stride + c_lo) * stride + c_hi) * 4 + piece_role)
+            key = np.sort(((group * stride + c_lo) * stride + c_hi) * 4 + piece_role,
+                          kind="stable")  # timsort: the pieces come in runs in order
             piece_role = key & 3
             key >>= 2
             c_hi = key % stride
@@ -602,7 +603,8 @@ class ExposureIndex:
         # By cell, then hazard: one packed key sorted (when it fits in 63 bits).
         n_hazards = max(len(self.geometries), 1)
         if n_cells * n_hazards < (1 << 59):
-            key = np.sort((cells * n_hazards + hazard) * 8 + role)
+            # (Timsort: the pairs come in runs already in order, one per hazard and row.)
+            key = np.sort((cells * n_hazards + hazard) * 8 + role, kind="stable")
             role = key & 7
             key >>= 3
             cells, hazard = np.divmod(key, n_hazards)
