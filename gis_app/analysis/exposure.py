@@ -95,6 +95,8 @@ _MARGIN_ABS = 1e-3
 #: zone and to its simplification. (GEOS simplifying a ring *as a ring* may drop its first
 #: vertex too, against a chord already simplified: up to twice the tolerance.)
 _SIMPLIFY = 0.05
+#: How far a buffer's arcs (chords) fall short of the distance, as a share of it.
+_SAGITTA = 1.0 - np.cos(np.pi / (4 * _QUAD_SEGS))
 #: Tolerance, in cells, within which a ring is taken to touch a cell.
 _EPS = 1e-6
 #: Fractions of a cell by which the raster origin is shifted (irrational: never "round").
@@ -300,6 +302,7 @@ class ExposureIndex:
         if bad.any():
             raise ValueError("灾害要素应为面（隐患区）或点（隐患点）")
         self._usable = usable
+        self._types = types
         # Zones without reach are their own inner and outer polygons; anything else is
         # bracketed by buffers at reach − δ and reach + δ.
         self._plain = usable & (reach == 0) & (types != 0)
@@ -633,6 +636,18 @@ class ExposureIndex:
             self._slot[self._cand_cells] = np.arange(len(self._cand_cells), dtype=np.int32)
         #: Hazards with an inner polygon of their own to test first.
         self._test_inner = ~self._plain & np.not_equal(self._inner, None)
+        #: Zones whose inner polygon holds the zone itself: its inner reach, less what its
+        #: arcs fall short, exceeds the simplification's slack (taken at its largest, as the
+        #: index kept on disk does not say whether a zone was simplified). A point outside
+        #: such an inner polygon is outside the zone, so its distance to the zone is the
+        #: distance to the zone's rings: GEOS measures that without first locating the
+        #: point in the polygon (a second index to build on first use).
+        reach = self.reach
+        self._outside_is_off = self._test_inner & np.isin(self._types, (3, 6)) & (
+            (reach * (1 - _MARGIN_IN - _SIMPLIFY) - _MARGIN_ABS) * (1 - _SAGITTA)
+            > _SIMPLIFY * reach)
+        #: The rings of those zones, made (and prepared) when first measured to.
+        self._rings_of = np.full(len(self.geometries), None, dtype=object)
 
     def _decoding_table(self) -> np.ndarray | None:
         """Levels per kind of every code without its flag (None when codes are too long)."""
@@ -766,9 +781,26 @@ class ExposureIndex:
         rest = np.flatnonzero(open_)
         if len(rest):
             points = shapely.points(px[rest], py[rest])
-            out[rest] = shapely.dwithin(self.geometries[hazard[rest]], points,
+            off = self._outside_is_off[hazard[rest]]
+            on = ~off
+            out[rest[on]] = shapely.dwithin(self.geometries[hazard[rest[on]]], points[on],
+                                            self.reach[hazard[rest[on]]])
+            rest, points = rest[off], points[off]
+            out[rest] = shapely.dwithin(self._zone_rings(hazard[rest]), points,
                                         self.reach[hazard[rest]])
         return out
+
+    def _zone_rings(self, hazard: np.ndarray) -> np.ndarray:
+        """The rings (boundary) of each zone in ``hazard``, made and prepared once.
+
+        Called for whole hazards of one part: no two threads make the same zone's rings.
+        """
+        missing = np.unique(hazard[np.equal(self._rings_of[hazard], None)])
+        if len(missing):
+            rings = shapely.boundary(self.geometries[missing])
+            shapely.prepare(rings)
+            self._rings_of[missing] = rings
+        return self._rings_of[hazard]
 
 
 # ---------------------------------------------------------------------- frames in, frames out

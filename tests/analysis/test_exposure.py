@@ -264,6 +264,8 @@ def test_random_layers_equal_geos_on_every_point(seed, buffer_m):
     got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
     assert got == brute_force(geoms, kinds, levels, reach, x, y)
     assert index.stats()["uncertain_pairs"] > 0  # the exact tests were exercised
+    if buffer_m >= 37:  # … and so was the distance to a zone's rings, for points outside it
+        assert np.not_equal(index._rings_of, None).any()
 
 
 @pytest.mark.parametrize("threads", [1, 2])
