@@ -121,8 +121,9 @@ def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, n
     """Polygons with every ring simplified by ``tolerance``, and the tolerance kept.
 
     Rings are simplified as lines, first vertex fixed (see :data:`_SIMPLIFY`; GEOS would
-    "repair" a polygon whose simplification is invalid, which can drop a part); a geometry
-    whose simplification is invalid or loses a ring is kept as it was, with tolerance 0.
+    "repair" a polygon whose simplification is invalid, which can drop a part); a ring that
+    would collapse is kept as it was; a geometry whose simplification is invalid is kept as
+    it was, with tolerance 0.
     Points are kept as they are.
     """
     geoms = np.asarray(geoms, dtype=object)
@@ -141,11 +142,13 @@ def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, n
                                 else np.searchsorted(drawn, ring_of_coord))
     simple[drawn] = shapely.simplify(lines, tolerance[idx][part_owner[ring_part[drawn]]],
                                      preserve_topology=False)
-    # A ring that collapsed: its geometry is kept as it was (the ring put back to build it).
+    # A ring that collapsed (a hole or islet within the tolerance) is kept as it was: every
+    # ring stays within the tolerance of its own, which is all the margins need. A geometry
+    # with an empty ring (GEOS allows an empty hole) is kept as it was.
     collapsed = shapely.get_num_coordinates(simple) < 4
     simple[collapsed] = rings[collapsed]
     ok = np.ones(len(idx), dtype=bool)
-    ok[part_owner[ring_part[collapsed]]] = False
+    ok[part_owner[ring_part[collapsed & (shapely.get_num_coordinates(rings) == 0)]]] = False
     coords, coord_ring = shapely.get_coordinates(simple, return_index=True)
     counts = np.bincount(coord_ring, minlength=len(rings))
     offsets = (np.r_[0, np.cumsum(counts)],
