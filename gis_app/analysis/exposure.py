@@ -380,7 +380,7 @@ class ExposureIndex:
                 or len(index._cand) != len(index._cand_role)
                 or (len(index._cand) and (index._cand.min() < 0 or index._cand.max() >= n))):
             raise ValueError("the raster does not fit these hazards")
-        for array in (index._inner, index._outer, index.geometries):
+        for array in (index._inner, index._outer):
             present = array[np.not_equal(array, None)]
             shapely.prepare(present[~shapely.is_empty(present)])
         index._lookups()
@@ -399,7 +399,9 @@ class ExposureIndex:
             self._outer[buffered] = shapely.buffer(
                 shapes, reach[buffered] * (1 + _MARGIN_OUT) + slack + _MARGIN_ABS,
                 quad_segs=_QUAD_SEGS)
-        for array in (self._inner[hazards], self._outer[hazards], geoms[hazards]):
+        # (A zone without reach is its own inner and outer polygon, prepared with them; the
+        # others are measured to by their rings, made when needed.)
+        for array in (self._inner[hazards], self._outer[hazards]):
             present = array[np.not_equal(array, None)]
             shapely.prepare(present[~shapely.is_empty(present)])
         return self._rings(hazards)
