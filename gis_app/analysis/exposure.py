@@ -68,6 +68,7 @@ import shapely
 
 from gis_app.core.codes import HazardKind, HouseholdAttribute, MonitoringType
 from gis_app.core.hazards import threat_radii
+from gis_app.runtime import without_collection
 
 Progress = Callable[[int, int], None] | None
 
@@ -668,6 +669,7 @@ class ExposureIndex:
 
     # ------------------------------------------------------------------ locating
 
+    @without_collection  # thousands of geometries made and dropped, no cycles
     def locate(self, x, y, progress: Progress = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The hazards reaching each point: (point, kind, level), most severe level per kind.
@@ -882,6 +884,7 @@ class IndexKeeper(Protocol):
         """Keep ``arrays`` under ``key`` (failing quietly: it is only a cache)."""
 
 
+@without_collection  # thousands of geometries made and dropped, no cycles
 def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
                  target_cells: int | None = None, points: int | None = None,
                  keep: IndexKeeper | None = None) -> tuple[ExposureIndex, list[str]]:
@@ -1023,6 +1026,7 @@ def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
     return digest.digest()
 
 
+@without_collection
 def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
                        progress: Progress = None, keep: IndexKeeper | None = None
                        ) -> pd.DataFrame:
@@ -1072,6 +1076,7 @@ def household_exposure(points, zones, hazard_points=None, buffer_m: float = 0.0,
     return exposure_frame(row, kind, level, kinds)
 
 
+@without_collection
 def join_to_frame(index: ExposureIndex, kinds: list[str], x, y,
                   progress: Progress = None) -> pd.DataFrame:
     """:meth:`ExposureIndex.locate` of points (x, y) as :func:`household_exposure`'s frame."""
