@@ -172,6 +172,8 @@ def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, n
 _THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Below this many vertices (or exact tests) one thread: no gain worth a thread's start.
 _PARALLEL_FROM = 20_000
+#: From this many points the raster is read in two halves of them, on two threads.
+_PARALLEL_POINTS = 50_000
 #: Rasters of at most this many cells keep a cell → slot table for locating.
 _SLOT_CELLS = 4_000_000
 
@@ -694,40 +696,21 @@ class ExposureIndex:
         total = 3
         if progress:
             progress(0, total)
-        fu = (x - self.x0) * (1.0 / self.cell_size)
-        fv = (y - self.y0) * (1.0 / self.cell_size)
-        # NaN fails both comparisons: a point without location is outside.
-        outside = ~((fu >= 0) & (fu < self.ncols) & (fv >= 0) & (fv < self.nrows))
-        if outside.any():
-            fu[outside] = 0.0
-            fv[outside] = 0.0
-        cell = fv.astype(np.int64)
-        cell *= self.ncols
-        cell += fu.astype(np.int64)
-        code = self._codes[cell]
-        if outside.any():
-            code[outside] = 0
-        hit = np.flatnonzero(code)
-        code, cell = code[hit], cell[hit]
-        flagged = np.flatnonzero(code & self._flag)
-        k = max(self.n_kinds, 1)
-        if self._table is not None:
-            best = self._table[(code & ~self._flag).astype(np.int64)]
-        else:
-            best = np.empty((len(hit), k), dtype=np.uint8)
-            mask = self._dtype.type((1 << self._bits) - 1)
-            for kind in range(k):
-                best[:, kind] = (code >> self._dtype.type(self._bits * kind)) & mask
-            best[best == 0] = _NONE
+        # The raster read in two halves of the points on two threads when there are many.
+        chunks = [slice(0, len(x))]
+        if _THREADS > 1 and len(x) >= _PARALLEL_POINTS:
+            chunks = [slice(0, len(x) // 2), slice(len(x) // 2, len(x))]
+        looked = _in_parallel(lambda chunk: self._look_up(x[chunk], y[chunk], chunk.start),
+                              chunks)
+        hit, best, pos, sub = looked[0]
+        if len(looked) > 1:  # the second half's rows follow the first's
+            hit, best, pos = (np.concatenate([part[i] for part in looked]) for i in range(3))
+            sub = np.concatenate([looked[0][3], looked[1][3] + len(looked[0][0])])
+        k = best.shape[1]
         if progress:
             progress(1, total)
-        if len(flagged):
-            slot = (self._slot[cell[flagged]] if self._slot is not None
-                    else np.searchsorted(self._cand_cells, cell[flagged]))
-            starts = self._cand_start[slot]
-            pos, owner = _repeat_ranges(starts, self._cand_start[slot + 1] - starts)
+        if len(pos):
             hazard = self._cand[pos]
-            sub = flagged[owner]
             # By hazard, each prepared geometry staying hot (a radix sort on 16 bits).
             order = np.argsort(hazard.astype(np.uint16) if len(self.geometries) <= 1 << 16
                                else hazard, kind="stable")
@@ -760,6 +743,45 @@ class ExposureIndex:
         if progress:
             progress(total, total)
         return hit[rows].astype(np.int64), kinds.astype(np.int64), levels
+
+    def _look_up(self, x: np.ndarray, y: np.ndarray, first: int):
+        """The raster read for the points from ``first`` on, of :meth:`locate`.
+
+        Returns the points in sure or uncertain cells (their positions), their sure levels per
+        kind, and their uncertain pairs (position in ``_cand``, and the point's row in the
+        first two).
+        """
+        fu = (x - self.x0) * (1.0 / self.cell_size)
+        fv = (y - self.y0) * (1.0 / self.cell_size)
+        # NaN fails both comparisons: a point without location is outside.
+        outside = ~((fu >= 0) & (fu < self.ncols) & (fv >= 0) & (fv < self.nrows))
+        if outside.any():
+            fu[outside] = 0.0
+            fv[outside] = 0.0
+        cell = fv.astype(np.int64)
+        cell *= self.ncols
+        cell += fu.astype(np.int64)
+        code = self._codes[cell]
+        if outside.any():
+            code[outside] = 0
+        hit = np.flatnonzero(code)
+        code, cell = code[hit], cell[hit]
+        flagged = np.flatnonzero(code & self._flag)
+        k = max(self.n_kinds, 1)
+        if self._table is not None:
+            best = self._table[(code & ~self._flag).astype(np.int64)]
+        else:
+            best = np.empty((len(hit), k), dtype=np.uint8)
+            mask = self._dtype.type((1 << self._bits) - 1)
+            for kind in range(k):
+                best[:, kind] = (code >> self._dtype.type(self._bits * kind)) & mask
+            best[best == 0] = _NONE
+        slot = (self._slot[cell[flagged]] if self._slot is not None
+                else np.searchsorted(self._cand_cells, cell[flagged]))
+        starts = self._cand_start[slot]
+        pos, owner = _repeat_ranges(starts, self._cand_start[slot + 1] - starts)
+        hit += first
+        return hit, best, pos, flagged[owner]
 
     def _exact(self, hazard: np.ndarray, px: np.ndarray, py: np.ndarray,
                role: np.ndarray | None = None) -> np.ndarray:

@@ -271,19 +271,24 @@ def test_random_layers_equal_geos_on_every_point(seed, buffer_m):
 @pytest.mark.parametrize("threads", [1, 2])
 def test_built_in_parts_on_two_threads_or_on_one_the_answers_are_geos(monkeypatch, threads):
     """The index is built (and its exact tests made) in parts of the hazards on two threads
-    when there is much to do, each hazard in one part; here forced on small layers, and off
-    (one core)."""
+    when there is much to do, each hazard in one part, and the raster read in two halves of
+    the points; here forced on small layers, and off (one core)."""
     import gis_app.analysis.exposure as exposure
 
     monkeypatch.setattr(exposure, "_THREADS", threads)
     monkeypatch.setattr(exposure, "_PARALLEL_FROM", 10)
-    parts, tested = [], []
+    monkeypatch.setattr(exposure, "_PARALLEL_POINTS", 1000)  # the raster read in halves
+    parts, tested, halves = [], [], []
     build, exact = exposure.ExposureIndex._bracket, exposure.ExposureIndex._exact
     monkeypatch.setattr(exposure.ExposureIndex, "_bracket",
                         lambda self, part: parts.append(part) or build(self, part))
     monkeypatch.setattr(exposure.ExposureIndex, "_exact",
                         lambda self, hazard, *args: tested.append(set(hazard.tolist()))
                         or exact(self, hazard, *args))
+    look_up = exposure.ExposureIndex._look_up
+    monkeypatch.setattr(exposure.ExposureIndex, "_look_up",
+                        lambda self, x, y, first: halves.append((first, len(x)))
+                        or look_up(self, x, y, first))
     geoms, kinds, levels = random_hazards(5)
     reach = np.where(shapely.get_type_id(geoms) == 0, 150.0, 60.0)
     x, y = random_points(5, geoms, 20_000)
@@ -293,6 +298,9 @@ def test_built_in_parts_on_two_threads_or_on_one_the_answers_are_geos(monkeypatc
     row, kind, level = index.locate(x, y)
     assert len(tested) == (2 * exposure._EXACT_PARTS_PER_THREAD if threads == 2 else 1)
     assert sum(len(part) for part in tested) == len(set().union(*tested))  # no hazard twice
+    half = len(x) // 2
+    assert sorted(halves) == ([(0, half), (half, len(x) - half)] if threads == 2
+                              else [(0, len(x))])
     got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
     assert got == brute_force(geoms, kinds, levels, reach, x, y)
 
