@@ -25,8 +25,8 @@ number of points. It lays a raster over the hazards and classifies, per hazard, 
   by 5 % of the reach (which changes any point's distance to the zone by at most that much;
   the simplified rings have an eighth of the vertices, and GEOS buffers them ten times
   faster): an inner one at 98.5 % of the reach less the simplification, an outer one at
-  101 % plus it. GEOS's buffers stray from the true distance by at most 0.48 % inwards (arcs
-  of 8 segments a quarter) and 1 % outwards (its own input simplification), so the inner
+  101 % plus it. GEOS's buffers stray from the true distance by at most 0.86 % inwards (arcs
+  of 6 segments a quarter) and 1 % outwards (its own input simplification), so the inner
   polygon lies wholly within reach and the outer one holds everything within reach. A zone
   without buffer is its own inner and outer polygon. The band between the two, where points
   are tested exactly, is 12.5 % of the reach wide (25 m at 200 m);
@@ -74,12 +74,14 @@ Progress = Callable[[int, int], None] | None
 
 #: Columns of :func:`household_exposure`'s frame.
 EXPOSURE_COLUMNS = ["row", "kind", "level"]
-#: Buffers' arcs: segments per quarter circle; their chords stray at most 0.48 % of the
-#: distance inwards (1 − cos(π/32), half a segment's angle), GEOS's input simplification at
-#: most 1 % outwards. Eight (not GEOS's 16) halve the buffers' vertices: buffering and
-#: rasterising them is most of an index's build.
-_QUAD_SEGS = 8
-#: The outer polygon's extra distance and the inner one's shortfall, relative to the reach …
+#: Buffers' arcs: segments per quarter circle; their chords stray at most 0.86 % of the
+#: distance inwards (1 − cos(π/24), half a segment's angle), GEOS's input simplification at
+#: most 1 % outwards. Six (not GEOS's 16) cut the buffers' vertices by 60 %: rasterising
+#: them and locating points in them costs by the vertex, buffering hardly depends on it.
+_QUAD_SEGS = 6
+#: The outer polygon's extra distance (at least the chords' shortfall) and the inner one's
+#: shortfall (at least GEOS's input simplification, which only grows a buffer), relative to
+#: the reach …
 _MARGIN_OUT = 0.01
 _MARGIN_IN = 0.015
 #: … plus this much, in CRS units, for rounding.
@@ -98,6 +100,7 @@ _MARGIN_ABS = 1e-3
 _SIMPLIFY = 0.05
 #: How far a buffer's arcs (chords) fall short of the distance, as a share of it.
 _SAGITTA = 1.0 - np.cos(np.pi / (4 * _QUAD_SEGS))
+assert _SAGITTA <= _MARGIN_OUT, "the outer polygon's margin must cover its arcs' chords"
 #: Tolerance, in cells, within which a ring is taken to touch a cell.
 _EPS = 1e-6
 #: Fractions of a cell by which the raster origin is shifted (irrational: never "round").
