@@ -11,10 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work"
 
 
-def timed(function, repeat: int = 1):
-    """Median wall time of ``function()`` over ``repeat`` runs, and its last result."""
+def timed(function, repeat: int = 1, setup=None):
+    """Median wall time of ``function()`` over ``repeat`` runs, and its last result.
+
+    The previous run's result is dropped, and ``setup()`` (when given) called, before the
+    clock starts: freeing what an earlier run made is not part of the run timed.
+    """
     times, result = [], None
     for _ in range(repeat):
+        result = None
+        if setup is not None:
+            setup()
         start = time.perf_counter()
         result = function()
         times.append(time.perf_counter() - start)

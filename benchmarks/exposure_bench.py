@@ -184,16 +184,14 @@ def bench_size(n: int, n_zones: int = 1000, buffer_m: float = 200.0, repeat: int
     label = (f"{n:,} households × {len(zones):,} zones ({vertices:,} vertices), "
              f"{buffer_m:g} m buffer")
     def cold(function):
-        """``function(zones)`` on new geometries (made before the clock starts), nothing kept."""
+        """``function(zones)`` on new geometries (made before the clock starts), nothing kept
+        (the indexes kept before are dropped before the clock starts, too)."""
         copies = [_fresh(zones) for _ in range(repeat)]
-
-        def run():
-            forget_indexes()
-            return function(copies.pop())
-        return run
+        return lambda: function(copies.pop())
 
     build_s, (index, _) = timed(cold(lambda fresh: hazard_index(fresh, None, buffer_m,
-                                                                 points=n)), repeat)
+                                                                 points=n)), repeat,
+                                setup=forget_indexes)
     index.locate(x, y)  # GEOS prepares the geometries it tests on first use
     locate_s, _ = timed(lambda: index.locate(x, y), max(repeat, 5))
     cpu = time.process_time()
@@ -201,7 +199,8 @@ def bench_size(n: int, n_zones: int = 1000, buffer_m: float = 200.0, repeat: int
         index.locate(x, y)
     cpu_s = (time.process_time() - cpu) / 5
     whole_s, ours = timed(cold(lambda fresh: household_exposure((x, y), fresh,
-                                                                 buffer_m=buffer_m)), repeat)
+                                                                 buffer_m=buffer_m)), repeat,
+                          setup=forget_indexes)
     # A new session on the same hazards: the index read from the cache folder, where the
     # first session kept it (digest + file + GEOS geometries + query + frame).
     with tempfile.TemporaryDirectory() as folder:
@@ -210,7 +209,7 @@ def bench_size(n: int, n_zones: int = 1000, buffer_m: float = 200.0, repeat: int
         household_exposure((x, y), _fresh(zones), buffer_m=buffer_m, keep=keeper)
         kept_mb = sum(p.stat().st_size for p in Path(folder).glob("*.npz")) / 1e6
         session_s, again = timed(cold(lambda fresh: household_exposure(
-            (x, y), fresh, buffer_m=buffer_m, keep=keeper)), repeat)
+            (x, y), fresh, buffer_m=buffer_m, keep=keeper)), repeat, setup=forget_indexes)
     assert again.equals(ours)
     # Asked again with the same hazards (the choropleth after the dock, another unit level):
     # the index is found by its digest, the points are located.
