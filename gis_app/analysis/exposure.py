@@ -41,13 +41,18 @@ number of points. It lays a raster over the hazards and classifies, per hazard, 
 With much to build (at least :data:`_PARALLEL_FROM` vertices) the raster is laid out from the
 hazards' bounds first, then the hazards are split in two halves, dealt heaviest first, each
 bracketed and cut into runs on its own thread (GEOS and numpy let go of the GIL) and painted
-together; the exact tests of many points are likewise split by hazard, so that no prepared
-geometry is ever used on two threads at once.
+together; many points are looked up in the raster in two halves, and their exact tests split
+by hazard, so that no prepared geometry is ever used on two threads at once.
 
 Locating is then one raster look-up per point; points in cells with uncertain hazards are
 tested exactly against them: inside the inner buffer (prepared ``intersects``) → exposed,
-outside the outer one → not, and only the few in between with ``dwithin`` on the hazard itself.
-The answers therefore equal GEOS's ``intersects`` / ``dwithin`` for every point.
+outside the outer one → not, and only the few in between with ``dwithin``: on the zone's rings
+when the inner polygon holds the zone (the point, outside it, is outside the zone; GEOS then
+builds no point-in-polygon index for the zone), on the hazard itself otherwise. The answers
+therefore equal GEOS's ``intersects`` / ``dwithin`` for every point.
+
+Building and locating make thousands of geometries and drop them again, and no reference
+cycles: cyclic garbage collection is paused meanwhile (:func:`gis_app.runtime.collection_paused`).
 """
 
 from __future__ import annotations
