@@ -58,7 +58,6 @@ cycles: cyclic garbage collection is paused meanwhile (:func:`gis_app.runtime.co
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -70,6 +69,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+import xxhash
 
 from gis_app.core.codes import HazardKind, HouseholdAttribute, MonitoringType
 from gis_app.core.hazards import threat_radii
@@ -1036,7 +1036,9 @@ def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
     Geometries by their coordinates and how they are cut into geometries, parts and rings
     (the same as hashing their WKB, at a third of the time: no WKB is written).
     """
-    digest = hashlib.sha256()  # the fastest here (SHA extensions): 1.5 ms for 3 MB
+    # 128 bits of XXH3: 0.06 ms for 3 MB of coordinates (SHA-256, the fastest of hashlib's
+    # here, took 1.5); a cache key, not a signature.
+    digest = xxhash.xxh3_128()
     digest.update(_INDEX_VERSION.encode())
     for array in (codes, levels, reach):
         digest.update(np.ascontiguousarray(array).tobytes())
