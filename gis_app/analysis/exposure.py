@@ -899,7 +899,7 @@ def _crs_name(crs) -> str:
 
 def kind_order(kinds) -> list[str]:
     """The kinds present, in the order of :class:`HazardKind` (others after, sorted)."""
-    present = {str(k) for k in kinds if k is not None and not pd.isna(k)}
+    present = set(pd.Series(np.asarray(kinds, dtype=object)).dropna().astype(str).unique())
     known = [k.value for k in HazardKind if k.value in present]
     return known + sorted(present - set(known))
 
@@ -954,7 +954,7 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
     layers = [layer for layer in (zones, hazard_points) if layer is not None]
     kinds = kind_order(np.concatenate([layer["kind"].to_numpy(dtype=object) for layer in layers])
                        if layers else [])
-    code_of = {name: i for i, name in enumerate(kinds)}
+    code_of = pd.Index(kinds)
     geoms, codes, levels, reach = [], [], [], []
     for layer, is_points in ((zones, False), (hazard_points, True)):
         if layer is None or not len(layer):
@@ -970,7 +970,7 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
             value = layer["level"].to_numpy(dtype=object)[wrong][0]
             raise ValueError(f"风险等级无效：{value}（应为1–4或极高、高、中、低）")
         geoms.append(_geometry_array(layer))
-        codes.append(np.array([code_of[str(k)] for k in values], dtype=np.int64))
+        codes.append(code_of.get_indexer(values.astype(str)).astype(np.int64))
         levels.append(level.astype(np.int64))
         if is_points:
             stored = layer["threat_radius"].to_numpy(dtype=object) \
