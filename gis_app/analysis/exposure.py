@@ -126,6 +126,35 @@ def _geometry_array(values) -> np.ndarray:
     return np.asarray(values, dtype=object).reshape(-1)
 
 
+def _one_ring(geoms: np.ndarray) -> np.ndarray:
+    """Which geometries are polygons of one ring (no holes): their coordinates are their ring.
+
+    Most zones and most buffers are: their rings are read without making a Python object per
+    part and ring (which holds the GIL, one thread waiting on the other).
+    """
+    return (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+
+
+def _ring_table(geoms: np.ndarray):
+    """Every ring of polygons and multipolygons, as coordinates.
+
+    Returns ``order`` (the geometries' positions in the order the table holds them: those of
+    one ring first), the rings' coordinates, each coordinate's ring, each ring's part and each
+    part's geometry (its place in ``order``).
+    """
+    single = _one_ring(geoms)
+    one, many = np.flatnonzero(single), np.flatnonzero(~single)
+    coords_one, ring_one = shapely.get_coordinates(geoms[one], return_index=True)
+    parts, part_geom = shapely.get_parts(geoms[many], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords_many, ring_many = shapely.get_coordinates(rings, return_index=True)
+    n_one = len(one)
+    first = np.arange(n_one)
+    return (np.r_[one, many], np.concatenate([coords_one, coords_many]),
+            np.r_[ring_one, ring_many + n_one], np.r_[first, ring_part + n_one],
+            np.r_[first, part_geom + n_one])
+
+
 def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Polygons with every ring simplified by ``tolerance``, and the tolerance kept.
 
@@ -142,27 +171,29 @@ def _simplified(geoms: np.ndarray, tolerance: np.ndarray) -> tuple[np.ndarray, n
     idx = np.flatnonzero(polygon)
     if not len(idx):
         return geoms, tolerance
-    parts, part_owner = shapely.get_parts(geoms[idx], return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    ring_coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
-    simple = np.array(rings, dtype=object)
-    drawn = np.flatnonzero(np.bincount(ring_of_coord, minlength=len(rings)) > 0)
-    lines = shapely.linestrings(ring_coords, indices=ring_of_coord if len(drawn) == len(rings)
+    order, ring_coords, ring_of_coord, ring_part, part_geom = _ring_table(geoms[idx])
+    idx = idx[order]  # the table's order of geometries
+    n_rings, n_parts = len(ring_part), len(part_geom)
+    simple = np.full(n_rings, None, dtype=object)
+    drawn = np.flatnonzero(np.bincount(ring_of_coord, minlength=n_rings) > 0)
+    lines = shapely.linestrings(ring_coords, indices=ring_of_coord if len(drawn) == n_rings
                                 else np.searchsorted(drawn, ring_of_coord))
-    simple[drawn] = shapely.simplify(lines, tolerance[idx][part_owner[ring_part[drawn]]],
+    simple[drawn] = shapely.simplify(lines, tolerance[idx][part_geom[ring_part[drawn]]],
                                      preserve_topology=False)
     # A ring that collapsed (a hole or islet within the tolerance) is kept as it was: every
     # ring stays within the tolerance of its own, which is all the margins need. A geometry
     # with an empty ring (GEOS allows an empty hole) is kept as it was.
-    collapsed = shapely.get_num_coordinates(simple) < 4
-    simple[collapsed] = rings[collapsed]
+    collapsed = shapely.get_num_coordinates(simple[drawn]) < 4
+    simple[drawn[collapsed]] = lines[collapsed]
     ok = np.ones(len(idx), dtype=bool)
-    ok[part_owner[ring_part[collapsed & (shapely.get_num_coordinates(rings) == 0)]]] = False
+    empty = np.ones(n_rings, dtype=bool)
+    empty[drawn] = False
+    ok[part_geom[ring_part[empty]]] = False
     coords, coord_ring = shapely.get_coordinates(simple, return_index=True)
-    counts = np.bincount(coord_ring, minlength=len(rings))
+    counts = np.bincount(coord_ring, minlength=n_rings)
     offsets = (np.r_[0, np.cumsum(counts)],
-               np.r_[0, np.cumsum(np.bincount(ring_part, minlength=len(parts)))],
-               np.r_[0, np.cumsum(np.bincount(part_owner, minlength=len(idx)))])
+               np.r_[0, np.cumsum(np.bincount(ring_part, minlength=n_parts))],
+               np.r_[0, np.cumsum(np.bincount(part_geom, minlength=len(idx)))])
     out = np.array(geoms[idx], dtype=object)
     if ok.any():
         built = shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords, offsets)
@@ -438,10 +469,8 @@ class ExposureIndex:
         polygons = np.concatenate(polygons)
         hazard = np.concatenate(hazard).astype(np.int64)
         role = np.concatenate(role).astype(np.int8)
-        parts, part_owner = shapely.get_parts(polygons, return_index=True)
-        rings, ring_part = shapely.get_rings(parts, return_index=True)
-        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-        ring_owner = part_owner[ring_part]
+        order, coords, coord_ring, ring_part, part_geom = _ring_table(polygons)
+        ring_owner = order[part_geom[ring_part]]
         return coords, coord_ring, hazard[ring_owner], role[ring_owner]
 
     def _layout(self, target_cells: int | None, n_vertices: int) -> None:
@@ -1015,7 +1044,7 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
 KEEP_FROM = 5_000
 #: Part of every index's digest: changed when the way indexes are built changes, so that
 #: those kept on disk by an older version are never read.
-_INDEX_VERSION = f"4|{_QUAD_SEGS}|{_MARGIN_OUT}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
+_INDEX_VERSION = f"5|{_QUAD_SEGS}|{_MARGIN_OUT}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
 #: Raster cells per point located, when the number of points is known.
 _CELLS_PER_POINT = 3
 #: Indexes kept (a planner compares a few buffers; each is a few MB).
@@ -1045,10 +1074,14 @@ def _index_key(geoms, codes, levels, reach, target_cells) -> bytes:
     digest.update(str(target_cells).encode())
     usable = ~shapely.is_missing(geoms)
     present = geoms[usable]
-    parts, part_owner = shapely.get_parts(present, return_index=True)
+    # A polygon of one ring by its vertices; the others part by part and ring by ring.
+    one = _one_ring(present)
+    many = present[~one]
+    parts, part_owner = shapely.get_parts(many, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
-    structure = (usable, shapely.get_type_id(present),
-                 np.bincount(part_owner, minlength=len(present)), shapely.get_type_id(parts),
+    structure = (usable, shapely.get_type_id(present), one,
+                 shapely.get_num_coordinates(present[one]),
+                 np.bincount(part_owner, minlength=len(many)), shapely.get_type_id(parts),
                  np.bincount(ring_part, minlength=len(parts)), shapely.get_num_coordinates(parts),
                  shapely.get_num_coordinates(rings))
     for array in structure:

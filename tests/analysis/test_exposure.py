@@ -469,6 +469,11 @@ def test_an_index_is_reused_for_the_same_hazards_and_rebuilt_for_changed_ones():
     two_parts, _ = hazard_index(parts, None, 0.0, points=10)
     assert with_hole is not two_parts
     assert len(with_hole.locate([50.0], [50.0])[0]) == 0  # in the hole
+    # … and a polygon of one ring (read by its vertices alone) is not a multipolygon of it.
+    single = holed.set_geometry([shell], crs=4525)
+    multi = holed.set_geometry([shapely.MultiPolygon([shell])], crs=4525)
+    assert hazard_index(single, None, 0.0, points=10)[0] \
+        is not hazard_index(multi, None, 0.0, points=10)[0]
 
 
 def test_an_index_made_again_from_its_arrays_gives_geos_answers_and_bad_arrays_are_refused():
