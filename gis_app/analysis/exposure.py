@@ -630,14 +630,22 @@ class ExposureIndex:
         sure_hazard = sure_group // nrows
         key = self.kinds[sure_hazard] * 256 + (255 - self.levels[sure_hazard])
         levels_mask = (1 << self._bits) - 1
-        for value in np.unique(key):  # within a kind, level 4 … level 1
-            pick = np.flatnonzero(key == value)
-            kind, level = int(value // 256), int(255 - value % 256)
-            cells, _ = _repeat_ranges((sure_group[pick] % nrows) * ncols + sure_lo[pick],
-                                      sure_hi[pick] - sure_lo[pick] + 1)
+        # The runs in order of (kind, level 4 … level 1), their cells made at once.
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        counts = (sure_hi - sure_lo + 1)[order]
+        cells, _ = _repeat_ranges(((sure_group % nrows) * ncols + sure_lo)[order], counts)
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else \
+            np.zeros(0, dtype=np.int64)
+        ends = np.cumsum(counts)
+        bounds = np.r_[ends[first] - counts[first], len(cells)]
+        for value, a, b in zip(key[first].tolist(), bounds[:-1].tolist(), bounds[1:].tolist(),
+                               strict=True):
+            kind, level = value // 256, 255 - value % 256
             shift = self._bits * kind
             keep = kind_type(~(levels_mask << shift) & ((1 << (8 * self._dtype.itemsize)) - 1))
-            self._codes[cells] = (self._codes[cells] & keep) | kind_type(level << shift)
+            part = cells[a:b]
+            self._codes[part] = (self._codes[part] & keep) | kind_type(level << shift)
 
         # Uncertain (cell, hazard) pairs, kept only where more severe than the cell's sure
         # level.
