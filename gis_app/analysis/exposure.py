@@ -370,7 +370,7 @@ class ExposureIndex:
                   "codes": self._codes, "cand": self._cand, "cand_role": self._cand_role,
                   "cand_cells": self._cand_cells, "cand_start": self._cand_start}
         for name, array in (("inner", self._inner), ("outer", self._outer)):
-            own = np.flatnonzero(~self._plain & np.not_equal(array, None))
+            own = np.flatnonzero(~self._plain & ~shapely.is_missing(array))
             wkb = shapely.to_wkb(array[own])
             arrays[f"{name}_at"] = own
             arrays[f"{name}_wkb"] = np.frombuffer(b"".join(wkb), dtype=np.uint8)
@@ -423,7 +423,7 @@ class ExposureIndex:
                 or (len(index._cand) and (index._cand.min() < 0 or index._cand.max() >= n))):
             raise ValueError("the raster does not fit these hazards")
         for array in (index._inner, index._outer):
-            present = array[np.not_equal(array, None)]
+            present = array[~shapely.is_missing(array)]
             shapely.prepare(present[~shapely.is_empty(present)])
         index._lookups()
         return index
@@ -444,7 +444,7 @@ class ExposureIndex:
         # (A zone without reach is its own inner and outer polygon, prepared with them; the
         # others are measured to by their rings, made when needed.)
         for array in (self._inner[hazards], self._outer[hazards]):
-            present = array[np.not_equal(array, None)]
+            present = array[~shapely.is_missing(array)]
             shapely.prepare(present[~shapely.is_empty(present)])
         return self._rings(hazards)
 
@@ -461,7 +461,7 @@ class ExposureIndex:
         hazard.append(plain)
         role.append(np.full(len(plain), 3))
         for array, code in ((self._inner, 1), (self._outer, 2)):
-            idx = hazards[~self._plain[hazards] & np.not_equal(array[hazards], None)]
+            idx = hazards[~self._plain[hazards] & ~shapely.is_missing(array[hazards])]
             idx = idx[~shapely.is_empty(array[idx])]
             polygons.append(array[idx])
             hazard.append(idx)
@@ -688,7 +688,7 @@ class ExposureIndex:
             self._slot = np.full(self.ncols * self.nrows, -1, dtype=np.int32)
             self._slot[self._cand_cells] = np.arange(len(self._cand_cells), dtype=np.int32)
         #: Hazards with an inner polygon of their own to test first.
-        self._test_inner = ~self._plain & np.not_equal(self._inner, None)
+        self._test_inner = ~self._plain & ~shapely.is_missing(self._inner)
         #: Zones whose inner polygon holds the zone itself: its inner reach, less what its
         #: arcs fall short, exceeds the simplification's slack (taken at its largest, as the
         #: index kept on disk does not say whether a zone was simplified). A point outside
@@ -778,7 +778,8 @@ class ExposureIndex:
                 yes = np.concatenate(_in_parallel(
                     lambda part: self._exact(hazard[part], px[part], py[part], role[part]),
                     parts))
-            np.minimum.at(best, (sub[yes], self.kinds[hazard[yes]]),
+            # (On the flat view: numpy's fast path for one index array.)
+            np.minimum.at(best.reshape(-1), sub[yes] * k + self.kinds[hazard[yes]],
                           self.levels[hazard[yes]].astype(np.uint8))
         if progress:
             progress(2, total)
@@ -869,7 +870,7 @@ class ExposureIndex:
 
         Called for whole hazards of one part: no two threads make the same zone's rings.
         """
-        missing = np.unique(hazard[np.equal(self._rings_of[hazard], None)])
+        missing = np.unique(hazard[shapely.is_missing(self._rings_of[hazard])])
         if len(missing):
             rings = shapely.boundary(self.geometries[missing])
             shapely.prepare(rings)
