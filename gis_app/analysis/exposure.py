@@ -937,7 +937,8 @@ def _crs_name(crs) -> str:
 
 def kind_order(kinds) -> list[str]:
     """The kinds present, in the order of :class:`HazardKind` (others after, sorted)."""
-    present = set(pd.Series(np.asarray(kinds, dtype=object)).dropna().astype(str).unique())
+    values = np.asarray(kinds, dtype=object).reshape(-1)
+    present = set(np.unique(values[~pd.isna(values)].astype(str)).tolist())
     known = [k.value for k in HazardKind if k.value in present]
     return known + sorted(present - set(known))
 
@@ -992,7 +993,6 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
     layers = [layer for layer in (zones, hazard_points) if layer is not None]
     kinds = kind_order(np.concatenate([layer["kind"].to_numpy(dtype=object) for layer in layers])
                        if layers else [])
-    code_of = pd.Index(kinds)
     geoms, codes, levels, reach = [], [], [], []
     for layer, is_points in ((zones, False), (hazard_points, True)):
         if layer is None or not len(layer):
@@ -1008,7 +1008,9 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
             value = layer["level"].to_numpy(dtype=object)[wrong][0]
             raise ValueError(f"风险等级无效：{value}（应为1–4或极高、高、中、低）")
         geoms.append(_geometry_array(layer))
-        codes.append(code_of.get_indexer(values.astype(str)).astype(np.int64))
+        names, inverse = np.unique(values.astype(str), return_inverse=True)
+        codes.append(np.array([kinds.index(name) for name in names.tolist()],
+                              dtype=np.int64)[inverse.reshape(-1)])
         levels.append(level.astype(np.int64))
         if is_points:
             stored = layer["threat_radius"].to_numpy(dtype=object) \
