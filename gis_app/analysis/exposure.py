@@ -84,16 +84,15 @@ EXPOSURE_COLUMNS = ["row", "kind", "level"]
 #: most 1 % outwards. Six (not GEOS's 16) cut the buffers' vertices by 60 %: rasterising
 #: them and locating points in them costs by the vertex, buffering hardly depends on it.
 _QUAD_SEGS = 6
-#: The outer polygon's extra distance (at least the chords' shortfall) and the inner one's
-#: shortfall (at least GEOS's input simplification, which only grows a buffer), relative to
-#: the reach …
-_MARGIN_OUT = 0.01
+#: The inner polygon's shortfall (at least GEOS's input simplification, which only grows a
+#: buffer), relative to the reach …
 _MARGIN_IN = 0.015
 #: … plus this much, in CRS units, for rounding.
 _MARGIN_ABS = 1e-3
 #: Zones are simplified (each ring by Douglas–Peucker, as a line from its first vertex back
-#: to it) by this share of their reach before they are buffered; the buffers' distances are
-#: widened (outer) and narrowed (inner) by as much. Why that is enough: every vertex left
+#: to it) by this share of their reach before they are buffered; the inner buffer's
+#: distance is narrowed, and the band beyond it widened, by as much. Why that is enough:
+#: every vertex left
 #: out lies within the tolerance of the chord that replaces it, and (the chain crossing every
 #: perpendicular of the chord) every point of the chord within it of the chain, so moving
 #: each point of the chain to its nearest point on its chord (at most the tolerance, the ends
@@ -105,7 +104,6 @@ _MARGIN_ABS = 1e-3
 _SIMPLIFY = 0.05
 #: How far a buffer's arcs (chords) fall short of the distance, as a share of it.
 _SAGITTA = 1.0 - np.cos(np.pi / (4 * _QUAD_SEGS))
-assert _SAGITTA <= _MARGIN_OUT, "the outer polygon's margin must cover its arcs' chords"
 #: Tolerance, in cells, within which a ring is taken to touch a cell.
 _EPS = 1e-6
 #: Fractions of a cell by which the raster origin is shifted (irrational: never "round").
@@ -307,11 +305,8 @@ class ExposureIndex:
         # Built in parts on two threads (GEOS and numpy let go of the GIL), each hazard
         # bracketed and cut into runs in one part only, without waiting for the others:
         # then painted together.
-        runs = _in_parallel(self._build_part,
-                            _parts(np.flatnonzero(self._usable), weight))
-        sure = [np.concatenate(arrays) for arrays in zip(*(r[0] for r in runs), strict=True)]
-        doubt = [np.concatenate(arrays) for arrays in zip(*(r[1] for r in runs), strict=True)]
-        self._paint(sure, doubt)
+        self._paint(_in_parallel(self._build_part,
+                                 _parts(np.flatnonzero(self._usable), weight)))
 
     def _build_part(self, hazards: np.ndarray):
         """The runs of ``hazards``, bracketed."""
@@ -353,13 +348,14 @@ class ExposureIndex:
         self._usable = usable
         self._types = types
         # Zones without reach are their own inner and outer polygons; anything else is
-        # bracketed by buffers at reach − δ and reach + δ.
+        # Zones without reach are their own inner polygon, tested exactly; anything else gets
+        # an inner buffer wholly within its reach, and a band ``_near`` wide beyond it that
+        # holds the rest of its reach (measured to the inner polygon's rings).
         self._plain = usable & (reach == 0) & (types != 0)
         self._inner = np.full(len(geoms), None, dtype=object)
-        self._outer = np.full(len(geoms), None, dtype=object)
         plain = np.flatnonzero(self._plain)
         self._inner[plain] = geoms[plain]
-        self._outer[plain] = geoms[plain]
+        self._near = np.zeros(len(geoms))
 
     # ------------------------------------------------------------------ kept on disk
 
@@ -369,17 +365,18 @@ class ExposureIndex:
         :meth:`from_arrays` with the same inputs makes the same index again, without buffers
         or raster to build.
         """
-        arrays = {"layout": np.array([self.cell_size, self.x0, self.y0, self.ncols, self.nrows],
-                                     dtype=float),
-                  "codes": self._codes, "cand": self._cand, "cand_role": self._cand_role,
-                  "cand_cells": self._cand_cells, "cand_start": self._cand_start}
-        for name, array in (("inner", self._inner), ("outer", self._outer)):
-            own = np.flatnonzero(~self._plain & ~shapely.is_missing(array))
-            wkb = shapely.to_wkb(array[own])
-            arrays[f"{name}_at"] = own
-            arrays[f"{name}_wkb"] = np.frombuffer(b"".join(wkb), dtype=np.uint8)
-            arrays[f"{name}_ends"] = np.cumsum([len(b) for b in wkb], dtype=np.int64)
-        return arrays
+        own = np.flatnonzero(~self._plain & ~shapely.is_missing(self._inner))
+        wkb = shapely.to_wkb(self._inner[own])
+        return {"layout": np.array([self.cell_size, self.x0, self.y0, self.ncols, self.nrows],
+                                   dtype=float),
+                "codes": self._codes, "cand": self._cand, "cand_cells": self._cand_cells,
+                "cand_start": self._cand_start, "piece_group": self._pieces[0],
+                "piece_lo": self._pieces[1], "piece_hi": self._pieces[2],
+                "piece_edge": self._pieces[3], "piece_parts": self._piece_parts,
+                "vertices": self._vertices, "near": self._near,
+                "inner_at": own,
+                "inner_wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
+                "inner_ends": np.cumsum([len(b) for b in wkb], dtype=np.int64)}
 
     @classmethod
     def from_arrays(cls, geometries, kinds, levels, reach,
@@ -395,100 +392,123 @@ class ExposureIndex:
         index._inputs(geometries, kinds, levels, reach)
         n = len(index.geometries)
         try:
-            for name in ("inner", "outer"):
-                at = np.asarray(arrays[f"{name}_at"], dtype=np.int64)
-                ends = np.asarray(arrays[f"{name}_ends"], dtype=np.int64)
-                data = np.asarray(arrays[f"{name}_wkb"], dtype=np.uint8).tobytes()
-                if len(at) != len(ends) or (len(at) and (at.min() < 0 or at.max() >= n)) \
-                        or (len(ends) and ends[-1] != len(data)):
-                    raise ValueError(f"{name} polygons do not fit")
-                starts = np.r_[0, ends[:-1]]
-                target = getattr(index, f"_{name}")
-                target[at] = shapely.from_wkb([data[a:b] for a, b in
-                                               zip(starts.tolist(), ends.tolist(), strict=True)])
+            at = np.asarray(arrays["inner_at"], dtype=np.int64)
+            ends = np.asarray(arrays["inner_ends"], dtype=np.int64)
+            data = np.asarray(arrays["inner_wkb"], dtype=np.uint8).tobytes()
+            if len(at) != len(ends) or (len(at) and (at.min() < 0 or at.max() >= n)) \
+                    or (len(ends) and ends[-1] != len(data)):
+                raise ValueError("inner polygons do not fit")
+            starts = np.r_[0, ends[:-1]]
+            index._inner[at] = shapely.from_wkb([data[a:b] for a, b in
+                                                 zip(starts.tolist(), ends.tolist(), strict=True)])
             layout = np.asarray(arrays["layout"], dtype=float)
             index.cell_size, index.x0, index.y0 = (float(v) for v in layout[:3])
             index.ncols, index.nrows = int(layout[3]), int(layout[4])
             index._codes = np.asarray(arrays["codes"])
             index._cand = np.asarray(arrays["cand"], dtype=np.int32)
-            index._cand_role = np.asarray(arrays["cand_role"], dtype=np.int8)
             index._cand_cells = np.asarray(arrays["cand_cells"], dtype=np.int64)
             index._cand_start = np.asarray(arrays["cand_start"], dtype=np.int64)
+            index._pieces = (np.asarray(arrays["piece_group"], dtype=np.int64),
+                             np.asarray(arrays["piece_lo"], dtype=np.int32),
+                             np.asarray(arrays["piece_hi"], dtype=np.int32),
+                             np.asarray(arrays["piece_edge"], dtype=np.int64))
+            index._piece_parts = np.asarray(arrays["piece_parts"], dtype=np.int64)
+            index._vertices = np.asarray(arrays["vertices"], dtype=float)
+            index._near = np.asarray(arrays["near"], dtype=float)
         except (KeyError, IndexError, TypeError, shapely.errors.GEOSException) as error:
             raise ValueError(f"not this index's arrays: {error}") from error
         cells, starts = index._cand_cells, index._cand_start
+        group, lo, hi, edge = index._pieces
+        parts = index._piece_parts
         if (not np.isfinite(layout).all() or index.cell_size <= 0
                 or index._codes.dtype != index._dtype
                 or len(index._codes) != index.ncols * index.nrows
                 or len(starts) != len(cells) + 1 or starts[0] != 0
                 or starts[-1] != len(index._cand) or np.any(np.diff(starts) <= 0)
                 or (len(cells) and (cells.min() < 0 or cells.max() >= len(index._codes)))
-                or len(index._cand) != len(index._cand_role)
-                or (len(index._cand) and (index._cand.min() < 0 or index._cand.max() >= n))):
+                or (len(index._cand) and (index._cand.min() < 0 or index._cand.max() >= n))
+                or index._near.shape != (n,) or not np.isfinite(index._near).all()
+                or index._vertices.ndim != 2 or index._vertices.shape[1] != 2
+                or not (len(group) == len(lo) == len(hi) == len(edge))
+                or len(parts) < 2 or parts[0] != 0 or parts[-1] != len(group)
+                or np.any(np.diff(parts) < 0)
+                or any(np.any(np.diff(group[a:b]) < 0)
+                       for a, b in zip(parts[:-1].tolist(), parts[1:].tolist(), strict=True))
+                or (len(edge) and (edge.min() < 0 or edge.max() >= len(index._vertices) - 1))):
             raise ValueError("the raster does not fit these hazards")
-        for array in (index._inner, index._outer):
-            present = array[~shapely.is_missing(array)]
-            shapely.prepare(present[~shapely.is_empty(present)])
+        present = index._inner[~shapely.is_missing(index._inner)]
+        shapely.prepare(present[~shapely.is_empty(present)])
         index._lookups()
         return index
 
     def _bracket(self, hazards: np.ndarray):
-        """Inner and outer polygons of ``hazards`` (prepared), and their rings to rasterise."""
+        """Inner polygons of ``hazards`` (prepared), the bands beyond them, their rings.
+
+        Why the band holds the rest of the reach: the inner polygon ``I`` (a GEOS buffer of
+        the simplified zone ``S`` at ``r_in``, arcs by chords) holds ``S ⊕ D(r_in·(1 −
+        sagitta))``, and a point's distance to ``S ⊕ D(ρ)`` outside it is exactly its
+        distance to ``S`` less ρ. A point within the reach ``r`` of the zone is within
+        ``r + slack`` of ``S``, so inside ``I`` or within ``r + slack − r_in·(1 − sagitta)``
+        of its rings. (Inside ``I``, on the other hand, nearness to its rings says nothing
+        sure: where two arcs meet in a notch the reach is thinner. Hence the inner polygon
+        itself, within the reach by its narrowed distance.)
+        """
         geoms, reach = self.geometries, self.reach
         buffered = hazards[~self._plain[hazards]]
         if len(buffered):
             shapes, slack = _simplified(geoms[buffered], _SIMPLIFY * reach[buffered])
             inner_reach = reach[buffered] * (1 - _MARGIN_IN) - slack - _MARGIN_ABS
-            positive = inner_reach > 0
-            self._inner[buffered[positive]] = shapely.buffer(
-                shapes[positive], inner_reach[positive], quad_segs=_QUAD_SEGS)
-            self._outer[buffered] = shapely.buffer(
-                shapes, reach[buffered] * (1 + _MARGIN_OUT) + slack + _MARGIN_ABS,
-                quad_segs=_QUAD_SEGS)
-        # (A zone without reach is its own inner and outer polygon, prepared with them; the
-        # others are measured to by their rings, made when needed.)
-        for array in (self._inner[hazards], self._outer[hazards]):
-            present = array[~shapely.is_missing(array)]
-            shapely.prepare(present[~shapely.is_empty(present)])
+            made = inner_reach > 0
+            inner = np.full(len(buffered), None, dtype=object)
+            inner[made] = shapely.buffer(shapes[made], inner_reach[made], quad_segs=_QUAD_SEGS)
+            made[made] = ~shapely.is_empty(inner[made])  # (never, for a valid hazard)
+            near = np.where(made, reach[buffered] + slack - inner_reach * (1 - _SAGITTA),
+                            reach[buffered]) + 2 * _MARGIN_ABS
+            # Too little reach for an inner buffer: a zone is its own inner polygon (the
+            # band then being the whole reach), a hazard point has none.
+            bare = ~made & (self._types[buffered] != 0)
+            inner[bare] = geoms[buffered[bare]]
+            self._inner[buffered] = inner
+            self._near[buffered] = near
+        inner = self._inner[hazards]
+        present = inner[~shapely.is_missing(inner)]
+        shapely.prepare(present[~shapely.is_empty(present)])
         return self._rings(hazards)
 
     # ------------------------------------------------------------------ building
 
     def _rings(self, hazards: np.ndarray):
-        """Coordinates of ``hazards``' rings to rasterise, each ring's hazard and role.
+        """Coordinates of the rings of ``hazards``' inner polygons, and each ring's hazard.
 
-        Roles: 1 the inner polygon, 2 the outer one, 3 both (a zone without reach).
+        A hazard point without an inner polygon is a ring of one edge of no length.
         """
-        polygons, hazard, role = [], [], []
-        plain = hazards[self._plain[hazards]]
-        polygons.append(self._inner[plain])
-        hazard.append(plain)
-        role.append(np.full(len(plain), 3))
-        for array, code in ((self._inner, 1), (self._outer, 2)):
-            idx = hazards[~self._plain[hazards] & ~shapely.is_missing(array[hazards])]
-            idx = idx[~shapely.is_empty(array[idx])]
-            polygons.append(array[idx])
-            hazard.append(idx)
-            role.append(np.full(len(idx), code))
-        polygons = np.concatenate(polygons)
-        hazard = np.concatenate(hazard).astype(np.int64)
-        role = np.concatenate(role).astype(np.int8)
+        inner = self._inner[hazards]
+        has = ~shapely.is_missing(inner)
+        polygons, owner = inner[has], hazards[has]
         order, coords, coord_ring, ring_part, part_geom = _ring_table(polygons)
-        ring_owner = order[part_geom[ring_part]]
-        return coords, coord_ring, hazard[ring_owner], role[ring_owner]
+        ring_hazard = owner[order[part_geom[ring_part]]].astype(np.int64)
+        bare = hazards[~has]
+        if len(bare):
+            xy = shapely.get_coordinates(self.geometries[bare])
+            coords = np.concatenate([coords, np.repeat(xy, 2, axis=0)])
+            coord_ring = np.concatenate([coord_ring, len(ring_hazard)
+                                         + np.repeat(np.arange(len(bare)), 2)])
+            ring_hazard = np.concatenate([ring_hazard, bare.astype(np.int64)])
+        return coords, coord_ring, ring_hazard
 
     def _layout(self, target_cells: int | None, n_vertices: int) -> None:
-        """The raster over every outer polygon, known before any is made.
+        """The raster over every inner polygon and its band, known before any is made.
 
-        An outer polygon lies within its distance of the hazard (the buffer's vertices are
-        at that distance from vertices of the hazard, or of its simplification, whose
-        vertices are the hazard's): the hazards' bounds grown by it hold them all.
+        An inner polygon lies within ``s + 1.01·r_in`` of its hazard (a buffer of its
+        simplification, grown by at most GEOS's input simplification), its band within
+        ``r + s − r_in·(1 − sagitta)`` of it: together less than 1.25 times the reach (and a
+        zone or point without inner buffer is its own, its band the reach).
         """
         usable = self._usable
         if usable.any():
             bounds = shapely.bounds(self.geometries[usable])
-            grow = np.where(self._plain[usable], 0.0, self.reach[usable]
-                            * (1 + _MARGIN_OUT + _SIMPLIFY) + 2 * _MARGIN_ABS)
+            grow = np.where(self._plain[usable], 0.0, 1.25 * self.reach[usable]) \
+                + 4 * _MARGIN_ABS
             grow += 1e-9 * np.abs(bounds).max(axis=1)  # rounding of far-off coordinates
             xmin, ymin = np.min(bounds[:, 0] - grow), np.min(bounds[:, 1] - grow)
             xmax, ymax = np.max(bounds[:, 2] + grow), np.max(bounds[:, 3] + grow)
@@ -508,23 +528,31 @@ class ExposureIndex:
         self.nrows = int(np.ceil((ymax - self.y0) / size)) + 2
 
     def _runs(self, rings):
-        """Runs of cells along rows, per hazard, from its rings: sure and uncertain.
+        """Runs of cells along rows, per hazard, from its rings; and the edges near each cell.
 
-        Returns ``(group, lo, hi)`` of the sure runs and ``(group, lo, hi, role)`` of the
-        uncertain ones, ``group`` being hazard × rows + row.
+        A cell within its hazard's ``_near`` of a ring (measured along each axis: a looser
+        measure than the distance) is uncertain; the cells between two uncertain ones along
+        a row are wholly inside the inner polygon (sure) or wholly outside it and beyond
+        the band (out), which the parity of ring crossings of the row's centre line tells.
+
+        Returns the sure runs and the uncertain ones, each ``(group, lo, hi)`` (``group``
+        being hazard × rows + row); the pieces of the rings' edges by row ``(group, lo, hi,
+        edge)`` sorted by group (``edge`` its first vertex); and the vertices.
         """
-        coords, coord_ring, ring_hazard, ring_role = rings
+        coords, coord_ring, ring_hazard = rings
         ncols, nrows = self.ncols, self.nrows
         u = (coords[:, 0] - self.x0) / self.cell_size
         v = (coords[:, 1] - self.y0) / self.cell_size
-        # Edges: consecutive coordinates of one ring.
-        edge = coord_ring[:-1] == coord_ring[1:]
-        ua, ub, va, vb = u[:-1][edge], u[1:][edge], v[:-1][edge], v[1:][edge]
-        e_ring = coord_ring[:-1][edge]
-        del coords, u, v
+        # Edges: consecutive coordinates of one ring; each with its band, in cells.
+        edge_at = np.flatnonzero(coord_ring[:-1] == coord_ring[1:])
+        ua, ub, va, vb = u[edge_at], u[edge_at + 1], v[edge_at], v[edge_at + 1]
+        e_ring = coord_ring[edge_at]
+        e_hazard = ring_hazard[e_ring]
+        tol = self._near[e_hazard] * (1.0 / self.cell_size) + _EPS
+        del u, v
         vlo, vhi = np.minimum(va, vb), np.maximum(va, vb)
-        first = np.clip(np.floor(vlo - _EPS), 0, nrows - 1).astype(np.int64)
-        last = np.clip(np.floor(vhi + _EPS), 0, nrows - 1).astype(np.int64)
+        first = np.clip(np.floor(vlo - tol), 0, nrows - 1).astype(np.int64)
+        last = np.clip(np.floor(vhi + tol), 0, nrows - 1).astype(np.int64)
         stride = ncols + 2
 
         # Crossings of the rows' centre lines (half-open rule: parity = inside).
@@ -536,55 +564,61 @@ class ExposureIndex:
         centre = c_rows + 0.5
         xa, qa = ua[c_edge], va[c_edge]
         xc = xa + (centre - qa) / (vb[c_edge] - qa) * (ub[c_edge] - xa)
-        cross_key = ((ring_hazard[e_ring[c_edge]] * nrows + c_rows) * stride
-                     + np.clip(np.floor(xc), 0, ncols - 1).astype(np.int64))
-        cross_role = ring_role[e_ring[c_edge]]
-        keys_inner = np.sort(cross_key[(cross_role & 1) > 0], kind="stable")
-        keys_outer = np.sort(cross_key[(cross_role & 2) > 0], kind="stable")
+        crossings = np.sort((e_hazard[c_edge] * nrows + c_rows) * stride
+                            + np.clip(np.floor(xc), 0, ncols - 1).astype(np.int64))
         del c_first, c_count, crossing, c_rows, c_owner, c_edge, centre, xa, qa, xc
-        del cross_key, cross_role
 
-        # Pieces: each edge clipped to each row band it touches (with tolerance), in the
-        # order the ring runs through them; consecutive pieces of a ring in one band make
-        # one (their cells run on: the merge below would join them anyway, after a sort
-        # three times as long).
+        # Pieces: each edge clipped to each row's band (the row grown by the tolerance), in
+        # the order the ring runs through them.
         rows, owner = _repeat_ranges(first, last - first + 1)
         down = va[owner] > vb[owner]
         rows[down] = (first + last)[owner[down]] - rows[down]
         pa, pb, qa, qb = ua[owner], ub[owner], va[owner], vb[owner]
+        t = tol[owner]
         dv = qb - qa
         flat = dv == 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            t0 = np.clip((rows - _EPS - qa) / dv, 0.0, 1.0)
-            t1 = np.clip((rows + 1.0 + _EPS - qa) / dv, 0.0, 1.0)
+            t0 = np.clip((rows - t - qa) / dv, 0.0, 1.0)
+            t1 = np.clip((rows + 1.0 + t - qa) / dv, 0.0, 1.0)
         t0[flat], t1[flat] = 0.0, 1.0
         x0 = pa + t0 * (pb - pa)
         x1 = pa + t1 * (pb - pa)
+        lo_x, hi_x = np.minimum(x0, x1) - t, np.maximum(x0, x1) + t
+        del pa, pb, qa, qb, dv, flat, t0, t1, x0, x1, down, ua, ub, va, vb, vlo, vhi
+
+        # The pieces kept for the exact tests, by (hazard, row): each with its cells and its
+        # edge (a point's near edges are among its row's pieces).
+        piece_group = e_hazard[owner] * nrows + rows
+        order = np.argsort(piece_group, kind="stable")  # timsort: a ring's rows run in order
+        pieces = (piece_group[order],
+                  np.clip(np.floor(lo_x[order]), 0, ncols - 1).astype(np.int32),
+                  np.clip(np.floor(hi_x[order]), 0, ncols - 1).astype(np.int32),
+                  edge_at[owner[order]])
+        del piece_group, order
+
+        # Consecutive pieces of a ring in one band make one run (their cells run on: the
+        # merge below would join them anyway, after a sort three times as long).
         p_ring = e_ring[owner]
         new_run = np.ones(len(rows), dtype=bool)
         new_run[1:] = (rows[1:] != rows[:-1]) | (p_ring[1:] != p_ring[:-1])
         run_at = np.flatnonzero(new_run)
         rows, p_ring = rows[run_at], p_ring[run_at]
         if len(run_at):
-            x_lo = np.minimum.reduceat(np.minimum(x0, x1), run_at)
-            x_hi = np.maximum.reduceat(np.maximum(x0, x1), run_at)
+            x_lo = np.minimum.reduceat(lo_x, run_at)
+            x_hi = np.maximum.reduceat(hi_x, run_at)
         else:
-            x_lo = x_hi = x0[:0]
+            x_lo = x_hi = lo_x[:0]
         group = ring_hazard[p_ring] * nrows + rows
-        c_lo = np.clip(np.floor(x_lo - _EPS), 0, ncols - 1).astype(np.int64)
-        c_hi = np.clip(np.floor(x_hi + _EPS), 0, ncols - 1).astype(np.int64)
-        piece_role = ring_role[p_ring].astype(np.int64)
-        del ua, ub, va, vb, vlo, vhi, first, last, rows, owner, down, pa, pb, qa, qb, dv
-        del flat, t0, t1, x0, x1, p_ring, new_run, run_at, x_lo, x_hi
+        c_lo = np.clip(np.floor(x_lo), 0, ncols - 1).astype(np.int64)
+        c_hi = np.clip(np.floor(x_hi), 0, ncols - 1).astype(np.int64)
+        del first, last, rows, owner, t, p_ring, new_run, run_at, x_lo, x_hi, lo_x, hi_x
 
         # Touched intervals merged per (hazard, row).
-        # Sorted by (hazard, row, first cell): one key holding all four fields sorts far
-        # faster than an argsort and four gathers (when it fits in 63 bits).
-        if len(group) and int(group.max()) < (1 << 62) // (stride * stride * 4):
-            key = np.sort(((group * stride + c_lo) * stride + c_hi) * 4 + piece_role,
+        # Sorted by (hazard, row, first cell): one key holding all three fields sorts far
+        # faster than an argsort and three gathers (when it fits in 63 bits).
+        if len(group) and int(group.max()) < (1 << 62) // (stride * stride):
+            key = np.sort((group * stride + c_lo) * stride + c_hi,
                           kind="stable")  # timsort: the pieces come in runs in order
-            piece_role = key & 3
-            key >>= 2
             c_hi = key % stride
             key //= stride
             c_lo = key % stride
@@ -593,7 +627,6 @@ class ExposureIndex:
         else:
             order = np.argsort(group * stride + c_lo)
             group, c_lo, c_hi = group[order], c_lo[order], c_hi[order]
-            piece_role = piece_role[order]
             del order
         reach_hi = np.maximum.accumulate(group * stride + c_hi) - group * stride
         start = np.ones(len(group), dtype=bool)
@@ -601,36 +634,29 @@ class ExposureIndex:
         starts = np.flatnonzero(start)
         ends = np.r_[starts[1:] - 1, len(group) - 1] if len(group) else starts
         m_group, m_lo, m_hi = group[starts], c_lo[starts], reach_hi[ends]
-        # Which polygons' rings touch each merged interval (1 inner, 2 outer, 3 both).
-        m_role = np.bitwise_or.reduceat(piece_role, starts) if len(starts) else piece_role[:0]
-        del group, c_lo, c_hi, reach_hi, start, starts, ends, piece_role
+        del group, c_lo, c_hi, reach_hi, start, starts, ends
 
         # Gaps between merged intervals of one (hazard, row): untouched, wholly in or out.
         same = np.flatnonzero(m_group[1:] == m_group[:-1])
         g_group, g_lo, g_hi = m_group[same], m_hi[same] + 1, m_lo[same + 1] - 1
         base = g_group * stride
-        ahead = base + m_hi[same]
-        in_inner = (np.searchsorted(keys_inner, ahead, "right")
-                    - np.searchsorted(keys_inner, base, "left")) % 2 == 1
-        in_outer = (np.searchsorted(keys_outer, ahead, "right")
-                    - np.searchsorted(keys_outer, base, "left")) % 2 == 1
-        # Uncertain: touched cells, and untouched ones between the inner and the outer
-        # polygon. What a point there needs: 1 the inner test, 2 the outer one, 4 only
-        # ``dwithin``.
-        doubt = ~in_inner & in_outer
-        return ((g_group[in_inner], g_lo[in_inner], g_hi[in_inner]),
-                (np.r_[m_group, g_group[doubt]], np.r_[m_lo, g_lo[doubt]],
-                 np.r_[m_hi, g_hi[doubt]],
-                 np.r_[m_role, np.full(int(doubt.sum()), 4, dtype=m_role.dtype)]))
+        inside = (np.searchsorted(crossings, base + m_hi[same], "right")
+                  - np.searchsorted(crossings, base, "left")) % 2 == 1
+        return ((g_group[inside], g_lo[inside], g_hi[inside]), (m_group, m_lo, m_hi),
+                pieces, coords)
 
-    def _paint(self, sure, doubt) -> None:
-        """The raster of sure levels, and the uncertain pairs where they matter."""
+    def _paint(self, parts) -> None:
+        """The raster of sure levels, and the uncertain pairs where they matter.
+
+        ``parts``: what :meth:`_runs` returned for each part of the hazards.
+        """
         ncols, nrows = self.ncols, self.nrows
         n_cells = ncols * nrows
         # Sure cells painted, per kind, least severe first so that the most severe wins.
         kind_type = self._dtype.type
         self._codes = np.zeros(n_cells, dtype=self._dtype)
-        sure_group, sure_lo, sure_hi = sure
+        sure_group, sure_lo, sure_hi = (np.concatenate(arrays) for arrays in
+                                        zip(*(part[0] for part in parts), strict=True))
         sure_hazard = sure_group // nrows
         key = self.kinds[sure_hazard] * 256 + (255 - self.levels[sure_hazard])
         levels_mask = (1 << self._bits) - 1
@@ -653,32 +679,40 @@ class ExposureIndex:
 
         # Uncertain (cell, hazard) pairs, kept only where more severe than the cell's sure
         # level.
-        u_group, u_lo, u_hi, u_role = doubt
+        u_group, u_lo, u_hi = (np.concatenate(arrays) for arrays in
+                               zip(*(part[1] for part in parts), strict=True))
         cells, which = _repeat_ranges((u_group % nrows) * ncols + u_lo, u_hi - u_lo + 1)
         hazard = (u_group // nrows)[which]
-        role = u_role[which]
         shift = (self.kinds[hazard] * self._bits).astype(self._dtype)
         sure = ((self._codes[cells] >> shift) & kind_type(levels_mask)).astype(np.int64)
         keep = (sure == 0) | (self.levels[hazard] < sure)
-        cells, hazard, role = cells[keep], hazard[keep], role[keep]
-        # By cell, then hazard: one packed key sorted (when it fits in 63 bits).
+        cells, hazard = cells[keep], hazard[keep]
+        # By cell, then hazard: one key sorted (when it fits in 63 bits).
         n_hazards = max(len(self.geometries), 1)
-        if n_cells * n_hazards < (1 << 59):
+        if n_cells * n_hazards < (1 << 62):
             # (Timsort: the pairs come in runs already in order, one per hazard and row.)
-            key = np.sort((cells * n_hazards + hazard) * 8 + role, kind="stable")
-            role = key & 7
-            key >>= 3
-            cells, hazard = np.divmod(key, n_hazards)
-            del key
+            cells, hazard = np.divmod(np.sort(cells * n_hazards + hazard, kind="stable"),
+                                      n_hazards)
         else:
             order = np.argsort(cells, kind="stable")
-            cells, hazard, role = cells[order], hazard[order], role[order]
-        self._cand, self._cand_role = hazard.astype(np.int32), role.astype(np.int8)
+            cells, hazard = cells[order], hazard[order]
+        self._cand = hazard.astype(np.int32)
         #: Cells with uncertain hazards (sorted) and where their hazards start in ``_cand``.
         first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if len(cells) else \
             np.zeros(0, dtype=np.int64)
         self._cand_cells = cells[first]
         self._cand_start = np.r_[first, len(cells)].astype(np.int64)
+        # The rings' pieces of every part, by (hazard, row), and their vertices.
+        vertex_at = np.cumsum([0] + [len(part[3]) for part in parts])
+        self._vertices = np.concatenate([part[3] for part in parts])
+        group, lo, hi, edge = (np.concatenate(arrays) for arrays in
+                               zip(*(part[2] for part in parts), strict=True))
+        edge += np.repeat(vertex_at[:-1], [len(part[2][0]) for part in parts])
+        #: Each piece of the inner polygons' rings along a row: its hazard × rows + row,
+        #: its first and last cell in the row (grown by the band) and its edge's first vertex;
+        #: by part, each part's sorted by hazard and row (a hazard's pieces in one part).
+        self._pieces = (group, lo, hi, edge)
+        self._piece_parts = np.cumsum([0] + [len(part[2][0]) for part in parts])
         self._codes[self._cand_cells] |= self._flag
         self._lookups()
 
@@ -765,7 +799,6 @@ class ExposureIndex:
                                else hazard, kind="stable")
             hazard = hazard.astype(np.int64)
             hazard, sub = hazard[order], sub[order]
-            role = self._cand_role[pos[order]]
             px, py = x[hit[sub]], y[hit[sub]]
             # On two threads, in parts of whole hazards (GEOS fills a prepared geometry's
             # caches on first use: never one geometry on two threads).
@@ -780,7 +813,7 @@ class ExposureIndex:
             # workers may share an index, and GEOS's caches are not filled under a lock.
             with self._exact_lock:
                 yes = np.concatenate(_in_parallel(
-                    lambda part: self._exact(hazard[part], px[part], py[part], role[part]),
+                    lambda part: self._exact(hazard[part], px[part], py[part]),
                     parts))
             # (On the flat view: numpy's fast path for one index array.)
             np.minimum.at(best.reshape(-1), sub[yes] * k + self.kinds[hazard[yes]],
@@ -833,30 +866,25 @@ class ExposureIndex:
         hit += first
         return hit, best, pos, flagged[owner]
 
-    def _exact(self, hazard: np.ndarray, px: np.ndarray, py: np.ndarray,
-               role: np.ndarray | None = None) -> np.ndarray:
+    def _exact(self, hazard: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
         """GEOS's answer for each (hazard, point) pair: is the point within the hazard's reach.
 
-        ``role`` says which tests the point's cell needs (1 inner, 2 outer, 4 neither: it lies
-        between them); without it every test is made.
+        Inside the inner polygon → yes; beyond its band → no; in the band, GEOS measures.
         """
-        if role is None:
-            role = np.full(len(hazard), 3, dtype=np.int8)
         out = np.zeros(len(hazard), dtype=bool)
         plain = self._plain[hazard]
         if plain.any():
             out[plain] = shapely.intersects_xy(self.geometries[hazard[plain]], px[plain],
                                                py[plain])
         open_ = ~plain
-        ask = np.flatnonzero(((role & 1) > 0) & self._test_inner[hazard])
+        ask = np.flatnonzero(open_ & self._test_inner[hazard])
         if len(ask):
-            sure = shapely.intersects_xy(self._inner[hazard[ask]], px[ask], py[ask])
-            out[ask[sure]] = True
-            open_[ask[sure]] = False
-        ask = np.flatnonzero(open_ & ((role & 2) > 0))
+            inside = shapely.intersects_xy(self._inner[hazard[ask]], px[ask], py[ask])
+            out[ask[inside]] = True
+            open_[ask[inside]] = False
+        ask = np.flatnonzero(open_)
         if len(ask):
-            far = ~shapely.intersects_xy(self._outer[hazard[ask]], px[ask], py[ask])
-            open_[ask[far]] = False
+            open_[ask[self._beyond(hazard[ask], px[ask], py[ask])]] = False
         rest = np.flatnonzero(open_)
         if len(rest):
             points = shapely.points(px[rest], py[rest])
@@ -868,6 +896,46 @@ class ExposureIndex:
             out[rest] = shapely.dwithin(self._zone_rings(hazard[rest]), points,
                                         self.reach[hazard[rest]])
         return out
+
+    def _beyond(self, hazard: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        """Which points, outside their hazard's inner polygon, lie beyond its band.
+
+        A point is beyond when every edge of the inner polygon's rings that passes near its
+        cell (the pieces of its row whose cells hold the point's) lies farther than
+        ``_near`` from it. (Edges farther along an axis are not listed: farther anyway.)
+        """
+        group, lo, hi, edge = self._pieces
+        col = ((px - self.x0) * (1.0 / self.cell_size)).astype(np.int64)  # as :meth:`_look_up`
+        row = ((py - self.y0) * (1.0 / self.cell_size)).astype(np.int64)
+        key = hazard * self.nrows + row
+        # Each hazard's pieces lie in one part, sorted there: found in each part, in one.
+        first = np.zeros(len(key), dtype=np.int64)
+        count = np.zeros(len(key), dtype=np.int64)
+        bounds = self._piece_parts.tolist()
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            lo_at = np.searchsorted(group[a:b], key, "left")
+            found = np.searchsorted(group[a:b], key, "right") - lo_at
+            first[found > 0] = a + lo_at[found > 0]
+            count += found
+        at, owner = _repeat_ranges(first, count)
+        near = (lo[at] <= col[owner]) & (col[owner] <= hi[at])
+        at, owner = at[near], owner[near]
+        start = edge[at]
+        ax, ay = self._vertices[start, 0], self._vertices[start, 1]
+        dx, dy = self._vertices[start + 1, 0] - ax, self._vertices[start + 1, 1] - ay
+        qx, qy = px[owner] - ax, py[owner] - ay
+        length2 = dx * dx + dy * dy
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.clip((qx * dx + qy * dy) / length2, 0.0, 1.0)
+        t[length2 == 0] = 0.0  # a hazard point's edge of no length
+        qx -= t * dx
+        qy -= t * dy
+        # The nearest listed edge of each point (none listed: measured by GEOS, to be safe).
+        nearest = np.zeros(len(hazard))
+        if len(owner):
+            runs = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+            nearest[owner[runs]] = np.minimum.reduceat(qx * qx + qy * qy, runs)
+        return nearest > self._near[hazard] ** 2
 
     def _zone_rings(self, hazard: np.ndarray) -> np.ndarray:
         """The rings (boundary) of each zone in ``hazard``, made once, prepared when busy.
@@ -1062,7 +1130,7 @@ def hazard_index(zones=None, hazard_points=None, buffer_m: float = 0.0,
 KEEP_FROM = 5_000
 #: Part of every index's digest: changed when the way indexes are built changes, so that
 #: those kept on disk by an older version are never read.
-_INDEX_VERSION = f"5|{_QUAD_SEGS}|{_MARGIN_OUT}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
+_INDEX_VERSION = f"6|{_QUAD_SEGS}|{_MARGIN_IN}|{_MARGIN_ABS}|{_SIMPLIFY}|{_EPS}"
 #: Raster cells per point located, when the number of points is known.
 _CELLS_PER_POINT = 3
 #: Indexes kept (a planner compares a few buffers; each is a few MB).

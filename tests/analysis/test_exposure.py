@@ -497,7 +497,18 @@ def test_an_index_made_again_from_its_arrays_gives_geos_answers_and_bad_arrays_a
                                   {**arrays, "codes": arrays["codes"][:-1]})
     with pytest.raises(ValueError):
         ExposureIndex.from_arrays(geoms, kinds, levels, reach,
-                                  {**arrays, "outer_wkb": arrays["outer_wkb"][:-9]})
+                                  {**arrays, "inner_wkb": arrays["inner_wkb"][:-9]})
+    # … or with edges beyond the vertices, pieces out of order, a band too short
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms, kinds, levels, reach,
+                                  {**arrays, "piece_edge": arrays["piece_edge"]
+                                   + len(arrays["vertices"])})
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms, kinds, levels, reach,
+                                  {**arrays, "piece_group": arrays["piece_group"][::-1]})
+    with pytest.raises(ValueError):
+        ExposureIndex.from_arrays(geoms, kinds, levels, reach,
+                                  {**arrays, "near": arrays["near"][:-1]})
     with pytest.raises(ValueError):
         ExposureIndex.from_arrays(geoms, kinds, levels, reach,
                                   {k: v for k, v in arrays.items() if k != "cand"})
