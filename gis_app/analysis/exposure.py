@@ -370,9 +370,10 @@ class ExposureIndex:
         return {"layout": np.array([self.cell_size, self.x0, self.y0, self.ncols, self.nrows],
                                    dtype=float),
                 "codes": self._codes, "cand": self._cand, "cand_cells": self._cand_cells,
-                "cand_start": self._cand_start, "piece_group": self._pieces[0],
-                "piece_lo": self._pieces[1], "piece_hi": self._pieces[2],
-                "piece_edge": self._pieces[3], "piece_parts": self._piece_parts,
+                "cand_start": self._cand_start, "chain_group": self._chains[0],
+                "chain_lo": self._chains[1], "chain_hi": self._chains[2],
+                "chain_first": self._chains[3], "chain_edges": self._chains[4],
+                "chain_parts": self._chain_parts,
                 "vertices": self._vertices, "near": self._near,
                 "inner_at": own,
                 "inner_wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
@@ -408,18 +409,19 @@ class ExposureIndex:
             index._cand = np.asarray(arrays["cand"], dtype=np.int32)
             index._cand_cells = np.asarray(arrays["cand_cells"], dtype=np.int64)
             index._cand_start = np.asarray(arrays["cand_start"], dtype=np.int64)
-            index._pieces = (np.asarray(arrays["piece_group"], dtype=np.int64),
-                             np.asarray(arrays["piece_lo"], dtype=np.int32),
-                             np.asarray(arrays["piece_hi"], dtype=np.int32),
-                             np.asarray(arrays["piece_edge"], dtype=np.int64))
-            index._piece_parts = np.asarray(arrays["piece_parts"], dtype=np.int64)
+            index._chains = (np.asarray(arrays["chain_group"], dtype=np.int64),
+                             np.asarray(arrays["chain_lo"], dtype=np.int32),
+                             np.asarray(arrays["chain_hi"], dtype=np.int32),
+                             np.asarray(arrays["chain_first"], dtype=np.int64),
+                             np.asarray(arrays["chain_edges"], dtype=np.int64))
+            index._chain_parts = np.asarray(arrays["chain_parts"], dtype=np.int64)
             index._vertices = np.asarray(arrays["vertices"], dtype=float)
             index._near = np.asarray(arrays["near"], dtype=float)
         except (KeyError, IndexError, TypeError, shapely.errors.GEOSException) as error:
             raise ValueError(f"not this index's arrays: {error}") from error
         cells, starts = index._cand_cells, index._cand_start
-        group, lo, hi, edge = index._pieces
-        parts = index._piece_parts
+        group, lo, hi, first, count = index._chains
+        parts = index._chain_parts
         if (not np.isfinite(layout).all() or index.cell_size <= 0
                 or index._codes.dtype != index._dtype
                 or len(index._codes) != index.ncols * index.nrows
@@ -429,12 +431,14 @@ class ExposureIndex:
                 or (len(index._cand) and (index._cand.min() < 0 or index._cand.max() >= n))
                 or index._near.shape != (n,) or not np.isfinite(index._near).all()
                 or index._vertices.ndim != 2 or index._vertices.shape[1] != 2
-                or not (len(group) == len(lo) == len(hi) == len(edge))
+                or not (len(group) == len(lo) == len(hi) == len(first) == len(count))
+                or (len(group) and (group.min() < 0 or group.max() >= n * index.nrows))
                 or len(parts) < 2 or parts[0] != 0 or parts[-1] != len(group)
                 or np.any(np.diff(parts) < 0)
                 or any(np.any(np.diff(group[a:b]) < 0)
                        for a, b in zip(parts[:-1].tolist(), parts[1:].tolist(), strict=True))
-                or (len(edge) and (edge.min() < 0 or edge.max() >= len(index._vertices) - 1))):
+                or (len(first) and (first.min() < 0 or count.min() < 1
+                                    or (first + count).max() > len(index._vertices) - 1))):
             raise ValueError("the raster does not fit these hazards")
         present = index._inner[~shapely.is_missing(index._inner)]
         shapely.prepare(present[~shapely.is_empty(present)])
@@ -536,8 +540,9 @@ class ExposureIndex:
         the band (out), which the parity of ring crossings of the row's centre line tells.
 
         Returns the sure runs and the uncertain ones, each ``(group, lo, hi)`` (``group``
-        being hazard × rows + row); the pieces of the rings' edges by row ``(group, lo, hi,
-        edge)`` sorted by group (``edge`` its first vertex); and the vertices.
+        being hazard × rows + row); the chains of the rings' edges along each row ``(group,
+        lo, hi, first, count)`` sorted by group (``first`` the first edge's first vertex,
+        ``count`` its edges); and the vertices.
         """
         coords, coord_ring, ring_hazard = rings
         ncols, nrows = self.ncols, self.nrows
@@ -586,22 +591,17 @@ class ExposureIndex:
         lo_x, hi_x = np.minimum(x0, x1) - t, np.maximum(x0, x1) + t
         del pa, pb, qa, qb, dv, flat, t0, t1, x0, x1, down, ua, ub, va, vb, vlo, vhi
 
-        # The pieces kept for the exact tests, by (hazard, row): each with its cells and its
-        # edge (a point's near edges are among its row's pieces).
-        piece_group = e_hazard[owner] * nrows + rows
-        order = np.argsort(piece_group, kind="stable")  # timsort: a ring's rows run in order
-        pieces = (piece_group[order],
-                  np.clip(np.floor(lo_x[order]), 0, ncols - 1).astype(np.int32),
-                  np.clip(np.floor(hi_x[order]), 0, ncols - 1).astype(np.int32),
-                  edge_at[owner[order]])
-        del piece_group, order
-
-        # Consecutive pieces of a ring in one band make one run (their cells run on: the
-        # merge below would join them anyway, after a sort three times as long).
+        # Consecutive pieces of a ring in one band make one run: a chain of consecutive
+        # edges, whose cells run on (the merge below would join them anyway, after a sort
+        # three times as long). The chains are kept for the exact tests: a point's near
+        # edges are among those of the chains of its row whose cells hold the point's.
         p_ring = e_ring[owner]
         new_run = np.ones(len(rows), dtype=bool)
         new_run[1:] = (rows[1:] != rows[:-1]) | (p_ring[1:] != p_ring[:-1])
         run_at = np.flatnonzero(new_run)
+        n_edges = (owner[np.r_[run_at[1:], len(owner)] - 1] - owner[run_at] + 1
+                   if len(owner) else owner[:0])
+        chain_first = edge_at[owner[run_at]]  # (the edges of a ring: consecutive vertices)
         rows, p_ring = rows[run_at], p_ring[run_at]
         if len(run_at):
             x_lo = np.minimum.reduceat(lo_x, run_at)
@@ -614,20 +614,26 @@ class ExposureIndex:
         del first, last, rows, owner, t, p_ring, new_run, run_at, x_lo, x_hi, lo_x, hi_x
 
         # Touched intervals merged per (hazard, row).
-        # Sorted by (hazard, row, first cell): one key holding all three fields sorts far
-        # faster than an argsort and three gathers (when it fits in 63 bits).
-        if len(group) and int(group.max()) < (1 << 62) // (stride * stride):
-            key = np.sort((group * stride + c_lo) * stride + c_hi,
-                          kind="stable")  # timsort: the pieces come in runs in order
+        # Sorted by (hazard, row, first cell): one key holding all four fields (the chain's
+        # number last) sorts far faster than an argsort and four gathers (when it fits in
+        # 63 bits).
+        n_runs = max(len(group), 1)
+        if len(group) and int(group.max()) < (1 << 62) // (stride * stride * n_runs):
+            key = np.sort(((group * stride + c_lo) * stride + c_hi) * n_runs
+                          + np.arange(len(group)), kind="stable")  # timsort: runs in order
+            order = key % n_runs
+            key //= n_runs
             c_hi = key % stride
             key //= stride
             c_lo = key % stride
             group = key // stride
             del key
         else:
-            order = np.argsort(group * stride + c_lo)
+            order = np.lexsort((c_hi, c_lo, group))
             group, c_lo, c_hi = group[order], c_lo[order], c_hi[order]
-            del order
+        chains = (group, c_lo.astype(np.int32), c_hi.astype(np.int32), chain_first[order],
+                  n_edges[order])
+        del order, chain_first, n_edges
         reach_hi = np.maximum.accumulate(group * stride + c_hi) - group * stride
         start = np.ones(len(group), dtype=bool)
         start[1:] = (group[1:] != group[:-1]) | (c_lo[1:] > reach_hi[:-1] + 1)
@@ -643,7 +649,7 @@ class ExposureIndex:
         inside = (np.searchsorted(crossings, base + m_hi[same], "right")
                   - np.searchsorted(crossings, base, "left")) % 2 == 1
         return ((g_group[inside], g_lo[inside], g_hi[inside]), (m_group, m_lo, m_hi),
-                pieces, coords)
+                chains, coords)
 
     def _paint(self, parts) -> None:
         """The raster of sure levels, and the uncertain pairs where they matter.
@@ -702,17 +708,18 @@ class ExposureIndex:
             np.zeros(0, dtype=np.int64)
         self._cand_cells = cells[first]
         self._cand_start = np.r_[first, len(cells)].astype(np.int64)
-        # The rings' pieces of every part, by (hazard, row), and their vertices.
+        # The rings' chains of every part, by (hazard, row), and their vertices.
         vertex_at = np.cumsum([0] + [len(part[3]) for part in parts])
         self._vertices = np.concatenate([part[3] for part in parts])
-        group, lo, hi, edge = (np.concatenate(arrays) for arrays in
-                               zip(*(part[2] for part in parts), strict=True))
-        edge += np.repeat(vertex_at[:-1], [len(part[2][0]) for part in parts])
-        #: Each piece of the inner polygons' rings along a row: its hazard × rows + row,
-        #: its first and last cell in the row (grown by the band) and its edge's first vertex;
-        #: by part, each part's sorted by hazard and row (a hazard's pieces in one part).
-        self._pieces = (group, lo, hi, edge)
-        self._piece_parts = np.cumsum([0] + [len(part[2][0]) for part in parts])
+        group, lo, hi, first, count = (np.concatenate(arrays) for arrays in
+                                       zip(*(part[2] for part in parts), strict=True))
+        first += np.repeat(vertex_at[:-1], [len(part[2][0]) for part in parts])
+        #: The chains of consecutive edges of the inner polygons' rings along each row: its
+        #: hazard × rows + row, its first and last cell in the row (grown by the band), its
+        #: first edge's first vertex and its edges; sorted by group within each part (a
+        #: hazard's chains all in one part).
+        self._chains = (group, lo, hi, first, count)
+        self._chain_parts = np.cumsum([0] + [len(part[2][0]) for part in parts])
         self._codes[self._cand_cells] |= self._flag
         self._lookups()
 
@@ -725,6 +732,26 @@ class ExposureIndex:
         if self.ncols * self.nrows <= _SLOT_CELLS:
             self._slot = np.full(self.ncols * self.nrows, -1, dtype=np.int32)
             self._slot[self._cand_cells] = np.arange(len(self._cand_cells), dtype=np.int32)
+        #: Where each (hazard, row)'s chains start, and how many there are: by group when
+        #: there are few enough groups (a look-up), else by the groups present (a search).
+        group = self._chains[0]
+        bounds = self._chain_parts.tolist()
+        heads = [a + np.flatnonzero(np.r_[True, group[a + 1:b] != group[a:b - 1]])
+                 for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        heads = np.concatenate(heads) if heads else np.zeros(0, dtype=np.int64)
+        n_groups = len(self.geometries) * self.nrows
+        if n_groups <= _SLOT_CELLS:
+            self._group_keys = None
+            self._group_start = np.zeros(n_groups, dtype=np.int64)
+            self._group_start[group[heads]] = heads
+            self._group_count = np.bincount(group, minlength=n_groups)
+        else:
+            order = np.argsort(group[heads])
+            heads = heads[order]
+            self._group_keys = group[heads]
+            self._group_start = heads
+            self._group_count = np.bincount(np.searchsorted(self._group_keys, group),
+                                            minlength=len(heads))
         #: Hazards with an inner polygon of their own to test first.
         self._test_inner = ~self._plain & ~shapely.is_missing(self._inner)
         #: Zones whose inner polygon holds the zone itself: its inner reach, less what its
@@ -901,26 +928,23 @@ class ExposureIndex:
         """Which points, outside their hazard's inner polygon, lie beyond its band.
 
         A point is beyond when every edge of the inner polygon's rings that passes near its
-        cell (the pieces of its row whose cells hold the point's) lies farther than
-        ``_near`` from it. (Edges farther along an axis are not listed: farther anyway.)
+        cell (those of the chains of its row whose cells hold the point's) lies farther
+        than ``_near`` from it. (Edges farther along an axis are not listed: farther anyway.)
         """
-        group, lo, hi, edge = self._pieces
+        lo, hi, first, count = self._chains[1:]
         col = ((px - self.x0) * (1.0 / self.cell_size)).astype(np.int64)  # as :meth:`_look_up`
         row = ((py - self.y0) * (1.0 / self.cell_size)).astype(np.int64)
         key = hazard * self.nrows + row
-        # Each hazard's pieces lie in one part, sorted there: found in each part, in one.
-        first = np.zeros(len(key), dtype=np.int64)
-        count = np.zeros(len(key), dtype=np.int64)
-        bounds = self._piece_parts.tolist()
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            lo_at = np.searchsorted(group[a:b], key, "left")
-            found = np.searchsorted(group[a:b], key, "right") - lo_at
-            first[found > 0] = a + lo_at[found > 0]
-            count += found
-        at, owner = _repeat_ranges(first, count)
+        if self._group_keys is not None:
+            found = np.minimum(np.searchsorted(self._group_keys, key), len(self._group_keys) - 1)
+            chains = np.where(self._group_keys[found] == key, self._group_count[found], 0)
+            at, owner = _repeat_ranges(self._group_start[found], chains)
+        else:
+            at, owner = _repeat_ranges(self._group_start[key], self._group_count[key])
         near = (lo[at] <= col[owner]) & (col[owner] <= hi[at])
         at, owner = at[near], owner[near]
-        start = edge[at]
+        start, which = _repeat_ranges(first[at], count[at])
+        owner = owner[which]
         ax, ay = self._vertices[start, 0], self._vertices[start, 1]
         dx, dy = self._vertices[start + 1, 0] - ax, self._vertices[start + 1, 1] - ay
         qx, qy = px[owner] - ax, py[owner] - ay

@@ -268,6 +268,22 @@ def test_random_layers_equal_geos_on_every_point(seed, buffer_m):
         assert np.not_equal(index._rings_of, None).any()
 
 
+def test_a_large_raster_or_many_hazards_are_searched_not_tabled(monkeypatch):
+    """Past a size, cells and (hazard, row) groups are found by a search instead of a table
+    as long as the raster: the same answers."""
+    import gis_app.analysis.exposure as exposure
+
+    monkeypatch.setattr(exposure, "_SLOT_CELLS", 0)
+    geoms, kinds, levels = random_hazards(2)
+    reach = np.where(shapely.get_type_id(geoms) == 0, 100.0, 37.0)
+    x, y = random_points(2, geoms, 20_000)
+    index = ExposureIndex(geoms, kinds, levels, reach)
+    assert index._slot is None and index._group_keys is not None
+    row, kind, level = index.locate(x, y)
+    got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
+    assert got == brute_force(geoms, kinds, levels, reach, x, y)
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_built_in_parts_on_two_threads_or_on_one_the_answers_are_geos(monkeypatch, threads):
     """The index is built (and its exact tests made) in parts of the hazards on two threads
@@ -501,11 +517,11 @@ def test_an_index_made_again_from_its_arrays_gives_geos_answers_and_bad_arrays_a
     # … or with edges beyond the vertices, pieces out of order, a band too short
     with pytest.raises(ValueError):
         ExposureIndex.from_arrays(geoms, kinds, levels, reach,
-                                  {**arrays, "piece_edge": arrays["piece_edge"]
+                                  {**arrays, "chain_first": arrays["chain_first"]
                                    + len(arrays["vertices"])})
     with pytest.raises(ValueError):
         ExposureIndex.from_arrays(geoms, kinds, levels, reach,
-                                  {**arrays, "piece_group": arrays["piece_group"][::-1]})
+                                  {**arrays, "chain_group": arrays["chain_group"][::-1]})
     with pytest.raises(ValueError):
         ExposureIndex.from_arrays(geoms, kinds, levels, reach,
                                   {**arrays, "near": arrays["near"][:-1]})
