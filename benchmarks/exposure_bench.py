@@ -14,7 +14,7 @@ Run ``python benchmarks/exposure_bench.py [--sizes 120000 1000000] [--zones 1000
   scattered; 0.2 % without a location.
 
 Ours: :class:`~gis_app.analysis.exposure.ExposureIndex` (built once per hazard layer and
-buffer, in two halves on two threads: two GEOS buffers per zone and the raster, sized three
+buffer, in two halves on two threads: one GEOS buffer per zone and the raster, sized three
 cells a household) and its
 ``locate``, the whole of ``household_exposure`` from cold (no index kept), and asked again
 with the same hazards (the index found by its digest: what the dock, the choropleth and a
@@ -235,7 +235,7 @@ def bench_size(n: int, n_zones: int = 1000, buffer_m: float = 200.0, repeat: int
          f"{stats['cell_size']:.1f} m, {stats['uncertain_pairs']:,} uncertain pairs); "
          f"CPU {cpu_s:.3f} s", locate_s, "geopandas sjoin + groupby min, zones buffered before",
          join_s),
-        (f"exposure index build (2 GEOS buffers per zone + raster), {label}", build_s, "",
+        (f"exposure index build (1 GEOS buffer per zone + raster), {label}", build_s, "",
          None),
         (f"household_exposure whole (build + query + frame), {label}", whole_s, base_name,
          base_s),

@@ -21,19 +21,25 @@ An :class:`ExposureIndex` is built once per set of hazards and distance and then
 number of points. It lays a raster over the hazards and classifies, per hazard, every cell as
 *surely inside its reach*, *surely outside*, or *uncertain*:
 
-* each hazard's reach is bracketed by two GEOS buffers of the zone, its rings first simplified
-  by 5 % of the reach (which changes any point's distance to the zone by at most that much;
-  the simplified rings have an eighth of the vertices, and GEOS buffers them ten times
-  faster): an inner one at 98.5 % of the reach less the simplification, an outer one at
-  101 % plus it. GEOS's buffers stray from the true distance by at most 0.86 % inwards (arcs
-  of 6 segments a quarter) and 1 % outwards (its own input simplification), so the inner
-  polygon lies wholly within reach and the outer one holds everything within reach. A zone
-  without buffer is its own inner and outer polygon. The band between the two, where points
-  are tested exactly, is 12.5 % of the reach wide (25 m at 200 m);
-* the rings of both are cut with the raster rows. Cells touched by a ring are uncertain; the
-  cells between touching runs along a row are untouched, wholly inside or outside each
-  polygon, which the parity of ring crossings of the row's centre line tells: inside the inner
-  polygon → sure; inside the outer one only → uncertain;
+* each hazard gets one GEOS buffer, its *inner polygon*, wholly within its reach: its rings
+  first simplified by 5 % of the reach (which changes any point's distance to the zone by at
+  most that much; the simplified rings have an eighth of the vertices, and GEOS buffers them
+  ten times faster), then buffered at 98.5 % of the reach less the simplification (GEOS's
+  buffers stray outwards by at most 1 %, its own input simplification). A zone without
+  buffer is its own inner polygon;
+* beyond the inner polygon lies a *band* holding the rest of the reach: the inner polygon
+  holds the simplified zone grown by its distance less what its arcs' chords fall short
+  (0.86 %, arcs of 6 segments a quarter), and a point's distance to a grown set, outside it,
+  is exactly its distance to the set less the growth. So a point within reach is inside the
+  inner polygon or within ``r + slack − r_in·(1 − 0.86 %)`` of its rings: 12.3 % of the
+  reach (25 m at 200 m). (The same does not hold inwards, near a notch where two arcs meet:
+  hence a buffer inside rather than a band on each side of one buffer at the reach.)
+* the inner polygon's rings are cut with the raster rows, each row grown by the band.
+  Cells within the band of a ring (measured along each axis) are uncertain; the cells
+  between two uncertain ones along a row are wholly inside the inner polygon or wholly
+  outside it and beyond the band, which the parity of ring crossings of the row's centre
+  line tells: inside → sure, outside → out. Each run of consecutive edges of a ring within
+  one grown row is kept, with its cells: the *chains* the exact tests measure to;
 * the sure cells are painted into one integer raster holding, per kind, the most severe sure
   level (4 bits a kind); each uncertain (cell, hazard) pair is kept only when the hazard is
   more severe than the cell's sure level of its kind.
@@ -45,11 +51,12 @@ together; many points are looked up in the raster in two halves, and their exact
 by hazard, so that no prepared geometry is ever used on two threads at once.
 
 Locating is then one raster look-up per point; points in cells with uncertain hazards are
-tested exactly against them: inside the inner buffer (prepared ``intersects``) → exposed,
-outside the outer one → not, and only the few in between with ``dwithin``: on the zone's rings
-when the inner polygon holds the zone (the point, outside it, is outside the zone; GEOS then
-builds no point-in-polygon index for the zone), on the hazard itself otherwise. The answers
-therefore equal GEOS's ``intersects`` / ``dwithin`` for every point.
+tested exactly against them: inside the inner polygon (prepared ``intersects``) → exposed;
+farther than the band from every edge of the chains of its row that hold its cell (numpy,
+no geometry made) → not; only the few in the band with GEOS ``dwithin``: on the zone's
+rings when the inner polygon holds the zone (the point, outside it, is outside the zone;
+GEOS then builds no point-in-polygon index for the zone), on the hazard itself otherwise.
+The answers therefore equal GEOS's ``intersects`` / ``dwithin`` for every point.
 
 Building and locating make thousands of geometries and drop them again, and no reference
 cycles: cyclic garbage collection is paused meanwhile (:func:`gis_app.runtime.collection_paused`).
@@ -347,7 +354,6 @@ class ExposureIndex:
             raise ValueError("灾害要素应为面（隐患区）或点（隐患点）")
         self._usable = usable
         self._types = types
-        # Zones without reach are their own inner and outer polygons; anything else is
         # Zones without reach are their own inner polygon, tested exactly; anything else gets
         # an inner buffer wholly within its reach, and a band ``_near`` wide beyond it that
         # holds the rest of its reach (measured to the inner polygon's rings).
@@ -539,10 +545,10 @@ class ExposureIndex:
         a row are wholly inside the inner polygon (sure) or wholly outside it and beyond
         the band (out), which the parity of ring crossings of the row's centre line tells.
 
-        Returns the sure runs and the uncertain ones, each ``(group, lo, hi)`` (``group``
-        being hazard × rows + row); the chains of the rings' edges along each row ``(group,
-        lo, hi, first, count)`` sorted by group (``first`` the first edge's first vertex,
-        ``count`` its edges); and the vertices.
+        Returns the sure runs ``(group, lo, hi)`` (``group`` being hazard × rows + row); the
+        uncertain (cell, hazard) pairs as keys cell × hazards + hazard, sorted; the chains of
+        the rings' edges along each row ``(group, lo, hi, first, count)`` sorted by group
+        (``first`` the first edge's first vertex, ``count`` its edges); and the vertices.
         """
         coords, coord_ring, ring_hazard = rings
         ncols, nrows = self.ncols, self.nrows
@@ -648,8 +654,11 @@ class ExposureIndex:
         base = g_group * stride
         inside = (np.searchsorted(crossings, base + m_hi[same], "right")
                   - np.searchsorted(crossings, base, "left")) % 2 == 1
-        return ((g_group[inside], g_lo[inside], g_hi[inside]), (m_group, m_lo, m_hi),
-                chains, coords)
+        # The uncertain (cell, hazard) pairs, as keys cell × hazards + hazard, sorted.
+        cells, which = _repeat_ranges((m_group % nrows) * ncols + m_lo, m_hi - m_lo + 1)
+        n_hazards = max(len(self.geometries), 1)
+        pairs = np.sort(cells * n_hazards + (m_group // nrows)[which], kind="stable")
+        return (g_group[inside], g_lo[inside], g_hi[inside]), pairs, chains, coords
 
     def _paint(self, parts) -> None:
         """The raster of sure levels, and the uncertain pairs where they matter.
@@ -684,24 +693,17 @@ class ExposureIndex:
             self._codes[part] = (self._codes[part] & keep) | kind_type(level << shift)
 
         # Uncertain (cell, hazard) pairs, kept only where more severe than the cell's sure
-        # level.
-        u_group, u_lo, u_hi = (np.concatenate(arrays) for arrays in
-                               zip(*(part[1] for part in parts), strict=True))
-        cells, which = _repeat_ranges((u_group % nrows) * ncols + u_lo, u_hi - u_lo + 1)
-        hazard = (u_group // nrows)[which]
+        # level; by cell, then hazard (each part's sorted: merged by timsort).
+        n_hazards = max(len(self.geometries), 1)
+        pairs = np.concatenate([part[1] for part in parts])
+        cells, hazard = np.divmod(pairs, n_hazards)
         shift = (self.kinds[hazard] * self._bits).astype(self._dtype)
         sure = ((self._codes[cells] >> shift) & kind_type(levels_mask)).astype(np.int64)
         keep = (sure == 0) | (self.levels[hazard] < sure)
-        cells, hazard = cells[keep], hazard[keep]
-        # By cell, then hazard: one key sorted (when it fits in 63 bits).
-        n_hazards = max(len(self.geometries), 1)
-        if n_cells * n_hazards < (1 << 62):
-            # (Timsort: the pairs come in runs already in order, one per hazard and row.)
-            cells, hazard = np.divmod(np.sort(cells * n_hazards + hazard, kind="stable"),
-                                      n_hazards)
+        if len(parts) > 1:
+            cells, hazard = np.divmod(np.sort(pairs[keep], kind="stable"), n_hazards)
         else:
-            order = np.argsort(cells, kind="stable")
-            cells, hazard = cells[order], hazard[order]
+            cells, hazard = cells[keep], hazard[keep]
         self._cand = hazard.astype(np.int32)
         #: Cells with uncertain hazards (sorted) and where their hazards start in ``_cand``.
         first = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if len(cells) else \
@@ -736,22 +738,27 @@ class ExposureIndex:
         #: there are few enough groups (a look-up), else by the groups present (a search).
         group = self._chains[0]
         bounds = self._chain_parts.tolist()
-        heads = [a + np.flatnonzero(np.r_[True, group[a + 1:b] != group[a:b - 1]])
-                 for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
-        heads = np.concatenate(heads) if heads else np.zeros(0, dtype=np.int64)
+        heads, ends = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            if b > a:  # each part's groups: where they start and end
+                head = a + np.flatnonzero(np.r_[True, group[a + 1:b] != group[a:b - 1]])
+                heads.append(head)
+                ends.append(np.r_[head[1:], b])
+        heads, ends = np.concatenate(heads), np.concatenate(ends)
+        counts = ends - heads
         n_groups = len(self.geometries) * self.nrows
         if n_groups <= _SLOT_CELLS:
+            # (Zeros from calloc: only the pages of groups present are ever written.)
             self._group_keys = None
-            self._group_start = np.zeros(n_groups, dtype=np.int64)
+            self._group_start = np.zeros(n_groups, dtype=np.int32)
             self._group_start[group[heads]] = heads
-            self._group_count = np.bincount(group, minlength=n_groups)
+            self._group_count = np.zeros(n_groups, dtype=np.int32)
+            self._group_count[group[heads]] = counts
         else:
             order = np.argsort(group[heads])
-            heads = heads[order]
-            self._group_keys = group[heads]
-            self._group_start = heads
-            self._group_count = np.bincount(np.searchsorted(self._group_keys, group),
-                                            minlength=len(heads))
+            self._group_keys = group[heads[order]]
+            self._group_start = heads[order]
+            self._group_count = counts[order]
         #: Hazards with an inner polygon of their own to test first.
         self._test_inner = ~self._plain & ~shapely.is_missing(self._inner)
         #: Zones whose inner polygon holds the zone itself: its inner reach, less what its
