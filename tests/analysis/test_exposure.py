@@ -268,6 +268,42 @@ def test_random_layers_equal_geos_on_every_point(seed, buffer_m):
         assert np.not_equal(index._rings_of, None).any()
 
 
+def test_points_in_the_notch_between_two_parts_and_at_a_hair_of_reach_are_geos():
+    """Where two parts' reaches meet in a notch, a point inside the inner polygon may be
+    nearer its rings than the band yet out of reach: the inner polygon, not nearness to it,
+    says sure. And a reach too small for an inner buffer (a zone is then its own, a hazard
+    point has none) gives GEOS's answers too."""
+    rng = np.random.default_rng(21)
+    # Two round islets 380 m apart, one zone: at 200 m their reaches meet in notches 62 m
+    # either side of the line between them.
+    islets = shapely.buffer(shapely.points([X0, X0 + 380.0], [Y0, Y0]), 30.0, quad_segs=32)
+    zone = shapely.MultiPolygon(list(islets))
+    bisector = np.c_[np.full(4000, X0 + 190.0) + rng.normal(0, 3, 4000),
+                     Y0 + rng.uniform(-120, 120, 4000)]
+    # … and points right at 200 m from an islet (its rim at 30 m: 230 m from its centre).
+    angle = rng.uniform(0, 2 * np.pi, 4000)
+    rim = 230.0 * (1 + rng.choice([-1e-6, 0.0, 1e-6], 4000))
+    ring = np.c_[X0 + rim * np.cos(angle), Y0 + rim * np.sin(angle)]
+    xy = np.concatenate([bisector, ring])
+    geoms = np.array([zone], dtype=object)
+    row, kind, level = ExposureIndex(geoms, [0], [2], 200.0).locate(xy[:, 0], xy[:, 1])
+    got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
+    assert got == brute_force(geoms, [0], [2], [200.0], xy[:, 0], xy[:, 1])
+    assert 0 < len(got) < len(xy)  # some in reach, some not
+    # A hair of reach: 0.5 mm around a square and a hazard point, points around that.
+    square, spot = shapely.box(X0, Y0, X0 + 10, Y0 + 10), shapely.Point(X0 + 20, Y0)
+    geoms = np.array([square, spot], dtype=object)
+    t = rng.uniform(0, 10, 3000)
+    off = rng.choice([0.0, 0.0004, 0.0005, 0.0006, 0.001], 3000)
+    x = np.r_[X0 - off, X0 + t, X0 + 20 + off, X0 + 5.0]
+    y = np.r_[Y0 + t, Y0 + 10 + off, np.full(3000, Y0), Y0 + 5.0]
+    reach = np.array([0.0005, 0.0005])
+    row, kind, level = ExposureIndex(geoms, [0, 1], [1, 3], reach).locate(x, y)
+    got = {(int(r), int(k)): int(v) for r, k, v in zip(row, kind, level, strict=True)}
+    assert got == brute_force(geoms, [0, 1], [1, 3], reach, x, y)
+    assert (len(x) - 1, 0) in got  # inside the square
+
+
 def test_a_large_raster_or_many_hazards_are_searched_not_tabled(monkeypatch):
     """Past a size, cells and (hazard, row) groups are found by a search instead of a table
     as long as the raster: the same answers."""
