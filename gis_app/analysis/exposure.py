@@ -285,6 +285,12 @@ def _decoding_table(n_kinds: int, bits: int) -> np.ndarray:
     return table
 
 
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Integers as 32 bits when they fit (a smaller file to keep; read back as 64)."""
+    return values.astype(np.int32) if not len(values) or int(values.max()) < (1 << 31) \
+        else values
+
+
 class ExposureIndex:
     """Where hazards reach, built once, located for many points.
 
@@ -376,9 +382,9 @@ class ExposureIndex:
         return {"layout": np.array([self.cell_size, self.x0, self.y0, self.ncols, self.nrows],
                                    dtype=float),
                 "codes": self._codes, "cand": self._cand, "cand_cells": self._cand_cells,
-                "cand_start": self._cand_start, "chain_group": self._chains[0],
+                "cand_start": self._cand_start, "chain_group": _narrow(self._chains[0]),
                 "chain_lo": self._chains[1], "chain_hi": self._chains[2],
-                "chain_first": self._chains[3], "chain_edges": self._chains[4],
+                "chain_first": _narrow(self._chains[3]), "chain_edges": _narrow(self._chains[4]),
                 "chain_parts": self._chain_parts,
                 "vertices": self._vertices, "near": self._near,
                 "inner_at": own,
