@@ -1,6 +1,6 @@
 """Built hazard-exposure indexes kept on disk between sessions, keyed by their digest.
 
-Building the index of a county's hazards (two GEOS buffers a zone and a raster) takes longer
+Building the index of a county's hazards (a GEOS buffer a zone and a raster) takes longer
 than locating every household in it; the hazards change once a survey, the households daily.
 The arrays of a built index (:meth:`~gis_app.analysis.exposure.ExposureIndex.to_arrays`) are
 written to the user's cache folder (``…/gis-app/exposure``, beside the table snapshots) under
