@@ -368,6 +368,8 @@ class ExposureIndex:
         plain = np.flatnonzero(self._plain)
         self._inner[plain] = geoms[plain]
         self._near = np.zeros(len(geoms))
+        #: Hazards whose inner polygon is a GEOS buffer (valid: its rings' sides are known).
+        self._buffered = np.zeros(len(geoms), dtype=bool)
 
     # ------------------------------------------------------------------ kept on disk
 
@@ -486,6 +488,7 @@ class ExposureIndex:
             inner[bare] = geoms[buffered[bare]]
             self._inner[buffered] = inner
             self._near[buffered] = near
+            self._buffered[buffered] = made
         inner = self._inner[hazards]
         present = inner[~shapely.is_missing(inner)]
         shapely.prepare(present[~shapely.is_empty(present)])
@@ -494,15 +497,19 @@ class ExposureIndex:
     # ------------------------------------------------------------------ building
 
     def _rings(self, hazards: np.ndarray):
-        """Coordinates of the rings of ``hazards``' inner polygons, and each ring's hazard.
+        """Coordinates of the rings of ``hazards``' inner polygons, their hazards and holes.
 
-        A hazard point without an inner polygon is a ring of one edge of no length.
+        Returns the coordinates, each coordinate's ring, each ring's hazard and whether it is
+        a hole. A hazard point without an inner polygon is a ring of one edge of no length.
         """
         inner = self._inner[hazards]
         has = ~shapely.is_missing(inner)
         polygons, owner = inner[has], hazards[has]
         order, coords, coord_ring, ring_part, part_geom = _ring_table(polygons)
         ring_hazard = owner[order[part_geom[ring_part]]].astype(np.int64)
+        hole = np.ones(len(ring_part), dtype=bool)  # a part's first ring is its shell
+        hole[np.flatnonzero(np.r_[True, ring_part[1:] != ring_part[:-1]])
+             if len(ring_part) else slice(0, 0)] = False
         bare = hazards[~has]
         if len(bare):
             xy = shapely.get_coordinates(self.geometries[bare])
@@ -510,7 +517,8 @@ class ExposureIndex:
             coord_ring = np.concatenate([coord_ring, len(ring_hazard)
                                          + np.repeat(np.arange(len(bare)), 2)])
             ring_hazard = np.concatenate([ring_hazard, bare.astype(np.int64)])
-        return coords, coord_ring, ring_hazard
+            hole = np.concatenate([hole, np.zeros(len(bare), dtype=bool)])
+        return coords, coord_ring, ring_hazard, hole
 
     def _layout(self, target_cells: int | None, n_vertices: int) -> None:
         """The raster over every inner polygon and its band, known before any is made.
@@ -556,7 +564,7 @@ class ExposureIndex:
         the rings' edges along each row ``(group, lo, hi, first, count)`` sorted by group
         (``first`` the first edge's first vertex, ``count`` its edges); and the vertices.
         """
-        coords, coord_ring, ring_hazard = rings
+        coords, coord_ring, ring_hazard, ring_hole = rings
         ncols, nrows = self.ncols, self.nrows
         u = (coords[:, 0] - self.x0) / self.cell_size
         v = (coords[:, 1] - self.y0) / self.cell_size
@@ -565,12 +573,37 @@ class ExposureIndex:
         ua, ub, va, vb = u[edge_at], u[edge_at + 1], v[edge_at], v[edge_at + 1]
         e_ring = coord_ring[edge_at]
         e_hazard = ring_hazard[e_ring]
-        tol = self._near[e_hazard] * (1.0 / self.cell_size) + _EPS
+        band = self._near[e_hazard] * (1.0 / self.cell_size)
         del u, v
         vlo, vhi = np.minimum(va, vb), np.maximum(va, vb)
-        first = np.clip(np.floor(vlo - tol), 0, nrows - 1).astype(np.int64)
-        last = np.clip(np.floor(vhi + tol), 0, nrows - 1).astype(np.int64)
         stride = ncols + 2
+        # The band lies on the outer side of an inner buffer's rings (away from the polygon:
+        # its interior is sure). Each edge, lengthened by the band at both ends, swept that
+        # far along its outward normal covers every point outside within the band whose
+        # nearest point of the rings is on the edge, or at a corner it shares (the two
+        # squares at a corner span its outer angle). Elsewhere (a zone or point that is its
+        # own inner polygon, an edge of no length) the band is taken on every side.
+        du, dv = ub - ua, vb - va
+        length = np.hypot(du, dv)
+        twice_area = np.bincount(e_ring, weights=ua * vb - ub * va, minlength=len(ring_hole))
+        one_sided = (self._buffered[e_hazard] & (length > 0)
+                     & (np.abs(twice_area) > 1e-9)[e_ring])
+        length = np.where(one_sided, length, 1.0)
+        # The right-hand normal is outward on an anticlockwise shell or clockwise hole.
+        side = np.where((twice_area > 0) != ring_hole, 1.0, -1.0)[e_ring] / length
+        nx, ny = np.where(one_sided, dv * side, 0.0), np.where(one_sided, -du * side, 0.0)
+        grow = np.where(one_sided, band / length, 0.0)
+        pu, qu = ua - grow * du, ub + grow * du  # the lengthened edge
+        pv, qv = va - grow * dv, vb + grow * dv
+        # How far the swept edge reaches beyond the lengthened one: below, above, left,
+        # right (every side by the band when not one-sided), and the rounding tolerance.
+        below = np.where(one_sided, band * np.maximum(ny, 0.0), band) + _EPS
+        above = np.where(one_sided, band * np.maximum(-ny, 0.0), band) + _EPS
+        left = np.where(one_sided, band * np.maximum(-nx, 0.0), band) + _EPS
+        right = np.where(one_sided, band * np.maximum(nx, 0.0), band) + _EPS
+        del du, length, twice_area, one_sided, side, nx, ny, grow
+        first = np.clip(np.floor(np.minimum(pv, qv) - above), 0, nrows - 1).astype(np.int64)
+        last = np.clip(np.floor(np.maximum(pv, qv) + below), 0, nrows - 1).astype(np.int64)
 
         # Crossings of the rows' centre lines (half-open rule: parity = inside).
         c_first = np.ceil(vlo - 0.5).astype(np.int64)
@@ -585,23 +618,24 @@ class ExposureIndex:
                             + np.clip(np.floor(xc), 0, ncols - 1).astype(np.int64))
         del c_first, c_count, crossing, c_rows, c_owner, c_edge, centre, xa, qa, xc
 
-        # Pieces: each edge clipped to each row's band (the row grown by the tolerance), in
-        # the order the ring runs through them.
+        # Pieces: each lengthened edge clipped to each row's band (the row grown by how far
+        # the sweep reaches up and down), in the order the ring runs through them.
         rows, owner = _repeat_ranges(first, last - first + 1)
-        down = va[owner] > vb[owner]
+        down = pv[owner] > qv[owner]
         rows[down] = (first + last)[owner[down]] - rows[down]
-        pa, pb, qa, qb = ua[owner], ub[owner], va[owner], vb[owner]
-        t = tol[owner]
+        pa, pb, qa, qb = pu[owner], qu[owner], pv[owner], qv[owner]
         dv = qb - qa
         flat = dv == 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            t0 = np.clip((rows - t - qa) / dv, 0.0, 1.0)
-            t1 = np.clip((rows + 1.0 + t - qa) / dv, 0.0, 1.0)
+            t0 = np.clip((rows - below[owner] - qa) / dv, 0.0, 1.0)
+            t1 = np.clip((rows + 1.0 + above[owner] - qa) / dv, 0.0, 1.0)
         t0[flat], t1[flat] = 0.0, 1.0
         x0 = pa + t0 * (pb - pa)
         x1 = pa + t1 * (pb - pa)
-        lo_x, hi_x = np.minimum(x0, x1) - t, np.maximum(x0, x1) + t
+        lo_x = np.minimum(x0, x1) - left[owner]
+        hi_x = np.maximum(x0, x1) + right[owner]
         del pa, pb, qa, qb, dv, flat, t0, t1, x0, x1, down, ua, ub, va, vb, vlo, vhi
+        del pu, qu, pv, qv, below, above, left, right
 
         # Consecutive pieces of a ring in one band make one run: a chain of consecutive
         # edges, whose cells run on (the merge below would join them anyway, after a sort
@@ -623,7 +657,7 @@ class ExposureIndex:
         group = ring_hazard[p_ring] * nrows + rows
         c_lo = np.clip(np.floor(x_lo), 0, ncols - 1).astype(np.int64)
         c_hi = np.clip(np.floor(x_hi), 0, ncols - 1).astype(np.int64)
-        del first, last, rows, owner, t, p_ring, new_run, run_at, x_lo, x_hi, lo_x, hi_x
+        del first, last, rows, owner, p_ring, new_run, run_at, x_lo, x_hi, lo_x, hi_x
 
         # Touched intervals merged per (hazard, row).
         # Sorted by (hazard, row, first cell): one key holding all four fields (the chain's
