@@ -560,7 +560,7 @@ class ExposureIndex:
         the band (out), which the parity of ring crossings of the row's centre line tells.
 
         Returns the sure runs ``(group, lo, hi)`` (``group`` being hazard × rows + row); the
-        uncertain (cell, hazard) pairs as keys cell × hazards + hazard, sorted; the chains of
+        uncertain (cell, hazard) pairs as keys (the hazard in the low bits), sorted; the chains of
         the rings' edges along each row ``(group, lo, hi, first, count)`` sorted by group
         (``first`` the first edge's first vertex, ``count`` its edges); and the vertices.
         """
@@ -663,16 +663,17 @@ class ExposureIndex:
         # Sorted by (hazard, row, first cell): one key holding all four fields (the chain's
         # number last) sorts far faster than an argsort and four gathers (when it fits in
         # 63 bits).
-        n_runs = max(len(group), 1)
-        if len(group) and int(group.max()) < (1 << 62) // (stride * stride * n_runs):
-            key = np.sort(((group * stride + c_lo) * stride + c_hi) * n_runs
-                          + np.arange(len(group)), kind="stable")  # timsort: runs in order
-            order = key % n_runs
-            key //= n_runs
-            c_hi = key % stride
-            key //= stride
-            c_lo = key % stride
-            group = key // stride
+        # (Fields by bits: shifts and masks unpack them faster than divisions.)
+        c_bits, n_bits = int(stride).bit_length(), max(len(group) - 1, 1).bit_length()
+        if len(group) and int(group.max()).bit_length() + 2 * c_bits + n_bits <= 62:
+            key = np.sort((((group << c_bits | c_lo) << c_bits | c_hi) << n_bits)
+                          | np.arange(len(group)), kind="stable")  # timsort: runs in order
+            order = key & ((1 << n_bits) - 1)
+            key >>= n_bits
+            c_hi = key & ((1 << c_bits) - 1)
+            key >>= c_bits
+            c_lo = key & ((1 << c_bits) - 1)
+            group = key >> c_bits
             del key
         else:
             order = np.lexsort((c_hi, c_lo, group))
@@ -694,11 +695,16 @@ class ExposureIndex:
         base = g_group * stride
         inside = (np.searchsorted(crossings, base + m_hi[same], "right")
                   - np.searchsorted(crossings, base, "left")) % 2 == 1
-        # The uncertain (cell, hazard) pairs, as keys cell × hazards + hazard, sorted.
+        # The uncertain (cell, hazard) pairs, as keys: the cell, then the hazard in the low
+        # bits (:meth:`_hazard_bits`), sorted.
         cells, which = _repeat_ranges((m_group % nrows) * ncols + m_lo, m_hi - m_lo + 1)
-        n_hazards = max(len(self.geometries), 1)
-        pairs = np.sort(cells * n_hazards + (m_group // nrows)[which], kind="stable")
+        pairs = np.sort(cells << self._hazard_bits() | (m_group // nrows)[which],
+                        kind="stable")
         return (g_group[inside], g_lo[inside], g_hi[inside]), pairs, chains, coords
+
+    def _hazard_bits(self) -> int:
+        """Bits a hazard's number takes in a (cell, hazard) key (cells ≤ 12 million: fits)."""
+        return max(len(self.geometries) - 1, 1).bit_length()
 
     def _paint(self, parts) -> None:
         """The raster of sure levels, and the uncertain pairs where they matter.
@@ -734,14 +740,15 @@ class ExposureIndex:
 
         # Uncertain (cell, hazard) pairs, kept only where more severe than the cell's sure
         # level; by cell, then hazard (each part's sorted: merged by timsort).
-        n_hazards = max(len(self.geometries), 1)
+        bits = self._hazard_bits()
         pairs = np.concatenate([part[1] for part in parts])
-        cells, hazard = np.divmod(pairs, n_hazards)
+        cells, hazard = pairs >> bits, pairs & ((1 << bits) - 1)
         shift = (self.kinds[hazard] * self._bits).astype(self._dtype)
         sure = ((self._codes[cells] >> shift) & kind_type(levels_mask)).astype(np.int64)
         keep = (sure == 0) | (self.levels[hazard] < sure)
         if len(parts) > 1:
-            cells, hazard = np.divmod(np.sort(pairs[keep], kind="stable"), n_hazards)
+            pairs = np.sort(pairs[keep], kind="stable")
+            cells, hazard = pairs >> bits, pairs & ((1 << bits) - 1)
         else:
             cells, hazard = cells[keep], hazard[keep]
         self._cand = hazard.astype(np.int32)
