@@ -615,7 +615,7 @@ class ExposureIndex:
         xa, qa = ua[c_edge], va[c_edge]
         xc = xa + (centre - qa) / (vb[c_edge] - qa) * (ub[c_edge] - xa)
         crossings = np.sort((e_hazard[c_edge] * nrows + c_rows) * stride
-                            + np.clip(np.floor(xc), 0, ncols - 1).astype(np.int64))
+                            + np.clip(np.floor(xc), 0, ncols - 1).astype(np.int64), kind="stable")
         del c_first, c_count, crossing, c_rows, c_owner, c_edge, centre, xa, qa, xc
 
         # Pieces: each lengthened edge clipped to each row's band (the row grown by how far
