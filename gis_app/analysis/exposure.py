@@ -34,12 +34,16 @@ number of points. It lays a raster over the hazards and classifies, per hazard, 
   inner polygon or within ``r + slack − r_in·(1 − 0.86 %)`` of its rings: 12.3 % of the
   reach (25 m at 200 m). (The same does not hold inwards, near a notch where two arcs meet:
   hence a buffer inside rather than a band on each side of one buffer at the reach.)
-* the inner polygon's rings are cut with the raster rows, each row grown by the band.
-  Cells within the band of a ring (measured along each axis) are uncertain; the cells
-  between two uncertain ones along a row are wholly inside the inner polygon or wholly
-  outside it and beyond the band, which the parity of ring crossings of the row's centre
-  line tells: inside → sure, outside → out. Each run of consecutive edges of a ring within
-  one grown row is kept, with its cells: the *chains* the exact tests measure to;
+* the inner polygon's rings are cut with the raster rows. Each edge of an inner buffer,
+  lengthened by the band at both ends and swept that far along its outward normal, covers
+  every point outside within the band whose nearest point of the rings lies on the edge or
+  at a corner it shares (the two squares at a corner span its outer angle); the cells it
+  touches (measured along each axis) are uncertain. (A zone that is its own inner polygon,
+  or a point, has its band on every side.) The cells between two uncertain ones along a row
+  are wholly inside the inner polygon or wholly outside it and beyond the band, which the
+  parity of ring crossings of the row's centre line tells: inside → sure, outside → out.
+  Each run of consecutive edges of a ring within one row is kept, with its cells: the
+  *chains* the exact tests measure to;
 * the sure cells are painted into one integer raster holding, per kind, the most severe sure
   level (4 bits a kind); each uncertain (cell, hazard) pair is kept only when the hazard is
   more severe than the cell's sure level of its kind.
