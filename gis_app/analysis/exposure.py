@@ -531,8 +531,9 @@ class ExposureIndex:
 
         An inner polygon lies within ``s + 1.01·r_in`` of its hazard (a buffer of its
         simplification, grown by at most GEOS's input simplification), its band within
-        ``r + s − r_in·(1 − sagitta)`` of it: together less than 1.25 times the reach (and a
-        zone or point without inner buffer is its own, its band the reach).
+        ``r + s − r_in·(1 − sagitta)`` of it (√2 times that at a lengthened edge's end):
+        together less than 1.2 times the reach (and a zone or point without inner buffer is
+        its own, its band the reach).
         """
         usable = self._usable
         if usable.any():
@@ -560,10 +561,12 @@ class ExposureIndex:
     def _runs(self, rings):
         """Runs of cells along rows, per hazard, from its rings; and the edges near each cell.
 
-        A cell within its hazard's ``_near`` of a ring (measured along each axis: a looser
-        measure than the distance) is uncertain; the cells between two uncertain ones along
-        a row are wholly inside the inner polygon (sure) or wholly outside it and beyond
-        the band (out), which the parity of ring crossings of the row's centre line tells.
+        A cell that a ring crosses, or that lies within the band beyond it (on the outer
+        side of an inner buffer's rings, on every side of other rings; measured along each
+        axis, a looser measure than the distance), is uncertain. The cells between two
+        uncertain ones along a row are wholly inside the inner polygon (sure) or wholly
+        outside it and beyond the band (out), which the parity of ring crossings of the
+        row's centre line tells.
 
         Returns the sure runs ``(group, lo, hi)`` (``group`` being hazard × rows + row); the
         uncertain (cell, hazard) pairs as keys (the hazard in the low bits), sorted; the chains of
