@@ -769,16 +769,17 @@ class ExposureIndex:
         self._cand_start = np.r_[first, len(cells)].astype(np.int64)
         # The rings' chains of every part, by (hazard, row), and their vertices.
         vertex_at = np.cumsum([0] + [len(part[3]) for part in parts])
+        n_chains = [len(part[2][0]) for part in parts]
         self._vertices = np.concatenate([part[3] for part in parts])
         group, lo, hi, first, count = (np.concatenate(arrays) for arrays in
                                        zip(*(part[2] for part in parts), strict=True))
-        first += np.repeat(vertex_at[:-1], [len(part[2][0]) for part in parts])
+        first += np.repeat(vertex_at[:-1], n_chains)
         #: The chains of consecutive edges of the inner polygons' rings along each row: its
         #: hazard × rows + row, its first and last cell in the row (grown by the band), its
         #: first edge's first vertex and its edges; sorted by group within each part (a
         #: hazard's chains all in one part).
         self._chains = (group, lo, hi, first, count)
-        self._chain_parts = np.cumsum([0] + [len(part[2][0]) for part in parts])
+        self._chain_parts = np.cumsum([0, *n_chains])
         self._codes[self._cand_cells] |= self._flag
         self._lookups()
 
